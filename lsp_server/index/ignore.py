@@ -1,0 +1,107 @@
+"""Gitignore-style rules for one repository root: nested ignore files plus extra patterns.
+
+Both the index (what to walk) and the endpoint (what may be sent) ask the same question,
+"is this path ignored?", so the answer lives here once. Rules follow git: a deeper ignore
+file overrides a shallower one, and the last matching pattern in a file wins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import pathspec
+
+DEFAULT_IGNORE_FILES: tuple[str, ...] = (".gitignore", ".mistralignore")
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+class IgnoreRules:
+    """Answers whether a path below `root` is ignored by ignore files or extra patterns.
+
+    `extra_patterns` are gitignore-syntax patterns relative to the root (for example
+    `index.exclude` or `privacy.exclude`). Ignore files are read lazily per directory and
+    cached; call `invalidate()` after an ignore file changes on disk.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        extra_patterns: Sequence[str] = (),
+        ignore_files: Sequence[str] = DEFAULT_IGNORE_FILES,
+    ) -> None:
+        self.root = Path(os.path.realpath(root))
+        self._ignore_files = tuple(ignore_files)
+        self._extra = pathspec.GitIgnoreSpec.from_lines(list(extra_patterns))
+        self._spec_for_dir = lru_cache(maxsize=4096)(self._load_dir_spec)
+
+    def invalidate(self) -> None:
+        self._spec_for_dir.cache_clear()
+
+    def _load_dir_spec(self, rel_dir: str) -> pathspec.GitIgnoreSpec | None:
+        directory = self.root / rel_dir if rel_dir else self.root
+        lines: list[str] = []
+        for name in self._ignore_files:
+            lines.extend(_read_lines(directory / name))
+        return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+    def relative(self, path: Path | str) -> str | None:
+        """Repository-relative posix path, after resolving symlinks; None if outside root."""
+        real = Path(os.path.realpath(path))
+        try:
+            rel = real.relative_to(self.root)
+        except ValueError:
+            return None
+        return rel.as_posix()
+
+    def is_ignored_rel(self, rel: str, is_dir: bool = False) -> bool:
+        """Whether a repository-relative posix path is ignored (no symlink resolution)."""
+        if not rel or rel == ".":
+            return False
+        candidate = rel + "/" if is_dir else rel
+        parts = rel.split("/")
+        # A path inside an ignored directory is ignored, whatever deeper files say.
+        for depth in range(1, len(parts)):
+            if self._decide("/".join(parts[:depth]) + "/", parts[:depth]):
+                return True
+        return self._decide(candidate, parts)
+
+    def _decide(self, candidate: str, parts: Sequence[str]) -> bool:
+        verdict: bool | None = None
+        # Shallow to deep: a deeper ignore file overrides a shallower one.
+        for depth in range(len(parts)):
+            spec = self._spec_for_dir("/".join(parts[:depth]))
+            if spec is None:
+                continue
+            sub = candidate[len("/".join(parts[:depth])) + 1 :] if depth else candidate
+            result = spec.check_file(sub).include
+            if result is not None:
+                verdict = result
+        extra = self._extra.check_file(candidate).include
+        if extra is not None:
+            verdict = extra if verdict is not True else True
+        return bool(verdict)
+
+    def is_ignored(self, path: Path | str) -> bool:
+        """Whether an absolute path is ignored; paths outside the root count as not ours (True)."""
+        rel = self.relative(path)
+        if rel is None:
+            return True
+        return self.is_ignored_rel(rel, is_dir=os.path.isdir(path))
+
+
+def any_ignored(rules: Iterable[IgnoreRules], path: Path | str) -> bool:
+    """True when the path is under one of the roots and ignored there, or under none."""
+    for rule in rules:
+        rel = rule.relative(path)
+        if rel is not None:
+            return rule.is_ignored_rel(rel, is_dir=os.path.isdir(path))
+    return True
