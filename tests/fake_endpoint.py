@@ -1,0 +1,136 @@
+"""Helpers other tests import: the fake Mistral server and an "attacker" that counts bytes.
+
+The attacker is a plain TCP listener on loopback. Every boundary test points something at it
+(a redirect, a proxy variable, a workspace setting) and then proves it received zero bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+from fixtures.fake_mistral import FakeMistral, Recorded, Reply
+
+__all__ = ["Attacker", "FakeMistral", "Recorded", "Reply", "fake_mistral", "patched_env"]
+
+
+class Attacker:
+    """A loopback TCP listener that accepts everything and counts every byte it receives.
+
+    It never answers: a client that reached it would hang or fail, and `bytes_received` /
+    `connections` prove whether anything got here.
+    """
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, 0))
+        self._sock.listen(64)
+        self._sock.settimeout(0.05)
+        self.host = host
+        self.port = int(self._sock.getsockname()[1])
+        self._lock = threading.Lock()
+        self._bytes = 0
+        self._connections = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def bytes_received(self) -> int:
+        with self._lock:
+            return self._bytes
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return self._connections
+
+    def _accept_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                self._connections += 1
+            t = threading.Thread(target=self._drain, args=(conn,), daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _drain(self, conn: socket.socket) -> None:
+        conn.settimeout(0.05)
+        with conn:
+            while not self._stop.is_set():
+                try:
+                    data = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    return
+                with self._lock:
+                    self._bytes += len(data)
+
+    def start(self) -> Attacker:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()
+        self._thread.join(timeout=2)
+        for t in self._threads:
+            t.join(timeout=2)
+
+    def settle(self, seconds: float = 0.1) -> None:
+        """Give in-flight bytes a moment to arrive before asserting on the counters."""
+        time.sleep(seconds)
+
+    def __enter__(self) -> Attacker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def fake_mistral(tls: object = None, **kwargs: object) -> Iterator[FakeMistral]:
+    """Start a FakeMistral on a free loopback port for the duration of a `with` block."""
+    fake = FakeMistral(tls=tls, **kwargs)  # type: ignore[arg-type]
+    with fake:
+        yield fake
+
+
+@contextlib.contextmanager
+def patched_env(**values: str | None) -> Iterator[None]:
+    """Set (or, with None, remove) environment variables, restoring them afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for k, v in values.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
