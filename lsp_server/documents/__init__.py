@@ -1,0 +1,18 @@
+"""Open documents and position conversion (no LSP types: plain tuples)."""
+
+from lsp_server.documents.positions import ENCODINGS, UTF8, UTF16, UTF32, LineIndex
+from lsp_server.documents.store import Document, DocumentStore, TextChange
+from lsp_server.documents.uris import path_to_uri, uri_to_path
+
+__all__ = [
+    "ENCODINGS",
+    "UTF8",
+    "UTF16",
+    "UTF32",
+    "Document",
+    "DocumentStore",
+    "LineIndex",
+    "TextChange",
+    "path_to_uri",
+    "uri_to_path",
+]

@@ -1,0 +1,15 @@
+"""LSP features: each module registers its handlers on the server and speaks lsprotocol."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lsp_server.server import MistralLanguageServer
+
+
+def register_all(server: MistralLanguageServer) -> None:
+    from lsp_server.features import lifecycle, symbols, sync
+
+    for module in (lifecycle, sync, symbols):
+        module.register(server)

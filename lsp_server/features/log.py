@@ -1,0 +1,37 @@
+"""A logging bridge to `window/logMessage`, safe to use from worker threads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+_LEVELS = {
+    logging.ERROR: types.MessageType.Error,
+    logging.WARNING: types.MessageType.Warning,
+    logging.INFO: types.MessageType.Info,
+    logging.DEBUG: types.MessageType.Log,
+}
+
+
+class LspLogHandler(logging.Handler):
+    def __init__(self, server: LanguageServer, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self._server = server
+        self._loop = loop
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)
+            kind = _LEVELS.get(record.levelno, types.MessageType.Log)
+            params = types.LogMessageParams(type=kind, message=message)
+            self._loop.call_soon_threadsafe(self._send, params)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+    def _send(self, params: types.LogMessageParams) -> None:
+        if self._server.protocol.writer is not None:
+            self._server.window_log_message(params)

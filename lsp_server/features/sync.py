@@ -1,0 +1,66 @@
+"""Document synchronisation: open, incremental change, close, save."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from lsp_server.documents import TextChange
+
+if TYPE_CHECKING:
+    from lsp_server.server import MistralLanguageServer
+
+log = logging.getLogger(__name__)
+
+
+def _to_change(change: types.TextDocumentContentChangeEvent) -> TextChange:
+    if isinstance(change, types.TextDocumentContentChangePartial):
+        r = change.range
+        return TextChange(
+            change.text, (r.start.line, r.start.character), (r.end.line, r.end.character)
+        )
+    return TextChange(change.text)
+
+
+def register(server: MistralLanguageServer) -> None:
+    session = server.session
+
+    def reindex(uri: str) -> None:
+        doc = session.documents.get(uri)
+        if doc is None or doc.path is None:
+            return
+        index = session.index_for(doc.path)
+        if index is not None:
+            try:
+                index.update_text(doc.path, doc.text)
+            except Exception:  # noqa: BLE001 - a parse failure must not lose the edit
+                log.exception("index update failed for %s", doc.path)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: MistralLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        session.documents.open(item.uri, item.language_id, item.version, item.text)
+        reindex(item.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: MistralLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        changes = [_to_change(c) for c in params.content_changes]
+        if session.documents.change(uri, params.text_document.version, changes) is None:
+            log.warning("didChange for a document that is not open: %s", uri)
+            return
+        reindex(uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: MistralLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        doc = session.documents.close(params.text_document.uri)
+        if doc is not None and doc.path is not None and (idx := session.index_for(doc.path)):
+            idx.close_text(doc.path)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: MistralLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        doc = session.documents.get(params.text_document.uri)
+        if doc is not None and doc.path is not None and (idx := session.index_for(doc.path)):
+            idx.refresh_path(doc.path)
