@@ -12,6 +12,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from lsp_server import SERVER_NAME, __version__
+from lsp_server.completion import CompletionEngine
 from lsp_server.session import Session
 from lsp_server.status import Status
 
@@ -47,6 +48,7 @@ class MistralLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, __version__, protocol_cls=MistralProtocol)
         self.session = Session(on_status=self._status_changed)
+        self.completions = CompletionEngine(self.session)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.verbosity = 0
 

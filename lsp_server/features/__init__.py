@@ -9,7 +9,14 @@ if TYPE_CHECKING:
 
 
 def register_all(server: MistralLanguageServer) -> None:
-    from lsp_server.features import lifecycle, symbols, sync
+    from lsp_server.features import (
+        assistant_commands,
+        completion,
+        inline_completion,
+        lifecycle,
+        symbols,
+        sync,
+    )
 
-    for module in (lifecycle, sync, symbols):
+    for module in (lifecycle, sync, symbols, inline_completion, completion, assistant_commands):
         module.register(server)

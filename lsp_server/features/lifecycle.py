@@ -36,6 +36,13 @@ def _roots(params: types.InitializeParams) -> list[Path]:
     return [p for p in (uri_to_path(u) for u in uris) if p is not None]
 
 
+def _section(settings: object) -> dict[str, Any] | None:
+    """Our settings from what an editor sent: `{"mistral": {...}}` or the section itself."""
+    if isinstance(settings, dict) and isinstance(settings.get(CONFIG_SECTION), dict):
+        return settings[CONFIG_SECTION]
+    return settings if isinstance(settings, dict) and settings else None
+
+
 def report_problems(server: MistralLanguageServer, problems: Sequence[ConfigProblem]) -> None:
     """Every configuration problem goes to the log and, once, to the user."""
     for problem in problems:
@@ -78,7 +85,7 @@ def register(server: MistralLanguageServer) -> None:
     def initialize(ls: MistralLanguageServer, params: types.InitializeParams) -> None:
         session.documents.encoding = encoding_name(ls.workspace.position_encoding)
         options = params.initialization_options
-        init_options.update(options if isinstance(options, dict) else {})
+        init_options.update(_section(options) or {})
         pending.extend(session.configure(_roots(params), init_options))
         log.info("initialize: roots=%s encoding=%s", session.roots, session.documents.encoding)
 
@@ -100,13 +107,7 @@ def register(server: MistralLanguageServer) -> None:
     async def did_change_configuration(
         ls: MistralLanguageServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        settings = params.settings
-        if isinstance(settings, dict) and isinstance(settings.get(CONFIG_SECTION), dict):
-            editor: dict[str, Any] | None = settings[CONFIG_SECTION]
-        elif isinstance(settings, dict) and settings:
-            editor = settings
-        else:
-            editor = await pull_configuration(ls)
+        editor = _section(params.settings) or await pull_configuration(ls)
         if editor is not None:
             reconfigure(editor={**init_options, **editor})
 

@@ -26,11 +26,14 @@ def _to_change(change: types.TextDocumentContentChangeEvent) -> TextChange:
 
 def register(server: MistralLanguageServer) -> None:
     session = server.session
+    recent = server.completions.recent
 
     def reindex(uri: str) -> None:
         doc = session.documents.get(uri)
         if doc is None or doc.path is None:
             return
+        if not session.is_excluded(doc.path):
+            recent.touch(doc.path, doc.text)
         index = session.index_for(doc.path)
         if index is not None:
             try:
@@ -56,6 +59,9 @@ def register(server: MistralLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MistralLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         doc = session.documents.close(params.text_document.uri)
+        server.completions.forget(params.text_document.uri)
+        if doc is not None and doc.path is not None:
+            recent.forget(doc.path)
         if doc is not None and doc.path is not None and (idx := session.index_for(doc.path)):
             idx.close_text(doc.path)
 

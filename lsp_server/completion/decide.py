@@ -1,0 +1,80 @@
+"""Whether to ask for a completion at all, and whether one line or a block.
+
+Asked on every keystroke, so it looks at the current and neighbouring lines first and at
+a syntax tree only when one is already at hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# What may stand after the cursor for an automatic completion: closers and whitespace.
+_CLOSERS_ONLY = re.compile(r"""^[\s)\]}>"'`;,:]*$""")
+_BLOCK_OPENER = re.compile(r"""(:|\{|\(|\[|=>|->|\bdo|\bthen|\belse)\s*(#.*|//.*)?$""")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What kind of completion to ask for, and how to recognise its end."""
+
+    multiline: bool
+    indent: str  # indentation of the line the completion starts on
+    stop: list[str] = field(default_factory=list)
+
+
+def line_bounds(text: str, offset: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return start, len(text) if end < 0 else end
+
+
+def worth_asking(text: str, offset: int, invoked: bool) -> bool:
+    """Automatic completions only where the rest of the line is closers or whitespace."""
+    if invoked:
+        return True
+    _, line_end = line_bounds(text, offset)
+    return bool(_CLOSERS_ONLY.match(text[offset:line_end].rstrip("\r")))
+
+
+def _previous_code_line(text: str, line_start: int) -> str:
+    end = line_start - 1
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].rstrip("\r")
+        if line.strip():
+            return line
+        end = start - 1
+    return ""
+
+
+def shape_at(text: str, offset: int, setting: str = "auto") -> Shape:
+    """Single line mid-line; a block on an empty line inside or right after a block opener."""
+    line_start, _ = line_bounds(text, offset)
+    before = text[line_start:offset]
+    indent = before[: len(before) - len(before.lstrip())]
+    if setting == "never":
+        multiline = False
+    elif setting == "always":
+        multiline = True
+    else:
+        previous = _previous_code_line(text, line_start)
+        on_empty_line = not before.strip()
+        opens_block = bool(_BLOCK_OPENER.search(previous.rstrip()))
+        multiline = on_empty_line and (opens_block or bool(indent))
+    stop = ["\n\n\n"] if multiline else ["\n"]
+    return Shape(multiline=multiline, indent=indent, stop=stop)
+
+
+def block_finished(completion: str, indent: str) -> bool:
+    """True once the streamed text has a complete line that leaves the block."""
+    lines = completion.split("\n")
+    for line in lines[1:-1]:  # the last one may still be growing
+        if line.strip() and _indent_width(line) < _indent_width(indent):
+            return True
+    return False
+
+
+def _indent_width(line: str) -> int:
+    stripped = line[: len(line) - len(line.lstrip())]
+    return len(stripped.expandtabs(4))

@@ -1,0 +1,213 @@
+"""Inline completions: decide, reuse, debounce, ask once, clean up, fall back to the index.
+
+One in-flight endpoint request per document. A newer request for the same document
+supersedes the older one (its HTTP stream is closed) unless the user is typing into what
+the older one is producing, in which case both are served from the same stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsp_server.completion import decide, postprocess
+from lsp_server.completion.cache import Anchor, CompletionCache, forward
+from lsp_server.completion.index_items import IndexItem, index_items, inline_from_index
+from lsp_server.context import ContextBuilder, RecentFiles
+from lsp_server.endpoint import EndpointError, FimRequest
+
+if TYPE_CHECKING:
+    from lsp_server.session import Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CompletionQuery:
+    uri: str
+    path: Path | None
+    language_id: str
+    text: str
+    offset: int
+    invoked: bool = False
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str  # inserted at the cursor
+    source: str  # "ai" | "cache" | "index"
+    detail: str = ""
+
+
+@dataclass
+class Counters:
+    endpoint_requests: int = 0
+    cache_hits: int = 0
+    reused_in_flight: int = 0
+    superseded: int = 0
+    accepted: int = 0
+    offline_answers: int = 0
+
+
+@dataclass
+class _Flight:
+    anchor: Anchor
+    shape: decide.Shape
+    task: asyncio.Task[str | None]
+    partial: list[str] = field(default_factory=list)
+    waiters: int = 0
+
+    def serves(self, text: str, offset: int) -> str | None:
+        """What was typed since this flight began, if its output can still be right."""
+        typed = self.anchor.typed_since(text, offset)
+        if typed is None or "\n" in typed:
+            return None
+        so_far = "".join(self.partial)
+        if so_far.startswith(typed) or typed.startswith(so_far):
+            return typed
+        return None
+
+
+class CompletionEngine:
+    def __init__(self, session: Session, sleep: Callable[[float], object] = asyncio.sleep) -> None:
+        self._session = session
+        self._sleep = sleep
+        self.cache = CompletionCache()
+        self.recent = RecentFiles()
+        self.counters = Counters()
+        self._flights: dict[str, _Flight] = {}
+        self._generation: dict[str, int] = {}
+
+    # -- the request path -----------------------------------------------------------
+
+    async def complete(self, query: CompletionQuery) -> Suggestion | None:
+        """The one suggestion to show at the cursor, or None."""
+        settings = self._session.settings
+        if not settings.completion.enabled or self._session.is_excluded(query.path):
+            return None
+        if not decide.worth_asking(query.text, query.offset, query.invoked):
+            return None
+        generation = self._generation.get(query.uri, 0) + 1
+        self._generation[query.uri] = generation
+
+        cached = self.cache.lookup(query.uri, query.text, query.offset)
+        if cached is not None:
+            self.counters.cache_hits += 1
+            return Suggestion(cached, "cache", settings.models.completion)
+
+        if not self._endpoint_ready():
+            return self._offline(query)
+
+        flight = self._flights.get(query.uri)
+        if flight is not None and not flight.task.done():
+            typed = flight.serves(query.text, query.offset)
+            if typed is not None:
+                self.counters.reused_in_flight += 1
+                return await self._await_flight(flight, query, typed)
+            self._supersede(query.uri)
+
+        if not query.invoked and settings.completion.debounce_ms:
+            await self._sleep(settings.completion.debounce_ms / 1000)
+            if self._generation.get(query.uri) != generation:
+                return None  # a newer keystroke arrived; its request will answer
+        flight = self._start(query)
+        return await self._await_flight(flight, query, "")
+
+    def _endpoint_ready(self) -> bool:
+        endpoint = self._session.endpoint
+        return endpoint is not None and endpoint.status.state == "ready"
+
+    def _offline(self, query: CompletionQuery) -> Suggestion | None:
+        self.counters.offline_answers += 1
+        text = inline_from_index(self._session, query.path, query.text, query.offset)
+        return Suggestion(text, "index", "index (offline)") if text else None
+
+    def _supersede(self, uri: str) -> None:
+        flight = self._flights.pop(uri, None)
+        if flight is not None and not flight.task.done():
+            self.counters.superseded += 1
+            flight.task.cancel()
+
+    def _start(self, query: CompletionQuery) -> _Flight:
+        settings = self._session.settings
+        shape = decide.shape_at(query.text, query.offset, settings.completion.multiline)
+        anchor = Anchor.at(query.uri, query.text, query.offset)
+        partial: list[str] = []
+        task = asyncio.ensure_future(self._fetch(query, shape, partial))
+        flight = _Flight(anchor, shape, task, partial)
+        self._flights[query.uri] = flight
+        return flight
+
+    async def _await_flight(
+        self, flight: _Flight, query: CompletionQuery, typed: str
+    ) -> Suggestion | None:
+        flight.waiters += 1
+        try:
+            completion = await asyncio.shield(flight.task)
+        except asyncio.CancelledError:
+            if flight.task.cancelled():
+                return None  # superseded by a newer request
+            raise
+        except EndpointError as exc:
+            log.info("completion request failed: %s", exc.reason)
+            return self._offline(query)
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                flight.task.cancel()  # nobody waits any more ($/cancelRequest): close the stream
+        if completion is None:
+            return None
+        if self._flights.get(query.uri) is flight:
+            self.cache.put(flight.anchor, completion)
+        rest = forward(completion, typed)
+        if not rest:
+            return None
+        return Suggestion(rest, "ai", self._session.settings.models.completion)
+
+    async def _fetch(self, query: CompletionQuery, shape: decide.Shape, partial: list[str]) -> str | None:
+        session = self._session
+        settings = session.settings
+        index = session.index_for(query.path) if query.path is not None else None
+        builder = ContextBuilder(index, is_excluded=session.is_excluded, recent=self.recent)
+        context = builder.build(
+            path=query.path,
+            language_id=query.language_id,
+            text=query.text,
+            offset=query.offset,
+            budget_tokens=settings.completion.context_tokens,
+        )
+
+        def stop_when(so_far: str) -> bool:
+            if shape.multiline:
+                return decide.block_finished(so_far, shape.indent)
+            return "\n" in so_far
+
+        request = FimRequest(
+            prompt=context.prefix,
+            suffix=context.suffix,
+            max_tokens=settings.completion.max_tokens,
+            stop=shape.stop,
+            sources=context.sources,
+            stop_when=stop_when,
+            model=settings.models.completion,
+        )
+        self.counters.endpoint_requests += 1
+        assert session.endpoint is not None
+        result = await session.endpoint.fim(request, on_delta=partial.append)
+        return postprocess.clean(result.text, query.text, query.offset, shape)
+
+    # -- index-only items (textDocument/completion) ---------------------------------
+
+    def index_items(self, query: CompletionQuery, limit: int = 50) -> list[IndexItem]:
+        if self._session.is_excluded(query.path):
+            return []
+        return index_items(self._session, query.path, query.text, query.offset, limit)
+
+    def forget(self, uri: str) -> None:
+        self._supersede(uri)
+        self.cache.clear(uri)
+        self._generation.pop(uri, None)

@@ -1,0 +1,123 @@
+"""Completions from the index alone: what works with no endpoint, and what merges with AI.
+
+Names come from the current file, the files it imports, then the whole repository; after a
+`.`, members of the class the receiver names (or of the enclosing class for self/this).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsp_server.index.model import Definition
+
+if TYPE_CHECKING:
+    from lsp_server.session import Session
+
+_WORD_BEFORE = re.compile(r"[A-Za-z_$][\w$]*$")
+_RECEIVER = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\.|->|::)\s*([A-Za-z_$][\w$]*)?$")
+_SELF_NAMES = frozenset({"self", "this", "cls", "@"})
+_CALLABLE = frozenset({"function", "method"})
+
+
+@dataclass(frozen=True)
+class IndexItem:
+    label: str
+    kind: str
+    detail: str  # signature
+    doc: str | None
+    path: str
+    replace_start: int  # offset where the word being completed starts
+
+
+def word_before(text: str, offset: int) -> str:
+    line_start = text.rfind("\n", 0, offset) + 1
+    match = _WORD_BEFORE.search(text[line_start:offset])
+    return match.group(0) if match else ""
+
+
+def _enclosing_class(definitions: list[Definition], line: int) -> str | None:
+    best: Definition | None = None
+    for d in definitions:
+        if d.kind in ("class", "struct", "interface", "trait") and d.line <= line <= d.end_line:
+            if best is None or d.line >= best.line:
+                best = d
+    return best.name if best else None
+
+
+def _member_candidates(
+    session: Session, path: Path, text: str, offset: int, receiver: str
+) -> list[Definition] | None:
+    index = session.index_for(path)
+    if index is None:
+        return None
+    if receiver in _SELF_NAMES:
+        line = text.count("\n", 0, offset)
+        container = _enclosing_class(index.file_definitions(path), line)
+        return index.members(container) if container else []
+    classes = [d for d in index.definitions(receiver) if d.kind in ("class", "struct", "enum")]
+    if classes:
+        return index.members(receiver)
+    for imp in index.imports_of(path):
+        aliases = dict(imp.aliases)
+        if imp.resolved and receiver in (imp.module.split(".")[-1], *aliases.values()):
+            return index.file_definitions(imp.resolved)
+    return None
+
+
+def _name_candidates(session: Session, path: Path, prefix: str, limit: int) -> list[Definition]:
+    index = session.index_for(path)
+    if index is None or not prefix:
+        return []
+    local = [d for d in index.file_definitions(path) if d.name.startswith(prefix)]
+    imported: list[Definition] = []
+    for imp in index.imports_of(path):
+        if imp.resolved:
+            imported.extend(
+                d for d in index.file_definitions(imp.resolved) if d.name.startswith(prefix)
+            )
+    found = [d for d in index.search(prefix, limit=limit * 2) if d.name.startswith(prefix)]
+    return local + imported + found
+
+
+def index_items(
+    session: Session, path: Path | None, text: str, offset: int, limit: int = 50
+) -> list[IndexItem]:
+    """Index-based completion items at the cursor, best first, one per name."""
+    if path is None:
+        return []
+    prefix = word_before(text, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    receiver = _RECEIVER.search(text[line_start:offset])
+    candidates: list[Definition] | None = None
+    if receiver:
+        candidates = _member_candidates(session, path, text, offset, receiver.group(1))
+        if candidates is not None:
+            candidates = [d for d in candidates if d.name.startswith(prefix)]
+    if candidates is None:
+        candidates = _name_candidates(session, path, prefix, limit)
+    items: dict[str, IndexItem] = {}
+    for d in candidates:
+        if d.name == prefix or d.name in items:
+            continue
+        items[d.name] = IndexItem(d.name, d.kind, d.signature, d.doc, d.path, offset - len(prefix))
+        if len(items) >= limit:
+            break
+    return list(items.values())
+
+
+def inline_from_index(session: Session, path: Path | None, text: str, offset: int) -> str | None:
+    """Ghost text without an endpoint: the rest of the best matching name, call parens."""
+    prefix = word_before(text, offset)
+    if len(prefix) < 2 and not text[:offset].endswith("."):
+        return None
+    items = index_items(session, path, text, offset, limit=1)
+    if not items:
+        return None
+    best = items[0]
+    rest = best.label[len(prefix) :]
+    if best.kind in _CALLABLE and not text[offset : offset + 1] == "(":
+        rest += "("
+    return rest or None

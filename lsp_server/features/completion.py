@@ -1,0 +1,96 @@
+"""textDocument/completion for clients without inline completion (Neovim 0.11, Helix, Emacs).
+
+The AI completion comes first as one item (label: its first line; text: all of it), then
+names from the index. Items replace the word being typed so client-side filtering keeps them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from lsp_server.completion import CompletionQuery
+from lsp_server.completion.index_items import word_before
+from lsp_server.features.convert import offset_of, range_between
+from lsp_server.features.inline_completion import accepted_command
+from lsp_server.features.symbols import KINDS
+
+if TYPE_CHECKING:
+    from lsp_server.server import MistralLanguageServer
+
+TRIGGER_CHARACTERS = [".", "(", " ", ",", "=", ":", ">"]
+_ITEM_KINDS = {
+    types.SymbolKind.Function: types.CompletionItemKind.Function,
+    types.SymbolKind.Method: types.CompletionItemKind.Method,
+    types.SymbolKind.Class: types.CompletionItemKind.Class,
+    types.SymbolKind.Interface: types.CompletionItemKind.Interface,
+    types.SymbolKind.Struct: types.CompletionItemKind.Struct,
+    types.SymbolKind.Enum: types.CompletionItemKind.Enum,
+    types.SymbolKind.Module: types.CompletionItemKind.Module,
+    types.SymbolKind.Constant: types.CompletionItemKind.Constant,
+    types.SymbolKind.Field: types.CompletionItemKind.Field,
+    types.SymbolKind.Property: types.CompletionItemKind.Property,
+}
+
+
+def _item_kind(kind: str) -> types.CompletionItemKind:
+    symbol = KINDS.get(kind, types.SymbolKind.Variable)
+    return _ITEM_KINDS.get(symbol, types.CompletionItemKind.Variable)
+
+
+def register(server: MistralLanguageServer) -> None:
+    session = server.session
+    engine = server.completions
+
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS),
+    )
+    async def completion(
+        ls: MistralLanguageServer, params: types.CompletionParams
+    ) -> types.CompletionList | None:
+        doc = session.documents.get(params.text_document.uri)
+        if doc is None:
+            return None
+        encoding = session.documents.encoding
+        offset = offset_of(doc, params.position, encoding)
+        invoked = (
+            params.context is None
+            or params.context.trigger_kind == types.CompletionTriggerKind.Invoked
+        )
+        query = CompletionQuery(doc.uri, doc.path, doc.language_id, doc.text, offset, invoked)
+        word = word_before(doc.text, offset)
+        word_range = range_between(doc, offset - len(word), offset, encoding)
+        items: list[types.CompletionItem] = []
+        suggestion = await engine.complete(query)
+        if suggestion is not None and suggestion.source != "index":
+            label = word + suggestion.text.split("\n", 1)[0]
+            items.append(
+                types.CompletionItem(
+                    label=label.strip()[:80] or suggestion.text.strip()[:80],
+                    kind=types.CompletionItemKind.Snippet,
+                    detail=f"Mistral ({suggestion.detail})",
+                    documentation=types.MarkupContent(
+                        kind=types.MarkupKind.PlainText, value=suggestion.text
+                    ),
+                    filter_text=label,
+                    sort_text="0000",
+                    preselect=True,
+                    insert_text_format=types.InsertTextFormat.PlainText,
+                    text_edit=types.TextEdit(range=word_range, new_text=word + suggestion.text),
+                    command=accepted_command(suggestion.source),
+                )
+            )
+        for rank, item in enumerate(engine.index_items(query)):
+            items.append(
+                types.CompletionItem(
+                    label=item.label,
+                    kind=_item_kind(item.kind),
+                    detail=item.detail,
+                    documentation=item.doc,
+                    sort_text=f"1{rank:04d}",
+                    text_edit=types.TextEdit(range=word_range, new_text=item.label),
+                )
+            )
+        return types.CompletionList(is_incomplete=True, items=items)
