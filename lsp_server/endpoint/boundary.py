@@ -1,0 +1,288 @@
+"""The network boundary: which origin may be reached, and the HTTP clients that enforce it.
+
+Every request the SDK (or our OpenAI-compatible client) makes goes through `GuardedTransport`,
+which refuses a foreign origin before a socket opens and turns any 3xx into an error, so a
+redirect can never carry code elsewhere. The clients ignore the environment (proxies,
+SSL_CERT_FILE, SSLKEYLOGFILE, .netrc): a proxy and a CA come only from the settings.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import ipaddress
+import logging
+import os
+import ssl
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+
+from lsp_server.endpoint.errors import EndpointOffline, PolicyViolation, RedirectRefused
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """scheme://host:port, normalised (lower case, default port made explicit)."""
+
+    scheme: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if DEFAULT_PORTS.get(self.scheme) == self.port:
+            return f"{self.scheme}://{host}"
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+def parse_origin(url: str) -> Origin:
+    """The origin of a URL; ValueError when it has no scheme or host."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if scheme not in DEFAULT_PORTS or not host:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError as exc:
+        raise ValueError(f"bad port in {url!r}") from exc
+    return Origin(scheme, host, port)
+
+
+def origin_of(url: httpx2.URL) -> Origin:
+    scheme = url.scheme.lower()
+    host = url.host.lower().rstrip(".")
+    return Origin(scheme, host, url.port or DEFAULT_PORTS.get(scheme, 0))
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(base_url: str, policy: Any) -> Origin:
+    """Validate the configured endpoint against the rules and the policy; return its origin.
+
+    Raises EndpointOffline when no URL is configured (never a fallback host) and
+    PolicyViolation when the URL is not allowed.
+    """
+    if not base_url:
+        raise EndpointOffline(
+            "no endpoint URL: set endpoint.url (the custom preset has no default host)"
+        )
+    try:
+        origin = parse_origin(base_url)
+    except ValueError:
+        raise PolicyViolation(
+            f"endpoint URL {base_url!r} is not an http(s) URL; fix endpoint.url"
+        ) from None
+    parts = urlsplit(base_url)
+    if parts.username or parts.password:
+        raise PolicyViolation("endpoint URL must not contain credentials; use the API key setting")
+    if parts.query or parts.fragment:
+        raise PolicyViolation("endpoint URL must not contain a query or fragment; fix endpoint.url")
+    allow_http = bool(getattr(policy, "allow_insecure_http", False))
+    if origin.scheme == "http" and not is_loopback(origin.host) and not allow_http:
+        raise PolicyViolation(
+            f"plain http:// is refused for {origin} (only loopback, or a policy with "
+            "allow_insecure_http = true); use https://"
+        )
+    allowed = allowed_origins(policy)
+    if allowed is not None and origin not in allowed:
+        raise PolicyViolation(
+            f"endpoint {origin} is not in the policy's allowed_origins; ask your administrator "
+            "or choose an allowed endpoint"
+        )
+    return origin
+
+
+def allowed_origins(policy: Any) -> frozenset[Origin] | None:
+    """The policy's allowed origins, or None when no policy restricts them."""
+    if not getattr(policy, "active", False):
+        return None
+    raw = tuple(getattr(policy, "allowed_origins", ()) or ())
+    if not raw:
+        return None
+    out = set()
+    for item in raw:
+        try:
+            out.add(parse_origin(item))
+        except ValueError:
+            log.warning("ignoring malformed policy.allowed_origins entry %r", item)
+    return frozenset(out)
+
+
+# --------------------------------------------------------------------------- metering
+
+
+@dataclass
+class AttemptMeter:
+    """What one outbound attempt put on and took off the wire (for the audit log)."""
+
+    bytes_out: int = 0
+    bytes_in: int = 0
+    status: int | None = None
+    payload_sha256: str = ""
+    sent: bool = False
+    started: float = field(default_factory=time.monotonic)
+    redirect_location: str = ""
+
+
+CURRENT_ATTEMPT: contextvars.ContextVar[AttemptMeter | None] = contextvars.ContextVar(
+    "mistral_lsp_attempt", default=None
+)
+
+
+class _CountingStream(httpx2.AsyncByteStream):
+    def __init__(self, inner: Any, meter: AttemptMeter | None) -> None:
+        self._inner = inner
+        self._meter = meter
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            if self._meter is not None:
+                self._meter.bytes_in += len(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class GuardedTransport(httpx2.AsyncBaseTransport):
+    """Only the allowed origin, never a redirect; counts bytes for the audit log."""
+
+    def __init__(self, inner: httpx2.AsyncBaseTransport, allowed: frozenset[Origin]) -> None:
+        self._inner = inner
+        self._allowed = allowed
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        origin = origin_of(request.url)
+        if origin not in self._allowed:
+            log.warning("boundary: refused a request to %s (not the configured endpoint)", origin)
+            raise PolicyViolation(f"refused a request to {origin}: not the configured endpoint")
+        meter = CURRENT_ATTEMPT.get()
+        try:
+            body = request.content
+        except httpx2.RequestNotRead:
+            body = b""
+        if meter is not None:
+            meter.bytes_out += len(body)
+            meter.payload_sha256 = hashlib.sha256(body).hexdigest()
+            meter.sent = True
+        response = await self._inner.handle_async_request(request)
+        if meter is not None:
+            meter.status = response.status_code
+        if 300 <= response.status_code < 400:
+            location = response.headers.get("location", "")
+            await response.aclose()
+            if meter is not None:
+                meter.redirect_location = location
+            target = _describe_location(location, request.url)
+            log.warning(
+                "boundary: %s answered %d redirecting to %s; refused, nothing sent there",
+                origin,
+                response.status_code,
+                target,
+            )
+            raise RedirectRefused(
+                f"the endpoint answered {response.status_code} redirecting to {target}; "
+                "redirects are refused (nothing was sent there)",
+                response.status_code,
+                target,
+            )
+        return httpx2.Response(
+            status_code=response.status_code,
+            headers=response.headers,
+            stream=_CountingStream(response.stream, meter),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _describe_location(location: str, base: httpx2.URL) -> str:
+    if not location:
+        return "(no Location)"
+    try:
+        return str(origin_of(base.join(location)))
+    except Exception:  # noqa: BLE001 - a hostile header must not crash the log line
+        return "(unparsable Location)"
+
+
+class _RefuseAll(httpx2.BaseTransport):
+    """For the SDK's synchronous client, which we never use: nothing leaves through it."""
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        raise PolicyViolation("synchronous endpoint requests are disabled")
+
+
+# --------------------------------------------------------------------------- clients
+
+
+def make_ssl_context(ca_bundle: str = "") -> ssl.SSLContext:
+    """TLS client context from endpoint.ca_bundle, or the system store; never the environment.
+
+    Built without `ssl.create_default_context()`, which would honour SSLKEYLOGFILE and write
+    session keys to disk, and without SSL_CERT_FILE / SSL_CERT_DIR.
+    """
+    if ca_bundle:
+        path = os.path.expanduser(ca_bundle)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        if os.path.isdir(path):
+            ctx.load_verify_locations(capath=path)
+        else:
+            ctx.load_verify_locations(cafile=path)
+    else:
+        import httpcore2
+
+        ctx = httpcore2.default_ssl_context(_trust_env=False)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def make_timeout(total_s: float) -> httpx2.Timeout:
+    return httpx2.Timeout(total_s, connect=min(total_s, 5.0))
+
+
+def build_async_client(
+    allowed: frozenset[Origin],
+    ca_bundle: str = "",
+    proxy: str = "",
+    timeout_s: float = 10.0,
+    max_connections: int = 8,
+) -> httpx2.AsyncClient:
+    """The only async HTTP client the endpoint uses."""
+    ctx = make_ssl_context(ca_bundle)
+    inner = httpx2.AsyncHTTPTransport(
+        verify=ctx,
+        trust_env=False,
+        proxy=proxy or None,
+        retries=0,
+        limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=4),
+    )
+    return httpx2.AsyncClient(
+        transport=GuardedTransport(inner, allowed),
+        trust_env=False,
+        follow_redirects=False,
+        timeout=make_timeout(timeout_s),
+    )
+
+
+def build_refusing_sync_client() -> httpx2.Client:
+    return httpx2.Client(transport=_RefuseAll(), trust_env=False, follow_redirects=False)

@@ -1,0 +1,78 @@
+"""Which files' text may never leave the machine.
+
+A built-in deny list (keys, credentials, dotenv files), `.gitignore`d and `.mistralignore`d
+files, and `privacy.exclude`. Symlinks are resolved first, and both the name the editor used
+and the real file are checked: a link named `.env` and a link pointing at `~/.ssh/id_rsa` are
+both excluded. Files outside every workspace root get the deny list and `privacy.exclude`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pathspec
+
+from lsp_server.index.ignore import IgnoreRules
+
+DENY_LIST: tuple[str, ...] = (
+    ".env*",
+    "*.pem",
+    "*.key",
+    "id_rsa*",
+    "id_ed25519*",
+    "id_ecdsa*",
+    "id_dsa*",
+    "*.p12",
+    "*.pfx",
+    ".netrc",
+    "_netrc",
+    ".npmrc",
+    ".pypirc",
+    "*.kdbx",
+    "credentials*",
+    "secrets.*",
+)
+
+
+class ContentExclusion:
+    """Answers "may this file's text be sent?" for a set of workspace roots."""
+
+    def __init__(self, roots: Sequence[Path | str], privacy_exclude: Sequence[str] = ()) -> None:
+        self._deny = pathspec.GitIgnoreSpec.from_lines(DENY_LIST)
+        self._extra = pathspec.GitIgnoreSpec.from_lines(list(privacy_exclude))
+        self._rules = [IgnoreRules(Path(r), extra_patterns=privacy_exclude) for r in roots]
+
+    def invalidate(self) -> None:
+        """Forget cached ignore files (call after a .gitignore / .mistralignore changes)."""
+        for rules in self._rules:
+            rules.invalidate()
+
+    def is_excluded(self, path: Path | str) -> bool:
+        raw = os.path.abspath(os.path.expanduser(str(path)))
+        real = os.path.realpath(raw)
+        candidates = [real] if real == raw else [raw, real]
+        return any(self._excluded_one(c) for c in candidates)
+
+    def _excluded_one(self, path: str) -> bool:
+        for rules in self._rules:
+            rel = _relative(path, rules.root)
+            if rel is None:
+                continue
+            if self._deny.match_file(rel):
+                return True
+            return rules.is_ignored_rel(rel, is_dir=os.path.isdir(path))
+        # Outside every root: only the deny list and privacy.exclude, matched on the path's
+        # components so that "secrets/" or "*.key" still apply.
+        posix = Path(path).as_posix().lstrip("/")
+        return bool(self._deny.match_file(posix) or self._extra.match_file(posix))
+
+
+def _relative(path: str, root: Path) -> str | None:
+    try:
+        rel = Path(path).relative_to(root)
+    except ValueError:
+        return None
+    text = rel.as_posix()
+    return None if text in ("", ".") else text

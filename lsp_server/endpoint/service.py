@@ -1,0 +1,628 @@
+"""EndpointService: the one door through which anything leaves the machine.
+
+Order of checks for every request: configuration (URL, policy, key) → content exclusion →
+secret scanning → rate-limit window → circuit breaker → concurrency bound → the guarded HTTP
+client. Every outbound attempt, and every request refused on the way, gets an audit record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import ssl
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from lsp_server.endpoint.audit import AuditLog, AuditRecord
+from lsp_server.endpoint.backends import Backend, Delta, MistralBackend, OpenAIBackend
+from lsp_server.endpoint.boundary import (
+    CURRENT_ATTEMPT,
+    AttemptMeter,
+    Origin,
+    build_async_client,
+    check_endpoint,
+)
+from lsp_server.endpoint.errors import (
+    CircuitOpen,
+    ContentExcluded,
+    EndpointError,
+    EndpointHTTPError,
+    EndpointOffline,
+    EndpointTimeout,
+    PolicyViolation,
+    RateLimited,
+    RedirectRefused,
+    SecretsBlocked,
+)
+from lsp_server.endpoint.exclusion import ContentExclusion
+from lsp_server.endpoint.keys import KeyLookup, load_api_key
+from lsp_server.endpoint.resilience import CircuitBreaker, parse_retry_after
+from lsp_server.endpoint.secrets import SecretScanner
+from lsp_server.endpoint.types import ChatRequest, EndpointResult, EndpointStatus, FimRequest
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass
+class _Failure:
+    """An exception mapped to what the user sees and how the service reacts."""
+
+    error: EndpointError
+    trips_breaker: bool
+    retryable: bool
+    retry_after: float | None = None
+
+
+class _Conn:
+    """One HTTP client and its backend; retired (and closed when idle) on reconfiguration."""
+
+    def __init__(self, client: httpx2.AsyncClient, backend: Backend) -> None:
+        self.client = client
+        self.backend = backend
+        self.active = 0
+        self.retired = False
+
+
+class EndpointService:
+    """Sends FIM and chat requests to the configured endpoint, and nowhere else."""
+
+    def __init__(
+        self,
+        settings: Any,
+        workspace_roots: Sequence[Path],
+        on_status: Callable[[EndpointStatus], None] | None = None,
+        *,
+        failure_threshold: int = 5,
+        cooldown_s: float = 30.0,
+        max_concurrency: int = 4,
+        chat_retries: int = 2,
+        retry_after_cap_s: float = 30.0,
+        backoff_s: float = 0.5,
+        fim_timeout_s: float | None = None,
+        chat_timeout_s: float | None = None,
+        env: dict[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._on_status = on_status
+        self._env = env
+        self._clock = clock
+        self._breaker = CircuitBreaker(failure_threshold, cooldown_s, clock)
+        self._semaphore = asyncio.Semaphore(max(1, max_concurrency))
+        self.max_concurrency = max(1, max_concurrency)
+        self._chat_retries = max(0, chat_retries)
+        self._retry_cap = retry_after_cap_s
+        self._backoff = backoff_s
+        self._fim_timeout_override = fim_timeout_s
+        self._chat_timeout_override = chat_timeout_s
+        self._conn: _Conn | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        self._rate_limited_until = 0.0
+        self._auth_problem = ""
+        self._last_status: EndpointStatus | None = None
+        self._cooldown_timer: asyncio.TimerHandle | None = None
+        self.in_flight = 0
+        self.peak_in_flight = 0
+        self._configure(settings, workspace_roots)
+
+    # ------------------------------------------------------------------ configuration
+
+    def _configure(self, settings: Any, workspace_roots: Sequence[Path]) -> None:
+        self._settings = settings
+        self._roots = [Path(r) for r in workspace_roots]
+        ep = settings.endpoint
+        self._origin: Origin | None = None
+        self._config_error: EndpointError | None = None
+        try:
+            self._origin = check_endpoint(ep.base_url, settings.policy)
+        except EndpointError as exc:
+            self._config_error = exc
+        self._key: KeyLookup = load_api_key(ep.api_key_env, ep.api_key_file, self._env)
+        self._exclusion = ContentExclusion(self._roots, tuple(settings.privacy.exclude))
+        known = [self._key.key.reveal()] if self._key.key else []
+        self._scanner = SecretScanner(known_secrets=known)
+        privacy = settings.privacy
+        self._audit = AuditLog(privacy.audit_path or None, enabled=bool(privacy.audit_log))
+        timeout_s = max(0.1, ep.timeout_ms / 1000)
+        self.fim_timeout_s = self._fim_timeout_override or timeout_s
+        self.chat_timeout_s = self._chat_timeout_override or max(timeout_s, 120.0)
+        self.models_timeout_s = min(timeout_s, 30.0)
+
+    def reconfigure(self, settings: Any, workspace_roots: Sequence[Path]) -> None:
+        """Apply new settings or roots; connections to a changed endpoint are retired."""
+        old_ep = self._settings.endpoint
+        old_origin = self._origin
+        self._configure(settings, workspace_roots)
+        if old_ep != settings.endpoint or old_origin != self._origin:
+            self._retire_conn()
+            self._breaker.record_success()
+            self._rate_limited_until = 0.0
+            self._auth_problem = ""
+        self._notify()
+
+    def _retire_conn(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        conn.retired = True
+        if conn.active == 0:
+            self._close_later(conn)
+
+    def _close_later(self, conn: _Conn) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop: nothing was ever opened on it from here
+        task = loop.create_task(conn.client.aclose())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def _get_conn(self) -> _Conn:
+        if self._conn is None:
+            assert self._origin is not None and self._key.key is not None
+            ep = self._settings.endpoint
+            client = build_async_client(
+                frozenset({self._origin}),
+                ca_bundle=ep.ca_bundle,
+                proxy=ep.proxy,
+                timeout_s=max(self.fim_timeout_s, self.chat_timeout_s),
+                max_connections=self.max_concurrency * 2,
+            )
+            base = ep.base_url.rstrip("/")
+            backend_cls = OpenAIBackend if ep.api == "openai" else MistralBackend
+            self._conn = _Conn(client, backend_cls(client, base, self._key.key))
+        return self._conn
+
+    async def aclose(self) -> None:
+        self._retire_conn()
+        if self._cooldown_timer is not None:
+            self._cooldown_timer.cancel()
+        if self._closing:
+            await asyncio.gather(*list(self._closing), return_exceptions=True)
+
+    # ------------------------------------------------------------------ status
+
+    @property
+    def origin(self) -> str:
+        if self._origin is not None:
+            return str(self._origin)
+        return self._settings.endpoint.base_url or ""
+
+    @property
+    def key_source(self) -> str:
+        return self._key.source
+
+    @property
+    def has_key(self) -> bool:
+        return self._key.key is not None
+
+    @property
+    def status(self) -> EndpointStatus:
+        origin, model = self.origin, self._settings.models.completion
+
+        def make(state: str, message: str) -> EndpointStatus:
+            return EndpointStatus(state, message, origin, model)
+
+        if isinstance(self._config_error, EndpointOffline):
+            return make("offline", self._config_error.reason)
+        if self._config_error is not None:
+            return make("error", self._config_error.reason)
+        if self._key.key is None:
+            return make("offline", self._key.problem)
+        if self._auth_problem:
+            return make("error", self._auth_problem)
+        if self._breaker.state == "open":
+            wait = self._breaker.remaining_s()
+            return make(
+                "error",
+                f"endpoint paused after repeated failures ({self._breaker.reason}); "
+                f"retrying by itself in {wait:.0f} s",
+            )
+        return make("ready", f"ready: {origin}")
+
+    def _notify(self) -> None:
+        status = self.status
+        if status == self._last_status:
+            return
+        self._last_status = status
+        if self._on_status is not None:
+            try:
+                self._on_status(status)
+            except Exception:  # noqa: BLE001 - a UI callback must not break requests
+                log.exception("endpoint status callback failed")
+
+    def _schedule_recovery_notice(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._cooldown_timer is not None:
+            self._cooldown_timer.cancel()
+        self._cooldown_timer = loop.call_later(self._breaker.cooldown_s + 0.01, self._notify)
+
+    # ------------------------------------------------------------------ content rules
+
+    def is_excluded(self, path: Path | str) -> bool:
+        """Whether the file's text must never be sent (deny list, ignore files, privacy)."""
+        p = Path(path)
+        if p.is_absolute():
+            return self._exclusion.is_excluded(p)
+        if not self._roots:
+            return self._exclusion.is_excluded(p)
+        return any(self._exclusion.is_excluded(root / p) for root in self._roots)
+
+    def invalidate_exclusions(self) -> None:
+        self._exclusion.invalidate()
+
+    # ------------------------------------------------------------------ public calls
+
+    async def fim(
+        self, req: FimRequest, on_delta: Callable[[str], None] | None = None
+    ) -> EndpointResult:
+        """A fill-in-the-middle completion, streamed. Never retried, never waits on 429."""
+        model = req.model or self._settings.models.completion
+        ctx = _Call("fim", uuid.uuid4().hex, model, list(req.sources))
+        self._preflight(ctx)
+        (prompt, suffix), ctx.redacted = self._scan(ctx, [req.prompt, req.suffix])
+        if self._clock() < self._rate_limited_until:
+            wait = self._rate_limited_until - self._clock()
+            self._refuse(ctx, RateLimited(f"rate limited by the endpoint; retry in {wait:.0f} s"))
+        params = {
+            "model": model,
+            "prompt": prompt,
+            "suffix": suffix,
+            "max_tokens": req.max_tokens,
+            "stop": list(req.stop),
+            "temperature": req.temperature,
+        }
+        return await self._run(
+            ctx, params, on_delta, req.stop_when, retries=0, timeout_s=self.fim_timeout_s
+        )
+
+    async def chat(
+        self, req: ChatRequest, on_delta: Callable[[str], None] | None = None
+    ) -> EndpointResult:
+        """A chat completion (refactors), streamed; retried on 429/5xx when `req.retry`."""
+        model = req.model or self._settings.models.chat
+        ctx = _Call("chat", uuid.uuid4().hex, model, list(req.sources))
+        self._preflight(ctx)
+        contents = [str(m.get("content", "")) for m in req.messages]
+        redacted, ctx.redacted = self._scan(ctx, contents)
+        messages = [{**m, "content": c} for m, c in zip(req.messages, redacted, strict=True)]
+        params = {
+            "model": model,
+            "messages": messages,
+            "max_tokens": req.max_tokens,
+            "temperature": req.temperature,
+        }
+        retries = self._chat_retries if req.retry else 0
+        return await self._run(
+            ctx, params, on_delta, None, retries=retries, timeout_s=self.chat_timeout_s
+        )
+
+    async def list_models(self) -> list[str]:
+        """GET /v1/models (sends no code): the reachability check of `doctor`."""
+        ctx = _Call("models", uuid.uuid4().hex, "", [])
+        self._preflight(ctx, check_sources=False)
+        conn = self._get_conn()
+        meter = AttemptMeter()
+        token = CURRENT_ATTEMPT.set(meter)
+        conn.active += 1
+        try:
+            async with asyncio.timeout(self.models_timeout_s):
+                models = await conn.backend.list_models(self.models_timeout_s)
+        except asyncio.CancelledError:
+            self._audit_attempt(ctx, meter, "failed:cancelled", 0, None)
+            raise
+        except Exception as exc:  # noqa: BLE001 - mapped to a user-facing error
+            failure = self._map(exc)
+            self._audit_attempt(ctx, meter, f"failed:{failure.error.kind}", 0, None)
+            raise failure.error from None
+        finally:
+            CURRENT_ATTEMPT.reset(token)
+            self._release(conn)
+        self._audit_attempt(ctx, meter, "sent", 0, None)
+        return models
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def _preflight(self, ctx: _Call, check_sources: bool = True) -> None:
+        if self._config_error is not None:
+            self._refuse(ctx, self._config_error)
+        if self._key.key is None:
+            self._refuse(ctx, EndpointOffline(self._key.problem))
+        if check_sources:
+            excluded = [s for s in ctx.sources if self.is_excluded(s)]
+            if excluded:
+                self._refuse(
+                    ctx,
+                    ContentExcluded(
+                        f"{len(excluded)} excluded file(s) would be sent; nothing was sent"
+                    ),
+                )
+
+    def _scan(self, ctx: _Call, texts: list[str]) -> tuple[list[str], dict[str, int]]:
+        try:
+            redacted, found = self._scanner.enforce(texts, self._settings.privacy.secrets)
+        except SecretsBlocked as exc:
+            ctx.redacted = dict(exc.types)
+            self._refuse(ctx, exc)
+            raise  # unreachable: _refuse raises
+        ctx.set_payload(redacted)
+        return redacted, found
+
+    def _refuse(self, ctx: _Call, error: EndpointError) -> None:
+        """Audit a request refused before it left, then raise."""
+        self._audit_attempt(ctx, AttemptMeter(), f"blocked:{error.kind}", 0, None)
+        log.info("endpoint: %s %s refused: %s", ctx.operation, ctx.request_id, error.reason)
+        raise error
+
+    async def _run(
+        self,
+        ctx: _Call,
+        params: dict[str, Any],
+        on_delta: Callable[[str], None] | None,
+        stop_when: Callable[[str], bool] | None,
+        retries: int,
+        timeout_s: float,
+    ) -> EndpointResult:
+        attempt = 0
+        while True:
+            try:
+                is_probe = self._breaker.before_call()
+            except CircuitOpen as exc:
+                self._refuse(ctx, exc)
+            meter = AttemptMeter()
+            try:
+                async with self._semaphore:
+                    conn = self._get_conn()
+                    token = CURRENT_ATTEMPT.set(meter)
+                    conn.active += 1
+                    self.in_flight += 1
+                    self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                    try:
+                        async with asyncio.timeout(timeout_s):
+                            delta, stopped = await self._exchange(
+                                conn.backend, ctx.operation, params, on_delta, stop_when, timeout_s
+                            )
+                    finally:
+                        self.in_flight -= 1
+                        CURRENT_ATTEMPT.reset(token)
+                        self._release(conn)
+            except asyncio.CancelledError:
+                if is_probe:
+                    self._breaker.release_probe()
+                if meter.sent:
+                    self._audit_attempt(ctx, meter, "failed:cancelled", attempt, None)
+                raise
+            except Exception as exc:  # noqa: BLE001 - mapped below
+                failure = self._map(exc)
+                self._record_failure(ctx, failure, meter, attempt, is_probe)
+                if retries > attempt and failure.retryable:
+                    await asyncio.sleep(self._retry_delay(failure, attempt))
+                    attempt += 1
+                    continue
+                raise failure.error from None
+            self._breaker.record_success()
+            self._auth_problem = ""
+            self._audit_attempt(ctx, meter, "sent", attempt, delta.usage)
+            self._notify()
+            return EndpointResult(
+                text=delta.text,
+                model=delta.model or ctx.model,
+                usage=delta.usage,
+                request_id=ctx.request_id,
+                redacted=dict(ctx.redacted),
+                finish_reason=delta.finish_reason,
+                stopped_early=stopped,
+            )
+
+    async def _exchange(
+        self,
+        backend: Backend,
+        operation: str,
+        params: dict[str, Any],
+        on_delta: Callable[[str], None] | None,
+        stop_when: Callable[[str], bool] | None,
+        timeout_s: float,
+    ) -> tuple[Delta, bool]:
+        stream: AsyncIterator[Delta] = (
+            backend.fim_stream(params, timeout_s)
+            if operation == "fim"
+            else backend.chat_stream(params, timeout_s)
+        )
+        total = Delta()
+        stopped = False
+        try:
+            async for delta in stream:
+                if delta.text:
+                    total.text += delta.text
+                    if on_delta is not None:
+                        on_delta(delta.text)
+                if delta.finish_reason:
+                    total.finish_reason = delta.finish_reason
+                if delta.usage:
+                    total.usage = delta.usage
+                if delta.model:
+                    total.model = delta.model
+                if stop_when is not None and stop_when(total.text):
+                    stopped = True
+                    break
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        if not stopped and total.finish_reason is None:
+            raise EndpointHTTPError("the answer stream ended before it was complete")
+        return total, stopped
+
+    def _release(self, conn: _Conn) -> None:
+        conn.active -= 1
+        if conn.retired and conn.active == 0:
+            self._close_later(conn)
+
+    def _retry_delay(self, failure: _Failure, attempt: int) -> float:
+        if failure.retry_after is not None:
+            return min(failure.retry_after, self._retry_cap)
+        return min(self._backoff * (2**attempt), self._retry_cap)
+
+    def _record_failure(
+        self, ctx: _Call, failure: _Failure, meter: AttemptMeter, attempt: int, is_probe: bool
+    ) -> None:
+        err = failure.error
+        self._audit_attempt(ctx, meter, f"failed:{err.kind}", attempt, None)
+        log.warning(
+            "endpoint: %s %s attempt %d failed: %s",
+            ctx.operation,
+            ctx.request_id,
+            attempt,
+            err.reason,
+        )
+        if isinstance(err, RateLimited):
+            wait = err.retry_after if err.retry_after is not None else 1.0
+            self._rate_limited_until = self._clock() + min(wait, self._retry_cap)
+        if failure.trips_breaker:
+            if self._breaker.record_failure(err.reason):
+                self._schedule_recovery_notice()
+        elif is_probe:
+            self._breaker.release_probe()
+        self._notify()
+
+    def _map(self, exc: BaseException) -> _Failure:
+        """Turn any exception from the client into an EndpointError the user can act on."""
+        origin = self.origin
+        if isinstance(exc, RedirectRefused | PolicyViolation):
+            return _Failure(exc, trips_breaker=False, retryable=False)
+        if isinstance(exc, EndpointError):
+            return _Failure(exc, trips_breaker=True, retryable=False)
+        status = getattr(exc, "status_code", None)
+        if isinstance(status, int) and status >= 400:
+            headers = getattr(exc, "headers", None) or {}
+            detail = self._upstream_message(getattr(exc, "body", ""))
+            if status == 429:
+                after = parse_retry_after(headers.get("retry-after"), self._retry_cap)
+                return _Failure(
+                    RateLimited(f"rate limited by {origin} (HTTP 429)", after),
+                    trips_breaker=False,
+                    retryable=True,
+                    retry_after=after,
+                )
+            if status in (401, 403):
+                self._auth_problem = (
+                    f"{origin} rejected the API key (HTTP {status}); check the key from "
+                    f"{self._key.source}"
+                )
+                return _Failure(
+                    EndpointHTTPError(self._auth_problem, status), False, retryable=False
+                )
+            reason = f"{origin} answered HTTP {status}" + (f": {detail}" if detail else "")
+            return _Failure(
+                EndpointHTTPError(reason, status),
+                trips_breaker=status >= 500,
+                retryable=status in RETRYABLE_STATUS,
+            )
+        if isinstance(exc, TimeoutError | httpx2.TimeoutException):
+            return _Failure(EndpointTimeout(f"{origin} did not answer in time"), True, True)
+        if isinstance(exc, httpx2.ConnectError):
+            if _is_tls_failure(exc):
+                reason = (
+                    f"TLS certificate of {origin} is not trusted; set endpoint.ca_bundle to "
+                    "your organisation's CA"
+                )
+                return _Failure(EndpointOffline(reason), True, False)
+            return _Failure(EndpointOffline(f"cannot connect to {origin}"), True, True)
+        if isinstance(exc, httpx2.TransportError):
+            return _Failure(
+                EndpointHTTPError(f"the connection to {origin} broke during the answer"),
+                True,
+                True,
+            )
+        log.debug("endpoint: unexpected %s from the client", type(exc).__name__)
+        return _Failure(EndpointHTTPError(f"malformed answer from {origin}"), True, True)
+
+    def _upstream_message(self, body: Any) -> str:
+        text = body if isinstance(body, str) else ""
+        with contextlib.suppress(ValueError, TypeError):
+            obj = json.loads(text)
+            if isinstance(obj, dict):
+                msg = obj.get("message") or obj.get("detail") or obj.get("error") or ""
+                text = msg if isinstance(msg, str) else json.dumps(msg)[:160]
+        text = " ".join(text.split())[:160]
+        if self._key.key is not None:
+            text = text.replace(self._key.key.reveal(), "****")
+        return text
+
+    # ------------------------------------------------------------------ audit
+
+    def _audit_attempt(
+        self,
+        ctx: _Call,
+        meter: AttemptMeter,
+        decision: str,
+        attempt: int,
+        usage: dict[str, int] | None,
+    ) -> None:
+        self._audit.write(
+            AuditRecord(
+                request_id=ctx.request_id,
+                operation=ctx.operation,
+                origin=self.origin,
+                model=ctx.model,
+                decision=decision,
+                bytes_out=meter.bytes_out,
+                bytes_in=meter.bytes_in,
+                usage=dict(usage or {}),
+                latency_ms=round((time.monotonic() - meter.started) * 1000, 1),
+                http_status=meter.status,
+                retries=attempt,
+                redacted=dict(ctx.redacted),
+                payload_sha256=meter.payload_sha256 or ctx.payload_hash(),
+                sources=list(ctx.sources),
+                policy_digest=str(getattr(self._settings.policy, "digest", "") or ""),
+            )
+        )
+
+    @property
+    def audit_log(self) -> AuditLog:
+        return self._audit
+
+
+@dataclass
+class _Call:
+    operation: str
+    request_id: str
+    model: str
+    sources: list[str]
+    redacted: dict[str, int] = field(default_factory=dict)
+    payload_sha256: str = ""
+
+    def payload_hash(self) -> str:
+        return self.payload_sha256
+
+    def set_payload(self, texts: Sequence[str]) -> None:
+        """Hash of the (redacted) texts, for records of requests that never left."""
+        digest = hashlib.sha256()
+        for t in texts:
+            digest.update(t.encode("utf-8", "surrogatepass") + b"\0")
+        self.payload_sha256 = digest.hexdigest()
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(cur):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
