@@ -37,7 +37,8 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the selected subcommand's module is imported (fast start-up)."""
     parser = argparse.ArgumentParser(prog=SERVER_NAME, description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"{SERVER_NAME} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     for name, help_text in DELEGATED.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name != selected:
+            continue
         module = _command_module(name)
         if module is None:
             sub_parser.set_defaults(run=_not_available(name))
@@ -76,8 +79,9 @@ def _not_available(name: str):  # noqa: ANN202
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "run", None) is None:
-        args = parser.parse_args(["serve", *(argv or [])])
+    argv = list(sys.argv[1:] if argv is None else argv)
+    selected = next((a for a in argv if not a.startswith("-")), None)
+    if selected is None and not {"-h", "--help", "--version"} & set(argv):
+        argv, selected = ["serve", *argv], "serve"
+    args = build_parser(selected).parse_args(argv)
     return int(args.run(args) or 0)
