@@ -134,3 +134,44 @@ def patched_env(**values: str | None) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+TEST_KEY = "tk-0123456789abcdefTESTKEYvalue42"
+
+
+def make_settings(
+    url: str,
+    *,
+    audit_path: str = "",
+    api: str = "mistral",
+    ca_bundle: str = "",
+    secrets: str = "redact",
+    privacy_exclude: tuple[str, ...] = (),
+    policy: object = None,
+    timeout_ms: int = 10000,
+    proxy: str = "",
+):  # noqa: ANN201 - a lsp_server.config.settings.Settings
+    """Settings for a custom endpoint at `url` (the fake server), everything else default."""
+    from lsp_server.config.settings import (
+        EndpointSettings,
+        PolicySettings,
+        PrivacySettings,
+        Settings,
+    )
+
+    return Settings(
+        endpoint=EndpointSettings(
+            preset="custom",
+            url=url,
+            api=api,  # type: ignore[arg-type]
+            ca_bundle=ca_bundle,
+            timeout_ms=timeout_ms,
+            proxy=proxy,
+        ),
+        privacy=PrivacySettings(
+            exclude=privacy_exclude,
+            secrets=secrets,  # type: ignore[arg-type]
+            audit_path=audit_path,
+        ),
+        policy=policy if policy is not None else PolicySettings(),  # type: ignore[arg-type]
+    )
