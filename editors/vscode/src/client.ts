@@ -1,0 +1,337 @@
+/**
+ * The server's lifecycle: resolve the command, check the version, hand over the API key through
+ * the environment, start the language client, restart it when its command line or environment
+ * must change. In an untrusted workspace the server is not started at all (see `start`).
+ */
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  type ConfigurationParams,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
+
+import { LANGUAGES } from "./languages";
+import { createExecuteCommandMiddleware, REFACTOR_COMMAND, type InstructionPrompt } from "./middleware";
+import { ApiKeyStore, isValidEnvName, serverEnvironment } from "./secrets";
+import {
+  fixHint,
+  installCommand,
+  probeVersion,
+  resolveServerCommand,
+  type ProbeResult,
+  type ServerCommand,
+} from "./serverCommand";
+import { buildServerSettings, needsRestart, SECTION, type JsonValue, type SettingsTree } from "./settings";
+import { parseStatus, STATUS_NOTIFICATION, type StatusBar } from "./status";
+
+export const CLIENT_ID = "mistral";
+export const CLIENT_NAME = "Mistral";
+
+/** The parts of LanguageClient this module uses; tests pass a fake. */
+export type ClientLike = Pick<
+  LanguageClient,
+  | "start"
+  | "stop"
+  | "dispose"
+  | "registerProposedFeatures"
+  | "onNotification"
+  | "onDidChangeState"
+  | "sendNotification"
+  | "sendRequest"
+  | "code2ProtocolConverter"
+  | "protocol2CodeConverter"
+  | "isRunning"
+>;
+
+export type ClientFactory = (server: ServerOptions, client: LanguageClientOptions) => ClientLike;
+
+export interface Dependencies {
+  log: vscode.LogOutputChannel;
+  status: StatusBar;
+  keys: ApiKeyStore;
+  createClient?: ClientFactory;
+  findPython?: () => Promise<string | undefined>;
+  probe?: (server: ServerCommand, env: NodeJS.ProcessEnv) => Promise<ProbeResult>;
+  baseEnv?: NodeJS.ProcessEnv;
+  promptInstruction?: InstructionPrompt;
+}
+
+export const UNTRUSTED_MESSAGE =
+  "Restricted Mode: the workspace is not trusted, so the Mistral server is not started and no AI request is made.";
+
+function defaultClientFactory(server: ServerOptions, client: LanguageClientOptions): ClientLike {
+  return new LanguageClient(CLIENT_ID, CLIENT_NAME, server, client);
+}
+
+async function defaultPrompt(): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title: "Mistral: Refactor selection",
+    prompt: "What should change? e.g. \"extract a function\", \"add type hints\", \"use pathlib\"",
+    placeHolder: "Instruction for the model",
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() === "" ? "Type an instruction, or press Escape to cancel" : undefined),
+  });
+}
+
+function looksLikeWorkspaceEdit(value: unknown): boolean {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    ("changes" in value || "documentChanges" in value)
+  );
+}
+
+export class MistralServer implements vscode.Disposable {
+  private client: ClientLike | undefined;
+  private lifecycle: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly createClient: ClientFactory;
+  private readonly findPython: () => Promise<string | undefined>;
+  private readonly probe: (server: ServerCommand, env: NodeJS.ProcessEnv) => Promise<ProbeResult>;
+  private readonly prompt: InstructionPrompt;
+  /** What the running server was started with (for logs and tests; never the key itself). */
+  lastLaunch: { server: ServerCommand; keyEnv: string; keyHandedOver: boolean } | undefined;
+
+  constructor(private readonly deps: Dependencies) {
+    this.createClient = deps.createClient ?? defaultClientFactory;
+    this.findPython = deps.findPython ?? (async () => undefined);
+    this.probe = deps.probe ?? probeVersion;
+    this.prompt = deps.promptInstruction ?? defaultPrompt;
+    this.disposables.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.deps.log.info("Workspace trusted: starting the server");
+        void this.restart();
+      }),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (needsRestart((section) => event.affectsConfiguration(section))) {
+          this.deps.log.info("Server settings changed: restarting");
+          void this.restart();
+        }
+      }),
+    );
+  }
+
+  get running(): ClientLike | undefined {
+    return this.client?.isRunning() ? this.client : undefined;
+  }
+
+  /** Serialises start/stop/restart so a burst of setting changes cannot start two servers. */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    this.lifecycle = this.lifecycle.then(step, step);
+    return this.lifecycle;
+  }
+
+  /** Resolves when every queued start/stop/restart has finished. */
+  settled(): Promise<void> {
+    return this.lifecycle;
+  }
+
+  start(): Promise<void> {
+    return this.enqueue(() => this.doStart());
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.doStop());
+  }
+
+  restart(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  /** The settings object sent to the server (initializationOptions and every update). */
+  serverSettings(overrides: Record<string, JsonValue> = {}, scope?: vscode.Uri): SettingsTree {
+    return buildServerSettings(vscode.workspace.getConfiguration(SECTION, scope), { overrides });
+  }
+
+  private async doStart(): Promise<void> {
+    const { log, status, keys } = this.deps;
+    if (!vscode.workspace.isTrusted) {
+      // Not starting at all is the only airtight choice: the server would read the repository,
+      // and the Python extension's interpreter may live in the untrusted repository itself.
+      log.info(UNTRUSTED_MESSAGE);
+      status.update({ state: "disabled", message: UNTRUSTED_MESSAGE });
+      return;
+    }
+    status.update({ state: "starting", message: "Starting the server" });
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const commandSetting = config.get<string[]>("server.command") ?? [];
+    const pythonSetting = config.get<string>("server.python") ?? "";
+    const needPython = commandSetting.every((p) => p.trim() === "") && pythonSetting.trim() === "";
+    const server = resolveServerCommand({
+      command: commandSetting,
+      python: pythonSetting,
+      pythonFromExtension: needPython ? await this.findPython() : undefined,
+    });
+
+    const keyEnv = config.get<string>("endpoint.apiKeyEnv") || "MISTRAL_API_KEY";
+    const key = await keys.get();
+    if (key && !isValidEnvName(keyEnv)) {
+      log.warn(`mistral.endpoint.apiKeyEnv "${keyEnv}" is not a valid variable name; the stored key is not handed over`);
+    }
+    const keyHandedOver = Boolean(key) && isValidEnvName(keyEnv);
+    const env = serverEnvironment(this.deps.baseEnv ?? process.env, keyEnv, key);
+    log.info(
+      `Server: ${[server.command, ...server.args].join(" ")} (from ${server.source}); ` +
+        (keyHandedOver ? `API key from secret storage in $${keyEnv}` : "no stored API key"),
+    );
+
+    const probe = await this.probe(server, env);
+    if (probe.kind !== "ok" && probe.kind !== "unprobed") {
+      this.reportLaunchProblem(server, probe);
+      return;
+    }
+    if (probe.kind === "ok") {
+      log.info(`mistral-lsp ${probe.version}`);
+    }
+
+    // The server reads the key from the variable we put it in, whatever its own files say.
+    const overrides: Record<string, JsonValue> = keyHandedOver ? { "endpoint.apiKeyEnv": keyEnv } : {};
+    const client = this.createClient(
+      { command: server.command, args: server.args, options: { env } },
+      this.clientOptions(overrides),
+    );
+    client.registerProposedFeatures();
+    client.onNotification(STATUS_NOTIFICATION, (params: unknown) => status.update(parseStatus(params)));
+    client.onDidChangeState((event) => {
+      if (event.newState === State.Stopped && !this.stopping) {
+        status.update({ state: "error", message: "The server stopped. Use \"Mistral: Restart server\"." });
+      }
+    });
+    this.client = client;
+    this.lastLaunch = { server, keyEnv, keyHandedOver };
+    try {
+      await client.start();
+    } catch (error) {
+      status.update({ state: "error", message: `The server failed to start: ${String(error)}` });
+      log.error(`The server failed to start: ${String(error)}`);
+    }
+  }
+
+  private clientOptions(overrides: Record<string, JsonValue>): LanguageClientOptions {
+    const executeCommand = createExecuteCommandMiddleware(this.prompt);
+    return {
+      documentSelector: LANGUAGES.flatMap((language) => [
+        { scheme: "file", language },
+        { scheme: "untitled", language },
+      ]),
+      outputChannel: this.deps.log,
+      initializationOptions: this.serverSettings(overrides),
+      synchronize: { configurationSection: SECTION },
+      markdown: { isTrusted: false, supportHtml: false },
+      middleware: {
+        executeCommand: async (command, args, next) => {
+          const result = await executeCommand(command, args, next);
+          if (command === REFACTOR_COMMAND && looksLikeWorkspaceEdit(result)) {
+            await this.applyEdit(result);
+          }
+          return result;
+        },
+        workspace: {
+          // Push our own payload (only what the user set) instead of the whole section.
+          didChangeConfiguration: async () => {
+            await this.client?.sendNotification(DidChangeConfigurationNotification.type, {
+              settings: { [SECTION]: this.serverSettings(overrides) },
+            });
+          },
+          configuration: (params: ConfigurationParams, token, next) => {
+            if (!params.items.some((item) => item.section === SECTION)) {
+              return next(params, token);
+            }
+            return params.items.map((item) =>
+              item.section === SECTION
+                ? this.serverSettings(overrides, item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined)
+                : null,
+            );
+          },
+        },
+      },
+    };
+  }
+
+  private async applyEdit(edit: unknown): Promise<void> {
+    const client = this.client;
+    if (!client) {
+      return;
+    }
+    const converted = await client.protocol2CodeConverter.asWorkspaceEdit(
+      edit as Parameters<ClientLike["protocol2CodeConverter"]["asWorkspaceEdit"]>[0],
+    );
+    if (converted) {
+      await vscode.workspace.applyEdit(converted);
+    }
+  }
+
+  private reportLaunchProblem(server: ServerCommand, probe: ProbeResult): void {
+    const hint = fixHint(server, probe);
+    this.deps.log.error(hint);
+    this.deps.status.update({ state: "error", message: hint });
+    const install = installCommand(server, probe);
+    const actions = [...(install ? ["Install in terminal"] : []), "Open settings", "Show logs"];
+    void vscode.window.showErrorMessage(`Mistral: ${hint}`, ...actions).then((choice) => {
+      if (choice === "Install in terminal" && install) {
+        const terminal = vscode.window.createTerminal("Mistral: install server");
+        terminal.show();
+        terminal.sendText(install, false); // the user reads it and presses Enter
+      } else if (choice === "Open settings") {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "mistral.server");
+      } else if (choice === "Show logs") {
+        this.deps.log.show();
+      }
+    });
+  }
+
+  private async doStop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) {
+      return;
+    }
+    this.stopping = true;
+    try {
+      if (client.isRunning()) {
+        await client.stop(5000);
+      }
+    } catch (error) {
+      this.deps.log.warn(`Stopping the server: ${String(error)}`);
+    } finally {
+      this.stopping = false;
+      await Promise.resolve(client.dispose()).catch(() => undefined);
+    }
+  }
+
+  /** Runs a server command (workspace/executeCommand). Throws when the server is not running. */
+  async executeServerCommand(command: string, args: unknown[]): Promise<unknown> {
+    const client = this.running;
+    if (!client) {
+      throw new Error("The Mistral server is not running");
+    }
+    return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+  }
+
+  /** "Mistral: Refactor selection…" from the palette: same prompt and path as the code action. */
+  async refactor(uri: string, range: unknown): Promise<unknown> {
+    const middleware = createExecuteCommandMiddleware(this.prompt);
+    const result = await middleware(REFACTOR_COMMAND, [{ uri, range }], (command, args) =>
+      this.executeServerCommand(command, args),
+    );
+    if (looksLikeWorkspaceEdit(result)) {
+      await this.applyEdit(result);
+    }
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+    await this.stop();
+  }
+}

@@ -1,0 +1,177 @@
+/** The extension's own commands (palette, status bar menu) and the menu itself. */
+import * as vscode from "vscode";
+
+import type { MistralServer } from "./client";
+import { explanationText, showMarkdown } from "./explain";
+import { EXPLAIN_COMMAND } from "./middleware";
+import type { ApiKeyStore } from "./secrets";
+import { SECTION, type Inspected } from "./settings";
+
+export const COMMANDS = {
+  refactorSelection: "mistral.refactorSelection",
+  explainSelection: "mistral.explainSelection",
+  toggleCompletions: "mistral.toggleCompletionsSetting",
+  setApiKey: "mistral.setApiKey",
+  clearApiKey: "mistral.clearApiKey",
+  restartServer: "mistral.restartServer",
+  showLogs: "mistral.showLogs",
+  openSettings: "mistral.openSettings",
+  showMenu: "mistral.showMenu",
+} as const;
+
+/**
+ * Where flipping a boolean setting takes effect: the workspace when the workspace sets it
+ * (a user-level change would be shadowed), otherwise the user's settings.
+ */
+export function toggleTarget(info: Inspected<boolean> | undefined): {
+  target: "workspace" | "global";
+  value: boolean;
+} {
+  const effective = info?.workspaceValue ?? info?.globalValue ?? info?.defaultValue ?? true;
+  return { target: info?.workspaceValue !== undefined ? "workspace" : "global", value: !effective };
+}
+
+export async function toggleCompletions(): Promise<boolean> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const { target, value } = toggleTarget(config.inspect<boolean>("completion.enabled"));
+  await config.update(
+    "completion.enabled",
+    value,
+    target === "workspace" ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global,
+  );
+  void vscode.window.setStatusBarMessage(`Mistral: inline completions ${value ? "on" : "off"}`, 3000);
+  return value;
+}
+
+export interface MenuItem extends vscode.QuickPickItem {
+  command: string;
+  args?: unknown[];
+}
+
+/** The status bar menu; pure apart from the types so its content is testable. */
+export function menuItems(state: { completionsEnabled: boolean; trusted: boolean; hasKey: boolean }): MenuItem[] {
+  const items: MenuItem[] = [];
+  if (!state.trusted) {
+    items.push({
+      label: "$(shield) Manage workspace trust",
+      detail: "Mistral makes no request until this workspace is trusted",
+      command: "workbench.trust.manage",
+    });
+  }
+  items.push(
+    {
+      label: state.completionsEnabled ? "$(circle-slash) Disable inline completions" : "$(sparkle) Enable inline completions",
+      command: COMMANDS.toggleCompletions,
+    },
+    {
+      label: "$(key) Set API key…",
+      description: state.hasKey ? "a key is stored" : "no key stored",
+      command: COMMANDS.setApiKey,
+    },
+    { label: "$(output) Show logs", command: COMMANDS.showLogs },
+    { label: "$(debug-restart) Restart server", command: COMMANDS.restartServer },
+    { label: "$(settings-gear) Open settings", command: COMMANDS.openSettings },
+  );
+  return items;
+}
+
+function selectionArgs(server: MistralServer): { uri: string; range: unknown } | undefined {
+  const editor = vscode.window.activeTextEditor;
+  const client = server.running;
+  if (!editor || editor.selection.isEmpty) {
+    void vscode.window.showInformationMessage("Mistral: select some code first.");
+    return undefined;
+  }
+  if (!client) {
+    void vscode.window.showWarningMessage("Mistral: the server is not running.", "Show logs").then((choice) => {
+      if (choice) {
+        void vscode.commands.executeCommand(COMMANDS.showLogs);
+      }
+    });
+    return undefined;
+  }
+  return {
+    uri: client.code2ProtocolConverter.asUri(editor.document.uri),
+    range: client.code2ProtocolConverter.asRange(editor.selection),
+  };
+}
+
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  server: MistralServer,
+  keys: ApiKeyStore,
+  log: vscode.LogOutputChannel,
+): void {
+  const register = (id: string, handler: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+
+  register(COMMANDS.refactorSelection, async () => {
+    const args = selectionArgs(server);
+    if (!args) {
+      return;
+    }
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Mistral: refactoring…" },
+      () => server.refactor(args.uri, args.range),
+    );
+  });
+
+  register(COMMANDS.explainSelection, async () => {
+    const args = selectionArgs(server);
+    if (!args) {
+      return;
+    }
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Mistral: explaining…" },
+      () => server.executeServerCommand(EXPLAIN_COMMAND, [args]),
+    );
+    await showMarkdown(explanationText(result));
+  });
+
+  register(COMMANDS.toggleCompletions, toggleCompletions);
+
+  register(COMMANDS.setApiKey, async () => {
+    const key = await vscode.window.showInputBox({
+      title: "Mistral: Set API key",
+      prompt: "Stored in VS Code's secret storage and given to the server in its environment; never in settings.",
+      password: true,
+      ignoreFocusOut: true,
+      placeHolder: "API key",
+    });
+    if (key === undefined) {
+      return;
+    }
+    if (key.trim() === "") {
+      await keys.clear();
+      log.info("API key removed from secret storage");
+    } else {
+      await keys.set(key);
+      log.info("API key stored in secret storage");
+    }
+    await server.restart();
+  });
+
+  register(COMMANDS.clearApiKey, async () => {
+    await keys.clear();
+    log.info("API key removed from secret storage");
+    await server.restart();
+  });
+
+  register(COMMANDS.restartServer, () => server.restart());
+  register(COMMANDS.showLogs, () => log.show());
+  register(COMMANDS.openSettings, () =>
+    vscode.commands.executeCommand("workbench.action.openSettings", `@ext:${context.extension.id}`),
+  );
+
+  register(COMMANDS.showMenu, async () => {
+    const items = menuItems({
+      completionsEnabled: vscode.workspace.getConfiguration(SECTION).get<boolean>("completion.enabled") ?? true,
+      trusted: vscode.workspace.isTrusted,
+      hasKey: Boolean(await keys.get()),
+    });
+    const picked = await vscode.window.showQuickPick(items, { title: "Mistral", placeHolder: "Mistral" });
+    if (picked) {
+      await vscode.commands.executeCommand(picked.command, ...(picked.args ?? []));
+    }
+  });
+}

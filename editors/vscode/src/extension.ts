@@ -1,0 +1,26 @@
+/** Entry point: wires the log, status bar, key store, server and commands together. */
+import * as vscode from "vscode";
+
+import { MistralServer } from "./client";
+import { COMMANDS, registerCommands } from "./commands";
+import { pythonFromExtension } from "./python";
+import { ApiKeyStore } from "./secrets";
+import { StatusBar } from "./status";
+
+let server: MistralServer | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel("Mistral", { log: true });
+  const status = new StatusBar(COMMANDS.showMenu);
+  const keys = new ApiKeyStore(context.secrets);
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  server = new MistralServer({ log, status, keys, findPython: () => pythonFromExtension(folder) });
+  context.subscriptions.push(log, status, { dispose: () => void server?.dispose() });
+  registerCommands(context, server, keys, log);
+  await server.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+  server = undefined;
+}
