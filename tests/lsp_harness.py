@@ -93,7 +93,7 @@ async def start_server(
         caps.general = caps.general or types.GeneralClientCapabilities()
         caps.general.position_encodings = position_encodings
     uri = root.as_uri()
-    await client.initialize_session(
+    client.init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=caps,
             root_uri=uri,
@@ -142,6 +142,10 @@ def open_document(
 
 
 async def stop_server(client: LanguageClient) -> None:
+    server = client._server
+    if server is not None and server.returncode is not None:
+        await client.stop()
+        return
     try:
         await asyncio.wait_for(client.shutdown_session(), 10)
     finally:
