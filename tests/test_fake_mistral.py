@@ -123,7 +123,9 @@ def test_openai_routes_answer_in_openai_shape() -> None:
             r = client.post(fake.url + "/v1/completions", json={"model": "c", "prompt": "p"})
             assert r.json()["choices"][0]["text"] == "pass"
             with client.stream(
-                "POST", fake.url + "/v1/completions", json={"model": "c", "prompt": "p", "stream": True}
+                "POST",
+                fake.url + "/v1/completions",
+                json={"model": "c", "prompt": "p", "stream": True},
             ) as r:
                 lines = [ln for ln in r.iter_lines() if ln.startswith("data: ")]
         assert lines[-1] == "data: [DONE]"

@@ -95,7 +95,8 @@ class EndpointService:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._on_status = on_status
-        self._env = env
+        # A closure, not the dict: the environment holds the key and must not show in a repr.
+        self._env = lambda: env
         self._clock = clock
         self._breaker = CircuitBreaker(failure_threshold, cooldown_s, clock)
         self._semaphore = asyncio.Semaphore(max(1, max_concurrency))
@@ -127,7 +128,7 @@ class EndpointService:
             self._origin = check_endpoint(ep.base_url, settings.policy)
         except EndpointError as exc:
             self._config_error = exc
-        self._key: KeyLookup = load_api_key(ep.api_key_env, ep.api_key_file, self._env)
+        self._key: KeyLookup = load_api_key(ep.api_key_env, ep.api_key_file, self._env())
         self._exclusion = ContentExclusion(self._roots, tuple(settings.privacy.exclude))
         known = [self._key.key.reveal()] if self._key.key else []
         self._scanner = SecretScanner(known_secrets=known)
