@@ -68,14 +68,18 @@ CHECK_EL = r"""
 (setq eglot-sync-connect 60)
 (find-file (getenv "MISTRAL_TEST_FILE"))
 (python-mode)
+(defun mistral-test-dump-stderr ()
+  "Show why the server died: eglot keeps its stderr in a buffer."
+  (dolist (buffer (buffer-list))
+    (when (string-match-p "stderr\\|EGLOT" (buffer-name buffer))
+      (princ (format "--- %s\n" (buffer-name buffer)))
+      (with-current-buffer buffer (princ (buffer-string))))))
 (condition-case err
     (apply #'eglot (eglot--guess-contact))
-  (error
-   ;; Show why the server died: eglot keeps its stderr in a buffer.
-   (dolist (buffer (buffer-list))
-     (when (string-match-p "stderr" (buffer-name buffer))
-       (with-current-buffer buffer (princ (buffer-string)))))
-   (signal (car err) (cdr err))))
+  (error (mistral-test-dump-stderr) (signal (car err) (cdr err))))
+(unless (eglot-current-server)
+  (mistral-test-dump-stderr)
+  (error "eglot did not connect"))
 (let* ((server (eglot-current-server))
        (caps (eglot--capabilities server)))
   (goto-char (point-min))
