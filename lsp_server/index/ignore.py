@@ -74,6 +74,16 @@ class IgnoreRules:
                 return True
         return self._decide(candidate, parts)
 
+    def is_ignored_entry(self, rel: str, is_dir: bool = False) -> bool:
+        """Like `is_ignored_rel` for a walk that already pruned ignored parent directories.
+
+        Skips the ancestor checks, which makes a top-down walk linear instead of quadratic
+        in the depth of the tree.
+        """
+        if not rel or rel == ".":
+            return False
+        return self._decide(rel + "/" if is_dir else rel, rel.split("/"))
+
     def _decide(self, candidate: str, parts: Sequence[str]) -> bool:
         verdict: bool | None = None
         # Shallow to deep: a deeper ignore file overrides a shallower one.

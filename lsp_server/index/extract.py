@@ -1,0 +1,599 @@
+"""Symbol extraction from one parsed file: definitions, imports and referenced identifiers.
+
+Runs in worker processes during cold indexing, so results are plain tuples (cheap to
+pickle) rather than dataclasses: `DefRow` and `ImportRow` below. Containers are derived
+from range nesting (a sorted sweep with a stack), docs and signatures from the source text
+around each definition; both are much cheaper than walking the tree in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import tree_sitter as ts
+
+from .languages import LanguageSpec, parse_bytes
+
+#: (name, kind, line, column, end_line, end_column, container, signature, doc,
+#:  name_line, name_column) -- columns in code points.
+DefRow = tuple[str, str, int, int, int, int, "str | None", str, "str | None", int, int]
+#: (module, names, aliases, line)
+ImportRow = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], int]
+
+_NODE_KIND = {
+    "struct_item": "struct",
+    "enum_item": "enum",
+    "union_item": "struct",
+    "type_item": "type",
+    "trait_item": "trait",
+    "mod_item": "module",
+    "macro_definition": "function",
+    "struct_specifier": "struct",
+    "union_specifier": "struct",
+    "enum_specifier": "enum",
+    "type_definition": "type",
+    "class_specifier": "class",
+    "namespace_definition": "namespace",
+    "enum_declaration": "enum",
+    "struct_declaration": "struct",
+    "record_declaration": "class",
+    "trait_declaration": "trait",
+    "interface_declaration": "interface",
+    "namespace_declaration": "namespace",
+    "file_scoped_namespace_declaration": "namespace",
+    "type_alias_declaration": "type",
+    "singleton_method": "method",
+    "internal_module": "namespace",
+}
+_CAPTURE_KIND = {"macro": "function", "constant": "constant", "module": "module"}
+_ALLOWED_KINDS = frozenset(
+    [
+        "function",
+        "method",
+        "class",
+        "interface",
+        "struct",
+        "enum",
+        "type",
+        "module",
+        "variable",
+        "constant",
+        "field",
+        "property",
+        "namespace",
+        "trait",
+    ]
+)
+#: Kinds that can contain others; "scope" is a container that is not a definition (impl).
+_CLASS_LIKE = frozenset(
+    ("class", "interface", "struct", "enum", "trait", "scope", "module", "namespace")
+)
+_SCOPE_KINDS = _CLASS_LIKE | {"function", "method"}
+#: When two patterns tag the same name, the more specific kind wins.
+_KIND_PRIORITY = {"variable": 0, "constant": 1, "field": 1, "property": 2, "function": 3}
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KEYWORDS_TEXT = (
+    "and as assert async await break case catch class const continue def default del do "
+    "elif else enum except export extends false finally fn for from func function global "
+    "go if impl import in interface is lambda let match mod module mut new nil none None "
+    "not null or package pass pub raise return self static struct super switch this throw "
+    "True False true try type typeof use var void while with yield"
+)
+_KEYWORDS = frozenset(_KEYWORDS_TEXT.split())
+
+_NO_BODY = frozenset(("variable", "constant", "field", "property"))
+_SIGNATURE_MAX = 600
+_DOC_MAX = 300
+
+
+def referenced_identifiers(text: str) -> frozenset[str]:
+    """Identifiers appearing in the text (a lexical scan; keywords dropped)."""
+    return frozenset(_IDENT.findall(text)) - _KEYWORDS
+
+
+def extract(
+    data: bytes, spec: LanguageSpec, tree: ts.Tree | None = None
+) -> tuple[list[DefRow], list[ImportRow]]:
+    """Definitions and imports of one UTF-8 file (parses it unless `tree` is given)."""
+    if tree is None:
+        tree = parse_bytes(data, spec)
+    return extract_from_tree(data, spec, tree)
+
+
+def extract_from_tree(
+    data: bytes,
+    spec: LanguageSpec,
+    tree: ts.Tree,
+    byte_range: tuple[int, int] | None = None,
+) -> tuple[list[DefRow], list[ImportRow]]:
+    cursor = ts.QueryCursor(spec.tags_query)
+    cursor.set_max_start_depth(spec.max_depth)
+    if byte_range is not None:
+        cursor.set_byte_range(*byte_range)
+    matches = cursor.matches(tree.root_node)
+    # entries: (start_byte, -end_byte, end_byte, kind, name, node, name_node, container)
+    found: dict[int, list] = {}
+    imports: list[ImportRow] = []
+    seen_imports: set[int] = set()
+    is_ascii = data.isascii()
+    for _pattern, caps in matches:
+        node = None
+        kind = ""
+        for key, nodes in caps.items():
+            if key.startswith("definition."):
+                kind = key[11:]
+                node = nodes[0]
+                break
+            if key == "import":
+                node = nodes[0]
+                kind = "import"
+                break
+            if key == "scope":
+                node = nodes[0]
+                kind = "scope"
+                break
+        if node is None:
+            continue
+        if _CHECKED_CAPTURES.keys() & caps.keys() and not _checks_pass(data, caps):
+            continue
+        if kind == "import":
+            if node.start_byte not in seen_imports:
+                seen_imports.add(node.start_byte)
+                src = caps.get("src")
+                imports.extend(_import_rows(spec.id, data, node, src[0] if src else None))
+            continue
+        names = caps.get("name")
+        if not names:
+            continue
+        name_node = names[0]
+        name = data[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+        if kind == "scope":
+            name = _scope_name(name)
+        kind = _refine_kind(kind, node, name)
+        if kind is None:
+            continue
+        if node.type == "function_declarator":
+            node = _declaration_of(node)
+        container_nodes = caps.get("container") or caps.get("local.scope")
+        container = None
+        if container_nodes:
+            cn = container_nodes[0]
+            container = data[cn.start_byte : cn.end_byte].decode("utf-8", "replace")
+        key = name_node.start_byte
+        previous = found.get(key)
+        if (
+            previous is not None
+            and _KIND_PRIORITY.get(kind, 9) <= _KIND_PRIORITY.get(previous[3], 9)
+            and not (kind == "method" and previous[3] == "function")
+        ):
+            continue
+        found[key] = [node.start_byte, node.end_byte, node, kind, name, name_node, container]
+
+    entries = sorted(found.values(), key=lambda e: (e[0], -e[1]))
+    rows: list[DefRow] = []
+    stack: list[tuple[int, str, str]] = []  # (end_byte, name, kind)
+    seen_fields: set[tuple[str | None, str]] = set()
+    for start, end, node, kind, name, name_node, container in entries:
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        if container is None and stack:
+            if kind == "field":
+                for entry in reversed(stack):
+                    if entry[2] in _CLASS_LIKE:
+                        container = entry[1]
+                        break
+            else:
+                container = stack[-1][1]
+        parent_kind = stack[-1][2] if stack else None
+        if kind in _SCOPE_KINDS:
+            stack.append((end, name, kind))
+        if kind == "scope":
+            continue
+        if kind == "field":
+            if container is None and spec.id == "python":
+                continue  # `self.x = ...` outside a class
+            if (container, name) in seen_fields:
+                continue
+            seen_fields.add((container, name))
+        if kind == "function" and parent_kind in _CLASS_LIKE and parent_kind != "namespace":
+            kind = "method"
+        elif kind == "method" and container is None:
+            kind = "function"
+        rows.append(_def_row(data, spec, node, name_node, name, kind, container, is_ascii))
+    return rows, imports
+
+
+#: Text checks the queries cannot do themselves (see languages._build_query).
+_CHECKED_CAPTURES: dict[str, frozenset[bytes]] = {
+    "_self": frozenset({b"self"}),
+    "_req": frozenset({b"require"}),
+    "_m": frozenset({b"require", b"require_relative", b"load", b"autoload"}),
+}
+
+
+def _checks_pass(data: bytes, caps: dict[str, list[ts.Node]]) -> bool:
+    for key, allowed in _CHECKED_CAPTURES.items():
+        nodes = caps.get(key)
+        if nodes and data[nodes[0].start_byte : nodes[0].end_byte] not in allowed:
+            return False
+    return True
+
+
+def _scope_name(text: str) -> str:
+    """`Foo<T>` or `a::Foo` (a Rust impl target) -> `Foo`."""
+    text = text.split("<", 1)[0]
+    return text.rsplit("::", 1)[-1].strip()
+
+
+def _refine_kind(kind: str, node: ts.Node, name: str) -> str | None:
+    if kind == "scope":
+        return kind
+    node_kind = _NODE_KIND.get(node.type)
+    if node_kind is not None and kind not in ("field", "method"):
+        kind = node_kind
+    elif node.type == "method_declaration":
+        kind = "method"
+    elif node.type == "type_spec":  # Go
+        inner = node.child_by_field_name("type")
+        if inner is not None:
+            kind = {"struct_type": "struct", "interface_type": "interface"}.get(inner.type, "type")
+    else:
+        kind = _CAPTURE_KIND.get(kind, kind)
+    if kind == "constant" and node.type in ("assignment", "expression_statement"):
+        kind = "constant" if name.isupper() else "variable"
+    return kind if kind in _ALLOWED_KINDS else None
+
+
+def _declaration_of(node: ts.Node) -> ts.Node:
+    """C/C++ tags name the declarator; the definition is the enclosing declaration."""
+    parent = node.parent
+    while parent is not None and parent.type in (
+        "pointer_declarator",
+        "reference_declarator",
+        "function_declarator",
+    ):
+        parent = parent.parent
+    if parent is not None and parent.type in (
+        "function_definition",
+        "declaration",
+        "field_declaration",
+        "template_declaration",
+    ):
+        return parent
+    return node
+
+
+def _column(data: bytes, start_byte: int, column_bytes: int, is_ascii: bool) -> int:
+    if is_ascii or column_bytes == 0:
+        return column_bytes
+    return len(data[start_byte - column_bytes : start_byte].decode("utf-8", "replace"))
+
+
+def _def_row(
+    data: bytes,
+    spec: LanguageSpec,
+    node: ts.Node,
+    name_node: ts.Node,
+    name: str,
+    kind: str,
+    container: str | None,
+    is_ascii: bool,
+) -> DefRow:
+    start = node.start_byte
+    end = node.end_byte
+    (line, col_b) = node.start_point
+    (end_line, end_col_b) = node.end_point
+    (name_line, name_col_b) = name_node.start_point
+    body = None if kind in _NO_BODY else node.child_by_field_name("body")
+    if body is not None and start < body.start_byte <= end:
+        header = data[start : body.start_byte]
+    else:
+        body = None
+        nl = data.find(b"\n", start, end)
+        header = data[start : nl if nl >= 0 else end]
+    signature = header.decode("utf-8", "replace").strip()
+    if len(signature) > _SIGNATURE_MAX:
+        signature = signature[:_SIGNATURE_MAX] + "…"
+    doc = None
+    if spec.id == "python" and body is not None:
+        doc = _python_docstring(data, body.start_byte)
+    elif spec.id != "python":
+        doc = _comment_above(data, start - col_b, spec.line_comment)
+    return (
+        name,
+        kind,
+        line,
+        _column(data, start, col_b, is_ascii),
+        end_line,
+        _column(data, end, end_col_b, is_ascii),
+        container,
+        signature,
+        doc,
+        name_line,
+        _column(data, name_node.start_byte, name_col_b, is_ascii),
+    )
+
+
+_PY_STRING_START = re.compile(rb'[rRuU]?("""|\'\'\'|"|\')')
+
+
+def _python_docstring(data: bytes, pos: int) -> str | None:
+    match = _PY_STRING_START.match(data, pos)
+    if match is None:
+        return None
+    quote = match.group(1)
+    close = data.find(quote, match.end(), match.end() + 4000)
+    body = data[match.end() : close if close >= 0 else match.end() + 4000]
+    for raw in body.split(b"\n"):
+        line = raw.strip()
+        if line:
+            return line.decode("utf-8", "replace")[:_DOC_MAX]
+    return None
+
+
+def _comment_above(data: bytes, line_start: int, line_comment: str) -> str | None:
+    """First line of the comment block directly above a definition (skipping attributes)."""
+    marker = line_comment.encode()
+    collected: list[bytes] = []
+    pos = line_start
+    in_block = False
+    for _ in range(60):
+        if pos <= 0:
+            break
+        prev_start = data.rfind(b"\n", 0, pos - 1) + 1
+        line = data[prev_start : pos - 1].strip()
+        pos = prev_start
+        if in_block:
+            collected.append(line)
+            if line.startswith(b"/*"):
+                break
+            continue
+        if line.startswith(marker) and not line.startswith(b"#!"):
+            collected.append(line)
+            continue
+        if line.endswith(b"*/"):
+            collected.append(line)
+            if line.startswith(b"/*"):
+                break
+            in_block = True
+            continue
+        if not collected and (line.startswith(b"@") or line.startswith(b"#[")):
+            continue  # annotations / attributes between the comment and the definition
+        break
+    for raw in reversed(collected):
+        text = raw.strip()
+        for prefix in (b"/**", b"/*!", b"/*", b"///", b"//!", b"//", b"*/", b"*", b"#"):
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+                break
+        if text.endswith(b"*/"):
+            text = text[:-2]
+        text = text.strip()
+        if text:
+            return text.decode("utf-8", "replace")[:_DOC_MAX]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports, parsed from the text of each import node
+
+
+def _text(data: bytes, node: ts.Node) -> str:
+    return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] in "\"'`<" and text[-1] in "\"'`>":
+        return text[1:-1]
+    return text
+
+
+def _split_as(item: str, sep: str = " as ") -> tuple[str, str | None]:
+    if sep in item:
+        name, alias = item.split(sep, 1)
+        return name.strip(), alias.strip()
+    return item.strip(), None
+
+
+def _names_aliases(items: Iterable[str], sep: str = " as ") -> tuple[tuple, tuple]:
+    names: list[str] = []
+    aliases: list[tuple[str, str]] = []
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        name, alias = _split_as(item, sep)
+        names.append(name)
+        if alias:
+            aliases.append((name, alias))
+    return tuple(names), tuple(aliases)
+
+
+_PY_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _import_rows(lang: str, data: bytes, node: ts.Node, src: ts.Node | None) -> list[ImportRow]:
+    parser = _IMPORT_PARSERS.get(lang)
+    if parser is None:
+        return []
+    line = node.start_point[0]
+    try:
+        parsed = parser(_text(data, node), node, _text(data, src) if src is not None else None)
+    except (ValueError, IndexError):
+        return []
+    if parsed is None:
+        return []
+    if isinstance(parsed, list):
+        return [(m, n, a, line) for m, n, a in parsed if m]
+    module, names, aliases = parsed
+    return [(module, names, aliases, line)] if module else []
+
+
+def _py_import(text: str, node: ts.Node, src: str | None):
+    text = _PY_COMMENT.sub("", text).replace("\\\n", " ")
+    text = " ".join(text.replace("(", " ").replace(")", " ").split())
+    if text.startswith("from "):
+        head, _, tail = text[5:].partition(" import ")
+        names, aliases = _names_aliases(tail.split(","))
+        return head.strip(), names, aliases
+    if text.startswith("import "):
+        rows = []
+        for item in text[7:].split(","):
+            name, alias = _split_as(item)
+            if name:
+                rows.append((name, (), ((name, alias),) if alias else ()))
+        return rows
+    return None
+
+
+_JS_CLAUSE = re.compile(r"^\s*(?:import|export)\s+(?:type\s+)?(.*?)\s*from\s*['\"`]", re.S)
+
+
+def _js_import(text: str, node: ts.Node, src: str | None):
+    if src is None:
+        return None
+    module = _unquote(src)
+    names: list[str] = []
+    aliases: list[tuple[str, str]] = []
+    if node.type in ("import_statement", "export_statement"):
+        match = _JS_CLAUSE.match(text)
+        clause = match.group(1) if match else ""
+        braces = re.search(r"\{(.*?)\}", clause, re.S)
+        if braces:
+            n, a = _names_aliases(
+                re.sub(r"^\s*type\s+", "", part) for part in braces.group(1).split(",")
+            )
+            names.extend(n)
+            aliases.extend(a)
+            clause = clause[: braces.start()] + clause[braces.end() :]
+        star = re.search(r"\*\s*(?:as\s+([\w$]+))?", clause)
+        if star:
+            names.append("*")
+            if star.group(1):
+                aliases.append(("*", star.group(1)))
+            clause = clause[: star.start()] + clause[star.end() :]
+        default = clause.strip().strip(",").strip()
+        if default and re.fullmatch(r"[\w$]+", default):
+            names.insert(0, "default")
+            aliases.insert(0, ("default", default))
+    return module, tuple(names), tuple(aliases)
+
+
+_GO_SPEC = re.compile(r'^\s*(?:([\w.]+)\s+)?["`]([^"`]+)["`]')
+
+
+def _go_import(text: str, node: ts.Node, src: str | None):
+    match = _GO_SPEC.match(text)
+    if match is None:
+        return None
+    alias, path = match.group(1), match.group(2)
+    package = path.rsplit("/", 1)[-1]
+    return path, (package,), ((package, alias),) if alias else ()
+
+
+def _rust_import(text: str, node: ts.Node, src: str | None):
+    if node.type == "mod_item":
+        return (src or "").strip(), (), ()
+    body = re.sub(r"^\s*(pub(\([^)]*\))?\s+)?use\s+", "", text).rstrip().rstrip(";").strip()
+    body = " ".join(body.split())
+    if "{" in body:
+        prefix, _, inner = body.partition("{")
+        prefix = prefix.rstrip(":").strip()
+        inner = inner.rsplit("}", 1)[0]
+        items: list[str] = []
+        depth = 0
+        current = ""
+        for char in inner:
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            if char == "," and depth == 0:
+                items.append(current)
+                current = ""
+            else:
+                current += char
+        items.append(current)
+        flat = [i.strip() for i in items if i.strip() and "{" not in i]
+        names, aliases = _names_aliases(flat)
+        return prefix, names, aliases
+    path, alias = _split_as(body)
+    if "::" not in path:
+        return path, (), ((path, alias),) if alias else ()
+    module, _, last = path.rpartition("::")
+    return module, (last,), ((last, alias),) if alias else ()
+
+
+def _java_import(text: str, node: ts.Node, src: str | None):
+    body = text.strip().removeprefix("import").strip().rstrip(";").strip()
+    body = body.removeprefix("static ").strip()
+    body = "".join(body.split())
+    module, _, last = body.rpartition(".")
+    if not module:
+        return body, (), ()
+    return module, (last,), ()
+
+
+def _c_import(text: str, node: ts.Node, src: str | None):
+    if src is None:
+        return None
+    return _unquote(src), (), ()
+
+
+def _csharp_import(text: str, node: ts.Node, src: str | None):
+    body = text.strip().rstrip(";").strip()
+    body = re.sub(r"^(global\s+)?using\s+(static\s+)?", "", body)
+    if "=" in body:
+        alias, _, target = body.partition("=")
+        target = target.strip()
+        last = target.rsplit(".", 1)[-1]
+        return target, (last,), ((last, alias.strip()),)
+    return body.strip(), ("*",), ()
+
+
+def _ruby_import(text: str, node: ts.Node, src: str | None):
+    if src is None:
+        return None
+    module = _unquote(src)
+    return module, (), ()
+
+
+_PHP_STRING = re.compile(r"""['"]([^'"]+)['"]""")
+
+
+def _php_import(text: str, node: ts.Node, src: str | None):
+    if node.type != "namespace_use_declaration":
+        strings = _PHP_STRING.findall(text)
+        return (strings[-1], (), ()) if strings else None
+    body = text.strip().rstrip(";")
+    body = re.sub(r"^use\s+(function\s+|const\s+)?", "", body).strip()
+    if "{" in body:
+        prefix, _, inner = body.partition("{")
+        names, aliases = _names_aliases(inner.rstrip("}").split(","))
+        return prefix.strip().rstrip("\\"), names, aliases
+    items = [i.strip() for i in body.split(",")]
+    first, alias = _split_as(items[0])
+    module, _, last = first.rpartition("\\")
+    names, aliases = _names_aliases(
+        [last + (f" as {alias}" if alias else "")] + [i.rpartition("\\")[2] for i in items[1:]]
+    )
+    return module.lstrip("\\"), names, aliases
+
+
+_IMPORT_PARSERS = {
+    "python": _py_import,
+    "javascript": _js_import,
+    "typescript": _js_import,
+    "tsx": _js_import,
+    "go": _go_import,
+    "rust": _rust_import,
+    "java": _java_import,
+    "c": _c_import,
+    "cpp": _c_import,
+    "csharp": _csharp_import,
+    "ruby": _ruby_import,
+    "php": _php_import,
+}

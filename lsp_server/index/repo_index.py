@@ -1,0 +1,694 @@
+"""The repository index: build (cold or from cache), incremental updates, queries.
+
+Disk state lives in the SQLite `Store`; documents open in the editor live in an in-memory
+overlay (their latest text, tree and symbols) that shadows the disk version of the file.
+`build` runs in a worker thread (and fans parsing out to processes); every query is safe
+to call from another thread meanwhile: SQLite gives each thread its own connection and
+WAL lets readers see the last committed batch while the builder writes the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import posixpath
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+import tree_sitter as ts
+
+from . import walk, worker
+from .extract import DefRow, ImportRow, extract_from_tree, referenced_identifiers
+from .ignore import IgnoreRules
+from .languages import LanguageSpec, ParseTimeout, language_for_path, parse_bytes
+from .model import Definition, FileRecord, Import, IndexStats
+from .resolve import Resolver
+from .search import rank
+from .store import DEF_COLUMNS, CacheError, Store, database_path, unpack_aliases, unpack_names
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+#: Below this much work, a process pool costs more than it saves.
+_POOL_MIN_BYTES = 3 * 1024 * 1024
+_POOL_MIN_FILES = 64
+_WRITE_BATCH = 256
+_SQL_MAX_PARAMS = 900
+_CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait", "module")
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    max_file_kb: int = 512
+    exclude: tuple[str, ...] = ()
+    privacy_exclude: tuple[str, ...] = ()
+    cache_dir: Path | None = None
+    #: worker processes for cold indexing; 0 = one per core
+    workers: int = 0
+
+
+@dataclass
+class _OpenDoc:
+    """An open document: the latest text the editor sent, its tree and its symbols."""
+
+    rel: str
+    spec: LanguageSpec
+    data: bytes
+    tree: ts.Tree | None
+    definitions: tuple[Definition, ...]
+    imports: tuple[Import, ...]
+    sha256: str = ""
+    _refs: frozenset[str] | None = field(default=None, repr=False)
+
+    def references(self) -> frozenset[str]:
+        if self._refs is None:
+            self._refs = referenced_identifiers(self.data.decode("utf-8", "replace"))
+        return self._refs
+
+
+def _definition(rel: str, row: DefRow) -> Definition:
+    name, kind, line, col, end_line, end_col, container, sig, doc, name_line, name_col = row
+    return Definition(
+        name, kind, rel, line, col, end_line, end_col, container, sig, doc, name_line, name_col
+    )
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # largest p with a[:p] == b[:p]
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    la, lb = len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    row = data.count(b"\n", 0, offset)
+    return row, offset - (data.rfind(b"\n", 0, offset) + 1)
+
+
+class RepoIndex:
+    """Symbols, imports and references of one workspace root."""
+
+    def __init__(self, root: Path | str, options: IndexOptions = IndexOptions()) -> None:
+        self.root = Path(os.path.realpath(root))
+        self.options = options
+        self.rules = IgnoreRules(self.root)
+        self.exclusions = walk.Exclusions(
+            self.rules, options.exclude, options.privacy_exclude, options.max_file_kb * 1024
+        )
+        self._lock = threading.RLock()
+        self._build_lock = threading.Lock()
+        self._overlay: dict[str, _OpenDoc] = {}
+        self._paths: dict[str, str] | None = None  # indexed path -> language
+        self._resolver: Resolver | None = None
+        self._reasons: dict[str, str | None] = {}
+        self._store = self._open_store()
+
+    # -- setup --------------------------------------------------------------------------------
+
+    def _open_store(self) -> Store:
+        cache_dir = self.options.cache_dir or Path(platformdirs.user_cache_dir("mistral-lsp"))
+        path = database_path(Path(cache_dir), self.root)
+        try:
+            return Store(path)
+        except (CacheError, OSError, sqlite3.Error) as exc:
+            fallback = Path(tempfile.gettempdir()) / "mistral-lsp-index"
+            log.warning("index cache %s unusable (%s); using %s", path, exc, fallback)
+            return Store(database_path(fallback, self.root))
+
+    @property
+    def database_path(self) -> Path:
+        return self._store.path
+
+    def close(self) -> None:
+        self._store.close()
+
+    # -- paths --------------------------------------------------------------------------------
+
+    def relative(self, path: Path | str) -> str | None:
+        """Repository-relative posix path of an absolute or relative path; None if outside."""
+        text = os.fspath(path)
+        if text.startswith("file://"):
+            from urllib.parse import unquote, urlparse
+
+            text = unquote(urlparse(text).path)
+        if not os.path.isabs(text):
+            norm = posixpath.normpath(text.replace("\\", "/"))
+            if norm in (".", "") or norm.startswith("../") or norm == "..":
+                return None
+            return norm
+        direct = Path(text)
+        try:
+            return direct.relative_to(self.root).as_posix()
+        except ValueError:
+            return self.rules.relative(text)
+
+    def _rel(self, path: Path | str) -> str:
+        rel = self.relative(path)
+        return rel if rel is not None else os.fspath(path)
+
+    def is_excluded(self, path: Path | str) -> bool:
+        """Left out by ignore files, index.exclude, privacy.exclude or a dependency folder."""
+        rel = self.relative(path)
+        if rel is None:
+            return True
+        return self._rule_reason(rel) is not None
+
+    def _rule_reason(self, rel: str) -> str | None:
+        if rel not in self._reasons:
+            reason = self.exclusions.path_reason(rel, 0)
+            if len(self._reasons) > 10000:
+                self._reasons.clear()
+            self._reasons[rel] = reason
+        return self._reasons[rel]
+
+    def _indexed_paths(self) -> dict[str, str]:
+        paths = self._paths
+        if paths is None:
+            rows = self._query("SELECT path, language FROM files")
+            paths = self._paths = dict(rows)
+        return paths
+
+    def _get_resolver(self) -> Resolver:
+        resolver = self._resolver
+        if resolver is None:
+            files = set(self._indexed_paths()) | set(self._overlay)
+            resolver = self._resolver = Resolver(self.root, files, self._defined_in)
+        return resolver
+
+    def _defined_in(self, name: str, language: str) -> list[str]:
+        marks = ",".join("?" * len(_CONTAINER_KINDS))
+        rows = self._query(
+            f"SELECT DISTINCT d.path FROM defs d JOIN files f ON f.path = d.path "
+            f"WHERE d.name = ? AND f.language = ? AND d.kind IN ({marks}) LIMIT 20",
+            (name, language, *_CONTAINER_KINDS),
+        )
+        return [r[0] for r in rows]
+
+    def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+        try:
+            return self._store.query(sql, tuple(params))
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            log.warning("index cache error (%s); rebuilding the cache", exc)
+            self._store.recover()
+            self._paths = None
+            return []
+
+    # -- building -----------------------------------------------------------------------------
+
+    def build(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> IndexStats:
+        """Index the repository: reuse cached files, parse changed ones, drop removed ones."""
+        with self._build_lock:
+            try:
+                return self._build(progress, cancel)
+            except sqlite3.DatabaseError as exc:
+                log.warning("index cache error during build (%s); rebuilding from scratch", exc)
+                self._store.recover()
+                self._paths = None
+                self._resolver = None
+                return self._build(progress, cancel)
+
+    def _build(self, progress: Progress | None, cancel: threading.Event | None) -> IndexStats:
+        started = time.perf_counter()
+        self.rules.invalidate()
+        self._reasons.clear()
+        candidates, skipped = walk.walk(str(self.root), self.exclusions)
+        states = self._store.file_states()
+        skip_states = self._store.skipped_states()
+        wanted = {c.rel for c in candidates}
+        removed = [p for p in states if p not in wanted] + [
+            p for p in skip_states if p not in wanted
+        ]
+        if removed:
+            self._store.delete(removed)
+        tasks: list[worker.Task] = []
+        cached = 0
+        for cand in candidates:
+            state = states.get(cand.rel)
+            if state is not None and state[0] == cand.size and state[1] == cand.mtime_ns:
+                cached += 1
+                continue
+            skip = skip_states.get(cand.rel)
+            if skip is not None and skip[0] == cand.size and skip[1] == cand.mtime_ns:
+                skipped[skip[2]] += 1
+                continue
+            known = state[2] if state is not None else ""
+            tasks.append((cand.rel, cand.abspath, cand.size, cand.mtime_ns, cand.language, known))
+        total = len(candidates)
+        done = total - len(tasks)
+        if progress is not None:
+            progress(done, total)
+
+        languages = {c.rel: c.language for c in candidates}
+        resolver = Resolver(self.root, wanted, self._defined_in)
+        with self._lock:
+            self._resolver = resolver
+        stats = IndexStats(0, 0, {}, 0.0, cached, {})
+        pending_ok: list[tuple] = []
+        pending_same: list[tuple[str, int, int]] = []
+        pending_skip: list[tuple[str, int, int, str]] = []
+
+        def flush() -> None:
+            if pending_ok or pending_same or pending_skip:
+                self._store.write(pending_ok, pending_same, pending_skip)
+                pending_ok.clear()
+                pending_same.clear()
+                pending_skip.clear()
+
+        def on_result(result: tuple) -> None:
+            nonlocal done
+            done += 1
+            status = result[0]
+            if status == "ok":
+                rel, language = result[1], result[2]
+                imports = [
+                    (m, n, a, line, resolver.resolve(rel, language, m, n))
+                    for m, n, a, line in result[7]
+                ]
+                pending_ok.append((*result[:7], imports, result[8]))
+                stats.parsed_files += 1
+            elif status == "same":
+                pending_same.append((result[1], result[2], result[3]))
+                stats.cached_files += 1
+            else:
+                pending_skip.append((result[1], result[2], result[3], result[4]))
+                skipped[result[4]] += 1
+            if len(pending_ok) + len(pending_same) + len(pending_skip) >= _WRITE_BATCH:
+                flush()
+            if progress is not None and (done % 16 == 0 or done == total):
+                progress(done, total)
+
+        stats.cancelled = self._run(tasks, on_result, cancel)
+        flush()
+        with self._lock:
+            self._paths = None
+            self._resolver = None
+        paths = self._indexed_paths()
+        if removed or stats.parsed_files:
+            self._reresolve(languages)
+        counts = Counter(paths.values())
+        stats.files = len(paths)
+        stats.languages = dict(sorted(counts.items()))
+        stats.symbols = self._query("SELECT count(*) FROM defs")[0][0]
+        stats.skipped = dict(sorted(skipped.items()))
+        stats.removed_files = len(removed)
+        stats.seconds = time.perf_counter() - started
+        if progress is not None and not stats.cancelled:
+            progress(total, total)
+        return stats
+
+    def _run(
+        self,
+        tasks: list[worker.Task],
+        on_result: Callable[[tuple], None],
+        cancel: threading.Event | None,
+    ) -> bool:
+        """Process tasks serially or in a process pool; True if cancelled."""
+        if not tasks:
+            return False
+        workers = self.options.workers or (os.cpu_count() or 1)
+        total_bytes = sum(t[2] for t in tasks)
+        if workers > 1 and len(tasks) >= _POOL_MIN_FILES and total_bytes >= _POOL_MIN_BYTES:
+            try:
+                return self._run_pool(tasks, on_result, cancel, workers)
+            except (OSError, RuntimeError) as exc:  # no /dev/shm, fork limits, ...
+                log.warning("index: process pool unavailable (%s); indexing serially", exc)
+        for task in tasks:
+            if cancel is not None and cancel.is_set():
+                return True
+            on_result(worker.process(task))
+        return False
+
+    def _run_pool(
+        self,
+        tasks: list[worker.Task],
+        on_result: Callable[[tuple], None],
+        cancel: threading.Event | None,
+        workers: int,
+    ) -> bool:
+        ctx = _pool_context()
+        ordered = sorted(tasks, key=lambda t: -t[2])  # big files first: no long tail
+        chunk = max(1, min(16, len(ordered) // (workers * 16)))
+        batches = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
+        pool = ctx.Pool(workers)
+        cancelled = False
+        try:
+            for results in pool.imap_unordered(worker.process_many, batches):
+                for result in results:
+                    on_result(result)
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    break
+        finally:
+            if cancelled:
+                pool.terminate()
+            else:
+                pool.close()
+            pool.join()
+        return cancelled
+
+    def _reresolve(self, languages: dict[str, str]) -> None:
+        """Resolve again the imports that point nowhere (their target may exist now)."""
+        resolver = self._get_resolver()
+        rows = self._query("SELECT rowid, path, module, names FROM imports WHERE resolved IS NULL")
+        updates = []
+        for rowid, path, module, names in rows:
+            language = languages.get(path) or self._indexed_paths().get(path)
+            if language is None:
+                continue
+            hit = resolver.resolve(path, language, module, unpack_names(names))
+            if hit is not None:
+                updates.append((hit, rowid))
+        self._store.set_resolved(updates)
+
+    # -- disk changes -------------------------------------------------------------------------
+
+    def refresh_path(self, path: Path | str) -> None:
+        """A file or folder was created or changed on disk (or saved)."""
+        rel = self.relative(path)
+        if rel is None:
+            return
+        abspath = self.root / rel
+        name = abspath.name
+        if name in self.rules._ignore_files:
+            self.rules.invalidate()
+            self._reasons.clear()
+            return
+        if abspath.is_dir():
+            if self._rule_reason(rel) is None:
+                found, _ = walk.walk(str(abspath), self.exclusions)
+                for cand in found:
+                    self.refresh_path(f"{rel}/{cand.rel}")
+            return
+        try:
+            stat = abspath.stat()
+        except OSError:
+            self.remove_path(rel)
+            return
+        spec = language_for_path(rel)
+        if spec is None:
+            return
+        if self._rule_reason(rel) is not None or self.exclusions.file_reason(rel, stat.st_size):
+            self.remove_path(rel)
+            return
+        rows = self._query("SELECT size, mtime_ns, sha256 FROM files WHERE path = ?", (rel,))
+        if rows and rows[0][0] == stat.st_size and rows[0][1] == stat.st_mtime_ns:
+            return
+        known = rows[0][2] if rows else ""
+        result = worker.process((rel, str(abspath), stat.st_size, stat.st_mtime_ns, spec.id, known))
+        is_new = rel not in self._indexed_paths()
+        if result[0] == "ok":
+            if is_new:
+                with self._lock:
+                    self._resolver = None
+            resolver = self._get_resolver()
+            if is_new:
+                resolver.files.add(rel)
+            imports = [
+                (m, n, a, line, resolver.resolve(rel, spec.id, m, n)) for m, n, a, line in result[7]
+            ]
+            self._store.write([(*result[:7], imports, result[8])])
+            with self._lock:
+                self._indexed_paths()[rel] = spec.id
+            if is_new:
+                self._reresolve({rel: spec.id})
+        elif result[0] == "same":
+            self._store.write([], [(rel, stat.st_size, stat.st_mtime_ns)])
+        else:
+            self._store.write([], [], [(rel, result[2], result[3], result[4])])
+            with self._lock:
+                self._indexed_paths().pop(rel, None)
+
+    def remove_path(self, path: Path | str) -> None:
+        """A file or folder was deleted (or became excluded)."""
+        rel = self.relative(path)
+        if rel is None:
+            return
+        paths = self._indexed_paths()
+        gone = [p for p in paths if p == rel or p.startswith(rel + "/")]
+        self._store.delete(gone or [rel])
+        with self._lock:
+            for p in gone:
+                paths.pop(p, None)
+            self._resolver = None
+
+    # -- open documents -------------------------------------------------------------------------
+
+    def update_text(self, path: Path | str, text: str) -> None:
+        """An open document changed: reparse incrementally and update its symbols."""
+        rel = self.relative(path)
+        if rel is None:
+            return
+        spec = language_for_path(rel)
+        if spec is None or self._rule_reason(rel) is not None:
+            return
+        data = text.encode("utf-8", "surrogatepass")
+        with self._lock:
+            doc = self._overlay.get(rel)
+        tree: ts.Tree | None = None
+        try:
+            if doc is not None and doc.tree is not None and doc.spec is spec:
+                if doc.data == data:
+                    return
+                old = doc.data
+                start = _common_prefix(old, data)
+                suffix = _common_suffix(old, data, min(len(old), len(data)) - start)
+                old_end, new_end = len(old) - suffix, len(data) - suffix
+                old_tree = doc.tree
+                old_tree.edit(
+                    start_byte=start,
+                    old_end_byte=old_end,
+                    new_end_byte=new_end,
+                    start_point=_point(old, start),
+                    old_end_point=_point(old, old_end),
+                    new_end_point=_point(data, new_end),
+                )
+                tree = parse_bytes(data, spec, old_tree)
+            else:
+                tree = parse_bytes(data, spec)
+            defs, imports = extract_from_tree(data, spec, tree)
+        except ParseTimeout:
+            with self._lock:
+                if doc is not None:
+                    doc.tree = None
+            return
+        new_doc = _OpenDoc(
+            rel,
+            spec,
+            data,
+            tree,
+            tuple(_definition(rel, row) for row in defs),
+            self._imports(rel, spec.id, imports),
+        )
+        with self._lock:
+            self._overlay[rel] = new_doc
+
+    def _imports(self, rel: str, language: str, rows: list[ImportRow]) -> tuple[Import, ...]:
+        resolver = self._get_resolver()
+        return tuple(
+            Import(m, n, a, line, resolver.resolve(rel, language, m, n)) for m, n, a, line in rows
+        )
+
+    def close_text(self, path: Path | str) -> None:
+        """The document was closed: the disk content is authoritative again."""
+        rel = self.relative(path)
+        if rel is None:
+            return
+        with self._lock:
+            had = self._overlay.pop(rel, None)
+        if had is not None:
+            self.refresh_path(rel)
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def _overlay_docs(self) -> list[_OpenDoc]:
+        with self._lock:
+            return list(self._overlay.values())
+
+    def _rows_to_defs(self, rows: Iterable[tuple], hidden: set[str]) -> list[Definition]:
+        return [Definition(*row) for row in rows if row[2] not in hidden]
+
+    def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]:
+        """Definitions named `name`, optionally only in the given files."""
+        docs = self._overlay_docs()
+        hidden = {d.rel for d in docs}
+        sql = f"SELECT {DEF_COLUMNS} FROM defs WHERE name = ?"
+        if in_files is None:
+            found = self._rows_to_defs(self._query(sql, (name,)), hidden)
+            wanted: set[str] | None = None
+        else:
+            wanted = {self._rel(f) for f in in_files}
+            found = []
+            listed = sorted(wanted - hidden)
+            for i in range(0, len(listed), _SQL_MAX_PARAMS):
+                part = listed[i : i + _SQL_MAX_PARAMS]
+                marks = ",".join("?" * len(part))
+                rows = self._query(f"{sql} AND path IN ({marks})", (name, *part))
+                found.extend(Definition(*row) for row in rows)
+        for doc in docs:
+            if wanted is None or doc.rel in wanted:
+                found.extend(d for d in doc.definitions if d.name == name)
+        return found
+
+    def file_definitions(self, path: Path | str) -> list[Definition]:
+        rel = self._rel(path)
+        with self._lock:
+            doc = self._overlay.get(rel)
+        if doc is not None:
+            return list(doc.definitions)
+        rows = self._query(f"SELECT {DEF_COLUMNS} FROM defs WHERE path = ? ORDER BY rowid", (rel,))
+        return [Definition(*row) for row in rows]
+
+    def members(self, container: str) -> list[Definition]:
+        """Methods, fields and nested definitions whose container is `container`."""
+        docs = self._overlay_docs()
+        hidden = {d.rel for d in docs}
+        rows = self._query(f"SELECT {DEF_COLUMNS} FROM defs WHERE container = ?", (container,))
+        found = self._rows_to_defs(rows, hidden)
+        for doc in docs:
+            found.extend(d for d in doc.definitions if d.container == container)
+        return found
+
+    def imports_of(self, path: Path | str) -> list[Import]:
+        rel = self._rel(path)
+        with self._lock:
+            doc = self._overlay.get(rel)
+        if doc is not None:
+            return list(doc.imports)
+        rows = self._query(
+            "SELECT module, names, aliases, line, resolved FROM imports WHERE path = ? "
+            "ORDER BY rowid",
+            (rel,),
+        )
+        return [
+            Import(module, unpack_names(names), unpack_aliases(aliases), line, resolved)
+            for module, names, aliases, line, resolved in rows
+        ]
+
+    def importers_of(self, path: Path | str) -> list[str]:
+        """Files whose imports resolve to this file."""
+        rel = self._rel(path)
+        docs = self._overlay_docs()
+        hidden = {d.rel for d in docs}
+        rows = self._query("SELECT DISTINCT path FROM imports WHERE resolved = ?", (rel,))
+        found = {r[0] for r in rows if r[0] not in hidden}
+        found.update(d.rel for d in docs if any(i.resolved == rel for i in d.imports))
+        return sorted(found)
+
+    def search(self, query: str, limit: int = 100) -> list[Definition]:
+        """Fuzzy workspace-symbol search: exact, prefix, camel-case, substring, subsequence."""
+        query = query.strip()
+        docs = self._overlay_docs()
+        hidden = {d.rel for d in docs}
+        if not query:
+            rows = self._query(
+                f"SELECT {DEF_COLUMNS} FROM defs WHERE container IS NULL "
+                f"ORDER BY path, line LIMIT ?",
+                (limit,),
+            )
+            return self._rows_to_defs(rows, hidden)[:limit]
+        escaped = "".join("\\" + c if c in "%_\\" else c for c in query)
+        subsequence = "%" + "%".join("\\" + c if c in "%_\\" else c for c in query) + "%"
+        candidates: dict[tuple, Definition] = {}
+        for pattern, cap in ((escaped + "%", 2000), (subsequence, 5000)):
+            rows = self._query(
+                f"SELECT {DEF_COLUMNS} FROM defs WHERE name LIKE ? ESCAPE '\\' "
+                f"ORDER BY length(name) LIMIT ?",
+                (pattern, cap),
+            )
+            for definition in self._rows_to_defs(rows, hidden):
+                candidates[(definition.path, definition.line, definition.name)] = definition
+        for doc in docs:
+            for definition in doc.definitions:
+                candidates[(definition.path, definition.line, definition.name)] = definition
+        return rank(query, candidates.values(), limit)
+
+    def record(self, path: Path | str) -> FileRecord | None:
+        rel = self._rel(path)
+        with self._lock:
+            doc = self._overlay.get(rel)
+        if doc is not None:
+            disk = self._query("SELECT size, mtime_ns FROM files WHERE path = ?", (rel,))
+            size, mtime = disk[0] if disk else (len(doc.data), 0)
+            return FileRecord(
+                rel,
+                doc.spec.id,
+                doc.sha256 or _sha(doc.data),
+                size,
+                mtime,
+                doc.definitions,
+                doc.imports,
+                doc.references(),
+            )
+        rows = self._query(
+            "SELECT language, sha256, size, mtime_ns, refs FROM files WHERE path = ?", (rel,)
+        )
+        if not rows:
+            return None
+        language, sha, size, mtime, refs = rows[0]
+        return FileRecord(
+            rel,
+            language,
+            sha,
+            size,
+            mtime,
+            tuple(self.file_definitions(rel)),
+            tuple(self.imports_of(rel)),
+            frozenset(refs.split()) if refs else frozenset(),
+        )
+
+    def files(self) -> list[str]:
+        with self._lock:
+            paths = set(self._indexed_paths()) | set(self._overlay)
+        return sorted(paths)
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+_CONTEXT: multiprocessing.context.BaseContext | None = None
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """forkserver where available: forking the (threaded) server itself is unsafe."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        methods = multiprocessing.get_all_start_methods()
+        if "forkserver" in methods:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["lsp_server.index.worker"])
+        else:
+            ctx = multiprocessing.get_context("spawn")
+        _CONTEXT = ctx
+    return _CONTEXT

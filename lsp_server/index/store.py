@@ -1,0 +1,269 @@
+"""The on-disk index: one SQLite database per workspace root.
+
+Definitions and imports live in indexed tables and are queried, not loaded, so a warm start
+only reads the small `files` table. Concurrency: WAL journal (readers never block the
+writer), a busy timeout and short `BEGIN IMMEDIATE` transactions, so two servers on one
+root can share the file. One connection per thread; a corrupt or older-schema file is
+deleted and recreated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 3
+_SEP = "\x1f"
+_PAIR = "\x1e"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, language TEXT NOT NULL, sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, refs TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS skipped (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS defs (
+    path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
+    line INTEGER, col INTEGER, end_line INTEGER, end_col INTEGER,
+    container TEXT, signature TEXT, doc TEXT, name_line INTEGER, name_col INTEGER
+);
+CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
+CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
+CREATE INDEX IF NOT EXISTS defs_container ON defs(container) WHERE container IS NOT NULL;
+CREATE TABLE IF NOT EXISTS imports (
+    path TEXT NOT NULL, module TEXT NOT NULL, names TEXT NOT NULL, aliases TEXT NOT NULL,
+    line INTEGER NOT NULL, resolved TEXT
+);
+CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
+CREATE INDEX IF NOT EXISTS imports_resolved ON imports(resolved) WHERE resolved IS NOT NULL;
+"""
+
+DEF_COLUMNS = "name, kind, path, line, col, end_line, end_col, container, signature, doc, " \
+    "name_line, name_col"  # fmt: skip
+
+
+def database_path(cache_dir: Path, root: Path) -> Path:
+    """One database per workspace root, named after a hash of the real root path."""
+    real = os.path.realpath(root)
+    digest = hashlib.sha256(real.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in Path(real).name)[:40]
+    return cache_dir / f"index-{stem or 'root'}-{digest}.sqlite3"
+
+
+def pack_names(names: Sequence[str]) -> str:
+    return _SEP.join(names)
+
+
+def unpack_names(text: str) -> tuple[str, ...]:
+    return tuple(text.split(_SEP)) if text else ()
+
+
+def pack_aliases(aliases: Sequence[tuple[str, str]]) -> str:
+    return _SEP.join(f"{name}{_PAIR}{alias}" for name, alias in aliases)
+
+
+def unpack_aliases(text: str) -> tuple[tuple[str, str], ...]:
+    if not text:
+        return ()
+    pairs = []
+    for item in text.split(_SEP):
+        name, _, alias = item.partition(_PAIR)
+        pairs.append((name, alias))
+    return tuple(pairs)
+
+
+class CacheError(Exception):
+    """The database could not be opened even after being recreated."""
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._generation = 0
+        self.recreated = False
+        self._open()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA cache_size = -16000")
+        return conn
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (SQLite connections must not be shared across threads)."""
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or getattr(local, "generation", -1) != self._generation:
+            conn = self._connect()
+            local.conn = conn
+            local.generation = self._generation
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            log.warning("index cache %s unusable (%s); rebuilding it", self.path, exc)
+            self._recreate()
+
+    def _init_schema(self) -> None:
+        conn = self.conn()
+        version = None
+        with contextlib.suppress(sqlite3.OperationalError):
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            version = int(row[0]) if row else None
+        if version is not None and version != SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
+        if version is None:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            log.debug("index cache journal mode: %s", mode)
+            with self.transaction() as cur:
+                tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master")}
+                if tables - {"meta"} and "files" not in tables:
+                    raise sqlite3.DatabaseError("unknown tables in the cache")
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        cur.execute(statement)
+                cur.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+        conn.execute("SELECT count(*) FROM files").fetchone()
+
+    def _recreate(self) -> None:
+        self._close_connections()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{self.path}{suffix}")
+        self.recreated = True
+        try:
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(f"cannot create index cache {self.path}: {exc}") from exc
+
+    def recover(self) -> None:
+        """Called after a DatabaseError during use: start from an empty cache."""
+        self._recreate()
+
+    def _close_connections(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+            self._generation += 1
+        for conn in connections:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def close(self) -> None:
+        self._close_connections()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        conn = self.conn()
+        cur = conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(
+        self,
+        results: Sequence[tuple],
+        touched: Sequence[tuple[str, int, int]] = (),
+        skipped: Sequence[tuple[str, int, int, str]] = (),
+    ) -> None:
+        """Store extraction results ("ok" tuples of worker.py), moved stats and skips."""
+        with self.transaction() as cur:
+            paths = [(r[1],) for r in results] + [(s[0],) for s in skipped]
+            if paths:
+                cur.executemany("DELETE FROM defs WHERE path = ?", paths)
+                cur.executemany("DELETE FROM imports WHERE path = ?", paths)
+                cur.executemany("DELETE FROM files WHERE path = ?", paths)
+                cur.executemany("DELETE FROM skipped WHERE path = ?", paths)
+            if results:
+                cur.executemany(
+                    "INSERT INTO files(path, language, sha256, size, mtime_ns, refs) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(r[1], r[2], r[3], r[4], r[5], r[8]) for r in results],
+                )
+                cur.executemany(
+                    "INSERT INTO defs(path, name, kind, line, col, end_line, end_col, container,"
+                    " signature, doc, name_line, name_col) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(r[1], *d) for r in results for d in r[6]],
+                )
+                cur.executemany(
+                    "INSERT INTO imports(path, module, names, aliases, line, resolved) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (r[1], i[0], pack_names(i[1]), pack_aliases(i[2]), i[3], i[4])
+                        for r in results
+                        for i in r[7]
+                    ],
+                )
+            if touched:
+                cur.executemany(
+                    "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                    [(size, mtime, path) for path, size, mtime in touched],
+                )
+            if skipped:
+                cur.executemany(
+                    "INSERT INTO skipped(path, size, mtime_ns, reason) VALUES (?, ?, ?, ?)",
+                    skipped,
+                )
+
+    def delete(self, paths: Iterable[str]) -> None:
+        rows = [(p,) for p in paths]
+        if not rows:
+            return
+        with self.transaction() as cur:
+            for table in ("defs", "imports", "files", "skipped"):
+                cur.executemany(f"DELETE FROM {table} WHERE path = ?", rows)
+            cur.executemany("UPDATE imports SET resolved = NULL WHERE resolved = ?", rows)
+
+    def set_resolved(self, updates: Sequence[tuple[str | None, int]]) -> None:
+        """(resolved, rowid) pairs."""
+        if updates:
+            with self.transaction() as cur:
+                cur.executemany("UPDATE imports SET resolved = ? WHERE rowid = ?", updates)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, tuple[int, int, str]]:
+        rows = self.conn().execute("SELECT path, size, mtime_ns, sha256 FROM files")
+        return {path: (size, mtime, sha) for path, size, mtime, sha in rows}
+
+    def skipped_states(self) -> dict[str, tuple[int, int, str]]:
+        rows = self.conn().execute("SELECT path, size, mtime_ns, reason FROM skipped")
+        return {path: (size, mtime, reason) for path, size, mtime, reason in rows}
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        return self.conn().execute(sql, params).fetchall()
