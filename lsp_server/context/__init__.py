@@ -1,0 +1,18 @@
+"""Context assembly: what the model sees around the cursor, within a token budget."""
+
+from .builder import ContextBuilder
+from .recent import RecentFiles
+from .tokens import count_tokens, estimate_tokens, tokenizer_name, warm_up
+from .types import CompletionContext, RangeContext, Snippet
+
+__all__ = [
+    "CompletionContext",
+    "ContextBuilder",
+    "RangeContext",
+    "RecentFiles",
+    "Snippet",
+    "count_tokens",
+    "estimate_tokens",
+    "tokenizer_name",
+    "warm_up",
+]

@@ -1,0 +1,357 @@
+"""ContextBuilder: what a fill-in-the-middle request (or a refactor) sends, within a budget.
+
+Order of work for a completion:
+1. reserve a share of the budget for the suffix and the prefix, cut at line boundaries;
+2. gather candidate definitions for the names near the cursor, the names the file imports,
+   the bases of the enclosing class, definitions of this file that fell outside the kept
+   prefix, and similar windows of recently touched files; rank and pack them greedily into
+   what is left;
+3. give what the snippets did not use back to the prefix, then to the suffix.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from lsp_server.index.languages import LanguageSpec, language_by_id, language_for_path
+from lsp_server.index.model import Definition
+
+from .budget import clip_line_left, cut_prefix, cut_suffix
+from .gather import Candidate, Gatherer, IndexView
+from .names import NameUse, names_near, scan_line
+from .pack import Piece, pack
+from .recent import RecentFiles
+from .render import header, render_snippets
+from .similar import jaccard, token_set
+from .skeleton import (
+    CLASS_KINDS,
+    class_skeleton,
+    container_close,
+    container_open,
+    definition_text,
+)
+from .tokens import count_tokens
+from .types import CompletionContext, RangeContext, Snippet
+
+log = logging.getLogger(__name__)
+
+#: Shares of the budget reserved before snippets are packed (tuned on bench/context_recall.py).
+PREFIX_SHARE = 0.45
+SUFFIX_SHARE = 0.12
+#: Counting pieces separately overestimates slightly; keep a margin all the same.
+SAFETY = 0.98
+#: Similar-code windows: at most this share of the snippet budget, this many windows.
+SIMILAR_SHARE = 0.3
+SIMILAR_MAX = 3
+SIMILAR_MIN_JACCARD = 0.2
+W_SIMILAR = 2.0
+QUERY_LINES = 12
+#: How far above the cursor names are counted for the "used in this file" bonus.
+FILE_SCAN_LINES = 400
+
+
+class ContextBuilder:
+    """Assembles completion and refactor context from the index and recent files.
+
+    Cheap to create (one per request is fine): caches live in the index, `RecentFiles` and
+    the token counter.
+    """
+
+    def __init__(
+        self,
+        index: object | None,
+        *,
+        is_excluded: Callable[[Path], bool],
+        recent: RecentFiles | None = None,
+    ) -> None:
+        self.index = index
+        self.is_excluded = is_excluded
+        self.recent = recent
+        self._root: Path | None = Path(index.root) if index is not None else None  # type: ignore[attr-defined]
+        self._excluded: dict[str, bool] = {}
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _relative(self, path: Path | None) -> str | None:
+        if path is None:
+            return None
+        if self.index is not None:
+            try:
+                rel = self.index.relative(path)  # type: ignore[attr-defined]
+                if rel:
+                    return str(rel).replace("\\", "/")
+            except Exception:  # noqa: BLE001 - outside the repository
+                return None
+            return None
+        return Path(path).name
+
+    def _allowed(self, rel: str) -> bool:
+        hit = self._excluded.get(rel)
+        if hit is None:
+            full = (self._root / rel) if self._root is not None else Path(rel)
+            try:
+                hit = self._excluded[rel] = bool(self.is_excluded(full))
+            except Exception:  # noqa: BLE001 - when in doubt, leave it out
+                hit = self._excluded[rel] = True
+        return not hit
+
+    @staticmethod
+    def _spec(path: Path | None, language_id: str | None) -> LanguageSpec | None:
+        spec = language_by_id(language_id) if language_id else None
+        if spec is None and path is not None:
+            spec = language_for_path(path)
+        return spec
+
+    # -- completion -------------------------------------------------------------------------
+
+    def build(
+        self,
+        *,
+        path: Path | None,
+        language_id: str | None,
+        text: str,
+        offset: int,
+        budget_tokens: int,
+    ) -> CompletionContext:
+        """The prefix (snippets, then this file's text before the cursor) and suffix."""
+        offset = max(0, min(offset, len(text)))
+        budget = max(0, int(budget_tokens * SAFETY))
+        spec = self._spec(path, language_id)
+        comment = spec.line_comment if spec is not None else "#"
+        lang = spec.id if spec is not None else (language_id or "")
+        rel = self._relative(path)
+
+        lines = text[:offset].split("\n")
+        after = text[offset:].split("\n")
+        lines[-1] = clip_line_left(lines[-1], max(1, budget // 2))
+        kept_after, suffix_used = cut_suffix(after, int(budget * SUFFIX_SHARE))
+        first, prefix_used = cut_prefix(lines, max(0, int(budget * PREFIX_SHARE)))
+        own_header = header(rel, comment) if rel else ""
+        header_cost = count_tokens(own_header) + 1 if own_header else 0
+        room = budget - prefix_used - suffix_used - header_cost
+
+        pieces: list[Piece] = []
+        if room > 16:
+            cursor_line = len(lines) - 1
+            if self.index is not None and rel is not None and spec is not None:
+                pieces.extend(self._definition_pieces(rel, lang, comment, lines, after, first))
+            pieces.extend(self._similar_pieces(path, rel, lines, room))
+        packed = pack(pieces, room, comment) if pieces else None
+        snippets = packed.snippets if packed else []
+        snippet_tokens = packed.tokens if packed else 0
+        if not snippets:
+            header_cost = 0
+            own_header = ""
+        leftover = budget - prefix_used - suffix_used - header_cost - snippet_tokens
+        if leftover > 0 and first > 0:
+            first, prefix_used = cut_prefix(lines, prefix_used + leftover)
+            leftover = budget - prefix_used - suffix_used - header_cost - snippet_tokens
+        if leftover > 0 and kept_after < len(after):
+            kept_after, suffix_used = cut_suffix(after, suffix_used + leftover)
+        del cursor_line
+
+        rendered = render_snippets(snippets, comment) if snippets else ""
+        prefix = rendered + own_header + "\n".join(lines[first:])
+        suffix = "\n".join(after[:kept_after])
+        sources: list[str] = [rel] if rel else []
+        for snippet in snippets:
+            if snippet.path not in sources:
+                sources.append(snippet.path)
+        tokens = prefix_used + suffix_used + header_cost + snippet_tokens
+        return CompletionContext(prefix, suffix, sources, snippets, tokens)
+
+    def _definition_pieces(
+        self,
+        rel: str,
+        lang: str,
+        comment: str,
+        lines: list[str],
+        after: list[str],
+        first: int,
+    ) -> list[Piece]:
+        view = IndexView(self.index, self._allowed)
+        gatherer = Gatherer(view, rel, lang)
+        cursor_line = len(lines) - 1
+        cls, func = gatherer.enclosing(cursor_line)
+        if cls is not None:
+            gatherer.add_bases(cls)
+        uses = names_near(lines, after)
+        if func is not None and func.line < cursor_line - 40:
+            # the enclosing function's parameters and annotations, even if far above
+            scan_line(func.signature.replace("\n", " "), 0.8, uses, receiver_ok=False)
+        counts = _counts(lines[max(0, cursor_line - FILE_SCAN_LINES) : cursor_line])
+        gatherer.add_names(uses, counts, first)
+        if cls is not None and cls.line < first:
+            # the class around the cursor starts above the kept prefix: show its outline
+            gatherer.out.add(cls, 1.5, "local")
+        return [self._piece(view, cand, lang, comment) for cand in gatherer.out.candidates.values()]
+
+    def _piece(self, view: IndexView, cand: Candidate, lang: str, comment: str) -> Piece:
+        d = cand.definition
+        key = (d.path, d.line)
+        if d.kind in CLASS_KINDS:
+            limit = 24 if cand.role in ("base", "local") else 12
+
+            def render_class(d: Definition = d, limit: int = limit) -> str:
+                return class_skeleton(d, view.members(d.name, d.path), lang, comment, limit)
+
+            return Piece(
+                key, d.path, d.line, cand.score, "skeleton", render_class, covers=(d.path, d.name)
+            )
+        if d.container is not None and d.kind in ("method", "field", "property"):
+            indent = "    " if lang == "python" else "  "
+            container = d.container
+
+            def render_member(d: Definition = d, indent: str = indent) -> str:
+                return definition_text(d, lang, comment, indent)
+
+            def opener(d: Definition = d, container: str = container) -> tuple[str, str]:
+                defs = view.definitions(container, (d.path,))
+                owners = [c for c in defs if c.kind in CLASS_KINDS]
+                owner = owners[0] if owners else None
+                return container_open(owner, container, lang), container_close(lang)
+
+            return Piece(
+                key,
+                d.path,
+                d.line,
+                cand.score,
+                "definition",
+                render_member,
+                group=(d.path, container),
+                group_open=opener,
+            )
+
+        def render_def(d: Definition = d) -> str:
+            return definition_text(d, lang, comment)
+
+        return Piece(key, d.path, d.line, cand.score, "definition", render_def)
+
+    def _similar_pieces(
+        self, path: Path | None, rel: str | None, lines: list[str], room: int
+    ) -> list[Piece]:
+        if self.recent is None or len(self.recent) == 0:
+            return []
+        query = token_set("\n".join(lines[-QUERY_LINES:]))
+        if len(query) < 4:
+            return []
+        current = Path(path) if path is not None else None
+        found: list[tuple[float, str, int, int, str]] = []
+        for other in self.recent.paths():
+            if current is not None and other == current:
+                continue
+            other_rel = self._relative(other)
+            if other_rel is None or other_rel == rel or not self._allowed(other_rel):
+                continue
+            best: tuple[float, int, int] | None = None
+            for window in self.recent.windows(other):
+                score = jaccard(query, window.tokens)
+                if score >= SIMILAR_MIN_JACCARD and (best is None or score > best[0]):
+                    best = (score, window.start, window.end)
+            if best is not None:
+                text = self.recent.text(other) or ""
+                found.append((best[0], other_rel, best[1], best[2], text))
+        found.sort(reverse=True)
+        pieces: list[Piece] = []
+        cap = int(room * SIMILAR_SHARE)
+        spent = 0
+        for score, other_rel, start, end, text in found[:SIMILAR_MAX]:
+            window_text = "\n".join(text.split("\n")[start:end]) + "\n"
+            cost = count_tokens(window_text)
+            if spent + cost > cap:
+                continue
+            spent += cost
+            pieces.append(
+                Piece(
+                    (other_rel, -1 - start),
+                    other_rel,
+                    start,
+                    W_SIMILAR * score,
+                    "similar",
+                    lambda t=window_text: t,
+                )
+            )
+        return pieces
+
+    # -- refactors --------------------------------------------------------------------------
+
+    def build_for_range(
+        self,
+        *,
+        path: Path | None,
+        language_id: str | None,
+        text: str,
+        start: int,
+        end: int,
+        budget_tokens: int,
+    ) -> RangeContext:
+        """The selection, the scope around it, and the definitions of the names it uses."""
+        start, end = sorted((max(0, min(start, len(text))), max(0, min(end, len(text)))))
+        spec = self._spec(path, language_id)
+        comment = spec.line_comment if spec is not None else "#"
+        lang = spec.id if spec is not None else (language_id or "")
+        rel = self._relative(path)
+        budget = max(0, int(budget_tokens * SAFETY))
+        selection = text[start:end]
+        all_lines = text.split("\n")
+        first_line = text.count("\n", 0, start)
+        last_line = text.count("\n", 0, end)
+
+        view = IndexView(self.index, self._allowed) if self.index is not None else None
+        gatherer = Gatherer(view, rel, lang) if view is not None and rel and spec else None
+        scope_start, scope_end = max(0, first_line - 20), min(len(all_lines), last_line + 21)
+        if gatherer is not None:
+            cls, func = gatherer.enclosing(first_line)
+            owner = func if func is not None and func.end_line >= last_line else cls
+            if owner is not None and owner.end_line >= last_line:
+                scope_start, scope_end = owner.line, owner.end_line + 1
+            if cls is not None:
+                gatherer.add_bases(cls)
+        # a scope larger than half the budget is trimmed around the selection
+        scope_lines = all_lines[scope_start:scope_end]
+        while len(scope_lines) > 1 and count_tokens("\n".join(scope_lines)) > budget // 2:
+            if first_line - scope_start > scope_end - 1 - last_line:
+                scope_start += max(1, (first_line - scope_start) // 2)
+            elif scope_end - 1 > last_line:
+                scope_end -= max(1, (scope_end - 1 - last_line) // 2)
+            else:
+                break
+            scope_lines = all_lines[scope_start:scope_end]
+        scope = "\n".join(scope_lines)
+        used = count_tokens(selection) + count_tokens(scope)
+        snippets: list[Snippet] = []
+        if gatherer is not None and view is not None and budget - used > 16:
+            uses: dict[str, NameUse] = {}
+            for line in selection.split("\n"):
+                scan_line(line, 1.0, uses)
+            gatherer.add_names(uses, {}, scope_start)
+            pieces = [self._piece(view, c, lang, comment) for c in gatherer.out.candidates.values()]
+            packed = pack(pieces, budget - used, comment)
+            snippets = packed.snippets
+            used += packed.tokens
+        sources: list[str] = [rel] if rel else []
+        for snippet in snippets:
+            if snippet.path not in sources:
+                sources.append(snippet.path)
+        return RangeContext(
+            path=rel,
+            language_id=lang or None,
+            selection=selection,
+            scope=scope,
+            scope_start_line=scope_start,
+            snippets=snippets,
+            sources=sources,
+            tokens=used,
+        )
+
+
+def _counts(lines: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    uses: dict[str, NameUse] = {}
+    for line in lines:
+        scan_line(line, 0.0, uses, receiver_ok=False)
+    for name, use in uses.items():
+        counts[name] = use.count
+    return counts

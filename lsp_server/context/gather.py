@@ -1,0 +1,371 @@
+"""Candidate snippets for a cursor: definitions of the names around it, resolved through the
+index's imports, the skeletons of the enclosing class's bases and of imported names.
+
+Every index call is memoized for the duration of one assembly. Scores are relative:
+a name bound by an import of the current file outweighs a same-named definition elsewhere,
+and uses close to the cursor outweigh uses far above it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from lsp_server.index.model import Definition, Import
+
+from .names import NameUse
+from .skeleton import CLASS_KINDS
+
+#: Weights (tuned with bench/context_recall.py).
+W_IMPORTED = 3.0  # a name bound by an import of the current file
+W_MODULE_ATTR = 3.0  # `module.name` where `module` is an imported module
+W_NEAR_FILE = 1.5  # a definition in a file the current file imports, or in its package
+W_ELSEWHERE = 0.5  # a same-named definition anywhere else
+W_BASE = 4.0  # a base class of the class around the cursor
+W_SELF_MEMBER = 2.5  # `self.x` / `this.x` defined in the enclosing class or its bases
+W_LOCAL_OUT_OF_VIEW = 1.2  # defined in this file but above the part of it that is sent
+PRIOR_IMPORTED = 0.3  # any imported name, used or not
+PER_USE = 0.04  # per use of a name anywhere in the prefix (capped)
+MAX_DEFS_PER_NAME = 3
+MAX_ATTR_DEFS = 4
+
+TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
+MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
+
+_PY_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)\s*:?\s*$", re.S)
+_EXTENDS = re.compile(r"\b(?:extends|implements)\s+([\w$.,\s<>]+?)(?:\{|$)", re.S)
+
+
+@dataclass
+class Candidate:
+    definition: Definition
+    score: float
+    role: str  # "name" | "member" | "base" | "local"
+
+
+@dataclass
+class ModuleTarget:
+    files: tuple[str, ...]  # files whose definitions the module exposes (a Go package: many)
+
+
+@dataclass
+class Gathered:
+    candidates: dict[tuple[str, int], Candidate] = field(default_factory=dict)
+    containers: set[str] = field(default_factory=set)  # enclosing class and its bases
+
+    def add(self, definition: Definition, score: float, role: str) -> None:
+        key = (definition.path, definition.line)
+        current = self.candidates.get(key)
+        if current is None:
+            self.candidates[key] = Candidate(definition, score, role)
+        else:
+            current.score += score
+            if role == "base":
+                current.role = role
+
+
+class IndexView:
+    """Memoized, failure-tolerant access to the index for one assembly."""
+
+    def __init__(self, index: object, allowed: Callable[[str], bool]) -> None:
+        self.index = index
+        self.allowed = allowed
+        self._defs: dict[tuple[str, tuple[str, ...] | None], list[Definition]] = {}
+        self._imports: dict[str, list[Import]] = {}
+        self._members: dict[str, list[Definition]] = {}
+        self._file_defs: dict[str, list[Definition]] = {}
+
+    def definitions(self, name: str, in_files: tuple[str, ...] | None = None) -> list[Definition]:
+        key = (name, in_files)
+        hit = self._defs.get(key)
+        if hit is None:
+            try:
+                found = self.index.definitions(name, in_files=list(in_files) if in_files else None)  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - a broken index must not break completion
+                found = []
+            hit = self._defs[key] = [d for d in found if self.allowed(d.path)]
+        return hit
+
+    def imports_of(self, path: str) -> list[Import]:
+        hit = self._imports.get(path)
+        if hit is None:
+            try:
+                hit = list(self.index.imports_of(path))  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001
+                hit = []
+            self._imports[path] = hit
+        return hit
+
+    def members(self, container: str, path: str) -> list[Definition]:
+        found = self._members.get(container)
+        if found is None:
+            try:
+                found = list(self.index.members(container))  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001
+                found = []
+            self._members[container] = found
+        return [m for m in found if m.path == path]
+
+    def file_definitions(self, path: str) -> list[Definition]:
+        hit = self._file_defs.get(path)
+        if hit is None:
+            try:
+                hit = list(self.index.file_definitions(path))  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001
+                hit = []
+            self._file_defs[path] = hit
+        return hit
+
+    def has_file(self, path: str) -> bool:
+        try:
+            return self.index.record(path) is not None  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001
+            return False
+
+
+def _dir(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+def _stem(path: str) -> str:
+    base = posixpath.basename(path)
+    stem = base.split(".", 1)[0]
+    if stem in ("__init__", "index", "mod"):
+        return posixpath.basename(_dir(path))
+    return stem
+
+
+class Gatherer:
+    """Finds and scores candidate definitions for one cursor position."""
+
+    def __init__(self, view: IndexView, current: str, language_id: str) -> None:
+        self.view = view
+        self.current = current
+        self.language_id = language_id
+        self.package_scoped = language_id in ("go", "java", "csharp", "rust")
+        self.bindings: dict[str, tuple[str, str]] = {}  # local -> (file, original name)
+        self.modules: dict[str, ModuleTarget] = {}  # local module alias -> its files
+        self.star_files: list[str] = []
+        self.imported_files: set[str] = set()
+        self.out = Gathered()
+        self._read_imports()
+
+    # -- imports ----------------------------------------------------------------------------
+
+    def _read_imports(self) -> None:
+        for imp in self.view.imports_of(self.current):
+            target = imp.resolved
+            if target is None or not self.view.allowed(target):
+                continue
+            self.imported_files.add(target)
+            aliases = dict(imp.aliases)
+            if not imp.names:
+                alias = aliases.get(imp.module)
+                local = alias or imp.module.rstrip("/").split("/")[-1].split(".")[-1]
+                if self.language_id == "go" and re.fullmatch(r"v\d+", local):
+                    local = imp.module.rstrip("/").split("/")[-2]
+                if self.language_id == "python" and alias is None:
+                    local = imp.module.split(".")[0]
+                    self.modules.setdefault(imp.module.split(".")[-1], self._module(target))
+                self.modules[local] = self._module(target)
+                continue
+            for name in imp.names:
+                local = aliases.get(name, name)
+                if name == "*":
+                    if local != "*":
+                        self.modules[local] = self._module(target)
+                    else:
+                        self.star_files.append(target)
+                    continue
+                if name == "default":
+                    self.bindings[local] = (target, local)
+                    self.modules.setdefault(local, self._module(target))
+                    continue
+                self.bindings[local] = (target, name)
+                if self.language_id == "python" and _stem(target) == name:
+                    self.modules[local] = self._module(target)  # `from pkg import module`
+
+    def _module(self, target: str) -> ModuleTarget:
+        if self.package_scoped:
+            return ModuleTarget((target,) + (("dir:" + _dir(target)),))
+        return ModuleTarget((target,))
+
+    def resolve_in(self, name: str, files: Iterable[str], depth: int = 0) -> list[Definition]:
+        """`name` as defined in (or re-exported by) one of `files`."""
+        found: list[Definition] = []
+        for file in files:
+            if file.startswith("dir:"):
+                directory = file[4:]
+                found.extend(d for d in self.view.definitions(name) if _dir(d.path) == directory)
+                continue
+            defs = [d for d in self.view.definitions(name, (file,)) if d.container is None]
+            if not defs and depth < 2:
+                defs = self._reexported(name, file, depth)
+            found.extend(defs)
+        return found
+
+    def _reexported(self, name: str, file: str, depth: int) -> list[Definition]:
+        for imp in self.view.imports_of(file):
+            if imp.resolved is None or imp.resolved == file:
+                continue
+            aliases = dict(imp.aliases)
+            for original in imp.names:
+                if aliases.get(original, original) == name and original != "*":
+                    return self.resolve_in(original, (imp.resolved,), depth + 1)
+            if "*" in imp.names and "*" not in aliases:
+                defs = self.resolve_in(name, (imp.resolved,), depth + 1)
+                if defs:
+                    return defs
+        return []
+
+    # -- names ------------------------------------------------------------------------------
+
+    def _location_factor(self, definition: Definition) -> float:
+        if definition.path in self.imported_files:
+            return W_NEAR_FILE
+        if _dir(definition.path) == _dir(self.current):
+            return W_NEAR_FILE if self.package_scoped else 1.0
+        return W_ELSEWHERE
+
+    def add_names(
+        self, uses: dict[str, NameUse], file_counts: dict[str, int], view_start: int
+    ) -> None:
+        """Score the definitions of the names used near the cursor."""
+        for name, use in uses.items():
+            count_bonus = PER_USE * min(file_counts.get(name, 0), 10)
+            if use.bare > 0:
+                self._add_bare(name, use.bare + count_bonus, view_start)
+            if use.attr > 0:
+                self._add_attr(name, use, count_bonus)
+        # every imported name, used near the cursor or not, gets a small prior
+        for local, (file, original) in self.bindings.items():
+            if local in self.modules and local not in uses:
+                continue
+            weight = PRIOR_IMPORTED + PER_USE * min(file_counts.get(local, 0), 10)
+            for definition in self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]:
+                self.out.add(definition, W_IMPORTED * weight, "name")
+
+    def _add_bare(self, name: str, weight: float, view_start: int) -> None:
+        if name in self.bindings:
+            file, original = self.bindings[name]
+            defs = self.resolve_in(original, (file,))
+            for definition in defs[:MAX_DEFS_PER_NAME]:
+                self.out.add(definition, W_IMPORTED * weight, "name")
+            if defs or name in self.modules:
+                return
+        if name in self.modules:
+            return
+        if self.star_files:
+            defs = self.resolve_in(name, self.star_files)
+            if defs:
+                for definition in defs[:MAX_DEFS_PER_NAME]:
+                    self.out.add(definition, W_IMPORTED * weight, "name")
+                return
+        defs = [
+            d for d in self.view.definitions(name) if d.kind in TOP_KINDS or d.container is None
+        ]
+        local = [d for d in defs if d.path == self.current]
+        if local:
+            for definition in local:
+                if definition.line < view_start and definition.kind != "variable":
+                    self.out.add(definition, W_LOCAL_OUT_OF_VIEW * weight, "local")
+            return
+        defs = [d for d in defs if d.kind != "variable" or d.container is None]
+        if not defs:
+            return
+        ranked = sorted(defs, key=self._location_factor, reverse=True)[:MAX_DEFS_PER_NAME]
+        share = 1.0 / max(1.0, len(defs) ** 0.5)
+        for definition in ranked:
+            self.out.add(definition, weight * self._location_factor(definition) * share, "name")
+
+    def _add_attr(self, name: str, use: NameUse, count_bonus: float) -> None:
+        weight = use.attr + count_bonus
+        handled = 0.0
+        for receiver, receiver_weight in use.receivers.items():
+            module = self.modules.get(receiver)
+            if module is None:
+                continue
+            defs = self.resolve_in(name, module.files)
+            for definition in defs[:MAX_DEFS_PER_NAME]:
+                self.out.add(definition, W_MODULE_ATTR * (receiver_weight + count_bonus), "name")
+            if defs:
+                handled += receiver_weight
+        rest = weight - handled
+        if rest <= 0.05 or len(name) < 2:
+            return
+        self_weight = sum(w for r, w in use.receivers.items() if r in ("self", "this", "cls"))
+        defs = [
+            d
+            for d in self.view.definitions(name)
+            if d.container is not None and d.kind in MEMBER_KINDS and d.path != self.current
+        ]
+        if not defs:
+            return
+        containers = self.out.containers
+
+        def factor(definition: Definition) -> float:
+            if definition.container in containers:
+                return W_SELF_MEMBER if self_weight else W_NEAR_FILE
+            return self._location_factor(definition)
+
+        ranked = sorted(defs, key=factor, reverse=True)[:MAX_ATTR_DEFS]
+        share = 1.0 / max(1.0, len(defs) ** 0.5)
+        for definition in ranked:
+            f = factor(definition)
+            s = share if definition.container not in containers else 1.0
+            self.out.add(definition, rest * f * s, "member")
+
+    # -- enclosing scope --------------------------------------------------------------------
+
+    def enclosing(self, line: int) -> tuple[Definition | None, Definition | None]:
+        """The innermost class and function around `line` in the current file."""
+        cls = func = None
+        for definition in self.view.file_definitions(self.current):
+            if definition.line <= line <= definition.end_line:
+                if definition.kind in CLASS_KINDS:
+                    if cls is None or definition.line >= cls.line:
+                        cls = definition
+                elif definition.kind in ("function", "method") and (
+                    func is None or definition.line >= func.line
+                ):
+                    func = definition
+        return cls, func
+
+    def add_bases(self, cls: Definition) -> None:
+        """Skeletons of the base classes of the class around the cursor."""
+        self.out.containers.add(cls.name)
+        for base in base_names(cls.signature, self.language_id):
+            if base in self.bindings:
+                file, original = self.bindings[base]
+                defs = self.resolve_in(original, (file,))
+            else:
+                defs = [d for d in self.view.definitions(base) if d.kind in CLASS_KINDS]
+                defs = sorted(defs, key=self._location_factor, reverse=True)[:2]
+            for definition in defs:
+                if definition.kind in CLASS_KINDS:
+                    self.out.containers.add(definition.name)
+                    self.out.add(definition, W_BASE, "base")
+
+
+def base_names(signature: str, language_id: str) -> list[str]:
+    """`class A(b.B, C, metaclass=M):` -> ["B", "C"]; `class A extends B implements C` too."""
+    names: list[str] = []
+    if language_id == "python":
+        match = _PY_BASES.match(signature.strip())
+        if match:
+            for part in match.group(1).split(","):
+                part = part.strip()
+                if not part or "=" in part or part.startswith("*"):
+                    continue
+                part = part.split("[", 1)[0]
+                names.append(part.split(".")[-1].strip())
+        return [n for n in names if n.isidentifier() and n not in ("object", "Generic")]
+    match = _EXTENDS.search(signature)
+    if match:
+        for part in re.split(r"[,\s]+|\b(?:extends|implements)\b", match.group(1)):
+            part = part.split("<", 1)[0].split(".")[-1].strip()
+            if part and re.fullmatch(r"[\w$]+", part) and part not in ("extends", "implements"):
+                names.append(part)
+    return names

@@ -1,0 +1,84 @@
+"""Which names the code around the cursor uses, and how close to the cursor.
+
+A lexical scan (no parsing) of the last lines before the cursor and the first lines after
+it. Each occurrence adds a weight that decays with its distance in lines; names written
+after a dot are counted separately as attribute uses, with their receiver.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_USE = re.compile(r"(\.\s*)?([A-Za-z_$][\w$]*)")
+_STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+KEYWORDS = frozenset(
+    """False None True and as assert async await break case catch class const continue def
+    default del do elif else enum except export extends false finally fn for from func function
+    global go if impl implements import in instanceof interface is lambda let match mod module mut
+    new nil not null or package pass private protected pub public raise readonly return self
+    static struct super switch this throw true try type typeof use var void while with yield
+    int str float bool bytes list dict set tuple object string number boolean any unknown never
+    undefined len print range isinstance getattr setattr hasattr error byte rune uint int64
+    int32 uint8 uint64 float64 make append cap copy delete panic recover chan map defer select
+    fallthrough goto println console require exports""".split()  # noqa: SIM905
+)
+
+
+@dataclass
+class NameUse:
+    """Weights of a name's uses near the cursor (bare and after a dot) and in the file."""
+
+    bare: float = 0.0
+    attr: float = 0.0
+    count: int = 0
+    receivers: dict[str, float] = field(default_factory=dict)
+
+
+def _decay(distance: int) -> float:
+    return 1.0 / (1.0 + distance / 4.0)
+
+
+def scan_line(line: str, weight: float, out: dict[str, NameUse], receiver_ok: bool = True) -> None:
+    line = _STRING.sub('""', line)
+    previous: str | None = None
+    previous_end = -1
+    for match in _USE.finditer(line):
+        dotted, name = match.group(1), match.group(2)
+        if name in KEYWORDS and name not in ("self", "this"):
+            previous = None
+            continue
+        use = out.get(name)
+        if use is None:
+            use = out[name] = NameUse()
+        use.count += 1
+        if dotted:
+            use.attr += weight
+            if receiver_ok and previous is not None and match.start() == previous_end:
+                use.receivers[previous] = use.receivers.get(previous, 0.0) + weight
+        else:
+            use.bare += weight
+        previous = name
+        previous_end = match.end()
+
+
+def names_near(
+    prefix_lines: list[str], suffix_lines: list[str], before: int = 40, after: int = 6
+) -> dict[str, NameUse]:
+    """Names used in the last `before` lines of the prefix and the first `after` of the suffix.
+
+    `prefix_lines` ends with the (partial) cursor line.
+    """
+    out: dict[str, NameUse] = {}
+    n = len(prefix_lines)
+    for distance in range(min(before, n)):
+        scan_line(prefix_lines[n - 1 - distance], _decay(distance), out)
+    for distance, line in enumerate(suffix_lines[:after], start=1):
+        scan_line(line, 0.5 * _decay(distance), out)
+    return out
+
+
+def names_in(text: str) -> set[str]:
+    """All non-keyword identifiers in a piece of text."""
+    return {m.group(2) for m in _USE.finditer(text)} - KEYWORDS

@@ -1,0 +1,125 @@
+"""Compact text for a definition: its header, first doc line and an elided body.
+
+Built from what the index already extracted (signature, doc, members), so producing a
+skeleton never reads or parses a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lsp_server.index.model import Definition
+
+CLASS_KINDS = frozenset(("class", "interface", "struct", "enum", "trait", "type", "namespace"))
+CALLABLE_KINDS = frozenset(("function", "method"))
+#: Members listed in a class skeleton before it is cut short.
+MAX_MEMBERS = 24
+
+
+def _python(language_id: str | None) -> bool:
+    return language_id in (None, "python")
+
+
+def _doc_line(doc: str | None, language_id: str | None, comment: str, indent: str) -> str:
+    if not doc:
+        return ""
+    if _python(language_id):
+        return f'{indent}"""{doc.replace(chr(34) * 3, "")}"""\n'
+    return f"{indent}{comment} {doc}\n"
+
+
+def _sig(definition: Definition, indent: str) -> str:
+    """The signature as in the source: first line re-indented, later lines kept."""
+    return indent + definition.signature.strip()
+
+
+def _elide(sig: str, language_id: str | None) -> str:
+    if _python(language_id):
+        return sig + (" ..." if sig.endswith(":") else "")
+    if sig.endswith("{"):
+        return sig + " … }"
+    if sig.endswith((";", ",", "=", "(", "[")) or "=>" in sig:
+        return sig
+    return sig + " { … }"
+
+
+def definition_text(
+    definition: Definition, language_id: str | None, comment: str, indent: str = ""
+) -> str:
+    """A function/method/variable: signature, doc line, elided body."""
+    sig = _sig(definition, indent)
+    if _python(language_id):
+        if definition.kind in CALLABLE_KINDS or definition.kind in CLASS_KINDS:
+            body_indent = indent + "    "
+            doc = _doc_line(definition.doc, language_id, comment, body_indent)
+            return f"{sig}\n{doc}{body_indent}...\n"
+        return sig + "\n"
+    doc = _doc_line(definition.doc, language_id, comment, indent)
+    if definition.kind in CALLABLE_KINDS or definition.kind in CLASS_KINDS:
+        return f"{doc}{_elide(sig, language_id)}\n"
+    return f"{doc}{sig}\n"
+
+
+def container_open(cls: Definition | None, name: str, language_id: str | None) -> str:
+    """The line that opens a class around its members (a made-up one if the class is unknown)."""
+    if cls is not None:
+        sig = cls.signature.strip()
+        if _python(language_id):
+            return sig + ("" if sig.endswith(":") else ":") + "\n"
+        return sig + ("" if sig.endswith("{") else " {") + "\n"
+    if _python(language_id):
+        return f"class {name}:\n"
+    return f"class {name} {{\n"
+
+
+def container_close(language_id: str | None) -> str:
+    return "" if _python(language_id) else "}\n"
+
+
+def member_line(member: Definition, language_id: str | None, comment: str) -> str:
+    """One member in a class skeleton: its elided signature on (mostly) one line."""
+    indent = "    " if _python(language_id) else "  "
+    sig = _sig(member, indent)
+    if member.kind in CALLABLE_KINDS:
+        return _elide(sig, language_id) + "\n"
+    return sig + "\n"
+
+
+def class_skeleton(
+    cls: Definition,
+    members: Iterable[Definition],
+    language_id: str | None,
+    comment: str,
+    max_members: int = MAX_MEMBERS,
+) -> str:
+    """A class header, its doc line and the signatures of its members, bodies elided."""
+    python = _python(language_id)
+    inner = "    " if python else "  "
+    parts = [container_open(cls, cls.name, language_id)]
+    if cls.doc:
+        parts.append(_doc_line(cls.doc, language_id, comment, inner))
+    ordered = sorted(members, key=_member_order)
+    shown = 0
+    for member in ordered:
+        if shown >= max_members:
+            parts.append(f"{inner}{comment} …\n" if not python else f"{inner}...\n")
+            break
+        parts.append(member_line(member, language_id, comment))
+        shown += 1
+    if python and shown == 0 and not cls.doc:
+        parts.append(f"{inner}...\n")
+    parts.append(container_close(language_id))
+    return "".join(parts)
+
+
+def _member_order(member: Definition) -> tuple[int, int]:
+    name = member.name
+    if name in ("__init__", "constructor", "new"):
+        rank = 0
+    elif name.startswith("__") and name.endswith("__"):
+        rank = 3
+    elif name.startswith("_") or name.startswith("#"):
+        rank = 2
+    else:
+        rank = 1
+    return (rank, member.line)
