@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -266,10 +267,8 @@ async def test_every_recorded_request_has_its_audit_record(tmp_path: Path) -> No
             backoff_s=0.01,
         )
         for _ in range(3):
-            try:
+            with contextlib.suppress(EndpointError):
                 await svc.fim(FimRequest("def f(", "", 8, sources=["src/a.py"]))
-            except EndpointError:
-                pass
         await svc.chat(ChatRequest([{"role": "user", "content": "refactor"}], 8))
         await svc.list_models()
         await svc.aclose()
