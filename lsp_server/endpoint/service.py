@@ -200,6 +200,11 @@ class EndpointService:
         return self._settings.endpoint.base_url or ""
 
     @property
+    def config_problem(self) -> str:
+        """Why the endpoint configuration is unusable (no URL, refused by policy), or ""."""
+        return self._config_error.reason if self._config_error is not None else ""
+
+    @property
     def key_source(self) -> str:
         return self._key.source
 
