@@ -108,35 +108,26 @@ def extract_from_tree(
     tree: ts.Tree,
     byte_range: tuple[int, int] | None = None,
 ) -> tuple[list[DefRow], list[ImportRow]]:
-    cursor = ts.QueryCursor(spec.tags_query)
+    query = spec.tags_query
+    roles = spec.pattern_roles
+    cursor = ts.QueryCursor(query)
     cursor.set_max_start_depth(spec.max_depth)
     if byte_range is not None:
         cursor.set_byte_range(*byte_range)
     matches = cursor.matches(tree.root_node)
-    # entries: (start_byte, -end_byte, end_byte, kind, name, node, name_node, container)
+    # found: name start byte -> [start_byte, end_byte, node, kind, name, name_node, container]
     found: dict[int, list] = {}
     imports: list[ImportRow] = []
     seen_imports: set[int] = set()
     is_ascii = data.isascii()
-    for _pattern, caps in matches:
-        node = None
-        kind = ""
-        for key, nodes in caps.items():
-            if key.startswith("definition."):
-                kind = key[11:]
-                node = nodes[0]
-                break
-            if key == "import":
-                node = nodes[0]
-                kind = "import"
-                break
-            if key == "scope":
-                node = nodes[0]
-                kind = "scope"
-                break
-        if node is None:
+    priority = _KIND_PRIORITY
+    for pattern, caps in matches:
+        role = roles[pattern]
+        if role is None:
             continue
-        if _CHECKED_CAPTURES.keys() & caps.keys() and not _checks_pass(data, caps):
+        capture, kind = role
+        node = caps[capture][0]
+        if ("_self" in caps or "_req" in caps or "_m" in caps) and not _checks_pass(data, caps):
             continue
         if kind == "import":
             if node.start_byte not in seen_imports:
@@ -148,27 +139,29 @@ def extract_from_tree(
         if not names:
             continue
         name_node = names[0]
-        name = data[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+        key = name_node.start_byte
+        name = data[key : name_node.end_byte].decode("utf-8", "replace")
+        node_type = node.type
         if kind == "scope":
             name = _scope_name(name)
-        kind = _refine_kind(kind, node, name)
-        if kind is None:
-            continue
-        if node.type == "function_declarator":
-            node = _declaration_of(node)
-        container_nodes = caps.get("container") or caps.get("local.scope")
-        container = None
-        if container_nodes:
-            cn = container_nodes[0]
-            container = data[cn.start_byte : cn.end_byte].decode("utf-8", "replace")
-        key = name_node.start_byte
+        else:
+            kind = _refine_kind(kind, node, node_type, name)
+            if kind is None:
+                continue
+            if node_type == "function_declarator":
+                node = _declaration_of(node)
         previous = found.get(key)
         if (
             previous is not None
-            and _KIND_PRIORITY.get(kind, 9) <= _KIND_PRIORITY.get(previous[3], 9)
+            and priority.get(kind, 9) <= priority.get(previous[3], 9)
             and not (kind == "method" and previous[3] == "function")
         ):
             continue
+        container = None
+        container_nodes = caps.get("container") or caps.get("local.scope")
+        if container_nodes:
+            cn = container_nodes[0]
+            container = data[cn.start_byte : cn.end_byte].decode("utf-8", "replace")
         found[key] = [node.start_byte, node.end_byte, node, kind, name, name_node, container]
 
     entries = sorted(found.values(), key=lambda e: (e[0], -e[1]))
@@ -227,21 +220,19 @@ def _scope_name(text: str) -> str:
     return text.rsplit("::", 1)[-1].strip()
 
 
-def _refine_kind(kind: str, node: ts.Node, name: str) -> str | None:
-    if kind == "scope":
-        return kind
-    node_kind = _NODE_KIND.get(node.type)
+def _refine_kind(kind: str, node: ts.Node, node_type: str, name: str) -> str | None:
+    node_kind = _NODE_KIND.get(node_type)
     if node_kind is not None and kind not in ("field", "method"):
         kind = node_kind
-    elif node.type == "method_declaration":
+    elif node_type == "method_declaration":
         kind = "method"
-    elif node.type == "type_spec":  # Go
+    elif node_type == "type_spec":  # Go
         inner = node.child_by_field_name("type")
         if inner is not None:
             kind = {"struct_type": "struct", "interface_type": "interface"}.get(inner.type, "type")
     else:
         kind = _CAPTURE_KIND.get(kind, kind)
-    if kind == "constant" and node.type in ("assignment", "expression_statement"):
+    if kind == "constant" and node_type in ("assignment", "expression_statement"):
         kind = "constant" if name.isupper() else "variable"
     return kind if kind in _ALLOWED_KINDS else None
 

@@ -38,6 +38,8 @@ class LanguageSpec:
     #: visited by the query cursor, which is what makes the query cheap (it is otherwise
     #: dominated by visiting every node of the tree).
     max_depth: int = 10
+    #: per pattern of `tags_query`: (role capture, kind) or None for disabled patterns
+    pattern_roles: tuple[tuple[str, str] | None, ...] = ()
     _language: ts.Language | None = field(default=None, repr=False)
     _query: ts.Query | None = field(default=None, repr=False)
 
@@ -169,11 +171,22 @@ def _build_query(spec: LanguageSpec) -> ts.Query:
     query = ts.Query(spec.language, source)
     # Reference patterns are disabled: the set of referenced identifiers is collected by a
     # single lexical scan, which is an order of magnitude cheaper than these matches.
+    roles: list[tuple[str, str] | None] = []
     for index in range(query.pattern_count):
         text = source[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
-        if "@definition." not in text and "@import" not in text and "@scope" not in text:
+        match = _ROLE.search(text)
+        if match is None:
             query.disable_pattern(index)
+            roles.append(None)
+        else:
+            capture = match.group(1)
+            roles.append((capture, capture.removeprefix("definition.")))
+    spec.pattern_roles = tuple(roles)
     return query
+
+
+#: The capture that says what a pattern finds: a definition (kind), an import or a scope.
+_ROLE = re.compile(r"@(definition\.\w+|import\b|scope\b)")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ class RepoIndex:
         self._paths: dict[str, str] | None = None  # indexed path -> language
         self._resolver: Resolver | None = None
         self._reasons: dict[str, str | None] = {}
+        self._refs_cache: dict[tuple[str, int, int], frozenset[str]] = {}
         self._store = self._open_store()
 
     # -- setup --------------------------------------------------------------------------------
@@ -306,8 +307,15 @@ class RepoIndex:
             if progress is not None and (done % 16 == 0 or done == total):
                 progress(done, total)
 
-        stats.cancelled = self._run(tasks, on_result, cancel)
-        flush()
+        bulk = not states and len(tasks) >= _POOL_MIN_FILES
+        if bulk:
+            self._store.drop_bulk_indexes()
+        try:
+            stats.cancelled = self._run(tasks, on_result, cancel)
+            flush()
+        finally:
+            if bulk:
+                self._store.create_indexes()
         with self._lock:
             self._paths = None
             self._resolver = None
@@ -649,11 +657,11 @@ class RepoIndex:
                 doc.references(),
             )
         rows = self._query(
-            "SELECT language, sha256, size, mtime_ns, refs FROM files WHERE path = ?", (rel,)
+            "SELECT language, sha256, size, mtime_ns FROM files WHERE path = ?", (rel,)
         )
         if not rows:
             return None
-        language, sha, size, mtime, refs = rows[0]
+        language, sha, size, mtime = rows[0]
         return FileRecord(
             rel,
             language,
@@ -662,8 +670,25 @@ class RepoIndex:
             mtime,
             tuple(self.file_definitions(rel)),
             tuple(self.imports_of(rel)),
-            frozenset(refs.split()) if refs else frozenset(),
+            self._disk_references(rel, size, mtime),
         )
+
+    def _disk_references(self, rel: str, size: int, mtime_ns: int) -> frozenset[str]:
+        """Identifiers referenced by a file on disk, scanned on demand and memoized."""
+        key = (rel, size, mtime_ns)
+        cached = self._refs_cache.get(key)
+        if cached is not None:
+            return cached
+        try:
+            text = (self.root / rel).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return frozenset()
+        refs = referenced_identifiers(text)
+        with self._lock:
+            if len(self._refs_cache) > 512:
+                self._refs_cache.clear()
+            self._refs_cache[key] = refs
+        return refs
 
     def files(self) -> list[str]:
         with self._lock:

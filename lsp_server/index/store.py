@@ -20,7 +20,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SEP = "\x1f"
 _PAIR = "\x1e"
 
@@ -28,7 +28,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, language TEXT NOT NULL, sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, refs TEXT NOT NULL
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS skipped (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
 CREATE INDEX IF NOT EXISTS imports_resolved ON imports(resolved) WHERE resolved IS NOT NULL;
 """
+
+_BULK_INDEXES = ("defs_name", "defs_path", "defs_container", "imports_path", "imports_resolved")
 
 DEF_COLUMNS = "name, kind, path, line, col, end_line, end_col, container, signature, doc, " \
     "name_line, name_col"  # fmt: skip
@@ -204,16 +206,21 @@ class Store:
         """Store extraction results ("ok" tuples of worker.py), moved stats and skips."""
         with self.transaction() as cur:
             paths = [(r[1],) for r in results] + [(s[0],) for s in skipped]
-            if paths:
-                cur.executemany("DELETE FROM defs WHERE path = ?", paths)
-                cur.executemany("DELETE FROM imports WHERE path = ?", paths)
-                cur.executemany("DELETE FROM files WHERE path = ?", paths)
+            # Rows of defs/imports exist only for paths in `files` (they are written in the
+            # same transaction), so only those need deleting; during a cold build this keeps
+            # the deletes away from the (then unindexed) big tables.
+            existing = self._existing(cur, [p for (p,) in paths])
+            if existing:
+                cur.executemany("DELETE FROM defs WHERE path = ?", existing)
+                cur.executemany("DELETE FROM imports WHERE path = ?", existing)
+                cur.executemany("DELETE FROM files WHERE path = ?", existing)
+            if skipped:
                 cur.executemany("DELETE FROM skipped WHERE path = ?", paths)
             if results:
                 cur.executemany(
-                    "INSERT INTO files(path, language, sha256, size, mtime_ns, refs) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(r[1], r[2], r[3], r[4], r[5], r[8]) for r in results],
+                    "INSERT INTO files(path, language, sha256, size, mtime_ns) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(r[1], r[2], r[3], r[4], r[5]) for r in results],
                 )
                 cur.executemany(
                     "INSERT INTO defs(path, name, kind, line, col, end_line, end_col, container,"
@@ -239,6 +246,27 @@ class Store:
                     "INSERT INTO skipped(path, size, mtime_ns, reason) VALUES (?, ?, ?, ?)",
                     skipped,
                 )
+
+    @staticmethod
+    def _existing(cur: sqlite3.Cursor, paths: list[str]) -> list[tuple[str]]:
+        found: list[tuple[str]] = []
+        for i in range(0, len(paths), 900):
+            part = paths[i : i + 900]
+            marks = ",".join("?" * len(part))
+            found.extend(cur.execute(f"SELECT path FROM files WHERE path IN ({marks})", part))
+        return found
+
+    def drop_bulk_indexes(self) -> None:
+        """Before a bulk load: inserting into unindexed tables and indexing once is 2x faster."""
+        with self.transaction() as cur:
+            for name in _BULK_INDEXES:
+                cur.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def create_indexes(self) -> None:
+        with self.transaction() as cur:
+            for statement in _SCHEMA.split(";"):
+                if "CREATE INDEX" in statement:
+                    cur.execute(statement)
 
     def delete(self, paths: Iterable[str]) -> None:
         rows = [(p,) for p in paths]
