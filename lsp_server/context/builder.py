@@ -28,6 +28,7 @@ from .similar import jaccard, token_set
 from .skeleton import (
     CLASS_KINDS,
     class_skeleton,
+    compact_text,
     container_close,
     container_open,
     definition_text,
@@ -198,7 +199,14 @@ class ContextBuilder:
                 return class_skeleton(d, view.members(d.name, d.path), lang, comment, limit)
 
             return Piece(
-                key, d.path, d.line, cand.score, "skeleton", render_class, covers=(d.path, d.name)
+                key,
+                d.path,
+                d.line,
+                cand.score,
+                "skeleton",
+                render_class,
+                compact=lambda d=d: compact_text(d, lang),
+                covers=(d.path, d.name),
             )
         if d.container is not None and d.kind in ("method", "field", "property"):
             indent = "    " if lang == "python" else "  "
@@ -220,6 +228,7 @@ class ContextBuilder:
                 cand.score,
                 "definition",
                 render_member,
+                compact=lambda d=d, indent=indent: compact_text(d, lang, indent),
                 group=(d.path, container),
                 group_open=opener,
             )
@@ -227,7 +236,15 @@ class ContextBuilder:
         def render_def(d: Definition = d) -> str:
             return definition_text(d, lang, comment)
 
-        return Piece(key, d.path, d.line, cand.score, "definition", render_def)
+        return Piece(
+            key,
+            d.path,
+            d.line,
+            cand.score,
+            "definition",
+            render_def,
+            compact=lambda d=d: compact_text(d, lang),
+        )
 
     def _similar_pieces(
         self, path: Path | None, rel: str | None, lines: list[str], room: int

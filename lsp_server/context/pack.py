@@ -1,8 +1,11 @@
 """Greedy packing of ranked pieces into a token budget, and their rendering order.
 
-A piece is one definition (or similar-code window). Members of one class share a single
-opening/closing line; pieces of one file share one path header; a class skeleton makes the
-separately chosen members of that class redundant (their budget is given back).
+Two passes: first every piece, best first, in its compact form (a one-line header), so
+that as many relevant definitions as possible make it in; then, best first again, pieces
+are upgraded to their full form (doc line, class members) while the budget allows.
+Members of one class share a single opening/closing line; pieces of one file share one
+path header; a full class skeleton makes the separately chosen members of that class
+redundant (their budget is given back).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from .types import Snippet
 
 #: At most this many pieces are considered (bounded assembly time).
 MAX_CONSIDERED = 160
+#: Share of the room the compact pass may use; the rest is for upgrades.
+COMPACT_SHARE = 0.7
 
 
 @dataclass
@@ -26,11 +31,13 @@ class Piece:
     score: float
     kind: str  # "definition" | "skeleton" | "similar"
     render: Callable[[], str]
+    compact: Callable[[], str] | None = None
     group: tuple[str, str] | None = None  # (path, container) for class members
     group_open: Callable[[], tuple[str, str]] | None = None  # -> (open text, close text)
-    covers: tuple[str, str] | None = None  # a class skeleton covers this group
+    covers: tuple[str, str] | None = None  # a full class skeleton covers this group
     text: str = ""
     cost: int = 0
+    full: bool = False
 
 
 @dataclass
@@ -39,55 +46,97 @@ class Packed:
     tokens: int = 0
 
 
+class _Packer:
+    def __init__(self, budget: int, comment: str) -> None:
+        self.budget = budget
+        self.comment = comment
+        self.used = 0
+        self.chosen: dict[tuple[str, int], Piece] = {}
+        self.path_cost: dict[str, int] = {}
+        self.group_cost: dict[tuple[str, str], int] = {}
+        self.group_text: dict[tuple[str, str], tuple[str, str]] = {}
+        self.covered: set[tuple[str, str]] = set()
+
+    def _overhead(self, piece: Piece) -> tuple[int, int, tuple[str, str]]:
+        path_extra = 0
+        if piece.path not in self.path_cost:
+            path_extra = count_tokens(header(piece.path, self.comment)) + 1
+        group_extra = 0
+        opened = ("", "")
+        if (
+            piece.group is not None
+            and piece.group not in self.group_cost
+            and piece.group_open is not None
+        ):
+            opened = piece.group_open()
+            group_extra = count_tokens(opened[0]) + count_tokens(opened[1])
+        return path_extra, group_extra, opened
+
+    def add(self, piece: Piece, limit: int) -> bool:
+        if piece.key in self.chosen or (piece.group is not None and piece.group in self.covered):
+            return False
+        full = piece.compact is None
+        text = piece.render() if full else piece.compact()  # type: ignore[misc]
+        if not text.strip():
+            return False
+        cost = count_tokens(text) + 1
+        path_extra, group_extra, opened = self._overhead(piece)
+        if self.used + cost + path_extra + group_extra > limit:
+            return False
+        piece.text, piece.cost, piece.full = text, cost, full
+        self.chosen[piece.key] = piece
+        if path_extra:
+            self.path_cost[piece.path] = path_extra
+        if piece.group is not None and piece.group not in self.group_cost:
+            self.group_cost[piece.group] = group_extra
+            self.group_text[piece.group] = opened
+        self.used += cost + path_extra + group_extra
+        if full and piece.covers is not None:
+            self._cover(piece.covers)
+        return True
+
+    def _cover(self, group: tuple[str, str]) -> None:
+        self.covered.add(group)
+        for key in [k for k, p in self.chosen.items() if p.group == group]:
+            self.used -= self.chosen.pop(key).cost
+        self.used -= self.group_cost.pop(group, 0)
+
+    def upgrade(self, piece: Piece) -> None:
+        if piece.full or piece.key not in self.chosen:
+            return
+        text = piece.render()
+        cost = count_tokens(text) + 1
+        refund = 0
+        if piece.covers is not None and piece.covers in self.group_cost:
+            refund = self.group_cost[piece.covers] + sum(
+                p.cost for p in self.chosen.values() if p.group == piece.covers
+            )
+        if self.used + cost - piece.cost - refund > self.budget:
+            return
+        self.used += cost - piece.cost
+        piece.text, piece.cost, piece.full = text, cost, True
+        if piece.covers is not None:
+            self._cover(piece.covers)
+
+
 def pack(pieces: list[Piece], budget: int, comment: str) -> Packed:
     ranked = sorted(pieces, key=lambda p: -p.score)[:MAX_CONSIDERED]
-    chosen: dict[tuple[str, int], Piece] = {}
-    path_cost: dict[str, int] = {}
-    group_cost: dict[tuple[str, str], int] = {}
-    group_text: dict[tuple[str, str], tuple[str, str]] = {}
-    covered: set[tuple[str, str]] = set()
-    used = 0
+    packer = _Packer(budget, comment)
+    compact_limit = int(budget * COMPACT_SHARE)
     for piece in ranked:
-        if budget - used < 8:
+        if budget - packer.used < 6:
             break
-        if piece.key in chosen or (piece.group is not None and piece.group in covered):
+        packer.add(piece, compact_limit if piece.compact is not None else budget)
+    for piece in ranked:
+        if budget - packer.used < 6:
+            break
+        if piece.key in packer.chosen:
+            packer.upgrade(piece)
+        elif piece.compact is None:
             continue
-        piece.text = piece.render()
-        if not piece.text.strip():
-            continue
-        piece.cost = count_tokens(piece.text) + 1
-        extra = 0
-        new_path = piece.path not in path_cost
-        if new_path:
-            extra += count_tokens(header(piece.path, comment)) + 1
-        new_group = piece.group is not None and piece.group not in group_cost
-        opened = ("", "")
-        if new_group and piece.group_open is not None:
-            opened = piece.group_open()
-            extra += count_tokens(opened[0]) + count_tokens(opened[1])
-        refund = 0
-        refunded: list[tuple[str, int]] = []
-        if piece.covers is not None and piece.covers in group_cost:
-            for key, other in chosen.items():
-                if other.group == piece.covers:
-                    refund += other.cost
-                    refunded.append(key)
-            refund += group_cost[piece.covers]
-        if used + piece.cost + extra - refund > budget:
-            continue
-        for key in refunded:
-            del chosen[key]
-        if piece.covers is not None:
-            covered.add(piece.covers)
-            group_cost.pop(piece.covers, None)
-        chosen[piece.key] = piece
-        if new_path:
-            path_cost[piece.path] = count_tokens(header(piece.path, comment)) + 1
-        if new_group and piece.group is not None:
-            group_cost[piece.group] = extra - (path_cost[piece.path] if new_path else 0)
-            group_text[piece.group] = opened
-        used += piece.cost + extra - refund
-    return Packed(_arrange(list(chosen.values()), group_text), used)
+        else:
+            packer.add(piece, budget)
+    return Packed(_arrange(list(packer.chosen.values()), packer.group_text), packer.used)
 
 
 def _arrange(
@@ -107,7 +156,8 @@ def _arrange(
             if piece.group is not None:
                 groups.setdefault(piece.group, []).append(piece)
             else:
-                items.append((piece.line, Snippet(path, piece.text, piece.kind, piece.score)))
+                kind = piece.kind if piece.full or piece.kind == "similar" else "definition"
+                items.append((piece.line, Snippet(path, piece.text, kind, piece.score)))
         for group, members in groups.items():
             members.sort(key=lambda p: p.line)
             opened, closed = group_text.get(group, ("", ""))

@@ -28,9 +28,37 @@ def _doc_line(doc: str | None, language_id: str | None, comment: str, indent: st
     return f"{indent}{comment} {doc}\n"
 
 
+#: A member's signature in a class skeleton is folded onto one line and cut at this length.
+MEMBER_SIG_MAX = 160
+
+
+def clean_signature(signature: str) -> str:
+    """The header without comment lines that precede the body (the index keeps them)."""
+    lines = signature.strip().split("\n")
+    while len(lines) > 1 and lines[-1].strip().startswith(("#", "//", "/*", "*")):
+        lines.pop()
+    return "\n".join(lines).rstrip()
+
+
+def fold(signature: str, limit: int = MEMBER_SIG_MAX) -> str:
+    """A multi-line header on one line (`def f(\n    a,\n)` -> `def f(a,)`), cut to `limit`."""
+    lines = clean_signature(signature).split("\n")
+    out = lines[0].rstrip()
+    for line in lines[1:]:
+        piece = line.strip()
+        if not piece:
+            continue
+        joiner = "" if out.endswith(("(", "[", "{")) or piece.startswith((")", "]", "}")) else " "
+        out += joiner + piece
+    if len(out) > limit:
+        tail = ":" if out.endswith(":") else ""
+        out = out[: limit - 2].rstrip() + "…" + tail
+    return out
+
+
 def _sig(definition: Definition, indent: str) -> str:
     """The signature as in the source: first line re-indented, later lines kept."""
-    return indent + definition.signature.strip()
+    return indent + clean_signature(definition.signature)
 
 
 def _elide(sig: str, language_id: str | None) -> str:
@@ -63,7 +91,7 @@ def definition_text(
 def container_open(cls: Definition | None, name: str, language_id: str | None) -> str:
     """The line that opens a class around its members (a made-up one if the class is unknown)."""
     if cls is not None:
-        sig = cls.signature.strip()
+        sig = fold(cls.signature, 400)
         if _python(language_id):
             return sig + ("" if sig.endswith(":") else ":") + "\n"
         return sig + ("" if sig.endswith("{") else " {") + "\n"
@@ -79,7 +107,7 @@ def container_close(language_id: str | None) -> str:
 def member_line(member: Definition, language_id: str | None, comment: str) -> str:
     """One member in a class skeleton: its elided signature on (mostly) one line."""
     indent = "    " if _python(language_id) else "  "
-    sig = _sig(member, indent)
+    sig = indent + fold(member.signature)
     if member.kind in CALLABLE_KINDS:
         return _elide(sig, language_id) + "\n"
     return sig + "\n"
@@ -98,7 +126,11 @@ def class_skeleton(
     parts = [container_open(cls, cls.name, language_id)]
     if cls.doc:
         parts.append(_doc_line(cls.doc, language_id, comment, inner))
-    ordered = sorted(members, key=_member_order)
+    latest: dict[str, Definition] = {}
+    for member in members:  # overloads: the last one (the implementation) stands for all
+        if member.name not in latest or member.line > latest[member.name].line:
+            latest[member.name] = member
+    ordered = sorted(latest.values(), key=_member_order)
     shown = 0
     for member in ordered:
         if shown >= max_members:
@@ -116,6 +148,8 @@ def _member_order(member: Definition) -> tuple[int, int]:
     name = member.name
     if name in ("__init__", "constructor", "new"):
         rank = 0
+    elif member.kind not in CALLABLE_KINDS:
+        rank = 4 if member.signature.lstrip().startswith(("self.", "this.")) else 2
     elif name.startswith("__") and name.endswith("__"):
         rank = 3
     elif name.startswith("_") or name.startswith("#"):
@@ -123,3 +157,11 @@ def _member_order(member: Definition) -> tuple[int, int]:
     else:
         rank = 1
     return (rank, member.line)
+
+
+def compact_text(definition: Definition, language_id: str | None, indent: str = "") -> str:
+    """One line: the folded header with an elided body (`def f(a, b): ...`)."""
+    sig = indent + fold(definition.signature)
+    if definition.kind in CALLABLE_KINDS or definition.kind in CLASS_KINDS:
+        return _elide(sig, language_id) + "\n"
+    return sig + "\n"

@@ -1,0 +1,444 @@
+"""CrossCodeEval-style recall of the context assembly, no model needed.
+
+    bench/context_recall.py REPO [--points 200] [--seed 0] [--json]
+
+For sampled completion points whose ground-truth line uses a name defined in ANOTHER file
+of the repository, the file is put in its "hole" state (everything from the cursor on is
+removed, and the index is told so with `update_text`), the real `ContextBuilder` assembles
+the context, and we check whether the definition's header line (e.g. `def send(self,
+request,`) appears in what would be sent. Reported at 1k, 2k and 4k tokens against two
+baselines given the same budget: no repository context (prefix/suffix only), and BM25 over
+10-line chunks of the repository with the last 10 lines before the cursor as the query.
+
+Ground truth never comes from our index:
+- Python: jedi (`Script.goto(follow_imports=True)`), kept when it lands on a function or
+  class in another file of the repository.
+- JavaScript/TypeScript and Go: a regex definition finder written for this benchmark
+  (function/class/method/interface/type declarations by line pattern); a name counts only
+  if it has exactly one such definition in the repository, in another file.
+
+The assembly runs with no recently edited files (the similar-code source stays empty), as
+in CrossCodeEval. Latency is the wall time of `ContextBuilder.build` at the 2k budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lsp_server.context import ContextBuilder, count_tokens, tokenizer_name, warm_up  # noqa: E402
+from lsp_server.context.budget import cut_prefix  # noqa: E402
+from lsp_server.context.builder import PREFIX_SHARE, SAFETY  # noqa: E402
+from lsp_server.context.render import header  # noqa: E402
+from lsp_server.index.languages import language_for_path  # noqa: E402
+from lsp_server.index.repo_index import IndexOptions, RepoIndex  # noqa: E402
+
+BUDGETS = (1000, 2000, 4000)
+_IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+_SKIP_LINE = re.compile(
+    r"^\s*(?:$|#|//|/\*|\*|import\b|from\s+\S+\s+import\b|package\b|export\s+\*|"
+    r"def\s|class\s|async\s+def\s|func\s|function\s|type\s|interface\s|@)"
+)
+_SKIP_DIRS = {"node_modules", "dist", "build", "test", "tests", "testdata", "__pycache__"}
+
+
+@dataclass
+class Point:
+    path: Path  # absolute
+    rel: str
+    line: int  # 0-based line whose text is the ground truth
+    column: int  # cursor column (after the indentation)
+    name: str
+    target: str  # repo-relative file of the definition
+    header_line: str  # the definition's first source line, stripped
+
+
+# ---------------------------------------------------------------------------------------
+# repository files
+
+
+def source_files(root: Path, languages: set[str]) -> list[Path]:
+    out = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or any(part in _SKIP_DIRS for part in path.relative_to(root).parts):
+            continue
+        if path.name.endswith((".d.ts", ".min.js")) or path.name.endswith("_test.go"):
+            continue
+        spec = language_for_path(path)
+        if spec is not None and spec.id in languages and path.stat().st_size < 400_000:
+            out.append(path)
+    return out
+
+
+def detect_languages(root: Path) -> set[str]:
+    counts: Counter[str] = Counter()
+    for path in root.rglob("*"):
+        spec = language_for_path(path) if path.is_file() else None
+        if spec is not None and "node_modules" not in path.parts:
+            counts[spec.id] += 1
+    if not counts:
+        sys.exit(f"no source files under {root}")
+    top = counts.most_common(1)[0][0]
+    if top in ("javascript", "typescript", "tsx"):
+        return {"javascript", "typescript", "tsx"}
+    return {top}
+
+
+_JS_IMPORT_SPAN = re.compile(
+    r"^\s*(?:import|export)\b[^;]*?\bfrom\s*['\"][^'\"]+['\"]", re.M | re.S
+)
+_GO_IMPORT_SPAN = re.compile(r"^import\s*\((?:.|\n)*?^\)", re.M)
+
+
+def import_lines(text: str, python: bool) -> set[int]:
+    """Lines inside import statements: completing those is not what we measure."""
+    lines: set[int] = set()
+    if python:
+        import ast
+
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            return lines
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                lines.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
+        return lines
+    for pattern in (_JS_IMPORT_SPAN, _GO_IMPORT_SPAN):
+        for match in pattern.finditer(text):
+            first = text.count("\n", 0, match.start())
+            lines.update(range(first, first + match.group().count("\n") + 1))
+    return lines
+
+
+def candidate_lines(text: str, python: bool = False) -> list[int]:
+    lines = text.split("\n")
+    skip = import_lines(text, python)
+    return [
+        i for i, line in enumerate(lines) if i > 3 and i not in skip and not _SKIP_LINE.match(line)
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# ground truth: jedi for Python
+
+
+def python_points(root: Path, files: list[Path], wanted: int, rng: random.Random) -> list[Point]:
+    import jedi
+
+    project = jedi.Project(str(root), smart_sys_path=False, load_unsafe_extensions=False)
+    order = [(f, i) for f in files for i in candidate_lines(f.read_text(errors="replace"), True)]
+    rng.shuffle(order)
+    scripts: dict[Path, jedi.Script] = {}
+    texts: dict[Path, list[str]] = {}
+    points: list[Point] = []
+    calls = 0
+    for path, index in order:
+        if len(points) >= wanted or calls > wanted * 40:
+            break
+        if path not in scripts:
+            code = path.read_text(errors="replace")
+            texts[path] = code.split("\n")
+            scripts[path] = jedi.Script(code=code, path=str(path), project=project)
+        line = texts[path][index]
+        for match in _IDENT.finditer(line):
+            name = match.group()
+            if name in ("self", "cls", "None", "True", "False", "return", "if", "not"):
+                continue
+            calls += 1
+            try:
+                found = scripts[path].goto(index + 1, match.start(), follow_imports=True)
+            except Exception:  # noqa: BLE001 - jedi may fail on odd code; skip the name
+                continue
+            hit = next((d for d in found if d.type in ("function", "class")), None)
+            if hit is None or hit.module_path is None or hit.line is None:
+                continue
+            target = Path(hit.module_path)
+            if target == path or not target.is_relative_to(root) or target.suffix != ".py":
+                continue
+            header_line = target.read_text(errors="replace").split("\n")[hit.line - 1].strip()
+            if not header_line.startswith(("def ", "class ", "async def ")):
+                continue
+            column = len(line) - len(line.lstrip())
+            points.append(
+                Point(
+                    path,
+                    path.relative_to(root).as_posix(),
+                    index,
+                    column,
+                    name,
+                    target.relative_to(root).as_posix(),
+                    header_line,
+                )  # fmt: skip
+            )
+            break
+    return points
+
+
+# ---------------------------------------------------------------------------------------
+# ground truth: a regex definition finder for JS/TS and Go (independent of tree-sitter)
+
+_JS_DEFS = [
+    re.compile(
+        r"^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)"
+    ),
+    re.compile(r"^\s*(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)"),
+    re.compile(r"^\s*(?:export\s+)?(?:declare\s+)?(?:interface|enum)\s+([A-Za-z_$][\w$]*)"),
+    re.compile(
+        r"^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*"
+        r"(?:async\s+)?(?:function\b|\([^)]*\)\s*(?::[^=]+)?=>|[A-Za-z_$][\w$]*\s*=>)"
+    ),
+    re.compile(
+        r"^\s+(?:(?:public|private|protected|static|async|readonly|override|get|set)\s+)*"
+        r"([A-Za-z_$][\w$]*)\s*(?:<[^>]*>)?\s*\([^;]*\)\s*(?::\s*[^;{]+)?\{\s*$"
+    ),
+]
+_GO_DEFS = [
+    re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)"),
+    re.compile(r"^type\s+([A-Za-z_]\w*)"),
+]
+_NOT_NAMES = {"if", "for", "while", "switch", "catch", "function", "return", "constructor",
+              "super", "new", "typeof", "with", "else", "do", "try"}  # fmt: skip
+
+
+def regex_definitions(files: list[Path], language: str) -> dict[str, list[tuple[Path, int, str]]]:
+    patterns = _GO_DEFS if language == "go" else _JS_DEFS
+    found: dict[str, list[tuple[Path, int, str]]] = defaultdict(list)
+    for path in files:
+        for number, line in enumerate(path.read_text(errors="replace").split("\n")):
+            for pattern in patterns:
+                match = pattern.match(line)
+                if match and match.group(1) not in _NOT_NAMES:
+                    found[match.group(1)].append((path, number, line.strip()))
+                    break
+    return found
+
+
+def regex_points(
+    root: Path, files: list[Path], language: str, wanted: int, rng: random.Random
+) -> list[Point]:
+    defs = regex_definitions(files, language)
+    order = [(f, i) for f in files for i in candidate_lines(f.read_text(errors="replace"))]
+    rng.shuffle(order)
+    texts: dict[Path, list[str]] = {}
+    points: list[Point] = []
+    for path, index in order:
+        if len(points) >= wanted:
+            break
+        if path not in texts:
+            texts[path] = path.read_text(errors="replace").split("\n")
+        line = texts[path][index]
+        if any(p.match(line) for p in (_GO_DEFS if language == "go" else _JS_DEFS)):
+            continue
+        for match in _IDENT.finditer(re.sub(r"(['\"`]).*?\1", '""', line)):
+            found = defs.get(match.group())
+            if not found or len(found) != 1 or found[0][0] == path:
+                continue
+            target, _number, header_line = found[0]
+            column = len(line) - len(line.lstrip())
+            points.append(
+                Point(
+                    path,
+                    path.relative_to(root).as_posix(),
+                    index,
+                    column,
+                    match.group(),
+                    target.relative_to(root).as_posix(),
+                    header_line,
+                )  # fmt: skip
+            )
+            break
+    return points
+
+
+# ---------------------------------------------------------------------------------------
+# BM25 baseline
+
+
+class BM25:
+    """Okapi BM25 (k1=1.2, b=0.75) over 10-line chunks of every file."""
+
+    def __init__(self, root: Path, files: list[Path], chunk_lines: int = 10) -> None:
+        self.chunks: list[tuple[str, str, Counter[str]]] = []
+        for path in files:
+            lines = path.read_text(errors="replace").split("\n")
+            rel = path.relative_to(root).as_posix()
+            for start in range(0, len(lines), chunk_lines):
+                text = "\n".join(lines[start : start + chunk_lines])
+                terms = Counter(_IDENT.findall(text))
+                if terms:
+                    self.chunks.append((rel, text, terms))
+        self.avg = sum(sum(c[2].values()) for c in self.chunks) / max(1, len(self.chunks))
+        df: Counter[str] = Counter()
+        for _rel, _text, terms in self.chunks:
+            df.update(terms.keys())
+        n = len(self.chunks)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, (_rel, _text, terms) in enumerate(self.chunks):
+            for term in terms:
+                self.postings[term].append(i)
+
+    def top(self, query: str, exclude: str, k: int = 60) -> list[tuple[str, str]]:
+        scores: dict[int, float] = defaultdict(float)
+        for term in set(_IDENT.findall(query)):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for i in self.postings[term]:
+                rel, _text, terms = self.chunks[i]
+                if rel == exclude:
+                    continue
+                f = terms[term]
+                length = sum(terms.values())
+                scores[i] += idf * f * 2.2 / (f + 1.2 * (0.25 + 0.75 * length / self.avg))
+        best = sorted(scores, key=lambda i: -scores[i])[:k]
+        return [(self.chunks[i][0], self.chunks[i][1]) for i in best]
+
+
+def baseline_context(
+    lines: list[str], budget: int, comment: str, chunks: list[tuple[str, str]]
+) -> str:
+    """Same shares as the real assembly; the snippet room filled with chunks, best first."""
+    budget = int(budget * SAFETY)
+    first, used = cut_prefix(lines, int(budget * PREFIX_SHARE))
+    room = budget - used
+    picked: list[str] = []
+    for rel, text in chunks:
+        cost = count_tokens(header(rel, comment)) + count_tokens(text) + 2
+        if cost <= room:
+            picked.append(header(rel, comment) + text + "\n")
+            room -= cost
+    first, used = cut_prefix(lines, used + max(0, room))
+    return "".join(reversed(picked)) + "\n".join(lines[first:])
+
+
+def plain_context(lines: list[str], budget: int) -> str:
+    first, _used = cut_prefix(lines, int(budget * SAFETY))
+    return "\n".join(lines[first:])
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+def run(root: Path, points_wanted: int, seed: int) -> dict:
+    root = root.resolve()
+    rng = random.Random(seed)
+    warm_up(background=False)
+    languages = detect_languages(root)
+    files = source_files(root, languages)
+    with tempfile.TemporaryDirectory() as cache:
+        index = RepoIndex(root, IndexOptions(cache_dir=Path(cache)))
+        started = time.perf_counter()
+        stats = index.build()
+        index_seconds = time.perf_counter() - started
+        language = sorted(languages)[0] if len(languages) == 1 else "javascript/typescript"
+        started = time.perf_counter()
+        if languages == {"python"}:
+            points = python_points(root, files, points_wanted, rng)
+        else:
+            points = regex_points(
+                root, files, "go" if "go" in languages else "js", points_wanted, rng
+            )
+        truth_seconds = time.perf_counter() - started
+        bm25 = BM25(root, files)
+        builder = ContextBuilder(index, is_excluded=lambda _p: False)
+        hits = {b: {"ours": 0, "none": 0, "bm25": 0} for b in BUDGETS}
+        over_budget = 0
+        latencies: list[float] = []
+        misses: list[dict] = []
+        for point in points:
+            original = point.path.read_text(errors="replace").split("\n")
+            indent = original[point.line][: point.column]
+            hole = "\n".join(original[: point.line] + [indent])
+            index.update_text(point.path, hole)
+            lines = hole.split("\n")
+            spec = language_for_path(point.path)
+            comment = spec.line_comment if spec else "#"
+            chunks = bm25.top("\n".join(lines[-10:]), point.rel)
+            for budget in BUDGETS:
+                t0 = time.perf_counter()
+                context = builder.build(
+                    path=point.path,
+                    language_id=spec.id if spec else None,
+                    text=hole,
+                    offset=len(hole),
+                    budget_tokens=budget,
+                )
+                elapsed = (time.perf_counter() - t0) * 1000
+                if budget == 2000:
+                    latencies.append(elapsed)
+                if count_tokens(context.prefix) + count_tokens(context.suffix) > budget:
+                    over_budget += 1
+                found = point.header_line in context.prefix + context.suffix
+                hits[budget]["ours"] += found
+                if not found and budget == 2000 and len(misses) < 15:
+                    miss = {"file": point.rel, "line": point.line + 1, "name": point.name}
+                    misses.append(miss | {"target": point.target, "header": point.header_line})
+                hits[budget]["none"] += point.header_line in plain_context(lines, budget)
+                hits[budget]["bm25"] += point.header_line in baseline_context(
+                    lines, budget, comment, chunks
+                )
+            index.close_text(point.path)
+        index.close()
+    n = max(1, len(points))
+    return {
+        "repo": str(root),
+        "language": language,
+        "files": stats.files,
+        "symbols": stats.symbols,
+        "index_seconds": round(index_seconds, 2),
+        "ground_truth": "jedi" if languages == {"python"} else "regex definition finder",
+        "ground_truth_seconds": round(truth_seconds, 1),
+        "points": len(points),
+        "tokenizer": tokenizer_name(),
+        "recall": {str(b): {k: round(v / n, 3) for k, v in hits[b].items()} for b in BUDGETS},
+        "assembly_ms_p50": round(percentile(latencies, 50), 2),
+        "assembly_ms_p95": round(percentile(latencies, 95), 2),
+        "over_budget": over_budget,
+        "misses_at_2k": misses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("repo", type=Path)
+    parser.add_argument("--points", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = run(args.repo, args.points, args.seed)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"{result['repo']} ({result['language']}, {result['files']} files, "
+          f"{result['points']} points, truth: {result['ground_truth']})")  # fmt: skip
+    print(f"{'budget':>8} {'ours':>6} {'bm25':>6} {'none':>6}")
+    for budget, row in result["recall"].items():
+        print(f"{budget:>8} {row['ours']:>6.3f} {row['bm25']:>6.3f} {row['none']:>6.3f}")
+    print(f"assembly p50 {result['assembly_ms_p50']} ms, p95 {result['assembly_ms_p95']} ms; "
+          f"over budget: {result['over_budget']}")  # fmt: skip
+    for miss in result["misses_at_2k"][:8]:
+        print("  miss:", miss)
+
+
+if __name__ == "__main__":
+    main()
