@@ -717,3 +717,17 @@ def _pool_context() -> multiprocessing.context.BaseContext:
             ctx = multiprocessing.get_context("spawn")
         _CONTEXT = ctx
     return _CONTEXT
+
+
+def options_from_settings(settings: object | None, cache_dir: Path | None = None) -> IndexOptions:
+    """IndexOptions from `lsp_server.config` Settings (duck-typed: index.*, privacy.exclude)."""
+    if settings is None:
+        return IndexOptions(cache_dir=cache_dir)
+    index = getattr(settings, "index", None)
+    privacy = getattr(settings, "privacy", None)
+    return IndexOptions(
+        max_file_kb=int(getattr(index, "max_file_kb", 512)),
+        exclude=tuple(getattr(index, "exclude", ()) or ()),
+        privacy_exclude=tuple(getattr(privacy, "exclude", ()) or ()),
+        cache_dir=cache_dir,
+    )
