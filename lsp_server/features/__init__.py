@@ -20,3 +20,8 @@ def register_all(server: MistralLanguageServer) -> None:
 
     for module in (lifecycle, sync, symbols, inline_completion, completion, assistant_commands):
         module.register(server)
+
+    from lsp_server.features import code_actions, commands
+
+    for module in (code_actions, commands):
+        module.register(server)
