@@ -150,18 +150,22 @@ def extract_from_tree(
                 continue
             if node_type == "function_declarator":
                 node = _declaration_of(node)
+        container = None
+        container_nodes = caps.get("container") or caps.get("local.scope")
+        if container_nodes:
+            cn = container_nodes[0]
+            container = data[cn.start_byte : cn.end_byte].decode("utf-8", "replace")
         previous = found.get(key)
         if (
             previous is not None
             and priority.get(kind, 9) <= priority.get(previous[3], 9)
             and not (kind == "method" and previous[3] == "function")
         ):
+            if previous[6] is None:
+                previous[6] = container
             continue
-        container = None
-        container_nodes = caps.get("container") or caps.get("local.scope")
-        if container_nodes:
-            cn = container_nodes[0]
-            container = data[cn.start_byte : cn.end_byte].decode("utf-8", "replace")
+        if previous is not None and container is None:
+            container = previous[6]
         found[key] = [node.start_byte, node.end_byte, node, kind, name, name_node, container]
 
     entries = sorted(found.values(), key=lambda e: (e[0], -e[1]))
@@ -285,6 +289,8 @@ def _def_row(
         nl = data.find(b"\n", start, end)
         header = data[start : nl if nl >= 0 else end]
     signature = header.decode("utf-8", "replace").strip()
+    if "\n" in signature:
+        signature = _trim_header(signature, spec.line_comment)
     if len(signature) > _SIGNATURE_MAX:
         signature = signature[:_SIGNATURE_MAX] + "…"
     doc = None
@@ -307,6 +313,14 @@ def _def_row(
     )
 
 
+def _trim_header(signature: str, line_comment: str) -> str:
+    """Drop comment lines that ended up between a header and its body (Ruby, C++)."""
+    lines = signature.split("\n")
+    while len(lines) > 1 and lines[-1].lstrip().startswith((line_comment, "/*", "*", "#")):
+        lines.pop()
+    return "\n".join(lines).rstrip()
+
+
 _PY_STRING_START = re.compile(rb'[rRuU]?("""|\'\'\'|"|\')')
 
 
@@ -322,6 +336,9 @@ def _python_docstring(data: bytes, pos: int) -> str | None:
         if line:
             return line.decode("utf-8", "replace")[:_DOC_MAX]
     return None
+
+
+_XML_TAG = re.compile(rb"</?(summary|remarks|returns|para|param[^>]*|typeparam[^>]*)>")
 
 
 def _comment_above(data: bytes, line_start: int, line_comment: str) -> str | None:
@@ -361,6 +378,8 @@ def _comment_above(data: bytes, line_start: int, line_comment: str) -> str | Non
                 break
         if text.endswith(b"*/"):
             text = text[:-2]
+        if b"<" in text:  # C# XML doc comments: <summary>...</summary>
+            text = _XML_TAG.sub(b"", text)
         text = text.strip()
         if text:
             return text.decode("utf-8", "replace")[:_DOC_MAX]
