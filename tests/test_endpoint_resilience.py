@@ -338,3 +338,17 @@ async def test_reconfigure_moves_to_the_new_endpoint(tmp_path: Path) -> None:
         await svc.fim(_fim())
         await svc.aclose()
         assert len(first.requests) == 1 and len(second.requests) == 1
+
+
+@pytest.mark.parametrize("api", ["mistral", "openai"])
+async def test_finished_streams_keep_the_connection_alive(tmp_path: Path, api: str) -> None:
+    with FakeMistral() as fake:
+        svc = _service(fake.url, tmp_path, api=api, max_concurrency=1)
+        for _ in range(3):
+            await svc.fim(_fim())
+            await asyncio.sleep(0.05)  # the finished stream is drained in the background
+        await svc.chat(_chat())
+        await svc.aclose()
+        ports = {r.client_port for r in fake.requests}
+        # One TCP (and, in production, TLS) handshake for all four requests.
+        assert len(ports) == 1 and fake.closed_streams == 0

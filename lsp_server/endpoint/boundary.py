@@ -8,11 +8,13 @@ SSL_CERT_FILE, SSLKEYLOGFILE, .netrc): a proxy and a CA come only from the setti
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
 import ipaddress
 import logging
 import os
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -147,18 +149,63 @@ CURRENT_ATTEMPT: contextvars.ContextVar[AttemptMeter | None] = contextvars.Conte
 
 
 class _CountingStream(httpx2.AsyncByteStream):
+    """Counts bytes in, and keeps the connection alive after a finished SSE answer.
+
+    The SDK closes a stream as soon as it reads `data: [DONE]`, before the chunked body's
+    terminator, and httpcore then drops the connection: every completion would pay a new
+    TCP and TLS handshake. When the server has said [DONE], we read the few bytes left (with
+    a short deadline) so the connection returns to the pool. Any other close (cancellation,
+    an early stop) closes at once.
+    """
+
+    DRAIN_LIMIT = 64 * 1024
+    DRAIN_TIMEOUT_S = 2.0
+
     def __init__(self, inner: Any, meter: AttemptMeter | None) -> None:
         self._inner = inner
         self._meter = meter
+        self._tail = b""
+        self._iterator: AsyncIterator[bytes] | None = None
+        self._exhausted = False
+
+    @property
+    def saw_done(self) -> bool:
+        return b"data: [DONE]" in self._tail
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
+        self._iterator = self._inner.__aiter__()
+        async for chunk in self._iterator:
             if self._meter is not None:
                 self._meter.bytes_in += len(chunk)
+            self._tail = (self._tail + chunk)[-32:]
             yield chunk
+        self._exhausted = True
 
     async def aclose(self) -> None:
+        if not self._exhausted and self._iterator is not None and self.saw_done:
+            # Finish reading in the background: the caller has its answer already.
+            task = asyncio.get_running_loop().create_task(self._drain_then_close())
+            _DRAINING.add(task)
+            task.add_done_callback(_DRAINING.discard)
+            return
         await self._inner.aclose()
+
+    async def _drain_then_close(self) -> None:
+        assert self._iterator is not None
+        try:
+            drained = 0
+            async with asyncio.timeout(self.DRAIN_TIMEOUT_S):
+                async for chunk in self._iterator:
+                    drained += len(chunk)
+                    if drained > self.DRAIN_LIMIT:
+                        break
+        except (Exception, TimeoutError):  # noqa: BLE001 - draining is best effort
+            pass
+        finally:
+            await self._inner.aclose()
+
+
+_DRAINING: set[asyncio.Task[None]] = set()
 
 
 class GuardedTransport(httpx2.AsyncBaseTransport):
@@ -274,6 +321,7 @@ def build_async_client(
         trust_env=False,
         proxy=proxy or None,
         retries=0,
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=4),
     )
     return httpx2.AsyncClient(

@@ -7,6 +7,7 @@ configured origin (checked against the policy first). Sends nothing but a TLS Cl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -61,7 +62,5 @@ async def tls_handshake(settings: Any, timeout_s: float = 5.0) -> TlsReport:
         )
     finally:
         writer.close()
-        try:
+        with contextlib.suppress(OSError, ssl.SSLError):
             await writer.wait_closed()
-        except (OSError, ssl.SSLError):
-            pass
