@@ -15,7 +15,15 @@ from collections.abc import Iterator
 
 from fixtures.fake_mistral import FakeMistral, Recorded, Reply
 
-__all__ = ["Attacker", "FakeMistral", "Recorded", "Reply", "fake_mistral", "patched_env"]
+__all__ = [
+    "Attacker",
+    "ConnectProxy",
+    "FakeMistral",
+    "Recorded",
+    "Reply",
+    "fake_mistral",
+    "patched_env",
+]
 
 
 class Attacker:
@@ -175,3 +183,78 @@ def make_settings(
         ),
         policy=policy if policy is not None else PolicySettings(),  # type: ignore[arg-type]
     )
+
+
+class ConnectProxy:
+    """A minimal HTTP CONNECT proxy on loopback that counts the tunnels it opened.
+
+    Proves `endpoint.proxy` is used (and is the only proxy used).
+    """
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.05)
+        self.port = int(self._sock.getsockname()[1])
+        self.tunnels: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
+
+    def _tunnel(self, conn: socket.socket) -> None:
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                head += data
+            line = head.split(b"\r\n", 1)[0].decode()
+            method, target, _ = line.split(" ", 2)
+            if method != "CONNECT":
+                conn.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            host, port = target.rsplit(":", 1)
+            self.tunnels.append(target)
+            with socket.create_connection((host, int(port))) as upstream:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                self._pipe(conn, upstream)
+
+    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
+        import selectors
+
+        sel = selectors.DefaultSelector()
+        sel.register(a, selectors.EVENT_READ, b)
+        sel.register(b, selectors.EVENT_READ, a)
+        while not self._stop.is_set():
+            for key, _ in sel.select(timeout=0.05):
+                try:
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                except OSError:
+                    return
+                if not data:
+                    return
+                key.data.sendall(data)
+
+    def __enter__(self) -> ConnectProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._sock.close()
+        self._thread.join(timeout=2)

@@ -72,7 +72,7 @@ async def test_proxy_environment_is_ignored(tmp_path: Path, tls: bool) -> None:
         }
         with patched_env(**proxies, NO_PROXY="", no_proxy=""):
             # Control: an ordinary client does go to the "proxy" (so this test can fail).
-            async with httpx2.AsyncClient(timeout=0.5) as naive:
+            async with httpx2.AsyncClient(timeout=0.2) as naive:
                 with pytest.raises(httpx2.HTTPError):
                     await naive.get(fake.url + "/v1/models")
             attacker.settle()
@@ -261,3 +261,18 @@ async def test_netrc_is_ignored(tmp_path: Path) -> None:
         await svc.aclose()
         assert fake.requests[0].headers["authorization"] == f"Bearer {TEST_KEY}"
         assert b"netrc-password" not in fake.all_bytes()
+
+
+async def test_the_configured_proxy_is_the_only_one_used(tmp_path: Path) -> None:
+    from tests.fake_endpoint import ConnectProxy
+
+    with FakeMistral(tls=True) as fake, Attacker() as attacker, ConnectProxy() as proxy:
+        with patched_env(HTTPS_PROXY=attacker.url, ALL_PROXY=attacker.url):
+            settings = make_settings(fake.url, ca_bundle=fake.ca_pem_path or "", proxy=proxy.url)
+            svc = _service(settings, tmp_path)
+            assert (await svc.fim(_fim())).text == "return x"
+            await svc.aclose()
+        attacker.settle()
+        assert attacker.bytes_received == 0
+        assert proxy.tunnels == [f"127.0.0.1:{fake.port}"]
+        assert len(fake.requests) == 1

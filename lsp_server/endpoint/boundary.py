@@ -208,6 +208,14 @@ class _CountingStream(httpx2.AsyncByteStream):
 _DRAINING: set[asyncio.Task[None]] = set()
 
 
+async def wait_for_drains() -> None:
+    """Let this loop's background drains finish (bounded by their own deadline)."""
+    loop = asyncio.get_running_loop()
+    mine = [t for t in _DRAINING if t.get_loop() is loop]
+    if mine:
+        await asyncio.gather(*mine, return_exceptions=True)
+
+
 class GuardedTransport(httpx2.AsyncBaseTransport):
     """Only the allowed origin, never a redirect; counts bytes for the audit log."""
 

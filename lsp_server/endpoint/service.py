@@ -30,6 +30,7 @@ from lsp_server.endpoint.boundary import (
     Origin,
     build_async_client,
     check_endpoint,
+    wait_for_drains,
 )
 from lsp_server.endpoint.errors import (
     CircuitOpen,
@@ -185,6 +186,7 @@ class EndpointService:
         return self._conn
 
     async def aclose(self) -> None:
+        await wait_for_drains()
         self._retire_conn()
         if self._cooldown_timer is not None:
             self._cooldown_timer.cancel()
