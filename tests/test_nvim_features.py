@@ -41,9 +41,7 @@ def _body_text(body: Any) -> str:
     return json.dumps(body) if not isinstance(body, str) else body
 
 
-def test_completion_item_is_the_endpoint_text(
-    nvim: str, tmp_path: Path, fake: FakeMistral
-) -> None:
+def test_completion_item_is_the_endpoint_text(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
     fake.default_fim = FIM_TEXT
     fake.default_completions = FIM_TEXT
     workspace = make_workspace(tmp_path)
@@ -64,10 +62,12 @@ def test_completion_item_is_the_endpoint_text(
     assert first["label"] == FIM_TEXT.splitlines()[0]
     assert first.get("command") == "mistral.accepted", run.explain()
     assert fake.requests_for("fim") or fake.requests_for("completions"), "the fake got no FIM call"
-    # The insert-mode path: the menu offers it and <C-y> puts it in the buffer.
-    assert FIM_TEXT in (v.get("menu") or []), run.explain()
+    # The insert-mode path: the menu offers it and <C-y> puts all of it in the buffer.
+    assert FIM_TEXT in (v.get("menu_labels") or []), run.explain()
     assert v.get("line_after") == f"    return {FIM_TEXT}", run.explain()
     assert not run.failures, run.explain()
+    # Accepting ran the item's command (mistral.accepted) on the server without an error.
+    assert "mistral_lsp: -32" not in run.messages, run.explain()
 
 
 def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:

@@ -4,7 +4,11 @@
 -- plus whatever the test passes), puts the plugin on 'runtimepath', then runs the scenario file
 -- with a global `T` helper. Whatever happens, results go to the JSON file and Neovim quits.
 
-local cfg = vim.json.decode(assert(os.getenv('MISTRAL_NVIM_TEST'), 'MISTRAL_NVIM_TEST not set'))
+local ok_cfg, cfg = pcall(vim.json.decode, os.getenv('MISTRAL_NVIM_TEST') or '')
+if not ok_cfg or type(cfg) ~= 'table' then
+  io.stderr:write('MISTRAL_NVIM_TEST is missing or not JSON: ' .. tostring(cfg) .. '\n')
+  vim.cmd('cquit 3')
+end
 
 vim.opt.runtimepath:prepend(cfg.plugin_dir)
 vim.o.swapfile = false
@@ -12,7 +16,7 @@ vim.o.shadafile = 'NONE'
 vim.o.more = false
 vim.o.columns = 120
 vim.o.lines = 40
-vim.lsp.log.set_level(vim.log.levels.WARN)
+vim.lsp.log.set_level(os.getenv('MISTRAL_NVIM_LSP_LOG') or vim.log.levels.WARN)
 
 T = { cfg = cfg, values = {}, logs = {}, failures = {} }
 

@@ -13,8 +13,20 @@ local row = 12
 vim.api.nvim_buf_set_lines(buf, row - 1, row, false, { '    return ' })
 vim.api.nvim_win_set_cursor(0, { row, 11 })
 
-local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
-params.context = { triggerKind = 1 }
+-- What the server holds now (the debug command is the oracle for document sync).
+local synced = client:request_sync('workspace/executeCommand', {
+  command = 'mistral.debug.documentText',
+  arguments = { vim.uri_from_bufnr(buf) },
+}, 5000, buf)
+local server_text = synced and synced.result and synced.result.text or ''
+T.set('server_line', vim.split(server_text, '\n', { plain = true })[row])
+
+-- Normal mode cannot put the cursor after the last character, so the position is built here.
+local params = {
+  textDocument = { uri = vim.uri_from_bufnr(buf) },
+  position = { line = row - 1, character = 11 },
+  context = { triggerKind = 1 },
+}
 local response = client:request_sync('textDocument/completion', params, 20000, buf)
 if response == nil then
   T.fail('textDocument/completion: no response (timeout)')
@@ -49,11 +61,14 @@ T.wait(20000, function()
   return #vim.fn.complete_info({ 'items' }).items > 0
 end, 'the completion menu')
 local info = vim.fn.complete_info({ 'items', 'selected' })
-local words = {}
+local words, labels = {}, {}
 for _, item in ipairs(info.items) do
   words[#words + 1] = item.word
+  labels[#labels + 1] = item.abbr
 end
 T.set('menu', words)
+T.set('menu_labels', labels)
+T.set('menu_mode', vim.fn.mode(1) .. ' pum=' .. vim.fn.pumvisible())
 T.set('menu_selected', info.selected)
 if #words > 0 then
   local keys = info.selected == 0 and '<C-y>' or '<C-n><C-y>'

@@ -25,7 +25,7 @@ local M = {}
 ---@field filetypes? string[]
 ---@field root_markers? string[]
 ---@field settings? table   the server's settings (nested, camelCase), e.g. {endpoint = {...}}
----@field completion? {enabled?: boolean, autotrigger?: boolean, on_typing?: boolean}
+---@field completion? {enabled?: boolean, autotrigger?: boolean, on_typing?: boolean, completeopt?: string|false}
 ---@field keymaps? boolean|mistral_lsp.Keymaps  true: the defaults below; false/nil: none
 ---@field enable? boolean   call vim.lsp.enable("mistral_lsp") (default true)
 
@@ -42,6 +42,10 @@ M.defaults = {
     autotrigger = true,
     -- 0.11: also ask while typing identifiers (every letter/digit/_ is a trigger).
     on_typing = false,
+    -- 0.11: buffer-local 'completeopt' for attached buffers. "menuone" shows the menu even
+    -- for the single AI item and "noinsert" keeps it out of the line until <C-y>.
+    -- false leaves 'completeopt' alone.
+    completeopt = 'menuone,noinsert,popup',
   },
   keymaps = false,
   enable = true,
@@ -67,6 +71,50 @@ function M.has_inline_completion()
 end
 
 local IDENT_CHARS = vim.split('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_', '')
+
+--- Neovim 0.11 inserts only the first word of a plain-text item's textEdit (up to the first
+--- whitespace) and expands the full text only for snippets. The AI item is plain text, so when
+--- it is accepted the rest of its text is inserted here.
+---@param client vim.lsp.Client
+---@param bufnr integer
+local function complete_rest_of_item(client, bufnr)
+  local group = vim.api.nvim_create_augroup('mistral_lsp.complete.' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd('CompleteDone', {
+    group = group,
+    buffer = bufnr,
+    desc = 'mistral-lsp: insert the whole accepted AI completion',
+    callback = function()
+      if vim.v.event.reason ~= 'accept' then
+        return
+      end
+      local completed = vim.v.completed_item or {}
+      local data = vim.tbl_get(completed, 'user_data', 'nvim', 'lsp') or {}
+      local item = data.completion_item
+      if data.client_id ~= client.id or type(item) ~= 'table' or item.insertTextFormat == 2 then
+        return
+      end
+      local new_text = item.textEdit and item.textEdit.newText or item.insertText
+      local word = completed.word or ''
+      if type(new_text) ~= 'string' or new_text == word or not vim.startswith(new_text, word) then
+        return
+      end
+      local win = vim.fn.bufwinid(bufnr)
+      if win == -1 then
+        return
+      end
+      local row, col = unpack(vim.api.nvim_win_get_cursor(win))
+      local line = vim.api.nvim_buf_get_lines(bufnr, row - 1, row, false)[1] or ''
+      if line:sub(col - #word + 1, col) ~= word then
+        return -- the line is not what the menu left behind; do not guess
+      end
+      local rest = vim.split(new_text:sub(#word + 1), '\n', { plain = true })
+      vim.api.nvim_buf_set_text(bufnr, row - 1, col, row - 1, col, rest)
+      local last_row = row + #rest - 1
+      local last_col = (#rest == 1 and col or 0) + #rest[#rest]
+      vim.api.nvim_win_set_cursor(win, { last_row, last_col })
+    end,
+  })
+end
 
 ---@param client vim.lsp.Client
 ---@param bufnr integer
@@ -94,6 +142,10 @@ local function enable_completion(client, bufnr)
       provider.triggerCharacters = triggers
     end
   end
+  if opts.completeopt then
+    vim.bo[bufnr].completeopt = opts.completeopt
+  end
+  complete_rest_of_item(client, bufnr)
   vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = opts.autotrigger ~= false })
 end
 
