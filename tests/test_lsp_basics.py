@@ -28,7 +28,8 @@ async def test_initialize_advertises_features(launch, workspace: Path, env, prof
     caps = result.capabilities
     assert result.server_info.name == "mistral-lsp"
     assert result.server_info.version == __version__
-    assert caps.position_encoding == types.PositionEncodingKind.Utf16
+    offered = (client.capabilities.general.position_encodings or ["utf-16"]) if client.capabilities.general else ["utf-16"]
+    assert caps.position_encoding == offered[0]  # the client's first preference we support
     sync = caps.text_document_sync
     assert sync.change == types.TextDocumentSyncKind.Incremental and sync.open_close
     assert caps.inline_completion_provider is not None

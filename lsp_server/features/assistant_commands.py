@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from pygls.lsp.server import LanguageServer
+
 from lsp_server.features.inline_completion import ACCEPTED_COMMAND
 
 if TYPE_CHECKING:
@@ -17,16 +19,17 @@ DOCUMENT_TEXT_COMMAND = "mistral.debug.documentText"
 
 
 def register(server: MistralLanguageServer) -> None:
+    """pygls evaluates command handlers' type hints at run time: `ls` gets a runtime name."""
     session = server.session
     engine = server.completions
 
     @server.command(ACCEPTED_COMMAND)
-    def accepted(ls: MistralLanguageServer, *args: Any) -> None:
+    def accepted(ls: LanguageServer, *args: Any) -> None:
         """Counted locally; nothing is sent anywhere."""
         engine.counters.accepted += 1
 
     @server.command(TOGGLE_COMMAND)
-    def toggle(ls: MistralLanguageServer, *args: Any) -> dict[str, bool]:
+    def toggle(ls: LanguageServer, *args: Any) -> dict[str, bool]:
         enabled = not session.settings.completion.enabled
         completion = {**session.editor_settings.get("completion", {}), "enabled": enabled}
         problems = session.configure(editor={**session.editor_settings, "completion": completion})
@@ -35,11 +38,11 @@ def register(server: MistralLanguageServer) -> None:
         return {"enabled": session.settings.completion.enabled}
 
     @server.command(STATUS_COMMAND)
-    def status(ls: MistralLanguageServer, *args: Any) -> dict[str, Any]:
+    def status(ls: LanguageServer, *args: Any) -> dict[str, Any]:
         return {**session.current_status().to_json(), "counters": vars(engine.counters)}
 
     @server.command(DOCUMENT_TEXT_COMMAND)
-    def document_text(ls: MistralLanguageServer, uri: str, *args: Any) -> dict[str, Any] | None:
+    def document_text(ls: LanguageServer, uri: str, *args: Any) -> dict[str, Any] | None:
         """The server's copy of an open document: the oracle for sync tests."""
         doc = session.documents.get(uri)
         return None if doc is None else {"version": doc.version, "text": doc.text}

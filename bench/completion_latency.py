@@ -1,0 +1,206 @@
+"""Server overhead of inline completions, and what a typing burst costs.
+
+Drives the real server over stdio (pytest-lsp's client) against fixtures/fake_mistral with a
+fixed latency, on a workspace that defaults to the CPython standard library.
+
+- overhead: (client sent → endpoint received) + (endpoint answered → client received), i.e.
+  the round trip minus the fake's fixed latency; debounce is set to 0 for this part.
+- burst: 20 keystrokes 30 ms apart with the default debounce, each followed by an automatic
+  inlineCompletion request (no client-side cancellation: the worst case); counts endpoint
+  requests and stale results (a non-empty answer for a document state already typed past).
+
+    python bench/completion_latency.py [--root DIR] [--requests 200] [--latency-ms 50] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lsprotocol import types  # noqa: E402
+
+from fixtures.fake_mistral import FakeMistral  # noqa: E402
+from tests.lsp_harness import (  # noqa: E402
+    endpoint_options,
+    isolated_env,
+    open_document,
+    start_server,
+    stop_server,
+    wait_for_state,
+)
+
+TARGET_FILE = "json/encoder.py"
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _completion_points(text: str, count: int) -> list[tuple[int, int]]:
+    """(line, column) at the end of non-empty lines: where automatic completions fire."""
+    points = []
+    for number, line in enumerate(text.split("\n")):
+        if line.strip() and not line.strip().startswith("#"):
+            points.append((number, len(line)))
+    step = max(1, len(points) // count)
+    return points[::step][:count]
+
+
+def _params(uri: str, line: int, column: int) -> types.InlineCompletionParams:
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=column),
+        context=types.InlineCompletionContext(
+            trigger_kind=types.InlineCompletionTriggerKind.Automatic
+        ),
+    )
+
+
+async def measure_overhead(root: Path, requests: int, latency_s: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, FakeMistral(latency_s=latency_s) as fake:
+        fake.default_fim = "value"
+        env = isolated_env(Path(tmp))
+        client = await start_server(
+            root=root, env=env, profile="visual_studio_code", init_options=endpoint_options(fake.url)
+        )
+        try:
+            await wait_for_state(client, "ready", timeout=300)
+            path = root / TARGET_FILE
+            text = path.read_text(encoding="utf-8")
+            uri = open_document(client, path, text)
+            points = _completion_points(text, requests + 10)
+            overheads: list[float] = []
+            before: list[float] = []
+            for i, (line, column) in enumerate(points):
+                seen = len(fake.requests)
+                sent = time.time()
+                result = await client.text_document_inline_completion_async(
+                    _params(uri, line, column)
+                )
+                done = time.time()
+                new = fake.requests[seen:]
+                if i < 10 or not new or not result.items:
+                    continue  # warm-up, or no endpoint call (cache)
+                to_endpoint = new[0].received_at - sent
+                total = done - sent - latency_s
+                overheads.append(total * 1000)
+                before.append(to_endpoint * 1000)
+        finally:
+            await stop_server(client)
+    return {
+        "requests": len(overheads),
+        "overhead_p50_ms": statistics.median(overheads),
+        "overhead_p95_ms": _percentile(overheads, 95),
+        "overhead_p99_ms": _percentile(overheads, 99),
+        "to_endpoint_p50_ms": statistics.median(before),
+    }
+
+
+async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
+    with tempfile.TemporaryDirectory() as tmp, FakeMistral(latency_s=latency_s) as fake:
+        fake.default_fim = "ghost_text()"
+        env = isolated_env(Path(tmp))
+        options = endpoint_options(fake.url)
+        options["completion"].pop("debounceMs")  # the default debounce
+        client = await start_server(
+            root=root, env=env, profile="visual_studio_code", init_options=options
+        )
+        try:
+            await wait_for_state(client, "ready", timeout=300)
+            path = Path(tmp) / "burst.py"
+            line = "def handler(request):\n    return "
+            uri = open_document(client, path, line + "\n")
+            version = 1
+            pending: list[tuple[int, asyncio.Future]] = []
+            answered: list[tuple[int, int, asyncio.Future]] = []  # (asked at, current at answer)
+            current = [1]
+            typed = "build_response"
+            column = len("    return ")
+            for ch in typed[:20]:
+                version += 1
+                client.text_document_did_change(
+                    types.DidChangeTextDocumentParams(
+                        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                        content_changes=[
+                            types.TextDocumentContentChangePartial(
+                                range=types.Range(
+                                    start=types.Position(line=1, character=column),
+                                    end=types.Position(line=1, character=column),
+                                ),
+                                text=ch,
+                            )
+                        ],
+                    )
+                )
+                column += 1
+                future = asyncio.ensure_future(
+                    client.text_document_inline_completion_async(_params(uri, 1, column))
+                )
+                future.add_done_callback(lambda f, v=version: answered.append((v, current[0], f)))
+                current[0] = version
+                pending.append((version, future))
+                await asyncio.sleep(0.030)
+            await asyncio.gather(*(f for _, f in pending), return_exceptions=True)
+            stale = sum(
+                1
+                for asked, at_answer, f in answered
+                if not f.exception() and f.result() and f.result().items and asked != at_answer
+            )
+            answered_with_items = sum(
+                1 for _, _, f in answered if not f.exception() and f.result() and f.result().items
+            )
+        finally:
+            await stop_server(client)
+        return {
+            "keystrokes": len(typed[:20]),
+            "endpoint_requests": len(fake.requests_for("fim")),
+            "stale_results": stale,
+            "answers_with_items": answered_with_items,
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=sysconfig.get_paths()["stdlib"])
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    root = Path(args.root)
+    latency = args.latency_ms / 1000
+    overhead = asyncio.run(measure_overhead(root, args.requests, latency))
+    burst = asyncio.run(measure_burst(root, latency))
+    figures = {"workspace": str(root), "latency_ms": args.latency_ms, **overhead, "burst": burst}
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"workspace: {root}  (fake endpoint latency {args.latency_ms:.0f} ms)")
+        print(
+            f"server overhead over {overhead['requests']} requests: "
+            f"p50 {overhead['overhead_p50_ms']:.2f} ms (target ≤ 5), "
+            f"p95 {overhead['overhead_p95_ms']:.2f} ms, "
+            f"p99 {overhead['overhead_p99_ms']:.2f} ms (target ≤ 20); "
+            f"client→endpoint p50 {overhead['to_endpoint_p50_ms']:.2f} ms"
+        )
+        print(
+            f"typing burst of {burst['keystrokes']} keystrokes 30 ms apart: "
+            f"{burst['endpoint_requests']} endpoint request(s) (target ≤ 2), "
+            f"{burst['stale_results']} stale result(s) (target 0), "
+            f"{burst['answers_with_items']} answer(s) with items"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
