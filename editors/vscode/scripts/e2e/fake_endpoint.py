@@ -41,7 +41,7 @@ def main() -> int:
                 "route": r.route,
                 "path": r.path,
                 "model": r.body.get("model") if isinstance(r.body, dict) else None,
-                "authorized": bool(r.headers.get("authorization") or r.headers.get("Authorization")),
+                "authorized": any(k.lower() == "authorization" and v for k, v in r.headers.items()),
             }
             for r in fake.requests
         ]
