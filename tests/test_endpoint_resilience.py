@@ -352,3 +352,18 @@ async def test_finished_streams_keep_the_connection_alive(tmp_path: Path, api: s
         ports = {r.client_port for r in fake.requests}
         # One TCP (and, in production, TLS) handshake for all four requests.
         assert len(ports) == 1 and fake.closed_streams == 0
+
+
+async def test_a_failing_callback_is_the_callers_error_not_the_endpoints(tmp_path: Path) -> None:
+    def boom(_text: str) -> None:
+        raise KeyError("caller bug")
+
+    with FakeMistral() as fake:
+        fake.script("fim", Reply(text="z" * 20, chunks=10, delay_s=0.05))
+        svc = _service(fake.url, tmp_path, failure_threshold=1)
+        with pytest.raises(KeyError):
+            await svc.fim(_fim(), on_delta=boom)
+        assert svc.status.state == "ready"  # the breaker did not count it
+        assert (await svc.fim(_fim())).text == "return x"
+        await svc.aclose()
+        assert fake.wait_for(lambda: fake.closed_streams == 1)

@@ -413,6 +413,11 @@ class EndpointService:
                 if meter.sent:
                     self._audit_attempt(ctx, meter, "failed:cancelled", attempt, None)
                 raise
+            except _CallerError as exc:
+                if is_probe:
+                    self._breaker.release_probe()
+                self._audit_attempt(ctx, meter, "failed:caller", attempt, None)
+                raise exc.original from None
             except Exception as exc:  # noqa: BLE001 - mapped below
                 failure = self._map(exc)
                 self._record_failure(ctx, failure, meter, attempt, is_probe)
@@ -453,19 +458,24 @@ class EndpointService:
         stopped = False
         try:
             async for delta in stream:
-                if delta.text:
-                    total.text += delta.text
-                    if on_delta is not None:
-                        on_delta(delta.text)
                 if delta.finish_reason:
                     total.finish_reason = delta.finish_reason
                 if delta.usage:
                     total.usage = delta.usage
                 if delta.model:
                     total.model = delta.model
-                if stop_when is not None and stop_when(total.text):
-                    stopped = True
-                    break
+                if not delta.text:
+                    continue
+                total.text += delta.text
+                try:
+                    if on_delta is not None:
+                        on_delta(delta.text)
+                    if stop_when is not None and stop_when(total.text):
+                        stopped = True
+                        break
+                except Exception as exc:
+                    # The caller's bug, not the endpoint's: no breaker, no mapping.
+                    raise _CallerError(exc) from exc
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
@@ -603,6 +613,14 @@ class EndpointService:
     @property
     def audit_log(self) -> AuditLog:
         return self._audit
+
+
+class _CallerError(Exception):
+    """An exception from the caller's on_delta / stop_when, carried through unchanged."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
 
 
 @dataclass
