@@ -103,11 +103,25 @@ def extract(
 
 
 def extract_from_tree(
+    data: bytes, spec: LanguageSpec, tree: ts.Tree
+) -> tuple[list[DefRow], list[ImportRow]]:
+    defs, imports = extract_spans(data, spec, tree)
+    return [row for _s, _e, row in defs], [row for _s, _e, row in imports]
+
+
+#: (start_byte, end_byte, row): rows with the byte span of their node, for incremental updates
+DefSpan = tuple[int, int, DefRow]
+ImportSpan = tuple[int, int, ImportRow]
+
+
+def extract_spans(
     data: bytes,
     spec: LanguageSpec,
     tree: ts.Tree,
     byte_range: tuple[int, int] | None = None,
-) -> tuple[list[DefRow], list[ImportRow]]:
+) -> tuple[list[DefSpan], list[ImportSpan]]:
+    """Definitions and imports with byte spans; with `byte_range`, only those intersecting it
+    (which includes every enclosing definition, so containers stay right)."""
     query = spec.tags_query
     roles = spec.pattern_roles
     cursor = ts.QueryCursor(query)
@@ -117,7 +131,7 @@ def extract_from_tree(
     matches = cursor.matches(tree.root_node)
     # found: name start byte -> [start_byte, end_byte, node, kind, name, name_node, container]
     found: dict[int, list] = {}
-    imports: list[ImportRow] = []
+    imports: list[ImportSpan] = []
     seen_imports: set[int] = set()
     is_ascii = data.isascii()
     priority = _KIND_PRIORITY
@@ -133,7 +147,9 @@ def extract_from_tree(
             if node.start_byte not in seen_imports:
                 seen_imports.add(node.start_byte)
                 src = caps.get("src")
-                imports.extend(_import_rows(spec.id, data, node, src[0] if src else None))
+                span = (node.start_byte, node.end_byte)
+                for row in _import_rows(spec.id, data, node, src[0] if src else None):
+                    imports.append((*span, row))
             continue
         names = caps.get("name")
         if not names:
@@ -169,7 +185,7 @@ def extract_from_tree(
         found[key] = [node.start_byte, node.end_byte, node, kind, name, name_node, container]
 
     entries = sorted(found.values(), key=lambda e: (e[0], -e[1]))
-    rows: list[DefRow] = []
+    rows: list[DefSpan] = []
     stack: list[tuple[int, str, str]] = []  # (end_byte, name, kind)
     seen_fields: set[tuple[str | None, str]] = set()
     for start, end, node, kind, name, name_node, container in entries:
@@ -198,7 +214,8 @@ def extract_from_tree(
             kind = "method"
         elif kind == "method" and container is None:
             kind = "function"
-        rows.append(_def_row(data, spec, node, name_node, name, kind, container, is_ascii))
+        row = _def_row(data, spec, node, name_node, name, kind, container, is_ascii)
+        rows.append((start, end, row))
     return rows, imports
 
 

@@ -227,10 +227,13 @@ def parse_bytes(
     def progress(_offset: int, _has_error: bool) -> bool:
         return time.monotonic() > deadline
 
-    if old_tree is None:
-        tree = parser.parse(read, progress_callback=progress)
-    else:
-        tree = parser.parse(read, old_tree, progress_callback=progress)
+    try:
+        if old_tree is None:
+            tree = parser.parse(read, progress_callback=progress)
+        else:
+            tree = parser.parse(read, old_tree, progress_callback=progress)
+    except ValueError:  # py-tree-sitter reports a cancelled parse as "Parsing failed"
+        tree = None
     if tree is None:
         parser.reset()
         raise ParseTimeout(f"parsing took longer than {timeout_s:.1f}s")

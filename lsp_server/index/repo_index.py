@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
-import tree_sitter as ts
 
-from . import walk, worker
-from .extract import DefRow, ImportRow, extract_from_tree, referenced_identifiers
+from . import incremental, walk, worker
+from .extract import DefRow, ImportRow, referenced_identifiers
 from .ignore import IgnoreRules
-from .languages import LanguageSpec, ParseTimeout, language_for_path, parse_bytes
+from .languages import LanguageSpec, ParseTimeout, language_for_path
 from .model import Definition, FileRecord, Import, IndexStats
 from .resolve import Resolver
 from .search import rank
@@ -63,9 +62,10 @@ class _OpenDoc:
     rel: str
     spec: LanguageSpec
     data: bytes
-    tree: ts.Tree | None
+    parsed: incremental.ParsedDoc | None
     definitions: tuple[Definition, ...]
     imports: tuple[Import, ...]
+    import_rows: list[ImportRow] = field(default_factory=list)
     sha256: str = ""
     _refs: frozenset[str] | None = field(default=None, repr=False)
 
@@ -80,34 +80,6 @@ def _definition(rel: str, row: DefRow) -> Definition:
     return Definition(
         name, kind, rel, line, col, end_line, end_col, container, sig, doc, name_line, name_col
     )
-
-
-def _common_prefix(a: bytes, b: bytes) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:  # largest p with a[:p] == b[:p]
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    lo, hi = 0, limit
-    la, lb = len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid : la - lo] == b[lb - mid : lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _point(data: bytes, offset: int) -> tuple[int, int]:
-    row = data.count(b"\n", 0, offset)
-    return row, offset - (data.rfind(b"\n", 0, offset) + 1)
 
 
 class RepoIndex:
@@ -481,41 +453,29 @@ class RepoIndex:
         data = text.encode("utf-8", "surrogatepass")
         with self._lock:
             doc = self._overlay.get(rel)
-        tree: ts.Tree | None = None
+
+        def make(row: DefRow) -> Definition:
+            return _definition(rel, row)
+
         try:
-            if doc is not None and doc.tree is not None and doc.spec is spec:
+            if doc is not None and doc.parsed is not None and doc.spec is spec:
                 if doc.data == data:
                     return
-                old = doc.data
-                start = _common_prefix(old, data)
-                suffix = _common_suffix(old, data, min(len(old), len(data)) - start)
-                old_end, new_end = len(old) - suffix, len(data) - suffix
-                old_tree = doc.tree
-                old_tree.edit(
-                    start_byte=start,
-                    old_end_byte=old_end,
-                    new_end_byte=new_end,
-                    start_point=_point(old, start),
-                    old_end_point=_point(old, old_end),
-                    new_end_point=_point(data, new_end),
-                )
-                tree = parse_bytes(data, spec, old_tree)
+                parsed = incremental.update(doc.parsed, data, spec, make)
             else:
-                tree = parse_bytes(data, spec)
-            defs, imports = extract_from_tree(data, spec, tree)
+                parsed = incremental.full(data, spec, make)
         except ParseTimeout:
             with self._lock:
                 if doc is not None:
-                    doc.tree = None
+                    doc.parsed = None
             return
-        new_doc = _OpenDoc(
-            rel,
-            spec,
-            data,
-            tree,
-            tuple(_definition(rel, row) for row in defs),
-            self._imports(rel, spec.id, imports),
-        )
+        definitions = tuple(item[3] for item in parsed.defs)
+        imports = [row for _s, _e, row in parsed.imports]
+        if doc is not None and doc.parsed is not None and imports == doc.import_rows:
+            resolved = doc.imports
+        else:
+            resolved = self._imports(rel, spec.id, imports)
+        new_doc = _OpenDoc(rel, spec, data, parsed, definitions, resolved, imports)
         with self._lock:
             self._overlay[rel] = new_doc
 

@@ -1,0 +1,166 @@
+"""Open documents (update_text/close_text) and disk changes (refresh_path/remove_path)."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+
+from lsp_server.index.extract import extract
+from lsp_server.index.languages import language_by_id
+from tests.index_helpers import copy_repo, make_index, names
+
+
+def test_update_text_adds_and_removes_names(tmp_path: Path) -> None:
+    root = copy_repo("python", tmp_path)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    path = root / "src/shop/util.py"
+    text = path.read_text()
+    assert index.definitions("clamp")
+
+    edited = text.replace("def clamp(", "def clamp_value(")
+    index.update_text(path, edited)
+    assert index.definitions("clamp") == []
+    (renamed,) = index.definitions("clamp_value")
+    assert renamed.path == "src/shop/util.py"
+    assert "clamp_value" in names(index.search("clampval"))
+    assert "clamp_value" in names(index.file_definitions("src/shop/util.py"))
+    assert "clamp_value" in index.record(path).references
+
+    # a second edit on the same document: incremental reparse from the previous tree
+    edited2 = edited + "\n\nclass Late:\n    def go(self):\n        pass\n"
+    index.update_text("src/shop/util.py", edited2)
+    assert [d.container for d in index.definitions("go")] == ["Late"]
+
+    # imports of the open document are resolved too
+    index.update_text(path, "from .pricing import price_of\n" + edited2)
+    assert index.imports_of(path)[0].resolved == "src/shop/pricing.py"
+    assert "src/shop/util.py" in index.importers_of("src/shop/pricing.py")
+
+    # closing falls back to the disk content
+    index.close_text(path)
+    assert index.definitions("clamp") and not index.definitions("clamp_value")
+    assert not index.definitions("Late")
+    index.close()
+
+
+def test_incremental_matches_full_parse(tmp_path: Path) -> None:
+    """Random edits applied through update_text give the same symbols as a fresh parse."""
+    root = tmp_path / "r"
+    root.mkdir()
+    lines = []
+    for i in range(60):
+        lines += [
+            f"class K{i}:",
+            f'    """Doc {i}."""',
+            f"    def m{i}(self, x):",
+            "        return x",
+            "",
+        ]
+    text = "\n".join(lines)
+    (root / "m.py").write_text(text)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    index.update_text("m.py", text)
+    spec = language_by_id("python")
+    rng = random.Random(7)
+    for step in range(40):
+        pos = rng.randrange(len(text))
+        choice = rng.random()
+        if choice < 0.4:
+            text = text[:pos] + rng.choice(["x", "\n", "def ", "é", ":", "class Z:\n"]) + text[pos:]
+        elif choice < 0.8:
+            text = text[:pos] + text[pos + rng.randrange(1, 12) :]
+        else:
+            text = text.replace(f"m{step}(", f"renamed{step}(")
+        index.update_text("m.py", text)
+        expected, _ = extract(text.encode(), spec)
+        got = [
+            (d.name, d.kind, d.line, d.column, d.end_line, d.end_column, d.container)
+            for d in index.file_definitions("m.py")
+        ]
+        assert got == [row[:7] for row in expected], step
+    index.close()
+
+
+def test_update_text_speed_on_a_large_file(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    body = "".join(
+        f"def function_{i}(a, b):\n    '''Doc {i}.'''\n    return a + b * {i}\n\n"
+        for i in range(1500)
+    )
+    (root / "big.py").write_text(body)  # 6,000 lines
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    index.update_text("big.py", body)
+    timings = []
+    text = body
+    for i in range(21):
+        text = text.replace(f"return a + b * {i}\n", f"return a - b * {i}\n", 1)
+        started = time.perf_counter()
+        index.update_text("big.py", text)
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    # generous bound for a loaded CI machine; bench/index_speed.py measures the real p50
+    assert timings[len(timings) // 2] < 0.05
+    assert len(index.file_definitions("big.py")) == 1500
+    index.close()
+
+
+def test_excluded_documents_are_not_indexed_when_opened(tmp_path: Path) -> None:
+    root = copy_repo("python", tmp_path)
+    (root / ".mistralignore").write_text("private/\n")
+    index = make_index(root, tmp_path / "cache", privacy_exclude=("secret_*.py",))
+    index.build()
+    index.update_text(root / "private/p.py", "def should_not_appear(): pass\n")
+    index.update_text(root / "secret_keys.py", "def nor_this(): pass\n")
+    index.update_text(root / "notes.md", "# heading\n")
+    index.update_text(tmp_path / "outside.py", "def outside(): pass\n")
+    assert index.search("should_not_appear") == []
+    assert index.search("nor_this") == []
+    assert index.definitions("outside") == []
+    index.close()
+
+
+def test_refresh_and_remove_paths(tmp_path: Path) -> None:
+    root = copy_repo("typescript", tmp_path)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    main = root / "src/main.ts"
+    assert index.imports_of(main)[0].resolved == "src/app/service.ts"
+
+    new = root / "src/app/extra.ts"
+    new.write_text("export function extraThing(): number { return 1; }\n")
+    main.write_text('import { extraThing } from "@app/extra";\n' + main.read_text())
+    index.refresh_path(new)
+    index.refresh_path(main)
+    assert index.definitions("extraThing")[0].path == "src/app/extra.ts"
+    assert index.imports_of(main)[0].resolved == "src/app/extra.ts"
+    assert index.importers_of(new) == ["src/main.ts"]
+
+    service = root / "src/app/service.ts"
+    service.unlink()
+    index.remove_path(service)
+    assert index.definitions("Service") == []
+    assert "src/app/service.ts" not in index.files()
+    assert [i.resolved for i in index.imports_of(main) if i.module == "@app/service"] == [None]
+
+    # a re-created file is resolved again
+    service.write_text("export class Service {}\n")
+    index.refresh_path(service)
+    assert [i.resolved for i in index.imports_of(main) if i.module == "@app/service"] == [
+        "src/app/service.ts"
+    ]
+
+    # a removed folder drops everything below it
+    index.remove_path(root / "src/models")
+    assert not [f for f in index.files() if f.startswith("src/models/")]
+    # a changed mtime with the same content keeps the record
+    before = index.record(main)
+    os.utime(main, ns=(main.stat().st_atime_ns, main.stat().st_mtime_ns + 10**9))
+    index.refresh_path(main)
+    assert index.record(main).sha256 == before.sha256
+    index.close()
