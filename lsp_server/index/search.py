@@ -54,20 +54,24 @@ def _subsequence_gaps(query: str, name: str) -> int | None:
     return gaps
 
 
-def _word_start_match(query: str, name: str) -> bool:
-    """Each query character matches the next word start (or continues the current word)."""
+def _word_start_match(query: str, name: str) -> int | None:
+    """Where a match starts if each query character matches the next word start (or continues
+    the current word); None if there is no such match."""
     starts = word_starts(name)
     lowered = name.lower()
     qi = 0
+    first: int | None = None
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(name)
         position = start
         while qi < len(query) and position < end and lowered[position] == query[qi]:
+            if first is None:
+                first = start
             qi += 1
             position += 1
         if qi == len(query):
-            return True
-    return qi == len(query)
+            return first
+    return first if qi == len(query) else None
 
 
 def score(query: str, name: str) -> tuple[int, int] | None:
@@ -82,8 +86,9 @@ def score(query: str, name: str) -> tuple[int, int] | None:
         return (2, len(name))
     if n.startswith(q):
         return (3, len(name))
-    if _word_start_match(q, name):
-        return (4, len(name))
+    first = _word_start_match(q, name)
+    if first is not None:
+        return (4, first * 1000 + len(name))
     index = n.find(q)
     if index >= 0:
         return (5, index)
