@@ -367,3 +367,20 @@ async def test_a_failing_callback_is_the_callers_error_not_the_endpoints(tmp_pat
         assert (await svc.fim(_fim())).text == "return x"
         await svc.aclose()
         assert fake.wait_for(lambda: fake.closed_streams == 1)
+
+
+def test_sdk_model_cache_returns_one_class_per_type() -> None:
+    from mistralai.client import models
+    from mistralai.client.utils import serializers
+
+    from lsp_server.endpoint.backends import install_sdk_model_cache
+
+    install_sdk_model_cache()
+    install_sdk_model_cache()  # idempotent
+    a = serializers.create_model("Unmarshaller", body=(models.CompletionEvent, ...))
+    b = serializers.create_model("Unmarshaller", body=(models.CompletionEvent, ...))
+    assert a is b
+    event = serializers.unmarshal_json(
+        '{"data": {"id": "1", "model": "m", "choices": []}}', models.CompletionEvent
+    )
+    assert event.data.model == "m"
