@@ -20,7 +20,7 @@ from lsp_server.index.model import Definition
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
 from .gather import Candidate, Gatherer, IndexView
-from .names import NameUse, names_near, scan_line
+from .names import NameUse, names_near, receiver_types, scan_line
 from .pack import Piece, pack
 from .recent import RecentFiles
 from .render import header, render_snippets
@@ -135,7 +135,6 @@ class ContextBuilder:
 
         pieces: list[Piece] = []
         if room > 16:
-            cursor_line = len(lines) - 1
             if self.index is not None and rel is not None and spec is not None:
                 pieces.extend(self._definition_pieces(rel, lang, comment, lines, after, first))
             pieces.extend(self._similar_pieces(path, rel, lines, room))
@@ -151,7 +150,6 @@ class ContextBuilder:
             leftover = budget - prefix_used - suffix_used - header_cost - snippet_tokens
         if leftover > 0 and kept_after < len(after):
             kept_after, suffix_used = cut_suffix(after, suffix_used + leftover)
-        del cursor_line
 
         rendered = render_snippets(snippets, comment) if snippets else ""
         prefix = rendered + own_header + "\n".join(lines[first:])
@@ -178,6 +176,9 @@ class ContextBuilder:
         cls, func = gatherer.enclosing(cursor_line)
         if cls is not None:
             gatherer.add_bases(cls)
+        gatherer.receiver_types = receiver_types(
+            func.signature if func is not None else "", lines[-60:], lang
+        )
         uses = names_near(lines, after)
         if func is not None and func.line < cursor_line - 40:
             # the enclosing function's parameters and annotations, even if far above
@@ -189,14 +190,22 @@ class ContextBuilder:
             gatherer.out.add(cls, 1.5, "local")
         return [self._piece(view, cand, lang, comment) for cand in gatherer.out.candidates.values()]
 
-    def _piece(self, view: IndexView, cand: Candidate, lang: str, comment: str) -> Piece:
+    def _piece(
+        self,
+        view: IndexView,
+        cand: Candidate,
+        lang: str,
+        comment: str,
+        hot: frozenset[str] = frozenset(),
+    ) -> Piece:
         d = cand.definition
         key = (d.path, d.line)
         if d.kind in CLASS_KINDS:
-            limit = 24 if cand.role in ("base", "local") else 12
+            limit = 24 if cand.role in ("base", "local") else 16
 
             def render_class(d: Definition = d, limit: int = limit) -> str:
-                return class_skeleton(d, view.members(d.name, d.path), lang, comment, limit)
+                members = view.members(d.name, d.path)
+                return class_skeleton(d, members, lang, comment, limit, hot)
 
             return Piece(
                 key,

@@ -148,6 +148,7 @@ class Gatherer:
         self.bindings: dict[str, tuple[str, str]] = {}  # local -> (file, original name)
         self.modules: dict[str, ModuleTarget] = {}  # local module alias -> its files
         self.star_files: list[str] = []
+        self.receiver_types: dict[str, str] = {}
         self.imported_files: set[str] = set()
         self.out = Gathered()
         self._read_imports()
@@ -296,6 +297,7 @@ class Gatherer:
         if rest <= 0.05 or len(name) < 2:
             return
         self_weight = sum(w for r, w in use.receivers.items() if r in ("self", "this", "cls"))
+        typed = {self.receiver_types[r] for r in use.receivers if r in self.receiver_types}
         defs = [
             d
             for d in self.view.definitions(name)
@@ -306,6 +308,8 @@ class Gatherer:
         containers = self.out.containers
 
         def factor(definition: Definition) -> float:
+            if definition.container in typed:
+                return W_SELF_MEMBER
             if definition.container in containers:
                 return W_SELF_MEMBER if self_weight else W_NEAR_FILE
             return self._location_factor(definition)
@@ -314,7 +318,8 @@ class Gatherer:
         share = 1.0 / max(1.0, len(defs) ** 0.5)
         for definition in ranked:
             f = factor(definition)
-            s = share if definition.container not in containers else 1.0
+            known = definition.container in containers or definition.container in typed
+            s = 1.0 if known else share
             self.out.add(definition, rest * f * s, "member")
 
     # -- enclosing scope --------------------------------------------------------------------

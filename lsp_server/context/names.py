@@ -46,7 +46,7 @@ def scan_line(line: str, weight: float, out: dict[str, NameUse], receiver_ok: bo
     previous_end = -1
     for match in _USE.finditer(line):
         dotted, name = match.group(1), match.group(2)
-        if name in KEYWORDS and name not in ("self", "this"):
+        if not dotted and name in KEYWORDS and name not in ("self", "this"):
             previous = None
             continue
         use = out.get(name)
@@ -82,3 +82,26 @@ def names_near(
 def names_in(text: str) -> set[str]:
     """All non-keyword identifiers in a piece of text."""
     return {m.group(2) for m in _USE.finditer(text)} - KEYWORDS
+
+
+_PARAM_TYPE = re.compile(r"([A-Za-z_$][\w$]*)\s*\??:\s*[\"']?(?:[\w$]+\.)*([A-Z][\w$]*)")
+_GO_PARAM = re.compile(r"([A-Za-z_]\w*)\s+\*?(?:\w+\.)?([A-Z]\w*)")
+_ASSIGNED = re.compile(
+    r"([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.]+\s*)?=\s*(?:await\s+)?(?:new\s+)?"
+    r"(?:[\w$]+\.)*([A-Z][\w$]*)\s*[(<{]"
+)
+
+
+def receiver_types(signature: str, lines: list[str], language_id: str) -> dict[str, str]:
+    """Variable -> class name, from parameter annotations and `x = Foo(...)` assignments."""
+    types: dict[str, str] = {}
+    pattern = _GO_PARAM if language_id == "go" else _PARAM_TYPE
+    for match in pattern.finditer(signature):
+        types[match.group(1)] = match.group(2)
+    for line in lines:
+        for match in _ASSIGNED.finditer(line):
+            types[match.group(1)] = match.group(2)
+        if language_id == "go":
+            for match in re.finditer(r"([A-Za-z_]\w*)\s*:=\s*&?(?:\w+\.)?([A-Z]\w*)\s*\{", line):
+                types[match.group(1)] = match.group(2)
+    return types

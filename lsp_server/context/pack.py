@@ -152,7 +152,10 @@ def _arrange(
     for path in order:
         items: list[tuple[int, Snippet]] = []
         groups: dict[tuple[str, str], list[Piece]] = {}
+        grouped = {p.group for p in by_path[path] if p.group is not None}
         for piece in by_path[path]:
+            if not piece.full and piece.covers in grouped:
+                continue  # the class line opens its members' block already
             if piece.group is not None:
                 groups.setdefault(piece.group, []).append(piece)
             else:

@@ -119,6 +119,7 @@ def class_skeleton(
     language_id: str | None,
     comment: str,
     max_members: int = MAX_MEMBERS,
+    hot: frozenset[str] = frozenset(),
 ) -> str:
     """A class header, its doc line and the signatures of its members, bodies elided."""
     python = _python(language_id)
@@ -130,7 +131,7 @@ def class_skeleton(
     for member in members:  # overloads: the last one (the implementation) stands for all
         if member.name not in latest or member.line > latest[member.name].line:
             latest[member.name] = member
-    ordered = sorted(latest.values(), key=_member_order)
+    ordered = sorted(latest.values(), key=lambda m: (m.name not in hot, *_member_order(m)))
     shown = 0
     for member in ordered:
         if shown >= max_members:
