@@ -17,6 +17,7 @@ import trustme
 from lsp_server.config.settings import PolicySettings
 from lsp_server.endpoint import (
     ChatRequest,
+    EndpointError,
     EndpointOffline,
     EndpointService,
     FimRequest,
@@ -276,3 +277,14 @@ async def test_the_configured_proxy_is_the_only_one_used(tmp_path: Path) -> None
         assert attacker.bytes_received == 0
         assert proxy.tunnels == [f"127.0.0.1:{fake.port}"]
         assert len(fake.requests) == 1
+
+
+async def test_bad_ca_bundle_or_proxy_is_a_configuration_error(tmp_path: Path) -> None:
+    bad_ca = make_settings("https://127.0.0.1:9", ca_bundle=str(tmp_path / "missing.pem"))
+    svc = _service(bad_ca, tmp_path)
+    assert svc.status.state == "error" and "endpoint.ca_bundle" in svc.status.message
+    with pytest.raises(EndpointError, match="ca_bundle"):
+        await svc.fim(_fim())
+    bad_proxy = make_settings("http://127.0.0.1:9", proxy="socks9://nowhere")
+    svc = _service(bad_proxy, tmp_path)
+    assert svc.status.state == "error" and "endpoint.proxy" in svc.status.message

@@ -60,7 +60,7 @@ class AuditLog:
         max_bytes: int = DEFAULT_MAX_BYTES,
         backups: int = DEFAULT_BACKUPS,
     ) -> None:
-        self.path = Path(path) if path else default_audit_path()
+        self.path = Path(os.path.expanduser(str(path))) if path else default_audit_path()
         self.enabled = enabled
         self.max_bytes = max_bytes
         self.backups = backups

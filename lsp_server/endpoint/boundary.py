@@ -315,15 +315,28 @@ def make_timeout(total_s: float) -> httpx2.Timeout:
     return httpx2.Timeout(total_s, connect=min(total_s, 5.0))
 
 
+def check_proxy(proxy: str) -> None:
+    """endpoint.proxy must be an http(s) proxy URL; PolicyViolation otherwise."""
+    if not proxy:
+        return
+    try:
+        parse_origin(proxy)
+    except ValueError:
+        raise PolicyViolation(
+            f"endpoint.proxy {proxy!r} is not an http:// or https:// proxy URL; fix endpoint.proxy"
+        ) from None
+
+
 def build_async_client(
     allowed: frozenset[Origin],
     ca_bundle: str = "",
     proxy: str = "",
     timeout_s: float = 10.0,
     max_connections: int = 8,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx2.AsyncClient:
     """The only async HTTP client the endpoint uses."""
-    ctx = make_ssl_context(ca_bundle)
+    ctx = ssl_context or make_ssl_context(ca_bundle)
     inner = httpx2.AsyncHTTPTransport(
         verify=ctx,
         trust_env=False,

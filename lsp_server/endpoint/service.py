@@ -30,6 +30,8 @@ from lsp_server.endpoint.boundary import (
     Origin,
     build_async_client,
     check_endpoint,
+    check_proxy,
+    make_ssl_context,
     wait_for_drains,
 )
 from lsp_server.endpoint.errors import (
@@ -125,8 +127,12 @@ class EndpointService:
         ep = settings.endpoint
         self._origin: Origin | None = None
         self._config_error: EndpointError | None = None
+        self._ssl_context: ssl.SSLContext | None = None
         try:
             self._origin = check_endpoint(ep.base_url, settings.policy)
+            check_proxy(ep.proxy)
+            if self._origin.scheme == "https":
+                self._ssl_context = _load_ssl_context(ep.ca_bundle)
         except EndpointError as exc:
             self._config_error = exc
         self._key: KeyLookup = load_api_key(ep.api_key_env, ep.api_key_file, self._env())
@@ -179,6 +185,7 @@ class EndpointService:
                 proxy=ep.proxy,
                 timeout_s=max(self.fim_timeout_s, self.chat_timeout_s),
                 max_connections=self.max_concurrency * 2,
+                ssl_context=self._ssl_context,
             )
             base = ep.base_url.rstrip("/")
             backend_cls = OpenAIBackend if ep.api == "openai" else MistralBackend
@@ -641,6 +648,16 @@ class _Call:
         for t in texts:
             digest.update(t.encode("utf-8", "surrogatepass") + b"\0")
         self.payload_sha256 = digest.hexdigest()
+
+
+def _load_ssl_context(ca_bundle: str) -> ssl.SSLContext:
+    try:
+        return make_ssl_context(ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        detail = getattr(exc, "strerror", None) or exc.__class__.__name__
+        raise EndpointError(
+            f"cannot load the CA bundle {ca_bundle!r} ({detail}); fix endpoint.ca_bundle"
+        ) from None
 
 
 def _is_tls_failure(exc: BaseException) -> bool:
