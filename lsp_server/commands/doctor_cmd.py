@@ -199,6 +199,10 @@ def _model_checks(settings: Any, models: list[str]) -> list[Check]:
 
 
 def _endpoint_fix(message: str) -> str:
+    if "ca_bundle" in message:
+        return "point endpoint.ca_bundle at a readable PEM file of CA certificates"
+    if "endpoint.proxy" in message:
+        return "set endpoint.proxy to an http:// or https:// proxy URL, or leave it empty"
     if "allowed_origins" in message:
         return "choose an endpoint the policy allows, or ask your administrator"
     if "http://" in message or "https" in message:
