@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
 
 from lsp_server.documents import Document
 from lsp_server.features.refactor_support import (
@@ -163,20 +164,22 @@ def _capture_command_params(server: MistralLanguageServer) -> None:
 
 
 def register(server: MistralLanguageServer) -> None:
+    """Register the commands. pygls evaluates command handlers' type hints at run time, so
+    `ls` is annotated with a runtime name; the typed server comes from the closure."""
     _capture_command_params(server)
 
     @server.command(REFACTOR_COMMAND)
-    async def refactor(ls: MistralLanguageServer, *args: Any) -> Any:
-        return await run_command(ls, args, REFACTOR)
+    async def refactor(ls: LanguageServer, *args: Any) -> Any:
+        return await run_command(server, args, REFACTOR)
 
     @server.command(EXPLAIN_COMMAND)
-    async def explain(ls: MistralLanguageServer, *args: Any) -> Any:
-        return await run_command(ls, args, EXPLAIN)
+    async def explain(ls: LanguageServer, *args: Any) -> Any:
+        return await run_command(server, args, EXPLAIN)
 
     @server.command(TESTS_COMMAND)
-    async def generate_tests(ls: MistralLanguageServer, *args: Any) -> Any:
-        return await run_command(ls, args, TESTS)
+    async def generate_tests(ls: LanguageServer, *args: Any) -> Any:
+        return await run_command(server, args, TESTS)
 
     @server.command(APPLY_COMMAND)
-    async def apply_action(ls: MistralLanguageServer, *args: Any) -> Any:
-        return await run_command(ls, args, None)
+    async def apply_action(ls: LanguageServer, *args: Any) -> Any:
+        return await run_command(server, args, None)
