@@ -51,7 +51,7 @@ async def _inline(client, uri: str, line: int, character: int, invoked: bool = F
         _inline_params(uri, line, character, invoked)
     )
     items = result.items if isinstance(result, types.InlineCompletionList) else result or []
-    return items
+    return list(items)
 
 
 async def _ready(launch, root: Path, env, fake: FakeMistral, profile="visual_studio_code", **kw):
@@ -114,7 +114,7 @@ async def test_single_line_mid_line_and_block_on_empty_line(launch, workspace, e
     block = await _inline(client, uri, 1, 4)
     assert block[0].insert_text == "result = w * h\n    return result"
     line = await _inline(client, uri, 3, len("value = area("))
-    assert line[0].insert_text == "2, 3"
+    assert line[0].insert_text == "2, 3)"
     stops = [r.body.get("stop") for r in fake.requests_for("fim")]
     assert stops[1] == ["\n"]
 
@@ -189,8 +189,10 @@ async def test_cancel_request_closes_the_stream(launch, workspace, env, fake) ->
     client = await _ready(launch, workspace, env, fake)
     uri = open_document(client, workspace / "s.py", "def f():\n    return \n")
     msg_id = str(uuid.uuid4())
-    future = client.protocol.send_request_async(
-        types.TEXT_DOCUMENT_INLINE_COMPLETION, _inline_params(uri, 1, 11), msg_id=msg_id
+    future = asyncio.ensure_future(
+        client.protocol.send_request_async(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION, _inline_params(uri, 1, 11), msg_id=msg_id
+        )
     )
     assert await wait_until(lambda: len(fake.requests_for("fim")) == 1)
     await asyncio.sleep(0.3)
