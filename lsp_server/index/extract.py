@@ -119,16 +119,19 @@ def extract_spans(
     spec: LanguageSpec,
     tree: ts.Tree,
     byte_range: tuple[int, int] | None = None,
+    top: ts.Node | None = None,
 ) -> tuple[list[DefSpan], list[ImportSpan]]:
-    """Definitions and imports with byte spans; with `byte_range`, only those intersecting it
-    (which includes every enclosing definition, so containers stay right)."""
+    """Definitions and imports with byte spans; with `byte_range`, those intersecting it
+    (which includes every enclosing definition, so containers stay right), plus possibly
+    others that the caller filters. `top` (a child of the root that contains the range)
+    starts the query below the root, skipping patterns anchored at the root."""
     query = spec.tags_query
     roles = spec.pattern_roles
     cursor = ts.QueryCursor(query)
-    cursor.set_max_start_depth(spec.max_depth)
+    cursor.set_max_start_depth(spec.max_depth if top is None else spec.max_depth - 1)
     if byte_range is not None:
         cursor.set_byte_range(*byte_range)
-    matches = cursor.matches(tree.root_node)
+    matches = cursor.matches(tree.root_node if top is None else top)
     # found: name start byte -> [start_byte, end_byte, node, kind, name, name_node, container]
     found: dict[int, list] = {}
     imports: list[ImportSpan] = []

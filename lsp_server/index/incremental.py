@@ -96,15 +96,16 @@ def _cp_column(data: bytes, offset: int) -> int:
     return len(data[line_start:offset].decode("utf-8", "replace"))
 
 
-def _region(root: ts.Node, lo: int, hi: int) -> tuple[int, int]:
-    """Byte range of the innermost body member that contains [lo, hi]."""
+def _region(root: ts.Node, lo: int, hi: int) -> tuple[int, int, ts.Node | None]:
+    """Byte range of the innermost body member that contains [lo, hi], and the top-level
+    node containing it when that member is not itself top-level."""
     node = root.descendant_for_byte_range(lo, hi)
     chain: list[ts.Node] = []
     while node is not None and node != root:
         chain.append(node)
         node = node.parent
     if not chain:
-        return (root.start_byte, root.end_byte)
+        return (root.start_byte, root.end_byte, None)
     chain.reverse()
     chosen = chain[0]
     for i in range(len(chain) - 1):
@@ -119,7 +120,11 @@ def _region(root: ts.Node, lo: int, hi: int) -> tuple[int, int]:
         follower = follower.next_named_sibling
         if follower is not None:
             end = follower.end_byte
-    return (min(chosen.start_byte, lo), max(end, hi))
+    start = min(chosen.start_byte, lo)
+    end = max(end, hi)
+    top = chain[0]
+    inside = top != chosen and top.start_byte <= start and end <= top.end_byte
+    return (start, end, top if inside else None)
 
 
 _LEADING = re.compile(r"comment|decorator|attribute|annotation")
@@ -147,8 +152,9 @@ def update(old: ParsedDoc, data: bytes, spec: LanguageSpec, make: MakeDef) -> Pa
     for changed in old_tree.changed_ranges(tree):
         lo = min(lo, changed.start_byte)
         hi = max(hi, changed.end_byte)
-    region = _region(tree.root_node, lo, hi)
-    new_defs, new_imports = extract_spans(data, spec, tree, region)
+    rlo, rhi, top = _region(tree.root_node, lo, hi)
+    region = (rlo, rhi)
+    new_defs, new_imports = extract_spans(data, spec, tree, region, top)
 
     delta = new_end - old_end
     old_lo, old_hi = region[0], region[1] - delta  # the region in old coordinates
@@ -183,7 +189,6 @@ def update(old: ParsedDoc, data: bytes, spec: LanguageSpec, make: MakeDef) -> Pa
 
     # Some patterns are anchored at the root (`(module (expression_statement ...))`) and so
     # match everywhere: keep only what intersects the region, the complement of what is kept.
-    rlo, rhi = region
     fresh = [(s, e, r) for s, e, r in new_defs if e > rlo and s < rhi]
     new_imports = [sp for sp in new_imports if sp[1] > rlo and sp[0] < rhi]
     # Definitions enclosing the region must be the same before and after (same start, same
@@ -200,10 +205,12 @@ def update(old: ParsedDoc, data: bytes, spec: LanguageSpec, make: MakeDef) -> Pa
         defs_all, imports_all = extract_spans(data, spec, tree)
         return ParsedDoc(data, tree, [(s, e, r, make(r)) for s, e, r in defs_all], imports_all)
     fresh_defs = [(s, e, r, make(r)) for s, e, r in fresh]
-    defs = _merge(old.defs, fresh_defs, old_lo, old_hi, delta, shift_def)
+    defs = _merge(old.defs, fresh_defs, old_lo, old_hi, delta, shift_def if moved else None)
     if any(item[2][1] == "field" for item in fresh_defs):
         defs = _dedupe_fields(defs)
-    imports = _merge(old.imports, new_imports, old_lo, old_hi, delta, shift_import)
+    imports = _merge(
+        old.imports, new_imports, old_lo, old_hi, delta, shift_import if moved else None
+    )
     return ParsedDoc(data, tree, defs, imports)
 
 
@@ -217,18 +224,22 @@ def _merge(
     old_lo: int,
     old_hi: int,
     delta: int,
-    shift_item: Callable[[tuple], tuple],
+    shift_item: Callable[[tuple], tuple] | None,
 ) -> list:
     """Old spans outside the re-extracted region (shifted when after it) plus the new ones.
 
     Old spans are kept when they end before the region or start after it; new spans (already
-    filtered) are those that intersect it: together, every definition exactly once."""
+    filtered) are those that intersect it: together, every definition exactly once.
+    `shift_item` is None when the edit moved nothing but byte offsets."""
     split = bisect.bisect_left(old_spans, old_lo, key=_START)
-    before = [sp for sp in old_spans[:split] if sp[1] <= old_lo]
+    merged = [sp for sp in old_spans[:split] if sp[1] <= old_lo]
     tail = bisect.bisect_left(old_spans, old_hi, lo=split, key=_START)
-    after = [shift_item(sp) for sp in old_spans[tail:]]
-    merged = before + new_spans + after
-    merged.sort(key=_span_key)
+    if shift_item is None:
+        merged.extend([(sp[0] + delta, sp[1] + delta, *sp[2:]) for sp in old_spans[tail:]])
+    else:
+        merged.extend([shift_item(sp) for sp in old_spans[tail:]])
+    for span in new_spans:  # few: insert in order
+        bisect.insort(merged, span, key=_span_key)
     return merged
 
 

@@ -1,0 +1,203 @@
+"""Index speed on one tree, against universal-ctags as the baseline.
+
+    python bench/index_speed.py [PATH] [--json] [--runs N]
+
+Measures, in one run on the same tree (default: this interpreter's standard library,
+without site-packages):
+  - ctags:  `ctags -R` (universal-ctags), median wall time
+  - cold:   RepoIndex.build() with an empty cache, in a fresh subprocess, median
+  - warm:   RepoIndex() + build() from that cache, in a fresh subprocess, median
+  - rss:    peak resident memory of the cold indexer (its process and its workers)
+  - update: p50 of RepoIndex.update_text after a one-line edit in a 6,000-line file
+Targets: cold <= 4 x ctags, warm <= 0.5 s, update p50 <= 5 ms, peak RSS <= 350 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_CHILD = r"""
+import json, os, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from lsp_server.index.repo_index import IndexOptions, RepoIndex
+started = time.perf_counter()
+index = RepoIndex(Path(sys.argv[1]), IndexOptions(cache_dir=Path(sys.argv[2])))
+stats = index.build()
+seconds = time.perf_counter() - started
+index.close()
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "files": stats.files, "symbols": stats.symbols,
+                  "cached": stats.cached_files, "rss_kb": own, "children_rss_kb": children}))
+"""
+
+
+def default_tree() -> Path:
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+def run_ctags(tree: Path, runs: int) -> tuple[float, int]:
+    ctags = shutil.which("ctags")
+    if ctags is None:
+        raise SystemExit("universal-ctags is required: apt-get install -y universal-ctags")
+    times = []
+    lines = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "tags"
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(
+                [ctags, "-R", "--exclude=site-packages", "--exclude=__pycache__", "-f", str(out),
+                 str(tree)],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            times.append(time.perf_counter() - started)
+        with out.open("rb") as handle:
+            lines = sum(1 for line in handle if not line.startswith(b"!_"))
+    return statistics.median(times), lines
+
+
+def run_child(tree: Path, cache: Path) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(tree), str(cache), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def six_thousand_lines(tree: Path) -> str:
+    """A real 6,000-line Python file: the largest in the tree, topped up with others."""
+    files = sorted(
+        (p for p in tree.rglob("*.py") if "site-packages" not in p.parts),
+        key=lambda p: p.stat().st_size,
+        reverse=True,
+    )
+    lines: list[str] = []
+    for path in files:
+        try:
+            content = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if content.count("\n    def ") < 50:
+            continue  # skip data files (one huge string or table), keep real code
+        lines.extend(content.splitlines(keepends=True))
+        if len(lines) >= 6000:
+            break
+    if len(lines) < 6000:  # not a Python tree: synthesise one
+        lines = [f"def function_{i}(a):\n    return a + {i}\n\n" for i in range(2000)]
+    return "".join(lines[:6000])
+
+
+_ASSIGN = re.compile(r"^(\s+)([A-Za-z_]\w*)( = )")
+
+
+def measure_updates(cache: Path, edits: int = 101) -> tuple[float, float, int]:
+    """p50 and p90 (ms) of update_text after one-line edits, and the definitions count."""
+    from lsp_server.index.repo_index import IndexOptions, RepoIndex
+
+    text = six_thousand_lines(default_tree())
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "big.py").write_text(text)
+        index = RepoIndex(root, IndexOptions(cache_dir=cache))
+        index.build()
+        index.update_text("big.py", text)
+        lines = text.splitlines(keepends=True)
+        candidates = [i for i, line in enumerate(lines) if _ASSIGN.match(line)]
+        timings = []
+        for step in range(edits):
+            number = candidates[(step * 7919) % len(candidates)]
+            original = lines[number]
+            # the edit, then its undo: each is a one-line change from the previous text
+            for line in (_ASSIGN.sub(r"\1\2_edited\3", original, count=1), original):
+                lines[number] = line
+                edited = "".join(lines)
+                started = time.perf_counter()
+                index.update_text("big.py", edited)
+                timings.append(time.perf_counter() - started)
+        count = len(index.file_definitions("big.py"))
+        index.close()
+    timings.sort()
+    return timings[len(timings) // 2] * 1000, timings[int(len(timings) * 0.9)] * 1000, count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", help="Tree to index (default: the stdlib).")
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    parser.add_argument("--runs", type=int, default=3, help="Runs per measurement (median).")
+    args = parser.parse_args(argv)
+    tree = Path(args.path).resolve() if args.path else default_tree()
+
+    ctags_s, ctags_tags = run_ctags(tree, args.runs)
+    colds, warms, rss = [], [], []
+    files = symbols = cached = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(args.runs):
+            cache = Path(tmp) / f"cache{run}"
+            cold = run_child(tree, cache)
+            colds.append(cold["seconds"])
+            rss.append(max(cold["rss_kb"], cold["children_rss_kb"]) / 1024)
+            files, symbols = int(cold["files"]), int(cold["symbols"])
+            warm = run_child(tree, cache)
+            warms.append(warm["seconds"])
+            cached = int(warm["cached"])
+        p50, p90, doc_defs = measure_updates(Path(tmp) / "incremental")
+
+    figures = {
+        "tree": str(tree),
+        "files": files,
+        "symbols": symbols,
+        "ctags_seconds": round(ctags_s, 3),
+        "ctags_tags": ctags_tags,
+        "cold_seconds": round(statistics.median(colds), 3),
+        "cold_vs_ctags": round(statistics.median(colds) / ctags_s, 2),
+        "warm_seconds": round(statistics.median(warms), 3),
+        "warm_cached_files": cached,
+        "peak_rss_mb": round(max(rss), 1),
+        "update_p50_ms": round(p50, 2),
+        "update_p90_ms": round(p90, 2),
+        "update_file_definitions": doc_defs,
+        "cpus": os.cpu_count(),
+        "runs": args.runs,
+    }
+    targets = {
+        "cold_vs_ctags": figures["cold_vs_ctags"] <= 4.0,
+        "warm_seconds": figures["warm_seconds"] <= 0.5,
+        "update_p50_ms": figures["update_p50_ms"] <= 5.0,
+        "peak_rss_mb": figures["peak_rss_mb"] <= 350,
+    }
+    figures["targets_met"] = targets
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    print(f"tree: {tree}  ({files} files, {symbols} symbols; ctags: {ctags_tags} tags)")
+    print(f"  ctags -R          {ctags_s:7.3f} s")
+    print(f"  cold index        {figures['cold_seconds']:7.3f} s   "
+          f"{figures['cold_vs_ctags']:.2f} x ctags (target <= 4)")  # fmt: skip
+    print(f"  warm start        {figures['warm_seconds']:7.3f} s   (target <= 0.5 s)")
+    print(f"  peak RSS          {figures['peak_rss_mb']:7.1f} MB  (target <= 350 MB)")
+    print(f"  update_text p50   {p50:7.2f} ms  p90 {p90:.2f} ms (target p50 <= 5 ms)")
+    missed = [name for name, ok in targets.items() if not ok]
+    print("  targets: " + ("all met" if not missed else "missed " + ", ".join(missed)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
