@@ -97,7 +97,10 @@ def test_statusline_follows_mistral_status(nvim: str, tmp_path: Path, fake: Fake
     assert "state: ready" in lines and fake.origin in lines, run.explain()
     # :MistralToggle went to the server (mistral.toggleCompletions) and got an answer back.
     assert not run.failures, run.explain()
-    assert v.get("toggle_result") is not None, run.explain()
+    assert v.get("toggle_result") == {"enabled": False}, run.explain()
+    assert v.get("after_toggle") == "Mistral: off"
+    assert v.get("toggle_again") == {"enabled": True}, run.explain()
+    assert v.get("after_toggle_again") == "Mistral: ready"
 
 
 def _health_lines(text: str, level: str) -> list[str]:
@@ -156,3 +159,46 @@ def test_checkhealth_reports_missing_key_and_server(
     )
     errors = "\n".join(_health_lines(missing.values["health"], "ERROR"))
     assert "server executable not found" in errors, missing.values["health"]
+
+
+def test_setup_prefers_inline_completion_when_neovim_has_it(
+    nvim: str, tmp_path: Path, fake: FakeMistral
+) -> None:
+    """The 0.12 branch, with vim.lsp.inline_completion stubbed (the wheel ships 0.11)."""
+    run = run_scenario(
+        nvim,
+        "inline",
+        tmp=tmp_path,
+        workspace=make_workspace(tmp_path),
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+    )
+    v = run.values
+    assert not run.failures, run.explain()
+    assert v["calls"]["enable"] == [
+        {"on": True, "bufnr": v["bufnr"], "client_id": v["client_id"]}
+    ], run.explain()
+    assert v["completeopt_unchanged"], "the 0.11 completion path must not run on 0.12"
+    assert v["maps"]["i"] == ["<C-Space>", "<M-]>", "<Tab>"], v["maps"]
+    assert v["maps"]["n"] == ["<Space>me", "<Space>mr", "<Space>mt"] or v["maps"]["n"] == [
+        "\\me",
+        "\\mr",
+        "\\mt",
+    ], v["maps"]
+    assert len(v["maps"]["x"]) == 2, v["maps"]
+    assert v["get_calls"] >= 1 and v["line_after_tab"] == "", run.explain()
+
+
+def test_setup_without_keymaps_maps_nothing(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
+    run = run_scenario(
+        nvim,
+        "nokeys",
+        tmp=tmp_path,
+        workspace=make_workspace(tmp_path),
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+    )
+    assert not run.failures, run.explain()
+    assert run.values["maps"] == [], run.values
+    assert run.values["has_inline"] is False  # Neovim 0.11: completion items instead
+    assert "menuone" in run.values["completeopt"], run.values

@@ -39,8 +39,17 @@ T.wait(10000, function()
   return toggled
 end, ':MistralToggle reply')
 T.set('toggle_result', toggled and client and toggled[client.id])
-T.sleep(300)
-T.set('after_toggle', require('mistral_lsp').status())
+T.set('after_toggle', require('mistral_lsp').statusline())
+-- Toggle back on.
+toggled = nil
+require('mistral_lsp.commands').toggle(function(results)
+  toggled = results
+end)
+T.wait(10000, function()
+  return toggled
+end, 'the second :MistralToggle reply')
+T.set('toggle_again', toggled and client and toggled[client.id])
+T.set('after_toggle_again', require('mistral_lsp').statusline())
 
 -- Every state the server may send has a label (fed through the client's own handler).
 local labels = {}

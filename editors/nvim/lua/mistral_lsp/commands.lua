@@ -266,9 +266,13 @@ function M.toggle(on_done)
     client:request(EXECUTE, { command = 'mistral.toggleCompletions' }, function(err, result)
       if report_error(err, 'toggle') then
         results[client.id] = result
-        local enabled = type(result) == 'table' and result.enabled or result
+        local enabled = result
+        if type(result) == 'table' then
+          enabled = result.enabled
+        end
         if type(enabled) == 'boolean' then
-          notify('completions ' .. (enabled and 'enabled' or 'disabled'))
+          status.set_completions(client.id, enabled)
+          notify('completions ' .. (enabled and 'on' or 'off'))
         end
       end
       pending = pending - 1

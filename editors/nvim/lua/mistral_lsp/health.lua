@@ -207,10 +207,10 @@ function M.check()
     check_clients()
     return
   end
-  vim.health.ok('server executable: ' .. exe)
-
   local prefix = M.cli_prefix(cmd)
   prefix[1] = exe
+  vim.health.ok('server executable: ' .. exe)
+  vim.health.info('server command: ' .. table.concat(vim.list_extend({ exe }, cmd, 2), ' '))
   local env = config.cmd_env
   local result, err = run(vim.list_extend(vim.deepcopy(prefix), { '--version' }), env)
   local version = result and M.parse_version((result.stdout or '') .. (result.stderr or ''))

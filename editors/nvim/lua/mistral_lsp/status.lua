@@ -21,6 +21,10 @@ M.by_client = {}
 ---@type integer?
 M.last_client = nil
 
+--- Whether completions are on, per client, as the last :MistralToggle reply said.
+---@type table<integer, boolean>
+M.completions = {}
+
 ---@type table<string, string>
 M.LABELS = {
   starting = 'starting',
@@ -58,6 +62,7 @@ end
 --- Drop what a stopped client said.
 ---@param client_id integer
 function M.forget(client_id)
+  M.completions[client_id] = nil
   if M.by_client[client_id] == nil then
     return
   end
@@ -89,6 +94,14 @@ local function alive(client_id)
   return client ~= nil and not client:is_stopped()
 end
 
+--- Remember a :MistralToggle reply; a ready server with completions off shows as "off".
+---@param client_id integer
+---@param enabled boolean
+function M.set_completions(client_id, enabled)
+  M.completions[client_id] = enabled
+  M._changed(M.by_client[client_id])
+end
+
 --- The status that matters for a buffer: its attached mistral client's, else the newest one.
 ---@param bufnr? integer
 ---@return mistral_lsp.Status?
@@ -116,7 +129,11 @@ function M.statusline(opts)
   if status == nil or status.state == '' then
     return ''
   end
-  local text = (opts.prefix or 'Mistral: ') .. (M.LABELS[status.state] or status.state)
+  local state = status.state
+  if state == 'ready' and M.completions[status.client_id] == false then
+    state = 'disabled'
+  end
+  local text = (opts.prefix or 'Mistral: ') .. (M.LABELS[state] or state)
   if opts.model and status.model ~= '' then
     text = text .. ' (' .. status.model .. ')'
   end
