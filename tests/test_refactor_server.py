@@ -394,3 +394,28 @@ async def test_generate_tests_extends_an_existing_file_and_never_creates_without
     assert after.startswith("import cart\n\n\ndef test_old():")
     assert after.endswith("def test_new():\n    assert cart.total([]) == 0\n")
     assert "def test_old" in chat_prompt(fake)
+
+
+async def test_secrets_are_redacted_on_the_way_out_and_restored_in_the_edit(
+    launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
+) -> None:
+    client = await start(launch, workspace, env, fake, "visual_studio_code")
+    key = "AKIAIOSFODNN7EXAMPLE"
+    text = f'def client():\n    key = "{key}"\n    return connect(key)\n'
+    uri = open_document(client, write_sample(workspace, "aws.py", text))
+
+    def echo(body: dict[str, Any]) -> str:
+        sent = "\n".join(m["content"] for m in body["messages"])
+        placeholder = sent[sent.index("[REDACTED:") :].split("]")[0] + "]"
+        return (
+            '```python\ndef client() -> "Client":\n'
+            f'    key = "{placeholder}"\n    return connect(key)\n```'
+        )
+
+    fake.chat_responder = echo
+    action = by_title(await code_actions(client, uri, line_range(text, 0, 2)), "Mistral: Add type")
+    resolved = await client.code_action_resolve_async(action)
+    assert key.encode() not in fake.all_bytes()
+    assert resolved.edit is not None
+    after = apply_text_edits(text, edits_for(resolved.edit, uri))
+    assert after == text.replace("def client():", 'def client() -> "Client":')

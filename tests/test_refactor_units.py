@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from lsp_server.refactor.actions import KIND_QUICKFIX, KIND_REWRITE, KIND_SOURCE, kind_matches
 from lsp_server.refactor.extract import extract_code
 from lsp_server.refactor.markdown import sanitize_markdown
+from lsp_server.refactor.redaction import restore_redactions
 from lsp_server.refactor.syntax import enclosing_definition, introduced_errors
 from lsp_server.refactor.testfiles import locate_test_file
 from lsp_server.refactor.textops import (
@@ -185,3 +186,19 @@ def test_kind_filtering_is_by_dotted_prefix() -> None:
     assert not kind_matches(KIND_REWRITE, ["refactor.rewrite.mistralx"])
     assert kind_matches(KIND_QUICKFIX, ["quickfix"]) and not kind_matches(KIND_QUICKFIX, ["source"])
     assert kind_matches(KIND_SOURCE, None)
+
+
+# -- redaction ---------------------------------------------------------------------------
+
+
+def test_redacted_secrets_are_put_back_from_what_was_sent() -> None:
+    sent = 'Code:\nAWS = "AKIAIOSFODNN7EXAMPLE"\nOTHER = "AKIAI44QH8DHBEXAMPLE"\n'
+    code = 'AWS: str = "[REDACTED:AWS Access Key]"\nOTHER: str = "[REDACTED:AWS Access Key]"'
+    restored, problems = restore_redactions(code, sent)
+    assert problems == []
+    assert restored == 'AWS: str = "AKIAIOSFODNN7EXAMPLE"\nOTHER: str = "AKIAI44QH8DHBEXAMPLE"'
+
+
+def test_an_invented_placeholder_is_a_problem() -> None:
+    restored, problems = restore_redactions('key = "[REDACTED:AWS]"', "x = 1\n")
+    assert problems and "[REDACTED:AWS]" in restored

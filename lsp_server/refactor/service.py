@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lsp_server.context import ContextBuilder, count_tokens
 from lsp_server.endpoint import ChatRequest, EndpointError
 from lsp_server.refactor import textops
 from lsp_server.refactor.actions import ACTIONS, EXPLAIN, FIX, REFACTOR, TESTS, ActionSpec
 from lsp_server.refactor.extract import extract_code
 from lsp_server.refactor.markdown import sanitize_markdown
 from lsp_server.refactor.prompts import PromptInput, Snippet, build_messages, retry_message
+from lsp_server.refactor.redaction import restore_redactions
 from lsp_server.refactor.syntax import enclosing_definition, full_lines, introduced_errors
 from lsp_server.refactor.testfiles import locate_test_file
 from lsp_server.refactor.textops import TextEdit
@@ -149,7 +151,7 @@ class RefactorService:
 
     def _check_size(self, code: str) -> None:
         limit = self._session.settings.refactor.max_tokens
-        tokens = textops.approx_tokens(code)
+        tokens = count_tokens(code)
         if tokens > limit:
             raise SelectionTooLarge(
                 f"The selection is about {tokens} tokens, more than a refactor answer may hold "
@@ -266,8 +268,13 @@ class RefactorService:
         shape: Callable[[str], tuple[str, list[str]]],
         on_progress: Progress | None,
     ) -> tuple[str, int]:
-        """Ask, extract, validate; on a bad answer ask once more with what was wrong."""
+        """Ask, extract, validate; on a bad answer ask once more with what was wrong.
+
+        Placeholders of secrets the endpoint redacted are restored from the text that was
+        sent before validation.
+        """
         messages = build_messages(prompt)
+        sent = "\n".join(m["content"] for m in messages)
         problems: list[str] = []
         for attempt in (1, 2):
             answer = await self._chat(messages, sources, on_progress)
@@ -275,12 +282,16 @@ class RefactorService:
             if block is None:
                 problems = ["the answer had no fenced code block"]
             elif not block.code.strip():
-                problems = ["the code block was empty or cut off"]
+                problems = ["the code block was empty"]
+            elif not block.closed:
+                problems = ["the answer stopped before its code block was closed"]
             else:
-                new_text, problems = shape(block.code)
+                code, problems = restore_redactions(block.code, sent)
                 if not problems:
-                    return new_text, attempt
-                problems = [f"syntax error at {p}" for p in problems]
+                    new_text, errors = shape(code)
+                    if not errors:
+                        return new_text, attempt
+                    problems = [f"syntax error at {p}" for p in errors]
             log.info("refactor answer refused (attempt %d): %s", attempt, "; ".join(problems))
             messages = [
                 *messages,
@@ -347,8 +358,6 @@ class RefactorService:
         budget = int(session.settings.completion.context_tokens * CONTEXT_SHARE)
         index = session.index_for(request.path) if request.path is not None else None
         try:
-            from lsp_server.context import ContextBuilder
-
             builder = ContextBuilder(index, is_excluded=session.is_excluded)
             built = builder.build_for_range(
                 path=request.path,
@@ -358,7 +367,7 @@ class RefactorService:
                 end=end,
                 budget_tokens=budget,
             )
-        except (ImportError, AttributeError, TypeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - context is a nicety, never a failure
             log.debug("range context unavailable (%s); using the enclosing scope only", exc)
             return self._fallback_context(request, start, end, budget), []
         code = request.text[start:end]
@@ -371,7 +380,7 @@ class RefactorService:
         if scope is None or scope == (start, end) or not (scope[0] <= start and end <= scope[1]):
             return []
         text = request.text[scope[0] : scope[1]]
-        if textops.approx_tokens(text) > budget:
+        if count_tokens(text) > budget:
             return []
         return [Snippet("Enclosing scope", text)]
 

@@ -126,8 +126,3 @@ def unified_diff(old: str, new: str, name: str) -> str:
             line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
         )
     return "".join(out)
-
-
-def approx_tokens(text: str) -> int:
-    """A conservative token estimate for code (about 3 characters a token)."""
-    return (len(text) + 2) // 3
