@@ -338,7 +338,7 @@ class RepoIndex:
         ordered = sorted(tasks, key=lambda t: -t[2])  # big files first: no long tail
         chunk = max(1, min(16, len(ordered) // (workers * 16)))
         batches = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
-        pool = ctx.Pool(workers)
+        pool = ctx.Pool(workers, initializer=worker.init_worker)
         cancelled = False
         try:
             for results in pool.imap_unordered(worker.process_many, batches):

@@ -87,5 +87,17 @@ def process_data(
     return ("ok", rel, language, sha, size, mtime_ns, defs, imports, "")
 
 
+def init_worker() -> None:
+    """Pool initializer: a worker must never write to fd 1 (the server's LSP channel)."""
+    import os
+    import sys
+
+    try:
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+    except OSError:
+        pass
+
+
 def process_many(tasks: list[Task]) -> list[tuple]:
     return [process(task) for task in tasks]
