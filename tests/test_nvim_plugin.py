@@ -101,6 +101,7 @@ def test_statusline_follows_mistral_status(nvim: str, tmp_path: Path, fake: Fake
     assert v.get("after_toggle") == "Mistral: off"
     assert v.get("toggle_again") == {"enabled": True}, run.explain()
     assert v.get("after_toggle_again") == "Mistral: ready"
+    assert v.get("model_after_update") == "codestral-test-model", run.explain()
 
 
 def _health_lines(text: str, level: str) -> list[str]:

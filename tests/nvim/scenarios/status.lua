@@ -51,6 +51,14 @@ end, 'the second :MistralToggle reply')
 T.set('toggle_again', toggled and client and toggled[client.id])
 T.set('after_toggle_again', require('mistral_lsp').statusline())
 
+-- Settings changed at run time reach the server, which reports the new model.
+require('mistral_lsp').update_settings({ models = { completion = 'codestral-test-model' } })
+T.wait(10000, function()
+  local st = require('mistral_lsp').status()
+  return st and st.model == 'codestral-test-model'
+end, 'the new model in mistral/status after update_settings')
+T.set('model_after_update', require('mistral_lsp').status().model)
+
 -- Every state the server may send has a label (fed through the client's own handler).
 local labels = {}
 for _, state in ipairs({ 'starting', 'indexing', 'ready', 'offline', 'error', 'disabled' }) do

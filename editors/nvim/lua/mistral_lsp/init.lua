@@ -231,6 +231,23 @@ function M.setup(opts)
   end
 end
 
+--- Change the server's settings while it runs: merged into each running client's `mistral`
+--- section and sent with workspace/didChangeConfiguration (the server re-reads its layers;
+--- policy-locked keys stay as the policy says). Also kept for servers started later.
+---@param settings table  nested, camelCase, like `settings` in setup()
+function M.update_settings(settings)
+  M.options.settings = vim.tbl_deep_extend('force', M.options.settings or {}, settings)
+  vim.lsp.config(status.CLIENT_NAME, {
+    settings = { mistral = M.options.settings },
+    init_options = M.options.settings,
+  })
+  for _, client in ipairs(vim.lsp.get_clients({ name = status.CLIENT_NAME })) do
+    local current = type(client.settings.mistral) == 'table' and client.settings.mistral or {}
+    client.settings.mistral = vim.tbl_deep_extend('force', current, settings)
+    client:notify('workspace/didChangeConfiguration', { settings = client.settings })
+  end
+end
+
 --- Statusline component: "Mistral: ready", or "" while no server has reported.
 ---@param opts? {bufnr?: integer, model?: boolean, prefix?: string}
 ---@return string
