@@ -44,8 +44,8 @@ def default_log_file() -> Path:
 
 
 def setup_logging(verbosity: int, log_file: Path | None) -> logging.Logger:
-    """Configure our logger: level from -v count, a rotating file, secrets masked."""
-    level = logging.WARNING - 10 * min(verbosity, 2) if verbosity else logging.INFO
+    """Our logger at WARNING, INFO (-v) or DEBUG (-vv): a rotating file, secrets masked."""
+    level = logging.WARNING - 10 * min(verbosity, 2)
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(level)
     logger.propagate = False
@@ -59,6 +59,10 @@ def setup_logging(verbosity: int, log_file: Path | None) -> logging.Logger:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     add_handler(logger, handler)
+    # pygls reports protocol errors (malformed messages, unknown ids) on its own logger.
+    library = logging.getLogger("pygls")
+    library.setLevel(logging.WARNING)
+    library.addHandler(handler)
     return logger
 
 
