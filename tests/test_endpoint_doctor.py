@@ -67,6 +67,8 @@ def test_all_good_with_live_fim(home: Path, capsys) -> None:
     assert "from user layer" in checks["endpoint"]["detail"]
     assert checks["api key"]["detail"] == "set, from environment variable MISTRAL_API_KEY"
     assert checks["tls"]["status"] == "skip" and checks["live fim"]["status"] == "ok"
+    audit = Path(checks["audit log"]["detail"])
+    assert audit.is_relative_to(home) and len(audit.read_text().splitlines()) == 2
     assert routes == ["models", "fim"]
 
 

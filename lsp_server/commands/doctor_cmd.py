@@ -240,11 +240,33 @@ def _fix_for(exc: Any) -> str:
     return "retry; if it persists, check the endpoint's logs"
 
 
+def _audit_check(loaded: LoadedConfig) -> Check:
+    import os
+
+    from lsp_server.endpoint.audit import AuditLog
+
+    privacy = loaded.settings.privacy
+    if not privacy.audit_log:
+        return Check("audit log", "ok", "disabled (privacy.audit_log = false)")
+    path = AuditLog(privacy.audit_path or None).path
+    parent = next((p for p in (path, *path.parents) if p.exists()), None)
+    target = path if path.exists() else parent
+    if target is None or not os.access(target, os.W_OK):
+        return Check(
+            "audit log",
+            "fail",
+            f"{path} is not writable",
+            "set privacy.audit_path to a writable file, or fix the directory's permissions",
+        )
+    return Check("audit log", "ok", str(path))
+
+
 def collect(args: argparse.Namespace) -> list[Check]:
     roots = [Path(args.workspace).resolve()]
     loaded = load_settings(roots)
     checks = _config_checks(loaded)
     checks.append(_policy_check(loaded))
+    checks.append(_audit_check(loaded))
     checks.extend(asyncio.run(_network_checks(loaded, roots, bool(args.live))))
     return checks
 
