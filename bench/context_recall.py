@@ -13,9 +13,13 @@ baselines given the same budget: no repository context (prefix/suffix only), and
 Ground truth never comes from our index:
 - Python: jedi (`Script.goto(follow_imports=True)`), kept when it lands on a function or
   class in another file of the repository.
-- JavaScript/TypeScript and Go: a regex definition finder written for this benchmark
-  (function/class/method/interface/type declarations by line pattern); a name counts only
-  if it has exactly one such definition in the repository, in another file.
+- JavaScript/TypeScript: regexes written for this benchmark (not tree-sitter): relative
+  `import {a, b as c} / * as ns / default from './x'` statements, path resolution with
+  .ts/.js/index fallbacks, `export ... from` followed twice, and top-level
+  function/class/interface/enum/arrow-const declarations found by line pattern.
+- Go: `pkg.Name` where `pkg` imports a package of the module (go.mod), or a bare `Name`
+  declared in another file of the same directory; top-level `func Name` / `type Name`
+  found by line pattern, kept only when unique in that package (methods left out).
 
 The assembly runs with no recently edited files (the similar-code source stays empty), as
 in CrossCodeEval. Latency is the wall time of `ContextBuilder.build` at the 2k budget.
@@ -225,40 +229,151 @@ def regex_definitions(files: list[Path], language: str) -> dict[str, list[tuple[
     return found
 
 
+_JS_IMPORT = re.compile(
+    r"import\s+(?:type\s+)?(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s+as\s+([\w$]+))?\s*"
+    r"from\s*['\"](\.[^'\"]+)['\"]"
+)
+_JS_REEXPORT = re.compile(r"export\s+(?:\*|\{([^}]*)\})\s+from\s*['\"](\.[^'\"]+)['\"]")
+_GO_IMPORT = re.compile(r'^\s*(?:import\s+)?([\w.]+\s+)?"([^"]+)"\s*$', re.M)
+_GO_FUNC_OR_TYPE = re.compile(r"^(?:func\s+([A-Za-z_]\w*)|type\s+([A-Za-z_]\w*))")
+
+
+def _js_file(base: Path, module: str) -> Path | None:
+    target = (base / module).resolve()
+    stem = target.with_suffix("") if target.suffix in (".js", ".mjs", ".cjs") else target
+    for candidate in (
+        target, stem.with_suffix(".ts"), stem.with_suffix(".tsx"), stem.with_suffix(".js"),
+        stem / "index.ts", stem / "index.js",
+    ):  # fmt: skip
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _js_defs_in(path: Path, name: str, depth: int = 0) -> tuple[Path, str] | None:
+    """The header line defining `name` in `path` (following `export ... from` once)."""
+    text = path.read_text(errors="replace")
+    for line in text.split("\n"):
+        for pattern in _JS_DEFS[:4]:  # top-level forms only, not class methods
+            match = pattern.match(line)
+            if match and match.group(1) == name and not line.startswith((" ", "\t")):
+                return path, line.strip()
+    if depth < 2:
+        for match in _JS_REEXPORT.finditer(text):
+            names = match.group(1)
+            if names is None or re.search(rf"\b{re.escape(name)}\b", names):
+                other = _js_file(path.parent, match.group(2))
+                found = _js_defs_in(other, name, depth + 1) if other else None
+                if found:
+                    return found
+    return None
+
+
+def js_bindings(path: Path, text: str) -> dict[str, tuple[Path, str | None]]:
+    """Local name -> (file, exported name or None for a namespace import)."""
+    out: dict[str, tuple[Path, str | None]] = {}
+    for match in _JS_IMPORT.finditer(text):
+        target = _js_file(path.parent, match.group(4))
+        if target is None:
+            continue
+        if match.group(1):
+            out[match.group(1)] = (target, match.group(1))
+        if match.group(3):
+            out[match.group(3)] = (target, None)
+        for item in (match.group(2) or "").split(","):
+            item = re.sub(r"^\s*type\s+", "", item).strip()
+            if not item:
+                continue
+            original, _, alias = item.partition(" as ")
+            out[(alias or original).strip()] = (target, original.strip())
+    return out
+
+
+def go_package_defs(files: list[Path]) -> dict[Path, dict[str, list[tuple[Path, str]]]]:
+    """Directory -> top-level func/type name -> [(file, header line)] (methods left out)."""
+    out: dict[Path, dict[str, list[tuple[Path, str]]]] = defaultdict(lambda: defaultdict(list))
+    for path in files:
+        for line in path.read_text(errors="replace").split("\n"):
+            match = _GO_FUNC_OR_TYPE.match(line)
+            if match:
+                out[path.parent][match.group(1) or match.group(2)].append((path, line.strip()))
+    return out
+
+
 def regex_points(
     root: Path, files: list[Path], language: str, wanted: int, rng: random.Random
 ) -> list[Point]:
-    defs = regex_definitions(files, language)
+    go_defs = go_package_defs(files) if language == "go" else {}
+    module_path = ""
+    if language == "go" and (root / "go.mod").is_file():
+        found = re.search(r"^module\s+(\S+)", (root / "go.mod").read_text(), re.M)
+        module_path = found.group(1) if found else ""
     order = [(f, i) for f in files for i in candidate_lines(f.read_text(errors="replace"))]
     rng.shuffle(order)
     texts: dict[Path, list[str]] = {}
+    bindings: dict[Path, dict] = {}
     points: list[Point] = []
     for path, index in order:
         if len(points) >= wanted:
             break
         if path not in texts:
-            texts[path] = path.read_text(errors="replace").split("\n")
+            text = path.read_text(errors="replace")
+            texts[path] = text.split("\n")
+            if language == "go":
+                packages: dict = {}
+                for match in _GO_IMPORT.finditer(text):
+                    imported = match.group(2)
+                    if module_path and imported.startswith(module_path + "/"):
+                        directory = root / imported[len(module_path) + 1 :]
+                        alias = (match.group(1) or "").strip() or directory.name
+                        packages[alias] = directory
+                bindings[path] = packages
+            else:
+                bindings[path] = js_bindings(path, text)
         line = texts[path][index]
         if any(p.match(line) for p in (_GO_DEFS if language == "go" else _JS_DEFS)):
             continue
-        for match in _IDENT.finditer(re.sub(r"(['\"`]).*?\1", '""', line)):
-            found = defs.get(match.group())
-            if not found or len(found) != 1 or found[0][0] == path:
-                continue
-            target, _number, header_line = found[0]
-            column = len(line) - len(line.lstrip())
-            points.append(
-                Point(
-                    path,
-                    path.relative_to(root).as_posix(),
-                    index,
-                    column,
-                    match.group(),
-                    target.relative_to(root).as_posix(),
-                    header_line,
-                )  # fmt: skip
-            )
-            break
+        clean = re.sub(r"(['\"`]).*?\1", '""', line)
+        hit: tuple[str, Path, str] | None = None
+        for match in re.finditer(r"(?:([\w$]+)\.)?([A-Za-z_$][\w$]*)", clean):
+            qualifier, name = match.group(1), match.group(2)
+            if language == "go":
+                if qualifier and qualifier in bindings[path]:
+                    found = go_defs.get(bindings[path][qualifier], {}).get(name, [])
+                elif qualifier is None:
+                    found = [d for d in go_defs.get(path.parent, {}).get(name, []) if d[0] != path]
+                else:
+                    continue
+                if len(found) == 1:
+                    hit = (name, found[0][0], found[0][1])
+            else:
+                binding = bindings[path].get(qualifier) if qualifier else None
+                if qualifier and binding and binding[1] is None:
+                    result = _js_defs_in(binding[0], name)
+                elif qualifier is None and name in bindings[path]:
+                    target, original = bindings[path][name]
+                    result = _js_defs_in(target, original) if original else None
+                else:
+                    continue
+                if result and result[0] != path:
+                    hit = (name, result[0], result[1])
+            if hit:
+                break
+        if hit is None:
+            continue
+        name, target, header_line = hit
+        column = len(line) - len(line.lstrip())
+        points.append(
+            Point(
+                path,
+                path.relative_to(root).as_posix(),
+                index,
+                column,
+                name,
+                target.relative_to(root).as_posix(),
+                header_line,
+            )  # fmt: skip
+        )
     return points
 
 
@@ -406,7 +521,7 @@ def run(root: Path, points_wanted: int, seed: int) -> dict:
         "files": stats.files,
         "symbols": stats.symbols,
         "index_seconds": round(index_seconds, 2),
-        "ground_truth": "jedi" if languages == {"python"} else "regex definition finder",
+        "ground_truth": "jedi" if languages == {"python"} else "regex imports + definitions",
         "ground_truth_seconds": round(truth_seconds, 1),
         "points": len(points),
         "tokenizer": tokenizer_name(),

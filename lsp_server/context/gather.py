@@ -29,6 +29,9 @@ W_LOCAL_OUT_OF_VIEW = 1.2  # defined in this file but above the part of it that 
 PRIOR_IMPORTED = 0.3  # any imported name, used or not
 PER_USE = 0.04  # per use of a name anywhere in the prefix (capped)
 MAX_DEFS_PER_NAME = 3
+PACKAGE_NAMES = 40
+PACKAGE_FILES = 16  # Go/Java: at most this many files of a package are outlined
+PRIOR_PACKAGE = 0.12  # Go/Java: most frequent names of the file looked up in its package
 MAX_ATTR_DEFS = 4
 
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
@@ -76,6 +79,7 @@ class IndexView:
         self._imports: dict[str, list[Import]] = {}
         self._members: dict[str, list[Definition]] = {}
         self._file_defs: dict[str, list[Definition]] = {}
+        self._dirs: dict[str, list[str]] | None = None
 
     def definitions(self, name: str, in_files: tuple[str, ...] | None = None) -> list[Definition]:
         key = (name, in_files)
@@ -117,6 +121,17 @@ class IndexView:
                 hit = []
             self._file_defs[path] = hit
         return hit
+
+    def files_in(self, directory: str) -> list[str]:
+        """Indexed files directly in a directory (one listing per assembly)."""
+        if self._dirs is None:
+            self._dirs = {}
+            try:
+                for path in self.index.files():  # type: ignore[attr-defined]
+                    self._dirs.setdefault(_dir(path), []).append(path)
+            except Exception:  # noqa: BLE001
+                pass
+        return [p for p in self._dirs.get(directory, []) if self.allowed(p)]
 
     def has_file(self, path: str) -> bool:
         try:
@@ -162,6 +177,10 @@ class Gatherer:
                 continue
             self.imported_files.add(target)
             aliases = dict(imp.aliases)
+            if self.language_id == "go":  # `import "x/y/pkg"`: names = ("pkg",), a package
+                for name in imp.names or (imp.module.rsplit("/", 1)[-1],):
+                    self.modules[aliases.get(name, name)] = self._module(target)
+                continue
             if not imp.names:
                 alias = aliases.get(imp.module)
                 local = alias or imp.module.rstrip("/").split("/")[-1].split(".")[-1]
@@ -240,6 +259,27 @@ class Gatherer:
                 self._add_bare(name, use.bare + count_bonus, view_start)
             if use.attr > 0:
                 self._add_attr(name, use, count_bonus)
+        # names used as `module.name` anywhere above, for every imported module
+        seen_files: set[str] = set()
+        for module in self.modules.values():
+            files = [
+                f for entry in module.files for f in (
+                    self.view.files_in(entry[4:])[:PACKAGE_FILES]
+                    if entry.startswith("dir:") else [entry]
+                )
+            ]  # fmt: skip
+            for file in files:
+                if file in seen_files:
+                    continue
+                seen_files.add(file)
+                for definition in self.view.file_definitions(file):
+                    used = file_counts.get(definition.name, 0)
+                    if used and definition.container is None and definition.name not in uses:
+                        weight = PRIOR_IMPORTED + PER_USE * min(used, 10)
+                        self.out.add(definition, W_MODULE_ATTR * weight, "name")
+        if self.package_scoped:
+            self._add_package_names(uses, file_counts)
+            self._add_package_outline(file_counts)
         # every imported name, used near the cursor or not, gets a small prior
         for local, (file, original) in self.bindings.items():
             if local in self.modules and local not in uses:
@@ -247,6 +287,33 @@ class Gatherer:
             weight = PRIOR_IMPORTED + PER_USE * min(file_counts.get(local, 0), 10)
             for definition in self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]:
                 self.out.add(definition, W_IMPORTED * weight, "name")
+
+    def _add_package_names(self, uses: dict[str, NameUse], file_counts: dict[str, int]) -> None:
+        """Go/Java: names of this package used above the near window (no import needed)."""
+        here = _dir(self.current)
+        frequent = sorted(
+            (n for n in file_counts if n not in uses and n not in self.modules and len(n) > 2),
+            key=lambda n: -file_counts[n],
+        )[:PACKAGE_NAMES]
+        for name in frequent:
+            for definition in self.view.definitions(name):
+                if (
+                    _dir(definition.path) == here
+                    and definition.path != self.current
+                    and definition.kind in TOP_KINDS
+                ):
+                    weight = PRIOR_IMPORTED + PER_USE * min(file_counts[name], 10)
+                    self.out.add(definition, W_IMPORTED * weight, "name")
+
+    def _add_package_outline(self, file_counts: dict[str, int]) -> None:
+        """Go/Java: the top-level declarations of the other files of this package."""
+        for file in self.view.files_in(_dir(self.current))[:PACKAGE_FILES]:
+            if file == self.current or file.endswith("_test.go"):
+                continue
+            for definition in self.view.file_definitions(file):
+                if definition.container is None and definition.kind in TOP_KINDS:
+                    used = PER_USE * min(file_counts.get(definition.name, 0), 10)
+                    self.out.add(definition, W_IMPORTED * (PRIOR_PACKAGE + used), "name")
 
     def _add_bare(self, name: str, weight: float, view_start: int) -> None:
         if name in self.bindings:
@@ -265,7 +332,9 @@ class Gatherer:
                     self.out.add(definition, W_IMPORTED * weight, "name")
                 return
         defs = [
-            d for d in self.view.definitions(name) if d.kind in TOP_KINDS or d.container is None
+            d
+            for d in self.view.definitions(name)
+            if d.kind in TOP_KINDS or (d.kind == "variable" and d.container is None)
         ]
         local = [d for d in defs if d.path == self.current]
         if local:

@@ -101,9 +101,9 @@ class _Packer:
             self.used -= self.chosen.pop(key).cost
         self.used -= self.group_cost.pop(group, 0)
 
-    def upgrade(self, piece: Piece) -> None:
+    def upgrade(self, piece: Piece) -> bool:
         if piece.full or piece.key not in self.chosen:
-            return
+            return True
         text = piece.render()
         cost = count_tokens(text) + 1
         refund = 0
@@ -112,11 +112,16 @@ class _Packer:
                 p.cost for p in self.chosen.values() if p.group == piece.covers
             )
         if self.used + cost - piece.cost - refund > self.budget:
-            return
+            return False
         self.used += cost - piece.cost
         piece.text, piece.cost, piece.full = text, cost, True
         if piece.covers is not None:
             self._cover(piece.covers)
+        return True
+
+
+#: The upgrade pass gives up after this many upgrades in a row that did not fit.
+MAX_FAILED_UPGRADES = 6
 
 
 def pack(pieces: list[Piece], budget: int, comment: str) -> Packed:
@@ -127,11 +132,12 @@ def pack(pieces: list[Piece], budget: int, comment: str) -> Packed:
         if budget - packer.used < 6:
             break
         packer.add(piece, compact_limit if piece.compact is not None else budget)
+    failed = 0
     for piece in ranked:
-        if budget - packer.used < 6:
+        if budget - packer.used < 6 or failed >= MAX_FAILED_UPGRADES:
             break
         if piece.key in packer.chosen:
-            packer.upgrade(piece)
+            failed = 0 if packer.upgrade(piece) else failed + 1
         elif piece.compact is None:
             continue
         else:

@@ -6,6 +6,7 @@ skeleton never reads or parses a file.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from lsp_server.index.model import Definition
@@ -40,6 +41,7 @@ def clean_signature(signature: str) -> str:
     return "\n".join(lines).rstrip()
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(signature: str, limit: int = MEMBER_SIG_MAX) -> str:
     """A multi-line header on one line (`def f(\n    a,\n)` -> `def f(a,)`), cut to `limit`."""
     lines = clean_signature(signature).split("\n")

@@ -93,7 +93,7 @@ def estimate_tokens(text: str) -> int:
         + 0.95 * blanks
         + 0.35 * extra_bytes
     )
-    return int(estimate * 1.1) + 1 if text else 0
+    return int(estimate * 1.2) + 1 if text else 0
 
 
 @functools.lru_cache(maxsize=65536)
