@@ -22,6 +22,8 @@ ANNOTATED = "def add(a: int, b: int) -> int:\n    return a + b"
 INSTRUCTION = "use operator.add XYZZY"
 REFACTORED = "def add(a, b):\n    return operator.add(a, b)"
 AREA_REFACTORED = "    return float(circle.area())"
+DIAGNOSTIC = "Division by zero when values is empty (FIXDIAG)"
+FIXED = "return total / len(values) if values else 0.0"
 EXPLANATION = "## What it does\n\n`add` returns the **sum** of its two arguments."
 
 
@@ -73,6 +75,8 @@ def test_completion_item_is_the_endpoint_text(nvim: str, tmp_path: Path, fake: F
 def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
     def chat(body: dict[str, Any]) -> str:
         text = _body_text(body)
+        if "FIXDIAG" in text:
+            return _fenced(FIXED)
         if INSTRUCTION in text and "circle" in text:
             return _fenced(AREA_REFACTORED)
         if INSTRUCTION in text:
@@ -89,6 +93,7 @@ def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMis
         env=nvim_env(tmp_path),
         settings=endpoint_settings(fake.url),
         instruction=INSTRUCTION,
+        diagnostic=DIAGNOSTIC,
         timeout_s=90,
     )
     v = run.values
@@ -114,6 +119,10 @@ def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMis
     assert any(INSTRUCTION in _body_text(r.body) for r in fake.requests_for("chat"))
 
     assert AREA_REFACTORED in (v.get("after_command") or ""), run.explain()
+
+    # :MistralFix: a linter's diagnostic went to the server, whose fix replaced the line.
+    assert f"    {FIXED}\n" in (v.get("after_fix") or ""), run.explain()
+    assert any(DIAGNOSTIC in _body_text(r.body) for r in fake.requests_for("chat"))
     assert not run.failures, run.explain()
 
 

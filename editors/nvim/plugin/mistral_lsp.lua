@@ -26,6 +26,10 @@ vim.api.nvim_create_user_command('MistralExplain', function(args)
   commands().explain({ line1 = args.line1, line2 = args.line2 })
 end, { range = true, desc = 'Mistral: explain the lines (or selection) in a floating window' })
 
+vim.api.nvim_create_user_command('MistralFix', function(args)
+  commands().fix({ line1 = args.line1, line2 = args.line2 })
+end, { range = true, desc = 'Mistral: fix the diagnostics on the lines (from any source)' })
+
 vim.api.nvim_create_user_command('MistralStatus', function()
   commands().show_status()
 end, { desc = 'Mistral: show the server state, endpoint and model' })

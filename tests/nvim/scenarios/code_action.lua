@@ -77,3 +77,34 @@ T.wait(30000, function()
   return T.text(buf) ~= before
 end, 'the buffer to change after :MistralRefactor')
 T.set('after_command', T.text(buf))
+
+-- 4. :MistralFix sends another tool's diagnostic to the server and applies its fix.
+local fix_row
+for i, line in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, false)) do
+  if line == '    return total / len(values)' then
+    fix_row = i
+  end
+end
+if fix_row == nil then
+  T.fail('the line to fix is gone')
+  return
+end
+local ns = vim.api.nvim_create_namespace('some_linter')
+vim.diagnostic.set(ns, buf, {
+  {
+    lnum = fix_row - 1,
+    col = 4,
+    end_lnum = fix_row - 1,
+    end_col = 30,
+    severity = vim.diagnostic.severity.WARN,
+    message = T.cfg.diagnostic,
+    source = 'some_linter',
+  },
+})
+vim.api.nvim_win_set_cursor(0, { fix_row, 0 })
+before = T.text(buf)
+vim.cmd('MistralFix')
+T.wait(30000, function()
+  return T.text(buf) ~= before
+end, 'the buffer to change after :MistralFix')
+T.set('after_fix', T.text(buf))

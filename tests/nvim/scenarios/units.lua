@@ -31,6 +31,7 @@ T.set('commands', {
   vim.fn.exists(':MistralExplain'),
   vim.fn.exists(':MistralStatus'),
   vim.fn.exists(':MistralToggle'),
+  vim.fn.exists(':MistralFix'),
 })
 
 -- Ranges: a characterwise selection of "é😀" (bytes 5..10) and a linewise range.

@@ -253,6 +253,61 @@ function M.explain(opts)
   M.send_explain(client, bufnr, arg, opts.on_done)
 end
 
+--- The diagnostics of every source on lines line1..line2, as LSP diagnostics.
+---@param bufnr integer
+---@param line1 integer 1-based
+---@param line2 integer 1-based
+---@param encoding string
+---@return lsp.Diagnostic[]
+function M.lsp_diagnostics(bufnr, line1, line2, encoding)
+  local out = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.lnum >= line1 - 1 and d.lnum <= line2 - 1 then
+      local end_lnum = d.end_lnum or d.lnum
+      local end_col = d.end_col or d.col
+      out[#out + 1] = {
+        range = {
+          start = { line = d.lnum, character = char_offset(bufnr, d.lnum, d.col, encoding) },
+          ['end'] = { line = end_lnum, character = char_offset(bufnr, end_lnum, end_col, encoding) },
+        },
+        severity = d.severity,
+        message = d.message,
+        source = d.source,
+        code = d.code,
+      }
+    end
+  end
+  return out
+end
+
+--- :MistralFix — offer "Mistral: Fix: …" for the diagnostics on the line(s), whichever tool
+--- reported them. Neovim's own code_action() only sends a server the diagnostics that server
+--- published, and mistral-lsp publishes none, so they are gathered here.
+---@param opts mistral_lsp.RangeOpts
+function M.fix(opts)
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  local client = M.client_for(bufnr)
+  if client == nil then
+    return
+  end
+  local cursor = vim.api.nvim_win_get_cursor(0)[1]
+  local line1, line2 = opts.line1 or cursor, opts.line2 or cursor
+  local diagnostics = M.lsp_diagnostics(bufnr, line1, line2, client.offset_encoding)
+  if #diagnostics == 0 then
+    notify('no diagnostics to fix on ' .. (line1 == line2 and 'this line' or 'these lines'))
+    return
+  end
+  local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
+  vim.lsp.buf.code_action({
+    context = { diagnostics = diagnostics, only = { 'quickfix' } },
+    range = { start = { line1, 0 }, ['end'] = { line2, math.max(#last - 1, 0) } },
+    apply = true,
+    filter = function(action)
+      return vim.startswith(action.title or '', 'Mistral: Fix')
+    end,
+  })
+end
+
 --- :MistralToggle — turn AI completions off or on in every running server.
 ---@param on_done? fun(results: table<integer, any>)
 function M.toggle(on_done)

@@ -17,6 +17,7 @@ local M = {}
 ---@field trigger? string|false   insert mode: ask for a completion now
 ---@field refactor? string|false  normal/visual: :MistralRefactor
 ---@field explain? string|false   normal/visual: :MistralExplain
+---@field fix? string|false       normal: :MistralFix
 ---@field toggle? string|false    normal: :MistralToggle
 
 ---@class mistral_lsp.Options
@@ -58,6 +59,7 @@ M.default_keymaps = {
   trigger = '<C-Space>',
   refactor = '<leader>mr',
   explain = '<leader>me',
+  fix = '<leader>mf',
   toggle = '<leader>mt',
 }
 
@@ -181,6 +183,7 @@ local function set_keymaps(bufnr)
   map('x', keys.refactor, ':MistralRefactor<CR>', 'Mistral: refactor selection')
   map('n', keys.explain, '<Cmd>MistralExplain<CR>', 'Mistral: explain line')
   map('x', keys.explain, ':MistralExplain<CR>', 'Mistral: explain selection')
+  map('n', keys.fix, '<Cmd>MistralFix<CR>', 'Mistral: fix diagnostics on the line')
   map('n', keys.toggle, '<Cmd>MistralToggle<CR>', 'Mistral: toggle completions')
 end
 
@@ -263,6 +266,7 @@ function M.status(bufnr)
 end
 
 M.refactor = commands.refactor
+M.fix = commands.fix
 M.explain = commands.explain
 M.toggle = commands.toggle
 M.show_status = commands.show_status
