@@ -1,9 +1,11 @@
 """The packaged VS Code extension in a real VS Code (code-server) driven by headless Chromium.
 
-Runs editors/vscode/scripts/e2e.sh: the .vsix is installed into code-server, a Python file is
-opened with the fake endpoint configured, the status bar item must reach "ready" and name the
-endpoint, typing must show the endpoint's text as ghost text, and Tab must accept it. Skipped
-with the reason when the tools are not installed (`editors/vscode/scripts/e2e.sh install`).
+Runs editors/vscode/scripts/e2e.sh: the .vsix is installed into code-server and a Python file is
+opened with the fake endpoint configured. Trusted: the status bar item reaches "ready" and names
+the endpoint, its menu opens, typing shows the endpoint's text as ghost text and Tab accepts it,
+"Refactor selection…" from the light bulb asks for an instruction and applies the answer,
+"Explain" shows the answer. Restricted Mode: the item says why, and nothing reaches the
+endpoint. Skipped with the reason when the tools are absent (`e2e.sh install`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def missing_tools() -> str | None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))
-def test_ghost_text_and_status_bar_in_code_server(tmp_path: Path) -> None:
+def test_extension_in_code_server(tmp_path: Path) -> None:
     out = tmp_path / "e2e"
     env = {**os.environ, "PYTHON": sys.executable}
     result = subprocess.run(
@@ -51,14 +53,26 @@ def test_ghost_text_and_status_bar_in_code_server(tmp_path: Path) -> None:
         timeout=600,
         check=False,
     )
-    logs = result.stdout[-4000:] + result.stderr[-4000:]
-    report_path = out / "report.json"
-    assert report_path.exists(), logs
-    report = json.loads(report_path.read_text())
-    assert result.returncode == 0, f"{report.get('error')}\n{logs}\nartifacts: {out}"
-    assert report["ok"] is True
-    assert '"Hello, " + name' in report["ghostText"]
-    assert "Mistral: ready" in report["tooltip"]
-    assert "Endpoint: 127.0.0.1:" in report["tooltip"]
-    requests = json.loads((out / "endpoint-requests.json").read_text())
+    logs = result.stdout[-6000:] + result.stderr[-4000:]
+    reports = {}
+    for scenario in ("trusted", "untrusted"):
+        path = out / scenario / "report.json"
+        assert path.exists(), f"{scenario}: no report\n{logs}"
+        reports[scenario] = json.loads(path.read_text())
+    errors = {name: r.get("error") for name, r in reports.items() if not r["ok"]}
+    assert result.returncode == 0, f"{errors}\n{logs}\nartifacts: {out}"
+
+    trusted = reports["trusted"]
+    assert '"Hello, " + name' in trusted["ghostText"]
+    assert "Mistral: ready" in trusted["tooltip"]
+    assert "Endpoint: 127.0.0.1:" in trusted["tooltip"]
+    assert any("Restart server" in row for row in trusted["menu"])
+    steps = [step["name"] for step in trusted["steps"]]
+    assert {"accepted", "instruction prompt", "refactored", "explanation shown"} <= set(steps)
+    requests = json.loads((out / "trusted" / "endpoint-requests.json").read_text())
     assert any(r["route"] == "fim" for r in requests)
+    assert any(r["route"] == "chat" and r["instruction"] for r in requests)
+
+    untrusted = reports["untrusted"]
+    assert "Restricted Mode" in untrusted["tooltip"]
+    assert json.loads((out / "untrusted" / "endpoint-requests.json").read_text()) == []

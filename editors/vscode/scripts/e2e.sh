@@ -80,25 +80,16 @@ cleanup() {
   done
 }
 
-run_e2e() {
-  local out=${1:-}
-  [ -x "$CODE_SERVER" ] || { echo "e2e: code-server missing: run '$0 install'" >&2; exit 1; }
-  [ -d "$TOOLS/node_modules/playwright-core" ] || { echo "e2e: playwright-core missing: run '$0 install'" >&2; exit 1; }
-  "$PYTHON" -c 'import lsp_server' || { echo "e2e: $PYTHON cannot import lsp_server" >&2; exit 1; }
+INSTRUCTION="greet politely with an exclamation mark"
+EXPLANATION="E2E explanation: greet returns a greeting."
 
-  local work
-  work=$(mktemp -d "${TMPDIR:-/tmp}/mistral-e2e.XXXXXX")
-  out=${out:-$work/out}
-  mkdir -p "$out"
-  trap cleanup EXIT
-
-  log "building the .vsix"
-  [ -d "$EXT/node_modules" ] || "$EXT/scripts/ci.sh" --install-only
-  (cd "$EXT" && npm run --silent package >"$out/vsce.log" 2>&1) || { cat "$out/vsce.log"; exit 1; }
-
-  # An isolated home: no user config, policy or key of this machine leaks in.
+# One scenario in a fresh code-server: its own workspace, user data, extensions and fake endpoint.
+#   scenario NAME TRUST OUT   (TRUST: trusted | untrusted)
+scenario() {
+  local name=$1 trust=$2 out=$3
+  local work=$WORK/$name
   local ws=$work/ws data=$work/data exts=$work/extensions xdg=$work/xdg
-  mkdir -p "$ws" "$data/User" "$data/Machine" "$exts" "$xdg"/{config,cache,state,data,site} "$work/home"
+  mkdir -p "$out" "$ws" "$data/User" "$data/Machine" "$exts" "$xdg"/{config,cache,state,data,site} "$work/home"
   git -C "$ws" init -q
   cat >"$ws/greet.py" <<'PY'
 """Greetings."""
@@ -108,31 +99,49 @@ def greet(name: str) -> str:
     """Say hello to someone."""
 PY
   printf '    ' >>"$ws/greet.py"
+  cat >"$work/refactored.py" <<'PY'
+"""Greetings."""
+
+
+def greet(name: str) -> str:
+    """Say hello to someone, politely."""
+    return "Hello, " + name + "!"
+PY
+  # An isolated home: no user config, policy or key of this machine leaks in.
   local env_vars=(
     "HOME=$work/home" "XDG_CONFIG_HOME=$xdg/config" "XDG_CACHE_HOME=$xdg/cache"
     "XDG_STATE_HOME=$xdg/state" "XDG_DATA_HOME=$xdg/data" "XDG_CONFIG_DIRS=$xdg/site"
     "MISTRAL_API_KEY=e2e-fake-key" "PYTHONPATH=$ROOT" "PATH=$NODE24_DIR/bin:$PATH"
   )
 
-  log "starting the fake endpoint"
+  log "[$name] starting the fake endpoint"
   env "${env_vars[@]}" "$PYTHON" "$HERE/e2e/fake_endpoint.py" --port-file "$work/endpoint" \
-    --report "$out/endpoint-requests.json" --fim '"Hello, " + name' >"$out/endpoint.log" 2>&1 &
+    --report "$out/endpoint-requests.json" --fim '"Hello, " + name' \
+    --instruction "$INSTRUCTION" --refactor-file "$work/refactored.py" \
+    --explanation "$EXPLANATION" >"$out/endpoint.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do [ -s "$work/endpoint" ] && break; sleep 0.1; done
   local endpoint
   endpoint=$(cat "$work/endpoint")
-  log "fake endpoint at $endpoint"
 
+  local trust_settings='"security.workspace.trust.enabled": false,'
+  local trust_flag=--disable-workspace-trust
+  if [ "$trust" = untrusted ]; then
+    trust_settings='"security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.banner": "never",'
+    trust_flag=
+  fi
   cat >"$data/User/settings.json" <<JSON
 {
   "mistral.server.command": ["$PYTHON", "-m", "lsp_server", "serve"],
   "mistral.endpoint.preset": "custom",
   "mistral.endpoint.url": "$endpoint",
   "mistral.completion.debounceMs": 0,
+  $trust_settings
   "editor.inlineSuggest.enabled": true,
   "editor.quickSuggestions": {"other": false, "comments": false, "strings": false},
   "editor.suggestOnTriggerCharacters": false,
   "editor.wordBasedSuggestions": "off",
+  "editor.lightbulb.enabled": "on",
   "workbench.startupEditor": "none",
   "workbench.tips.enabled": false,
   "workbench.welcomePage.walkthroughs.openOnInstall": false,
@@ -146,16 +155,17 @@ JSON
   # from the remote machine's settings, never from the browser user's.
   cp "$data/User/settings.json" "$data/Machine/settings.json"
 
-  log "installing the .vsix into code-server"
+  log "[$name] installing the .vsix into code-server"
   env "${env_vars[@]}" "$CODE_SERVER" --user-data-dir "$data" --extensions-dir "$exts" \
     --install-extension "$EXT/dist/mistral-lsp.vsix" >"$out/install-extension.log" 2>&1 \
-    || { cat "$out/install-extension.log"; exit 1; }
+    || { cat "$out/install-extension.log"; return 1; }
 
   local port
   port=$(free_port)
-  log "starting code-server on 127.0.0.1:$port"
+  log "[$name] starting code-server on 127.0.0.1:$port"
+  # shellcheck disable=SC2086 # $trust_flag is one flag or nothing
   env "${env_vars[@]}" "$CODE_SERVER" --auth none --bind-addr "127.0.0.1:$port" \
-    --disable-telemetry --disable-update-check --disable-workspace-trust \
+    --disable-telemetry --disable-update-check $trust_flag \
     --user-data-dir "$data" --extensions-dir "$exts" "$ws" >"$out/code-server.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 300); do
@@ -163,35 +173,68 @@ JSON
     sleep 0.2
   done
 
-  log "driving it with Chromium"
+  log "[$name] driving it with Chromium"
   local status=0
-  node "$HERE/e2e/driver.mjs" --url "http://127.0.0.1:$port" --folder "$ws" --file greet.py \
-    --type "return " --expect '"Hello, " + name' --endpoint "${endpoint#http://}" \
+  node "$HERE/e2e/driver.mjs" --scenario "$trust" --url "http://127.0.0.1:$port" --folder "$ws" \
+    --file greet.py --type "return " --expect '"Hello, " + name' --endpoint "${endpoint#http://}" \
+    --instruction "$INSTRUCTION" --refactored-marker "politely" --explanation "$EXPLANATION" \
     --out "$out" --tools "$TOOLS" --chromium "$CHROMIUM" || status=$?
 
   cleanup
   PIDS=()
-  trap - EXIT
   # The extension's and the server's logs, for whoever reads a failure.
   find "$data/logs" -name '*Mistral*.log' -exec cp {} "$out/" \; 2>/dev/null || true
 
   if [ "$status" = 0 ] && grep -l "Traceback" "$out"/*Mistral*.log >/dev/null 2>&1; then
-    echo "e2e: the server logged a traceback:" >&2
+    echo "e2e: [$name] the server logged a traceback:" >&2
     grep -h -B2 -A20 "Traceback" "$out"/*Mistral*.log | head -60 >&2
     status=1
   fi
   if [ "$status" = 0 ]; then
-    "$PYTHON" - "$out/endpoint-requests.json" "$ws/greet.py" <<'PY' || status=$?
-import json, sys
-saved = open(sys.argv[2]).read()
-assert 'return "Hello, " + name' in saved, f"the accepted completion is not in the saved file:\n{saved}"
-requests = json.load(open(sys.argv[1]))
-fim = [r for r in requests if r["route"] == "fim"]
-assert fim, f"the endpoint received no FIM request: {requests}"
-assert all(r["authorized"] for r in requests), "a request went out without the API key"
-print(f"e2e: endpoint received {len(fim)} FIM request(s), all with the key")
+    "$PYTHON" - "$trust" "$out/endpoint-requests.json" "$ws/greet.py" "$INSTRUCTION" "$out" <<'PY' || status=$?
+import glob, json, sys
+trust, report, saved_path, instruction, out = sys.argv[1:]
+requests = json.load(open(report))
+logs = "".join(open(p).read() for p in glob.glob(f"{out}/*Mistral*.log"))
+if trust == "untrusted":
+    assert requests == [], f"Restricted Mode sent requests: {requests}"
+    assert "Restricted Mode" in logs and "Server:" not in logs, "a server was started"
+    print("e2e: [untrusted] no request reached the endpoint and no server was started")
+else:
+    saved = open(saved_path).read()
+    assert 'return "Hello, " + name' in saved, f"the accepted completion is not in the file:\n{saved}"
+    assert "politely" in saved, f"the refactor is not in the saved file:\n{saved}"
+    fim = [r for r in requests if r["route"] == "fim"]
+    chat = [r for r in requests if r["route"] == "chat"]
+    assert fim, f"the endpoint received no FIM request: {requests}"
+    assert any(r["instruction"] for r in chat), f"no chat request carried the instruction: {chat}"
+    assert all(r["authorized"] for r in requests), "a request went out without the API key"
+    assert "e2e-fake-key" not in logs, "the API key appears in the logs"
+    print(f"e2e: [trusted] endpoint received {len(fim)} FIM and {len(chat)} chat request(s), all with the key")
 PY
   fi
+  return "$status"
+}
+
+run_e2e() {
+  local out=${1:-}
+  [ -x "$CODE_SERVER" ] || { echo "e2e: code-server missing: run '$0 install'" >&2; exit 1; }
+  [ -d "$TOOLS/node_modules/playwright-core" ] || { echo "e2e: playwright-core missing: run '$0 install'" >&2; exit 1; }
+  "$PYTHON" -c 'import lsp_server' || { echo "e2e: $PYTHON cannot import lsp_server" >&2; exit 1; }
+
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/mistral-e2e.XXXXXX")
+  out=${out:-$WORK/out}
+  mkdir -p "$out"
+  trap cleanup EXIT
+
+  log "building the .vsix"
+  [ -d "$EXT/node_modules" ] || "$EXT/scripts/ci.sh" --install-only
+  (cd "$EXT" && npm run --silent package >"$out/vsce.log" 2>&1) || { cat "$out/vsce.log"; exit 1; }
+
+  local status=0
+  scenario trusted trusted "$out/trusted" || status=1
+  scenario untrusted untrusted "$out/untrusted" || status=1
+  trap - EXIT
   log "artifacts in $out"
   if [ "$status" = 0 ]; then log "PASSED"; else log "FAILED"; fi
   return "$status"

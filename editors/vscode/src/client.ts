@@ -15,7 +15,8 @@ import {
 } from "vscode-languageclient/node";
 
 import { LANGUAGES } from "./languages";
-import { createExecuteCommandMiddleware, REFACTOR_COMMAND, type InstructionPrompt } from "./middleware";
+import { explanationText, showMarkdown } from "./explain";
+import { createExecuteCommandMiddleware, EXPLAIN_COMMAND, REFACTOR_COMMAND, type InstructionPrompt } from "./middleware";
 import { ApiKeyStore, isValidEnvName, serverEnvironment } from "./secrets";
 import {
   fixHint,
@@ -58,6 +59,8 @@ export interface Dependencies {
   probe?: (server: ServerCommand, env: NodeJS.ProcessEnv) => Promise<ProbeResult>;
   baseEnv?: NodeJS.ProcessEnv;
   promptInstruction?: InstructionPrompt;
+  /** Shows an explanation (Markdown); defaults to a Markdown preview beside the editor. */
+  showExplanation?: (markdown: string) => Promise<void>;
 }
 
 export const UNTRUSTED_MESSAGE =
@@ -94,6 +97,7 @@ export class MistralServer implements vscode.Disposable {
   private readonly findPython: () => Promise<string | undefined>;
   private readonly probe: (server: ServerCommand, env: NodeJS.ProcessEnv) => Promise<ProbeResult>;
   private readonly prompt: InstructionPrompt;
+  readonly showExplanation: (markdown: string) => Promise<void>;
   /** What the running server was started with (for logs and tests; never the key itself). */
   lastLaunch: { server: ServerCommand; keyEnv: string; keyHandedOver: boolean } | undefined;
 
@@ -102,6 +106,7 @@ export class MistralServer implements vscode.Disposable {
     this.findPython = deps.findPython ?? (async () => undefined);
     this.probe = deps.probe ?? probeVersion;
     this.prompt = deps.promptInstruction ?? defaultPrompt;
+    this.showExplanation = deps.showExplanation ?? showMarkdown;
     this.disposables.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.deps.log.info("Workspace trusted: starting the server");
@@ -231,6 +236,11 @@ export class MistralServer implements vscode.Disposable {
           const result = await executeCommand(command, args, next);
           if (command === REFACTOR_COMMAND && looksLikeWorkspaceEdit(result)) {
             await this.applyEdit(result);
+          }
+          // The "Mistral: Explain" code action runs the command through VS Code, which drops
+          // the answer: show it here.
+          if (command === EXPLAIN_COMMAND && result !== undefined && result !== null) {
+            await this.showExplanation(explanationText(result));
           }
           return result;
         },

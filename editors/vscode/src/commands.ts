@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 
 import type { MistralServer } from "./client";
-import { explanationText, showMarkdown } from "./explain";
+import { explanationText } from "./explain";
 import { EXPLAIN_COMMAND } from "./middleware";
 import type { ApiKeyStore } from "./secrets";
 import { SECTION, type Inspected } from "./settings";
@@ -125,7 +125,7 @@ export function registerCommands(
       { location: vscode.ProgressLocation.Notification, title: "Mistral: explaining…" },
       () => server.executeServerCommand(EXPLAIN_COMMAND, [args]),
     );
-    await showMarkdown(explanationText(result));
+    await server.showExplanation(explanationText(result));
   });
 
   register(COMMANDS.toggleCompletions, toggleCompletions);

@@ -85,6 +85,7 @@ function setup(probe: ProbeResult = { kind: "ok", version: "0.1.0" }) {
   const status = new StatusBar("mistral.showMenu");
   const keys = new ApiKeyStore(new FakeSecrets() as unknown as vscode.SecretStorage);
   const prompts: unknown[] = [];
+  const explanations: string[] = [];
   const server = new MistralServer({
     log: log as unknown as vscode.LogOutputChannel,
     status,
@@ -92,6 +93,9 @@ function setup(probe: ProbeResult = { kind: "ok", version: "0.1.0" }) {
     baseEnv: { PATH: "/usr/bin", HOME: "/home/u" },
     findPython: async () => "/venv/bin/python",
     probe: async () => probe,
+    showExplanation: async (markdown) => {
+      explanations.push(markdown);
+    },
     promptInstruction: async (args) => {
       prompts.push(args);
       return "make it faster";
@@ -102,7 +106,7 @@ function setup(probe: ProbeResult = { kind: "ok", version: "0.1.0" }) {
       return client as unknown as ClientLike;
     },
   });
-  return { server, launches, log, status, keys, prompts, item: () => mock.statusItems[0]! };
+  return { server, launches, log, status, keys, prompts, explanations, item: () => mock.statusItems[0]! };
 }
 
 beforeEach(() => mock.reset());
@@ -241,5 +245,26 @@ describe("server messages and settings", () => {
     });
     expect(prompts).toHaveLength(1);
     expect(forwarded).toEqual([["mistral.refactor", [{ uri: "file:///x.py", range, instruction: "make it faster" }]]]);
+  });
+
+  it("shows the Markdown answer of the Explain code action", async () => {
+    const { server, launches, explanations, prompts } = setup();
+    await server.start();
+    const range = { start: { line: 0, character: 0 }, end: { line: 2, character: 0 } };
+    const result = await launches[0]!.options.middleware!.executeCommand!(
+      "mistral.explain",
+      [{ uri: "file:///x.py", range }],
+      () => "## What it does\nAdds.",
+    );
+    expect(result).toBe("## What it does\nAdds.");
+    expect(explanations).toEqual(["## What it does\nAdds."]);
+    expect(prompts).toHaveLength(0);
+  });
+
+  it("does not show anything for other commands", async () => {
+    const { server, launches, explanations } = setup();
+    await server.start();
+    await launches[0]!.options.middleware!.executeCommand!("mistral.accepted", [{}], () => null);
+    expect(explanations).toEqual([]);
   });
 });

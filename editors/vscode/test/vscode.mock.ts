@@ -185,7 +185,31 @@ export class FakeLog {
   logLevel = 2;
 }
 
+export class FakeWebviewPanel {
+  disposed = false;
+  revealed = 0;
+  private disposeListeners: (() => void)[] = [];
+  readonly webview = { html: "", cspSource: "vscode-resource:" };
+  constructor(
+    readonly viewType: string,
+    readonly title: string,
+    readonly options: unknown,
+  ) {}
+  reveal(): void {
+    this.revealed++;
+  }
+  onDidDispose(listener: () => void) {
+    this.disposeListeners.push(listener);
+    return new Disposable();
+  }
+  dispose(): void {
+    this.disposed = true;
+    this.disposeListeners.forEach((l) => l());
+  }
+}
+
 export const mock = {
+  panels: [] as FakeWebviewPanel[],
   settings: { global: {}, workspace: {} } as Layered,
   trusted: true,
   statusItems: [] as FakeStatusBarItem[],
@@ -208,6 +232,7 @@ export const mock = {
     this.inputBoxOptions = [];
     this.messages = [];
     this.extensions.clear();
+    this.panels = [];
     this.grantTrust = new EventEmitter<void>();
     this.configurationChanged = new EventEmitter();
   },
@@ -310,6 +335,11 @@ export const window = {
   },
   createTerminal: () => ({ show() {}, sendText() {}, dispose() {} }),
   showTextDocument: async () => undefined,
+  createWebviewPanel(viewType: string, title: string, _column: unknown, options: unknown): FakeWebviewPanel {
+    const panel = new FakeWebviewPanel(viewType, title, options);
+    mock.panels.push(panel);
+    return panel;
+  },
 };
 
 export const commands = {

@@ -1,9 +1,13 @@
-// Drives a running code-server with Playwright and Debian's Chromium, as a person would:
-// open the fixture file, wait for the Mistral status bar item to say "ready", type, see the ghost
-// text, accept it with Tab, hover the status item for its tooltip. Writes a JSON report and
-// screenshots; exits non-zero on the first expectation that fails.
+// Drives a running code-server with Playwright and Debian's Chromium, as a person would.
 //
-//   node driver.mjs --url http://127.0.0.1:PORT --folder WS --file NAME --expect TEXT --out DIR
+// --scenario trusted: open the fixture file, wait for the Mistral status bar item to say "ready",
+//   hover it for its tooltip, open its menu, type and see the ghost text, accept it with Tab,
+//   run "Mistral: Refactor selection…" from the light bulb menu and type the instruction, run
+//   "Mistral: Explain" and find the answer in the Markdown preview.
+// --scenario untrusted: Restricted Mode; the item must say why nothing runs and no ghost text
+//   may appear.
+//
+// Writes report.json and screenshots to --out; exits non-zero on the first failed expectation.
 import { createRequire } from "node:module";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +25,10 @@ const { values: opt } = parseArgs({
     tools: { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     timeout: { type: "string", default: "90000" },
+    scenario: { type: "string", default: "trusted" },
+    instruction: { type: "string", default: "" },
+    "refactored-marker": { type: "string", default: "" },
+    explanation: { type: "string", default: "" },
   },
 });
 const require = createRequire(join(opt.tools, "package.json"));
@@ -59,7 +67,7 @@ async function statusIcon(item) {
   return (cls.match(/codicon-([a-z-]+)/g) ?? []).filter((c) => c !== "codicon-modifier-spin").join(" ");
 }
 
-try {
+async function openWorkbenchAndFile() {
   await page.goto(`${opt.url}/?folder=${encodeURIComponent(opt.folder)}`);
   await page.waitForSelector(".monaco-workbench .part.editor", { timeout });
   step("workbench loaded");
@@ -74,10 +82,72 @@ try {
   await page.keyboard.press("Enter");
   await page.waitForSelector(".monaco-editor .view-lines", { timeout });
   step("file opened", { file: opt.file });
-
   const item = await statusItem();
   await item.waitFor({ timeout });
   step("status item visible", { icon: await statusIcon(item) });
+  return item;
+}
+
+async function hoverText(item, marker) {
+  await item.hover();
+  const hover = page.locator(".monaco-hover, .workbench-hover").filter({ hasText: marker }).first();
+  await hover.waitFor({ timeout: 15000 });
+  const text = normalise(await hover.innerText());
+  await page.mouse.move(700, 400);
+  return text;
+}
+
+async function editorText() {
+  return normalise(await page.locator(".monaco-editor .view-lines").first().innerText());
+}
+
+async function waitForEditorText(marker, what) {
+  const deadline = Date.now() + timeout;
+  while (!(await editorText()).includes(marker)) {
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: the editor never showed ${JSON.stringify(marker)}:\n${await editorText()}`);
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+async function runCommand(label) {
+  await page.keyboard.press("F1");
+  await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout });
+  await page.keyboard.type(label);
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: label }).first();
+  await row.waitFor({ timeout });
+  await page.keyboard.press("Enter");
+}
+
+/** Selects the whole file and picks `title` from the light bulb menu (or Source Action…). */
+async function runCodeAction(title, { source = false } = {}) {
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+A");
+  if (source) {
+    await runCommand("Source Action...");
+  } else {
+    await page.keyboard.press("Control+.");
+  }
+  const row = page.locator(".action-widget .monaco-list-row").filter({ hasText: title }).first();
+  await row.waitFor({ timeout });
+  const rows = normalise((await page.locator(".action-widget .monaco-list-row").allInnerTexts()).join(" | "));
+  step("code actions", { rows });
+  await row.click();
+}
+
+async function checkNoErrorNotifications(where) {
+  await page.waitForTimeout(1000);
+  const toasts = (await page.locator(".notifications-toasts .notification-toast").allInnerTexts()).map(normalise);
+  report.notifications = [...(report.notifications ?? []), ...toasts];
+  const errors = toasts.filter((t) => /failed|error/i.test(t));
+  if (errors.length > 0) {
+    throw new Error(`${where}: an error notification appeared: ${errors.join(" | ")}`);
+  }
+}
+
+async function trusted() {
+  const item = await openWorkbenchAndFile();
 
   // Wait until the server reports "ready" (sparkle); keep the states seen on the way.
   const seen = [];
@@ -102,16 +172,12 @@ try {
   await shot("02-ready");
 
   // Tooltip: endpoint host and model.
-  await item.hover();
-  const hover = page.locator(".monaco-hover, .workbench-hover").filter({ hasText: "Mistral:" }).first();
-  await hover.waitFor({ timeout: 15000 });
-  const tooltip = normalise(await hover.innerText());
+  const tooltip = await hoverText(item, "Mistral:");
   report.tooltip = tooltip;
   step("tooltip", { tooltip });
   if (opt.endpoint && !tooltip.includes(`Endpoint: ${opt.endpoint}`)) {
     throw new Error(`tooltip does not name the endpoint ${opt.endpoint}: ${tooltip}`);
   }
-  await page.mouse.move(700, 400);
 
   // Type at the end of the file and wait for the ghost text.
   await page.locator(".monaco-editor .view-lines").first().click();
@@ -133,7 +199,7 @@ try {
   await page.keyboard.press("Escape"); // hide the next suggestion so only real text remains
   await page.waitForTimeout(300);
   const ghostsLeft = await page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text").count();
-  const lines = normalise(await page.locator(".monaco-editor .view-lines").first().innerText());
+  const lines = await editorText();
   report.editorText = lines;
   await page.keyboard.press("Control+S");
   await page.waitForTimeout(1000);
@@ -145,13 +211,95 @@ try {
   }
 
   // Accepting runs the item's command (mistral.accepted) on the server: no error may surface.
-  await page.waitForTimeout(1500);
-  const toasts = await page.locator(".notifications-toasts .notification-toast").allInnerTexts();
-  report.notifications = toasts.map(normalise);
-  step("notifications", { notifications: report.notifications });
-  const errors = report.notifications.filter((t) => /failed|error/i.test(t));
-  if (errors.length > 0) {
-    throw new Error(`an error notification appeared: ${errors.join(" | ")}`);
+  await checkNoErrorNotifications("accepting the completion");
+
+  // The status bar menu.
+  await item.click();
+  const picks = page.locator(".quick-input-list .monaco-list-row");
+  await picks.first().waitFor({ timeout });
+  report.menu = (await picks.allInnerTexts()).map(normalise);
+  step("menu", { menu: report.menu });
+  await shot("05-menu");
+  await page.keyboard.press("Escape");
+  for (const wanted of ["Disable inline completions", "Set API key", "Show logs", "Restart server", "Open settings"]) {
+    if (!report.menu.some((row) => row.includes(wanted))) {
+      throw new Error(`the menu lacks "${wanted}": ${report.menu.join(" | ")}`);
+    }
+  }
+
+  // Refactor from the light bulb menu: the extension asks for the instruction.
+  if (opt.instruction) {
+    await runCodeAction("Mistral: Refactor selection");
+    const input = page.locator(".quick-input-widget input").first();
+    await input.waitFor({ timeout });
+    const title = normalise(await page.locator(".quick-input-widget .quick-input-title").first().innerText().catch(() => ""));
+    step("instruction prompt", { title });
+    await shot("06-instruction");
+    await page.keyboard.type(opt.instruction);
+    await page.keyboard.press("Enter");
+    await waitForEditorText(opt["refactored-marker"], "refactor");
+    await page.keyboard.press("Control+S");
+    await page.waitForTimeout(800);
+    await shot("07-refactored");
+    step("refactored");
+    await checkNoErrorNotifications("refactor");
+  }
+
+  // Explain from the light bulb menu: the answer opens as a Markdown preview.
+  if (opt.explanation) {
+    // Explain is a source action (kind source.mistral): VS Code lists those under Source Action….
+    await runCodeAction("Mistral: Explain", { source: true });
+    const deadline = Date.now() + timeout;
+    let found = false;
+    while (!found && Date.now() < deadline) {
+      for (const frame of page.frames()) {
+        const text = await frame.locator("body").innerText({ timeout: 1000 }).catch(() => "");
+        if (text.includes(opt.explanation)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) {
+        await page.waitForTimeout(500);
+      }
+    }
+    await shot("08-explained");
+    step("explanation shown", { found });
+    if (!found) {
+      throw new Error(`the explanation ${JSON.stringify(opt.explanation)} was not shown`);
+    }
+    await checkNoErrorNotifications("explain");
+  }
+}
+
+async function untrusted() {
+  const item = await openWorkbenchAndFile();
+  await page.waitForTimeout(2000);
+  const icon = await statusIcon(item);
+  const tooltip = await hoverText(item, "Mistral:");
+  report.tooltip = tooltip;
+  step("restricted status", { icon, tooltip });
+  await shot("02-restricted");
+  if (!icon.includes("codicon-circle-slash") || !tooltip.includes("Restricted Mode")) {
+    throw new Error(`in Restricted Mode the item shows ${icon} / ${tooltip}`);
+  }
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type(opt.type, { delay: 60 });
+  await page.waitForTimeout(3000);
+  const ghosts = await page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text").count();
+  step("no ghost text", { ghosts });
+  await shot("03-restricted-typed");
+  if (ghosts !== 0) {
+    throw new Error("ghost text appeared in Restricted Mode");
+  }
+}
+
+try {
+  if (opt.scenario === "untrusted") {
+    await untrusted();
+  } else {
+    await trusted();
   }
   report.ok = true;
 } catch (error) {

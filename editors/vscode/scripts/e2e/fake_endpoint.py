@@ -1,9 +1,12 @@
 """The fake Mistral endpoint for the VS Code end-to-end run.
 
-Serves a fixed FIM answer (so the ghost text is known in advance) and, when stopped with
-SIGTERM or SIGINT, writes what it received (route, path, model, authorization present) as JSON.
+Serves a fixed FIM answer (so the ghost text is known in advance); a chat request that carries
+the e2e instruction gets the refactored code (`--refactor-file`), any other chat request gets
+`--explanation`. When stopped with SIGTERM or SIGINT it writes what it received (route, path,
+model, authorization present, instruction seen) as JSON.
 
-    python editors/vscode/scripts/e2e/fake_endpoint.py --port-file P --report R --fim TEXT
+    python editors/vscode/scripts/e2e/fake_endpoint.py --port-file P --report R --fim TEXT \
+        --instruction TEXT --refactor-file F --explanation MARKDOWN
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
 
@@ -25,15 +29,22 @@ def main() -> int:
     parser.add_argument("--port-file", type=Path, required=True)
     parser.add_argument("--report", type=Path, required=True)
     parser.add_argument("--fim", default='"Hello, " + name')
-    parser.add_argument("--chat", default="Done.")
+    parser.add_argument("--instruction", default="")
+    parser.add_argument("--refactor-file", type=Path)
+    parser.add_argument("--explanation", default="This function says hello.")
     args = parser.parse_args()
+
+    def chat(body: dict[str, Any]) -> str:
+        if args.instruction and args.instruction in json.dumps(body) and args.refactor_file:
+            return "```python\n" + args.refactor_file.read_text() + "```\n"
+        return args.explanation
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with FakeMistral() as fake:
         fake.default_fim = args.fim
-        fake.default_chat = args.chat
+        fake.chat_responder = chat
         args.port_file.write_text(fake.url)
         stop.wait()
         report = [
@@ -42,6 +53,7 @@ def main() -> int:
                 "path": r.path,
                 "model": r.body.get("model") if isinstance(r.body, dict) else None,
                 "authorized": any(k.lower() == "authorization" and v for k, v in r.headers.items()),
+                "instruction": bool(args.instruction) and args.instruction in json.dumps(r.body),
             }
             for r in fake.requests
         ]
