@@ -145,7 +145,7 @@ def test_javascript_headers_use_line_comments(index: RepoIndex) -> None:
     )
     assert "// path: web/util.js\n" in context.prefix
     assert "# path:" not in context.prefix
-    assert "function formatPrice(cents, currency = \"EUR\")" in context.prefix
+    assert 'function formatPrice(cents, currency = "EUR")' in context.prefix
     assert "render(currency)" in context.prefix
     assert context.suffix.startswith("  return formatPrice(cents);")
 
@@ -191,5 +191,6 @@ def test_range_context(index: RepoIndex) -> None:
     assert ranged.path == "shop/checkout.py" and ranged.language_id == "python"
     rendered = ranged.snippets_text("#")
     assert "def apply_discount(amount: float, percent: float) -> float:" in rendered
-    assert "SECRET_RATE_TABLE" not in rendered and "negotiated_rate_for(customer: str)" not in rendered
+    assert "SECRET_RATE_TABLE" not in rendered
+    assert "negotiated_rate_for(customer: str)" not in rendered
     assert ranged.tokens <= 1500

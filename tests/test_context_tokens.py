@@ -27,7 +27,7 @@ def test_estimate_is_close_to_the_tokenizer() -> None:
 
 
 def test_cut_prefix_keeps_whole_lines_and_the_cursor_line() -> None:
-    lines = ["line number %d" % i for i in range(100)] + ["    x = "]
+    lines = [f"line number {i}" for i in range(100)] + ["    x = "]
     first, used = cut_prefix(lines, 50)
     assert 0 < first < 100 and used <= 50
     assert count_tokens("\n".join(lines[first:])) <= 50
