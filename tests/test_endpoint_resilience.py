@@ -384,3 +384,21 @@ def test_sdk_model_cache_returns_one_class_per_type() -> None:
         '{"data": {"id": "1", "model": "m", "choices": []}}', models.CompletionEvent
     )
     assert event.data.model == "m"
+
+
+async def test_a_new_key_file_is_used_after_reconfigure(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    keyfile = tmp_path / "key"
+    keyfile.write_text("first-key-0123456789")
+    with FakeMistral() as fake:
+        base = make_settings(fake.url)
+        settings = replace(base, endpoint=replace(base.endpoint, api_key_file=str(keyfile)))
+        svc = EndpointService(settings, [tmp_path], env={})
+        await svc.fim(_fim())
+        keyfile.write_text("second-key-0123456789")
+        svc.reconfigure(settings, [tmp_path])
+        await svc.fim(_fim())
+        await svc.aclose()
+        auth = [r.headers["authorization"] for r in fake.requests]
+    assert auth == ["Bearer first-key-0123456789", "Bearer second-key-0123456789"]

@@ -150,8 +150,10 @@ class EndpointService:
         """Apply new settings or roots; connections to a changed endpoint are retired."""
         old_ep = self._settings.endpoint
         old_origin = self._origin
+        old_key = self._key.key.reveal() if self._key.key else None
         self._configure(settings, workspace_roots)
-        if old_ep != settings.endpoint or old_origin != self._origin:
+        new_key = self._key.key.reveal() if self._key.key else None
+        if old_ep != settings.endpoint or old_origin != self._origin or old_key != new_key:
             self._retire_conn()
             self._breaker.record_success()
             self._rate_limited_until = 0.0
