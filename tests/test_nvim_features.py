@@ -18,6 +18,7 @@ from tests.nvim.runner import endpoint_settings, find_nvim, make_workspace, nvim
 pytestmark = pytest.mark.slow
 
 FIM_TEXT = "total / len(values)"
+MULTILINE = "ordered = sorted(values)\n    middle = len(ordered) // 2\n    return ordered[middle]"
 ANNOTATED = "def add(a: int, b: int) -> int:\n    return a + b"
 INSTRUCTION = "use operator.add XYZZY"
 REFACTORED = "def add(a, b):\n    return operator.add(a, b)"
@@ -70,6 +71,26 @@ def test_completion_item_is_the_endpoint_text(nvim: str, tmp_path: Path, fake: F
     assert not run.failures, run.explain()
     # Accepting ran the item's command (mistral.accepted) on the server without an error.
     assert "mistral_lsp: -32" not in run.messages, run.explain()
+
+
+def test_multiline_completion_is_inserted_whole(
+    nvim: str, tmp_path: Path, fake: FakeMistral
+) -> None:
+    fake.default_fim = MULTILINE
+    run = run_scenario(
+        nvim,
+        "completion_multiline",
+        tmp=tmp_path,
+        workspace=make_workspace(tmp_path),
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+    )
+    v = run.values
+    assert not run.failures, run.explain()
+    assert v["menu_labels"][0] == MULTILINE.splitlines()[0], run.explain()
+    assert v["tail"] == "def median(values):\n    " + MULTILINE, run.explain()
+    # The cursor ends after the inserted text, ready to type on.
+    assert v["cursor_after"][1] == len(MULTILINE.splitlines()[-1]), run.explain()
 
 
 def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
@@ -146,3 +167,5 @@ def test_explain_opens_a_markdown_float(nvim: str, tmp_path: Path, fake: FakeMis
     ), floats
     assert floats[0]["filetype"] == "markdown"
     assert not run.failures, run.explain()
+    assert v.get("command_float") is True
+    assert "sum" in (v.get("action_float") or ""), run.explain()

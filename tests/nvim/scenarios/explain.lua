@@ -46,3 +46,31 @@ T.wait(30000, function()
     end
   end
 end, 'a floating window from :MistralExplain')
+T.set('command_float', true)
+
+-- And through the "Mistral: Explain" code action (the client-side mistral.explain handler).
+local function close_floats()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(win).relative ~= '' then
+      vim.api.nvim_win_close(win, true)
+    end
+  end
+end
+close_floats()
+vim.api.nvim_win_set_cursor(0, { 6, 0 })
+vim.lsp.buf.code_action({
+  apply = true,
+  filter = function(action)
+    return action.title == 'Mistral: Explain'
+  end,
+})
+local float_text
+T.wait(30000, function()
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    if vim.api.nvim_win_get_config(win).relative ~= '' then
+      float_text = T.text(vim.api.nvim_win_get_buf(win))
+      return true
+    end
+  end
+end, 'a floating window from the "Mistral: Explain" code action')
+T.set('action_float', float_text)

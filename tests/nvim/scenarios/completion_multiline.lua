@@ -1,0 +1,35 @@
+-- A multi-line AI completion accepted from the 0.11 menu lands whole, on several lines.
+T.setup()
+local buf = T.open('calc.py')
+local client = T.client(buf)
+T.wait_state('ready', 30000)
+if client == nil then
+  return
+end
+-- A new function whose body is empty: the cursor on an indented empty line opens a block.
+local n = vim.api.nvim_buf_line_count(buf)
+vim.api.nvim_buf_set_lines(buf, n, n, false, { '', '', 'def median(values):', '    ' })
+local row = n + 4
+vim.api.nvim_win_set_cursor(0, { row, 0 })
+vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('A', true, false, true), 'n', false)
+T.wait(3000, function()
+  return vim.fn.mode() == 'i'
+end, 'insert mode')
+vim.lsp.completion.get()
+T.wait(20000, function()
+  return #vim.fn.complete_info({ 'items' }).items > 0
+end, 'the completion menu')
+local info = vim.fn.complete_info({ 'items', 'selected' })
+T.set('menu_labels', vim.tbl_map(function(i)
+  return i.abbr
+end, info.items))
+vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<C-y>', true, false, true), 'n', false)
+T.wait(5000, function()
+  return vim.api.nvim_buf_line_count(buf) > row
+end, 'the accepted lines in the buffer')
+T.set('cursor_after', vim.api.nvim_win_get_cursor(0))
+vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<Esc>', true, false, true), 'n', false)
+T.wait(2000, function()
+  return vim.fn.mode() == 'n'
+end, 'normal mode')
+T.set('tail', table.concat(vim.api.nvim_buf_get_lines(buf, row - 2, -1, false), '\n'))
