@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from fixtures.fake_mistral import FakeMistral, Recorded, Reply
 
@@ -145,6 +146,19 @@ def patched_env(**values: str | None) -> Iterator[None]:
 
 
 TEST_KEY = "tk-0123456789abcdefTESTKEYvalue42"
+_SCRATCH: list[Path] = []
+
+
+def _scratch_dir() -> Path:
+    if not _SCRATCH:
+        import atexit
+        import shutil
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="mistral-lsp-tests-"))
+        atexit.register(shutil.rmtree, path, True)
+        _SCRATCH.append(path)
+    return _SCRATCH[0]
 
 
 def make_settings(
@@ -159,7 +173,13 @@ def make_settings(
     timeout_ms: int = 10000,
     proxy: str = "",
 ):  # noqa: ANN201 - a lsp_server.config.settings.Settings
-    """Settings for a custom endpoint at `url` (the fake server), everything else default."""
+    """Settings for a custom endpoint at `url` (the fake server), everything else default.
+
+    Without `audit_path` the audit log goes to a per-process temporary directory, never to
+    the real user log directory.
+    """
+    if not audit_path:
+        audit_path = str(_scratch_dir() / "audit.jsonl")
     from lsp_server.config.settings import (
         EndpointSettings,
         PolicySettings,
