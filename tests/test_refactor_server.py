@@ -62,7 +62,7 @@ def range_json(rng: types.Range) -> dict[str, Any]:
 async def test_actions_are_listed_instantly_and_filtered_by_only(
     launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral, profile: str
 ) -> None:
-    client = await start(launch, workspace, env, fake, profile)
+    client = await start(launch, workspace, env, fake, profile, privacy={"exclude": ["secret/**"]})
     uri = open_document(client, write_sample(workspace))
     diagnostic = types.Diagnostic(
         range=line_range(SAMPLE, RETURN_LINE, RETURN_LINE),
@@ -94,16 +94,9 @@ async def test_actions_are_listed_instantly_and_filtered_by_only(
     assert {a.kind for a in rewrite} == {"refactor.rewrite.mistral"} and len(rewrite) == 4
     assert await code_actions(client, uri, TOTAL_RANGE, ["refactor.extract"]) == []
     assert fake.requests_for("chat") == []  # listing never asks the model
-
-
-async def test_excluded_files_get_no_mistral_actions(
-    launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
-) -> None:
-    client = await start(launch, workspace, env, fake, privacy={"exclude": ["secret/**"]})
-    uri = open_document(client, write_sample(workspace, "secret/keys.py"))
-    assert await code_actions(client, uri, TOTAL_RANGE) == []
-    other = open_document(client, write_sample(workspace, "open.py"))
-    assert await code_actions(client, other, TOTAL_RANGE)
+    # Excluded files get no Mistral actions at all.
+    secret = open_document(client, write_sample(workspace, "secret/keys.py"))
+    assert await code_actions(client, secret, TOTAL_RANGE) == []
 
 
 # -- resolve-capable and resolve-less clients -------------------------------------------
@@ -201,11 +194,17 @@ async def test_a_syntax_error_is_retried_once_then_refused_with_the_buffer_untou
     assert text["text"] == SAMPLE
 
 
-async def test_a_syntax_error_then_a_good_answer_is_applied(
+async def test_a_code_less_answer_is_refused_and_a_retry_can_succeed(
     launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
 ) -> None:
     client = await start(launch, workspace, env, fake, "visual_studio_code")
     uri = open_document(client, write_sample(workspace))
+    fake.script("chat", Reply(text="I'd rather not."), Reply(text="Still no."))
+    action = by_title(await code_actions(client, uri, TOTAL_RANGE), "Mistral: Simplify")
+    with pytest.raises(JsonRpcException, match="no fenced code block"):
+        await client.code_action_resolve_async(action)
+
+    fake.clear()
     fake.script(
         "chat",
         Reply(text="```python\ndef total(prices) -> float\n    return 1\n```"),
@@ -215,17 +214,6 @@ async def test_a_syntax_error_then_a_good_answer_is_applied(
     resolved = await client.code_action_resolve_async(action)
     assert resolved.edit is not None
     assert len(fake.requests_for("chat")) == 2
-
-
-async def test_an_answer_without_code_is_refused(
-    launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
-) -> None:
-    client = await start(launch, workspace, env, fake, "visual_studio_code")
-    uri = open_document(client, write_sample(workspace))
-    fake.script("chat", Reply(text="I'd rather not."), Reply(text="Still no."))
-    action = by_title(await code_actions(client, uri, TOTAL_RANGE), "Mistral: Simplify")
-    with pytest.raises(JsonRpcException, match="no fenced code block"):
-        await client.code_action_resolve_async(action)
 
 
 # -- races, cancellation, limits ----------------------------------------------------------
