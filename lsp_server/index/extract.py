@@ -187,7 +187,7 @@ def extract_spans(
             container = previous[6]
         found[key] = [node.start_byte, node.end_byte, node, kind, name, name_node, container]
 
-    entries = sorted(found.values(), key=lambda e: (e[0], -e[1]))
+    entries = sorted(found.values(), key=_entry_key)
     rows: list[DefSpan] = []
     stack: list[tuple[int, str, str]] = []  # (end_byte, name, kind)
     seen_fields: set[tuple[str | None, str]] = set()
@@ -280,6 +280,10 @@ def _declaration_of(node: ts.Node) -> ts.Node:
     return node
 
 
+def _entry_key(entry: list) -> tuple[int, int]:
+    return (entry[0], -entry[1])
+
+
 def _column(data: bytes, start_byte: int, column_bytes: int, is_ascii: bool) -> int:
     if is_ascii or column_bytes == 0:
         return column_bytes
@@ -318,18 +322,24 @@ def _def_row(
         doc = _python_docstring(data, body.start_byte)
     elif spec.id != "python":
         doc = _comment_above(data, start - col_b, spec.line_comment)
+    if is_ascii:
+        col, end_col, name_col = col_b, end_col_b, name_col_b
+    else:
+        col = _column(data, start, col_b, False)
+        end_col = _column(data, end, end_col_b, False)
+        name_col = _column(data, name_node.start_byte, name_col_b, False)
     return (
         name,
         kind,
         line,
-        _column(data, start, col_b, is_ascii),
+        col,
         end_line,
-        _column(data, end, end_col_b, is_ascii),
+        end_col,
         container,
         signature,
         doc,
         name_line,
-        _column(data, name_node.start_byte, name_col_b, is_ascii),
+        name_col,
     )
 
 
