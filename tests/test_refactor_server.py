@@ -261,6 +261,21 @@ async def test_cancelling_the_progress_closes_the_stream(
     assert not client.applied  # type: ignore[attr-defined]
     assert isinstance(reports[-1], types.WorkDoneProgressEnd)
 
+    # $/cancelRequest of the executeCommand request closes the stream too.
+    fake.script("chat", Reply(text=f"```python\n{TYPED_TOTAL}```", chunks=40, delay_s=0.1))
+    params = types.ExecuteCommandParams(command="mistral.refactor", arguments=[args])
+    request = client.protocol.send_request_async(
+        types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="refactor-2"
+    )
+    pending = asyncio.ensure_future(request)
+    assert await wait_until(lambda: len(fake.requests_for("chat")) == 2)
+    await asyncio.sleep(0.3)
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="refactor-2"))
+    with pytest.raises(JsonRpcException, match="cancel"):
+        await asyncio.wait_for(pending, 10)
+    assert fake.wait_for(lambda: fake.closed_streams == 2)
+    assert not client.applied  # type: ignore[attr-defined]
+
 
 async def test_cancelling_a_resolve_request_closes_the_stream(
     launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
