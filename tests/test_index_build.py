@@ -191,7 +191,18 @@ def test_two_processes_build_the_same_root(tmp_path: Path) -> None:
     index.close()
 
 
-def test_parallel_build_progress_and_cancel(tmp_path: Path) -> None:
+def test_parallel_build_progress_and_cancel(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from lsp_server.index import repo_index
+
+    monkeypatch.setattr(repo_index, "_POOL_MIN_BYTES", 0)
+    pools: list[int] = []
+    real_run_pool = repo_index.RepoIndex._run_pool
+
+    def counting(self, tasks, on_result, cancel, workers):  # noqa: ANN001, ANN202
+        pools.append(workers)
+        return real_run_pool(self, tasks, on_result, cancel, workers)
+
+    monkeypatch.setattr(repo_index.RepoIndex, "_run_pool", counting)
     root = tmp_path / "big"
     body = "".join(f"def f{j}(x):\n    return x + {j}\n\n" for j in range(400))
     for i in range(80):
@@ -202,6 +213,8 @@ def test_parallel_build_progress_and_cancel(tmp_path: Path) -> None:
     assert stats.files == 80 and stats.symbols == 80 * 400
     assert seen[-1] == (80, 80) and all(t == 80 for _, t in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert pools == [2]  # the process pool did the work
+    assert index.definitions("f399")[0].doc is None and len(index.definitions("f7")) == 80
     index.close()
 
     cancel = threading.Event()
