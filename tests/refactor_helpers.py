@@ -111,12 +111,14 @@ async def code_actions(
     rng: types.Range,
     only: list[str] | None = None,
     diagnostics: list[types.Diagnostic] | None = None,
+    trigger: types.CodeActionTriggerKind | None = None,
 ) -> list[types.CodeAction]:
+    context = types.CodeActionContext(
+        diagnostics=diagnostics or [], only=only, trigger_kind=trigger
+    )
     result = await client.text_document_code_action_async(
         types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=rng,
-            context=types.CodeActionContext(diagnostics=diagnostics or [], only=only),
+            text_document=types.TextDocumentIdentifier(uri=uri), range=rng, context=context
         )
     )
     return [a for a in result or [] if isinstance(a, types.CodeAction)]

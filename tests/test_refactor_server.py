@@ -94,6 +94,14 @@ async def test_actions_are_listed_instantly_and_filtered_by_only(
     assert {a.kind for a in rewrite} == {"refactor.rewrite.mistral"} and len(rewrite) == 4
     assert await code_actions(client, uri, TOTAL_RANGE, ["refactor.extract"]) == []
     assert fake.requests_for("chat") == []  # listing never asks the model
+    # An automatic request at a bare caret (VS Code, on cursor moves) gets only the fixes.
+    caret = types.Range(TOTAL_RANGE.start, TOTAL_RANGE.start)
+    automatic = types.CodeActionTriggerKind.Automatic
+    assert await code_actions(client, uri, caret, trigger=automatic) == []
+    fixes = await code_actions(client, uri, caret, None, [diagnostic], automatic)
+    assert [a.kind for a in fixes] == ["quickfix.mistral"]
+    invoked = types.CodeActionTriggerKind.Invoked
+    assert len(await code_actions(client, uri, caret, trigger=invoked)) == 6
     # Excluded files get no Mistral actions at all.
     secret = open_document(client, write_sample(workspace, "secret/keys.py"))
     assert await code_actions(client, secret, TOTAL_RANGE) == []

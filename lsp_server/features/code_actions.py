@@ -94,6 +94,10 @@ def list_actions(
         return []
     only = _only(params)
     lazy = resolves_edit(server)
+    # VS Code asks automatically on every cursor move: a caret alone gets only the fixes
+    # (no light bulb on every line); a selection, or an explicit request, gets everything.
+    automatic = params.context.trigger_kind == types.CodeActionTriggerKind.Automatic
+    caret_only = automatic and params.range.start == params.range.end
     actions: list[types.CodeAction] = []
     if kind_matches(KIND_QUICKFIX, only):
         for diagnostic in params.context.diagnostics:
@@ -106,7 +110,7 @@ def list_actions(
             action = _action(server, data, f"Mistral: Fix: {message}", KIND_QUICKFIX, lazy)
             action.diagnostics = [diagnostic]
             actions.append(action)
-    for action_id in LISTED:
+    for action_id in () if caret_only else LISTED:
         spec = ACTIONS[action_id]
         if not kind_matches(spec.kind, only):
             continue
