@@ -68,10 +68,17 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
     assert "Endpoint: 127.0.0.1:" in trusted["tooltip"]
     assert any("Restart server" in row for row in trusted["menu"])
     steps = [step["name"] for step in trusted["steps"]]
-    assert {"accepted", "instruction prompt", "refactored", "explanation shown"} <= set(steps)
+    assert {
+        "API key set",
+        "accepted",
+        "instruction prompt",
+        "refactored",
+        "explanation shown",
+    } <= set(steps)
     requests = json.loads((out / "trusted" / "endpoint-requests.json").read_text())
     assert any(r["route"] == "fim" for r in requests)
     assert any(r["route"] == "chat" and r["instruction"] for r in requests)
+    assert all(r["key_ok"] for r in requests), "the key set in VS Code did not reach the endpoint"
 
     untrusted = reports["untrusted"]
     assert "Restricted Mode" in untrusted["tooltip"]

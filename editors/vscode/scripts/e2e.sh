@@ -82,6 +82,8 @@ cleanup() {
 
 INSTRUCTION="greet politely with an exclamation mark"
 EXPLANATION="E2E explanation: greet returns a greeting."
+# Typed into "Mistral: Set API key" by the driver; never in any environment or settings file.
+API_KEY="e2e-secret-key-$RANDOM$RANDOM"
 
 # One scenario in a fresh code-server: its own workspace, user data, extensions and fake endpoint.
 #   scenario NAME TRUST OUT   (TRUST: trusted | untrusted)
@@ -111,14 +113,14 @@ PY
   local env_vars=(
     "HOME=$work/home" "XDG_CONFIG_HOME=$xdg/config" "XDG_CACHE_HOME=$xdg/cache"
     "XDG_STATE_HOME=$xdg/state" "XDG_DATA_HOME=$xdg/data" "XDG_CONFIG_DIRS=$xdg/site"
-    "MISTRAL_API_KEY=e2e-fake-key" "PYTHONPATH=$ROOT" "PATH=$NODE24_DIR/bin:$PATH"
+    "PYTHONPATH=$ROOT" "PATH=$NODE24_DIR/bin:$PATH"
   )
 
   log "[$name] starting the fake endpoint"
   env "${env_vars[@]}" "$PYTHON" "$HERE/e2e/fake_endpoint.py" --port-file "$work/endpoint" \
     --report "$out/endpoint-requests.json" --fim '"Hello, " + name' \
     --instruction "$INSTRUCTION" --refactor-file "$work/refactored.py" \
-    --explanation "$EXPLANATION" >"$out/endpoint.log" 2>&1 &
+    --explanation "$EXPLANATION" --key "$API_KEY" >"$out/endpoint.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do [ -s "$work/endpoint" ] && break; sleep 0.1; done
   local endpoint
@@ -164,7 +166,7 @@ JSON
   port=$(free_port)
   log "[$name] starting code-server on 127.0.0.1:$port"
   # shellcheck disable=SC2086 # $trust_flag is one flag or nothing
-  env "${env_vars[@]}" "$CODE_SERVER" --auth none --bind-addr "127.0.0.1:$port" \
+  env -u MISTRAL_API_KEY "${env_vars[@]}" "$CODE_SERVER" --auth none --bind-addr "127.0.0.1:$port" \
     --disable-telemetry --disable-update-check $trust_flag \
     --user-data-dir "$data" --extensions-dir "$exts" "$ws" >"$out/code-server.log" 2>&1 &
   PIDS+=($!)
@@ -175,7 +177,8 @@ JSON
 
   log "[$name] driving it with Chromium"
   local status=0
-  node "$HERE/e2e/driver.mjs" --scenario "$trust" --url "http://127.0.0.1:$port" --folder "$ws" \
+  # shellcheck disable=SC2046 # nothing or two words
+  node "$HERE/e2e/driver.mjs" --scenario "$trust" $([ "$trust" = trusted ] && echo --key "$API_KEY") --url "http://127.0.0.1:$port" --folder "$ws" \
     --file greet.py --type "return " --expect '"Hello, " + name' --endpoint "${endpoint#http://}" \
     --instruction "$INSTRUCTION" --refactored-marker "politely" --explanation "$EXPLANATION" \
     --out "$out" --tools "$TOOLS" --chromium "$CHROMIUM" || status=$?
@@ -191,11 +194,14 @@ JSON
     status=1
   fi
   if [ "$status" = 0 ]; then
-    "$PYTHON" - "$trust" "$out/endpoint-requests.json" "$ws/greet.py" "$INSTRUCTION" "$out" <<'PY' || status=$?
+    "$PYTHON" - "$trust" "$out/endpoint-requests.json" "$ws/greet.py" "$out" "$API_KEY" "$data" <<'PY' || status=$?
 import glob, json, sys
-trust, report, saved_path, instruction, out = sys.argv[1:]
+trust, report, saved_path, out, key, data = sys.argv[1:]
 requests = json.load(open(report))
 logs = "".join(open(p).read() for p in glob.glob(f"{out}/*Mistral*.log"))
+settings = "".join(open(p).read() for p in glob.glob(f"{data}/*/settings.json"))
+assert key not in logs, "the API key appears in the logs"
+assert key not in settings, "the API key was written to settings.json"
 if trust == "untrusted":
     assert requests == [], f"Restricted Mode sent requests: {requests}"
     assert "Restricted Mode" in logs and "Server:" not in logs, "a server was started"
@@ -208,9 +214,8 @@ else:
     chat = [r for r in requests if r["route"] == "chat"]
     assert fim, f"the endpoint received no FIM request: {requests}"
     assert any(r["instruction"] for r in chat), f"no chat request carried the instruction: {chat}"
-    assert all(r["authorized"] for r in requests), "a request went out without the API key"
-    assert "e2e-fake-key" not in logs, "the API key appears in the logs"
-    print(f"e2e: [trusted] endpoint received {len(fim)} FIM and {len(chat)} chat request(s), all with the key")
+    assert all(r["key_ok"] for r in requests), f"a request did not carry the key set in VS Code: {requests}"
+    print(f"e2e: [trusted] endpoint received {len(fim)} FIM and {len(chat)} chat request(s), all with the key from secret storage")
 PY
   fi
   return "$status"

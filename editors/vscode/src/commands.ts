@@ -141,6 +141,7 @@ export function registerCommands(
     if (key === undefined) {
       return;
     }
+    // The secret storage's change event restarts the server (see extension.ts).
     if (key.trim() === "") {
       await keys.clear();
       log.info("API key removed from secret storage");
@@ -148,13 +149,11 @@ export function registerCommands(
       await keys.set(key);
       log.info("API key stored in secret storage");
     }
-    await server.restart();
   });
 
   register(COMMANDS.clearApiKey, async () => {
     await keys.clear();
     log.info("API key removed from secret storage");
-    await server.restart();
   });
 
   register(COMMANDS.restartServer, () => server.restart());

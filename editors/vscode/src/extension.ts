@@ -17,6 +17,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   server = new MistralServer({ log, status, keys, findPython: () => pythonFromExtension(folder) });
   context.subscriptions.push(log, status, { dispose: () => void server?.dispose() });
   registerCommands(context, server, keys, log);
+  // A key set or cleared here or in another window reaches the server through its environment:
+  // only a new process gets it.
+  context.subscriptions.push(
+    keys.onDidChange(() => {
+      log.info("The API key changed: restarting the server");
+      void server?.restart();
+    }),
+  );
   await server.start();
 }
 

@@ -4,7 +4,7 @@ import type * as vscode from "vscode";
 import manifest from "../package.json";
 import { menuItems, toggleCompletions, toggleTarget } from "../src/commands";
 import { activate } from "../src/extension";
-import { mock, workspace } from "./vscode.mock";
+import { EventEmitter, FakeLog, mock, workspace } from "./vscode.mock";
 
 vi.mock("vscode-languageclient/node", async () => ({
   ...(await import("vscode-languageserver-protocol")),
@@ -19,14 +19,21 @@ vi.mock("vscode-languageclient/node", async () => ({
 function fakeContext(): vscode.ExtensionContext {
   const subscriptions: { dispose(): unknown }[] = [];
   const store = new Map<string, string>();
+  const changed = new EventEmitter<{ key: string }>();
   return {
     subscriptions,
     extension: { id: "mistral-lsp.mistral-lsp" },
     secrets: {
       get: async (k: string) => store.get(k),
-      store: async (k: string, v: string) => void store.set(k, v),
-      delete: async (k: string) => void store.delete(k),
-      onDidChange: () => ({ dispose() {} }),
+      store: async (k: string, v: string) => {
+        store.set(k, v);
+        changed.fire({ key: k });
+      },
+      delete: async (k: string) => {
+        store.delete(k);
+        changed.fire({ key: k });
+      },
+      onDidChange: changed.event,
     },
   } as unknown as vscode.ExtensionContext;
 }
@@ -78,6 +85,22 @@ describe("activation", () => {
     expect(await context.secrets.get("mistral.apiKey")).toBe("sk-secret-value");
     expect(JSON.stringify(mock.settings)).not.toContain("sk-secret-value");
     expect((mock.inputBoxOptions[0] as { password: boolean }).password).toBe(true);
+  });
+
+  it("restarts the server when the stored key changes, and never logs the key", async () => {
+    const context = fakeContext();
+    mock.trusted = false;
+    const log = new FakeLog("Mistral");
+    const createOutputChannel = vi.spyOn((await import("./vscode.mock")).window, "createOutputChannel");
+    createOutputChannel.mockReturnValue(log);
+    await activate(context);
+    mock.inputBoxAnswers.push("sk-another-secret");
+    await mock.commands.get("mistral.setApiKey")!();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const text = log.lines.join("\n");
+    expect(text).toContain("The API key changed: restarting the server");
+    expect(text).not.toContain("sk-another-secret");
+    createOutputChannel.mockRestore();
   });
 });
 

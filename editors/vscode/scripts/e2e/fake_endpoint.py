@@ -3,10 +3,10 @@
 Serves a fixed FIM answer (so the ghost text is known in advance); a chat request that carries
 the e2e instruction gets the refactored code (`--refactor-file`), any other chat request gets
 `--explanation`. When stopped with SIGTERM or SIGINT it writes what it received (route, path,
-model, authorization present, instruction seen) as JSON.
+model, authorization present, the expected key used, instruction seen) as JSON.
 
     python editors/vscode/scripts/e2e/fake_endpoint.py --port-file P --report R --fim TEXT \
-        --instruction TEXT --refactor-file F --explanation MARKDOWN
+        --instruction TEXT --refactor-file F --explanation MARKDOWN --key KEY
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def main() -> int:
     parser.add_argument("--instruction", default="")
     parser.add_argument("--refactor-file", type=Path)
     parser.add_argument("--explanation", default="This function says hello.")
+    parser.add_argument("--key", default="", help="the API key requests must carry")
     args = parser.parse_args()
 
     def chat(body: dict[str, Any]) -> str:
@@ -54,6 +55,10 @@ def main() -> int:
                 "model": r.body.get("model") if isinstance(r.body, dict) else None,
                 "authorized": any(k.lower() == "authorization" and v for k, v in r.headers.items()),
                 "instruction": bool(args.instruction) and args.instruction in json.dumps(r.body),
+                "key_ok": any(
+                    k.lower() == "authorization" and v == f"Bearer {args.key}"
+                    for k, v in r.headers.items()
+                ),
             }
             for r in fake.requests
         ]
