@@ -82,6 +82,8 @@ def test_statusline_follows_mistral_status(nvim: str, tmp_path: Path, fake: Fake
     assert v.get("statusline") == "Mistral: ready", run.explain()
     model = v["status"]["model"]
     assert model and v["statusline_model"] == f"Mistral: ready ({model})"
+    host = fake.origin.removeprefix("http://")
+    assert v["statusline_host"] == f"Mistral: ready @ {host} ({model})"
     assert v["rendered"].endswith("Mistral: ready"), v["rendered"]
     assert "ready" in v["events"], run.explain()
     assert v["labels"] == {

@@ -252,7 +252,7 @@ function M.update_settings(settings)
 end
 
 --- Statusline component: "Mistral: ready", or "" while no server has reported.
----@param opts? {bufnr?: integer, model?: boolean, prefix?: string}
+---@param opts? {bufnr?: integer, model?: boolean, host?: boolean, prefix?: string}
 ---@return string
 function M.statusline(opts)
   return status.statusline(opts)

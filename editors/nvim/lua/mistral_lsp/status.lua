@@ -121,7 +121,8 @@ function M.get(bufnr)
 end
 
 --- Statusline text, e.g. "Mistral: ready"; "" when no server has spoken yet.
----@param opts? {bufnr?: integer, model?: boolean, prefix?: string}
+--- opts.host appends the endpoint's host ("@ api.eu.mistral.ai"), opts.model the model.
+---@param opts? {bufnr?: integer, model?: boolean, host?: boolean, prefix?: string}
 ---@return string
 function M.statusline(opts)
   opts = opts or {}
@@ -134,6 +135,9 @@ function M.statusline(opts)
     state = 'disabled'
   end
   local text = (opts.prefix or 'Mistral: ') .. (M.LABELS[state] or state)
+  if opts.host and status.endpoint ~= '' then
+    text = text .. ' @ ' .. (status.endpoint:match('^%a[%w+.-]*://([^/]+)') or status.endpoint)
+  end
   if opts.model and status.model ~= '' then
     text = text .. ' (' .. status.model .. ')'
   end
@@ -153,6 +157,13 @@ function M.describe(status)
   end
   if status.model and status.model ~= '' then
     lines[#lines + 1] = 'model: ' .. status.model
+  end
+  if type(status.counters) == 'table' and next(status.counters) ~= nil then
+    local parts = {}
+    for key, value in vim.spairs(status.counters) do
+      parts[#parts + 1] = ('%s=%s'):format(key, tostring(value))
+    end
+    lines[#lines + 1] = 'counters: ' .. table.concat(parts, ' ')
   end
   return lines
 end
