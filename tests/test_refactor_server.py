@@ -394,9 +394,9 @@ async def test_generate_tests_extends_an_existing_file_and_never_creates_without
 
     existing = workspace / "test_cart.py"
     existing.write_text("import cart\n\n\ndef test_old():\n    assert cart.TAX\n")
-    fake.script(
-        "chat", Reply(text="```python\ndef test_new():\n    assert cart.total([]) == 0\n```")
-    )
+    # The model echoes the whole file with the new test at the end: only the new one is added.
+    whole = existing.read_text() + "\n\ndef test_new():\n    assert cart.total([]) == 0\n"
+    fake.script("chat", Reply(text=f"```python\n{whole}```"))
     result = await execute(client, action.command.command, *(action.command.arguments or []))
     assert result["applied"] is True
     edit = client.applied[0].edit  # type: ignore[attr-defined]
@@ -404,6 +404,7 @@ async def test_generate_tests_extends_an_existing_file_and_never_creates_without
     after = apply_text_edits(existing.read_text(), edits_for(edit, existing.as_uri()))
     assert after.startswith("import cart\n\n\ndef test_old():")
     assert after.endswith("def test_new():\n    assert cart.total([]) == 0\n")
+    assert after.count("def test_old") == 1
     assert "def test_old" in chat_prompt(fake)
 
 

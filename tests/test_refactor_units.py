@@ -17,6 +17,7 @@ from lsp_server.refactor.textops import (
     apply_edits,
     fit_to_selection,
     line_edits,
+    reindent,
     split_lines,
     unified_diff,
 )
@@ -72,6 +73,15 @@ def test_selection_starting_mid_line() -> None:
     new = fit_to_selection("  foo(\n    1, 2\n)", original, True, "\n")
     assert new.startswith("foo(\n")
     assert new.split("\n")[1].startswith("        ")
+
+
+def test_indentation_style_follows_the_file() -> None:
+    tabbed = "\tdef f():\n\t\tif x:\n\t\t\ty()\n"
+    assert (
+        reindent("def f():\n    if x:\n        y()\n", tabbed, False) == tabbed.rstrip("\n") + "\n"
+    )
+    spaced = "  def f():\n    if x:\n      y()"
+    assert reindent("def f():\n\tif x:\n\t\ty()", spaced, False) == spaced
 
 
 def test_line_edits_are_minimal() -> None:

@@ -241,6 +241,7 @@ class RefactorService:
         eol = textops.detect_eol(old) if old else textops.detect_eol(request.text)
 
         def shape(code: str) -> tuple[str, list[str]]:
+            code = _without_existing(code, old)
             body = textops.with_eol(code.strip("\n") + "\n", eol)
             if not old:
                 new = body
@@ -428,6 +429,15 @@ def _snippets_of(built: Any, code: str) -> list[Snippet]:
             kind = getattr(item, "kind", "definition")
             snippets.append(Snippet(f"{kind.capitalize()} from {getattr(item, 'path', '?')}", text))
     return snippets
+
+
+def _without_existing(code: str, existing: str) -> str:
+    """Drop an echo of the existing test file: models asked for new tests sometimes answer
+    with the whole file, which appended as is would duplicate every test."""
+    old = existing.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if old and code.strip().startswith(old):
+        return code.strip()[len(old) :]
+    return code
 
 
 def _inside(path: Path, root: Path) -> bool:

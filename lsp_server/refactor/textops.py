@@ -56,27 +56,54 @@ def _common_indent(lines: Iterable[str]) -> str | None:
     return common
 
 
-def reindent(new: str, original: str, starts_mid_line: bool) -> str:
-    """Shift `new` so its common indentation is the original selection's.
+def _leading(line: str) -> str:
+    return _INDENT.match(line).group(0)  # type: ignore[union-attr]
 
-    Models often answer with the code dedented to column 0; the buffer needs it back where it
-    was. When the selection starts mid-line, the first line has no indentation of its own and
-    is left out of the computation (and stripped of leading blanks).
+
+def _space_unit(indents: list[str]) -> int:
+    """The smallest step of space indentation (4 when there is none to learn from)."""
+    widths = sorted({len(i) for i in indents if i and "\t" not in i})
+    steps = [b - a for a, b in zip([0, *widths], widths, strict=False) if b > a]
+    return min(steps) if steps else 4
+
+
+def _restyle(relative: str, tabs: bool, unit: int) -> str:
+    """Convert a line's own (relative) indentation to tabs or to `unit`-space steps."""
+    lead = _leading(relative)
+    if tabs and " " in lead:
+        width = lead.count("\t") * unit + lead.count(" ")
+        lead = "\t" * (width // unit) + " " * (width % unit)
+    elif not tabs and "\t" in lead:
+        lead = lead.replace("\t", " " * unit)
+    return lead + relative[len(_leading(relative)) :]
+
+
+def reindent(new: str, original: str, starts_mid_line: bool) -> str:
+    """Shift `new` so its common indentation is the original selection's, in its style.
+
+    Models often answer with the code dedented to column 0, and with spaces where the file
+    uses tabs; the buffer needs it back as it was. When the selection starts mid-line, the
+    first line has no indentation of its own and is left out (and stripped of leading blanks).
     """
     orig_lines = original.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     new_lines = new.split("\n")
     skip = 1 if starts_mid_line else 0
     base = _common_indent(orig_lines[skip:])
     if base is None:
-        base = "" if starts_mid_line else (_INDENT.match(orig_lines[0]).group(0))  # type: ignore[union-attr]
+        base = "" if starts_mid_line else _leading(orig_lines[0])
     have = _common_indent(new_lines[skip:]) or ""
     if starts_mid_line and new_lines:
         new_lines[0] = new_lines[0].lstrip(" \t")
-    if have == base:
-        return "\n".join(new_lines)
+    orig_indents = [_leading(line) for line in orig_lines[skip:] if line.strip()]
+    tabs = any("\t" in i for i in orig_indents)
+    relative_indents = [_leading(line[len(have) :]) for line in new_lines[skip:] if line.strip()]
+    unit = _space_unit(relative_indents if tabs else [i[len(base) :] for i in orig_indents])
     out = new_lines[:skip]
     for line in new_lines[skip:]:
-        out.append(base + line[len(have) :] if line.strip() else "")
+        if not line.strip():
+            out.append("")
+            continue
+        out.append(base + _restyle(line[len(have) :], tabs, unit))
     return "\n".join(out)
 
 
