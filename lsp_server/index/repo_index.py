@@ -27,7 +27,7 @@ import platformdirs
 from . import incremental, walk, worker
 from .extract import DefRow, ImportRow, referenced_identifiers
 from .ignore import IgnoreRules
-from .languages import LanguageSpec, ParseTimeout, language_for_path
+from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
 from .model import Definition, FileRecord, Import, IndexStats
 from .resolve import Resolver
 from .search import rank
@@ -335,6 +335,10 @@ class RepoIndex:
         workers: int,
     ) -> bool:
         ctx = _pool_context()
+        for language in {t[4] for t in tasks}:  # compile once, inherited by forked workers
+            spec = language_by_id(language)
+            if spec is not None:
+                _ = spec.tags_query
         ordered = sorted(tasks, key=lambda t: -t[2])  # big files first: no long tail
         chunk = max(1, min(16, len(ordered) // (workers * 16)))
         batches = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
@@ -662,21 +666,24 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_CONTEXT: multiprocessing.context.BaseContext | None = None
+_FORKSERVER: multiprocessing.context.BaseContext | None = None
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver where available: forking the (threaded) server itself is unsafe."""
-    global _CONTEXT
-    if _CONTEXT is None:
-        methods = multiprocessing.get_all_start_methods()
-        if "forkserver" in methods:
+    """How to start workers: fork when this process has a single thread (the CLI, the bench:
+    instant, and compiled queries are inherited), else forkserver (forking a threaded process
+    such as the server can deadlock), else spawn."""
+    global _FORKSERVER
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        if _FORKSERVER is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["lsp_server.index.worker"])
-        else:
-            ctx = multiprocessing.get_context("spawn")
-        _CONTEXT = ctx
-    return _CONTEXT
+            _FORKSERVER = ctx
+        return _FORKSERVER
+    return multiprocessing.get_context("spawn")
 
 
 def options_from_settings(settings: object | None, cache_dir: Path | None = None) -> IndexOptions:
