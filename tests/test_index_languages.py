@@ -261,3 +261,20 @@ def test_unicode_columns(tmp_path: Path) -> None:
     (cls,) = index.definitions("Ünïcode")
     assert cls.name_column == 6
     index.close()
+
+
+def test_python_namespace_package_and_relative_levels(tmp_path: Path) -> None:
+    root = tmp_path / "ns"
+    (root / "nspkg" / "inner").mkdir(parents=True)
+    (root / "nspkg" / "mod.py").write_text("def f(): pass\n")
+    (root / "nspkg" / "inner" / "deep.py").write_text(
+        "from nspkg import mod\nfrom .. import mod as m2\nfrom ..mod import f\n"
+    )
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    assert [i.resolved for i in index.imports_of("nspkg/inner/deep.py")] == [
+        "nspkg/mod.py",
+        "nspkg/mod.py",
+        "nspkg/mod.py",
+    ]
+    index.close()

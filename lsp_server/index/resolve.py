@@ -120,7 +120,9 @@ class Resolver:
                     return hit
             return self._py_path(target) if target else self._py_path("__init__")
         hit = self._python_module(module, importer)
-        if hit and hit.endswith(("__init__.py", "__init__.pyi")) and len(names) == 1:
+        package = hit is None or hit.endswith(("__init__.py", "__init__.pyi"))
+        if package and len(names) == 1 and names[0] != "*":
+            # `from pkg import mod` (also for namespace packages without __init__.py)
             sub = self._python_module(f"{module}.{names[0]}", importer)
             if sub:
                 return sub
