@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import platformdirs
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 APP_NAME = "mistral-lsp"
 WORKSPACE_FILE = ".mistral-lsp.toml"
