@@ -33,6 +33,7 @@ def test_plugin_lua_units(nvim: str, tmp_path: Path) -> None:
         "utf-32": [0, 5, 0, 7],
     }
     assert v["linewise"] == [0, 0, 1, 6]
+    assert v["no_range"] == [0, 13], "a command without a range takes the whole line"
     assert v["markdown"] == ["a", "b", "c", "d", True]
     assert v["versions"] == ["0.1.0", "2.10.3", True]
     assert v["prefixes"] == [["mistral-lsp"], ["python", "-m", "lsp_server"], ["mistral-lsp"]]

@@ -15,7 +15,12 @@ end
 
 vim.api.nvim_create_user_command('MistralRefactor', function(args)
   local instruction = args.args ~= '' and args.args or nil
-  commands().refactor({ line1 = args.line1, line2 = args.line2, instruction = instruction })
+  commands().refactor({
+    line1 = args.line1,
+    line2 = args.line2,
+    range = args.range,
+    instruction = instruction,
+  })
 end, {
   range = true,
   nargs = '*',
@@ -23,7 +28,7 @@ end, {
 })
 
 vim.api.nvim_create_user_command('MistralExplain', function(args)
-  commands().explain({ line1 = args.line1, line2 = args.line2 })
+  commands().explain({ line1 = args.line1, line2 = args.line2, range = args.range })
 end, { range = true, desc = 'Mistral: explain the lines (or selection) in a floating window' })
 
 vim.api.nvim_create_user_command('MistralFix', function(args)

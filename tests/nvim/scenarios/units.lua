@@ -48,6 +48,8 @@ for _, enc in ipairs({ 'utf-8', 'utf-16', 'utf-32' }) do
   charwise[enc] = { r.start.line, r.start.character, r['end'].line, r['end'].character }
 end
 T.set('charwise', charwise)
+local no_range = commands.range_for_lines(buf, 1, 1, 'utf-16', true)
+T.set('no_range', { no_range.start.character, no_range['end'].character })
 vim.cmd.normal({ 'V\27', bang = true })
 local r = commands.range_for_lines(buf, 1, 2, 'utf-16')
 T.set('linewise', { r.start.line, r.start.character, r['end'].line, r['end'].character })

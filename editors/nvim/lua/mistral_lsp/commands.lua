@@ -49,16 +49,21 @@ local function char_offset(bufnr, row, col, encoding)
   return vim.lsp.util.character_offset(bufnr, row, col, encoding)
 end
 
---- An LSP range for an Ex command's line range (or the last charwise visual selection).
+--- An LSP range for an Ex command's line range, or for the last characterwise visual
+--- selection when the range is that selection's lines ('<,'>).
 ---@param bufnr integer
 ---@param line1 integer 1-based first line
 ---@param line2 integer 1-based last line
 ---@param encoding string
+---@param linewise? boolean  ignore the visual selection (the command got no range)
 ---@return lsp.Range
-function M.range_for_lines(bufnr, line1, line2, encoding)
+function M.range_for_lines(bufnr, line1, line2, encoding, linewise)
   local vstart = vim.api.nvim_buf_get_mark(bufnr, '<')
   local vend = vim.api.nvim_buf_get_mark(bufnr, '>')
-  local charwise = vim.fn.visualmode() == 'v' and vstart[1] == line1 and vend[1] == line2
+  local charwise = not linewise
+    and vim.fn.visualmode() == 'v'
+    and vstart[1] == line1
+    and vend[1] == line2
   if charwise then
     local last = vim.api.nvim_buf_get_lines(bufnr, line2 - 1, line2, false)[1] or ''
     -- '> is the byte index of the last selected character; the range end is exclusive.
@@ -212,6 +217,7 @@ end
 ---@field bufnr? integer
 ---@field line1? integer
 ---@field line2? integer
+---@field range? integer  how many line numbers the Ex command got (0: none)
 ---@field instruction? string
 ---@field on_done? fun(err: lsp.ResponseError?, result: any)
 
@@ -227,7 +233,7 @@ local function target(opts)
   local line1, line2 = opts.line1 or cursor, opts.line2 or cursor
   local arg = {
     uri = vim.uri_from_bufnr(bufnr),
-    range = M.range_for_lines(bufnr, line1, line2, client.offset_encoding),
+    range = M.range_for_lines(bufnr, line1, line2, client.offset_encoding, opts.range == 0),
   }
   return client, bufnr, arg
 end
