@@ -170,10 +170,16 @@ JSON
     --disable-telemetry --disable-update-check $trust_flag \
     --user-data-dir "$data" --extensions-dir "$exts" "$ws" >"$out/code-server.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 300); do
-    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    sleep 0.2
-  done
+  "$PYTHON" - "$port" <<'PY' || { echo "e2e: code-server did not come up" >&2; cat "$out/code-server.log" >&2; return 1; }
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=2).read()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit(1)
+PY
 
   log "[$name] driving it with Chromium"
   local status=0

@@ -75,11 +75,15 @@ export function menuItems(state: { completionsEnabled: boolean; trusted: boolean
   return items;
 }
 
+/**
+ * The active editor's selection as LSP arguments. An empty selection is sent as is: the server
+ * then works on the function or class around the cursor.
+ */
 function selectionArgs(server: MistralServer): { uri: string; range: unknown } | undefined {
   const editor = vscode.window.activeTextEditor;
   const client = server.running;
-  if (!editor || editor.selection.isEmpty) {
-    void vscode.window.showInformationMessage("Mistral: select some code first.");
+  if (!editor) {
+    void vscode.window.showInformationMessage("Mistral: open a file first.");
     return undefined;
   }
   if (!client) {

@@ -3,10 +3,11 @@ import type { LanguageClientOptions, ServerOptions } from "vscode-languageclient
 import * as vscode from "vscode";
 
 import { MistralServer, type ClientLike, UNTRUSTED_MESSAGE } from "../src/client";
+import { registerCommands } from "../src/commands";
 import { ApiKeyStore } from "../src/secrets";
 import type { ProbeResult } from "../src/serverCommand";
 import { StatusBar } from "../src/status";
-import { EventEmitter, FakeLog, mock } from "./vscode.mock";
+import { EventEmitter, FakeLog, mock, Position, Range, Uri, window } from "./vscode.mock";
 
 // vscode-languageclient loads the real "vscode" through require(), which only exists in the
 // editor; the client itself is faked through the factory, so keep only the protocol types.
@@ -77,6 +78,13 @@ class FakeClient {
     this.sent.push({ method, params });
     return "## Explanation";
   }
+  code2ProtocolConverter = {
+    asUri: (uri: { toString(): string }) => uri.toString(),
+    asRange: (r: { start: { line: number; character: number }; end: { line: number; character: number } }) => ({
+      start: { line: r.start.line, character: r.start.character },
+      end: { line: r.end.line, character: r.end.character },
+    }),
+  };
 }
 
 function setup(probe: ProbeResult = { kind: "ok", version: "0.1.0" }) {
@@ -266,5 +274,28 @@ describe("server messages and settings", () => {
     await server.start();
     await launches[0]!.options.middleware!.executeCommand!("mistral.accepted", [{}], () => null);
     expect(explanations).toEqual([]);
+  });
+
+  it("palette commands send the active selection, with the typed instruction for refactors", async () => {
+    const { server, launches, prompts, explanations, keys, log } = setup();
+    await server.start();
+    const context = { subscriptions: [], extension: { id: "x.y" } } as unknown as vscode.ExtensionContext;
+    registerCommands(context, server, keys, log as unknown as vscode.LogOutputChannel);
+    const selection = new Range(new Position(3, 0), new Position(5, 4));
+    window.activeTextEditor = { document: { uri: Uri.file("/ws/greet.py") }, selection };
+    try {
+      await mock.commands.get("mistral.refactorSelection")!();
+      await mock.commands.get("mistral.explainSelection")!();
+    } finally {
+      window.activeTextEditor = undefined;
+    }
+    const range = { start: { line: 3, character: 0 }, end: { line: 5, character: 4 } };
+    const requests = launches[0]!.client.sent.filter((m) => (m.method as { method?: string }).method === "workspace/executeCommand");
+    expect(requests.map((r) => r.params)).toEqual([
+      { command: "mistral.refactor", arguments: [{ uri: "file:///ws/greet.py", range, instruction: "make it faster" }] },
+      { command: "mistral.explain", arguments: [{ uri: "file:///ws/greet.py", range }] },
+    ]);
+    expect(prompts).toHaveLength(1);
+    expect(explanations).toEqual(["## Explanation"]);
   });
 });
