@@ -18,6 +18,7 @@ from lsp_server.features.commands import (
     REFACTOR_COMMAND,
     compute,
     fail,
+    service_for,
 )
 from lsp_server.features.refactor_support import (
     ActionData,
@@ -90,7 +91,7 @@ def list_actions(
     session = server.session
     uri = params.text_document.uri
     doc = session.documents.get(uri)
-    if doc is None or not session.settings.refactor.enabled or session.is_excluded(doc.path):
+    if doc is None or not service_for(server).allowed(doc.path):
         return []
     only = _only(params)
     lazy = resolves_edit(server)

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Read-only context gets this share of `completion.context_tokens` (the code itself is extra).
-CONTEXT_SHARE = 1.0
 #: At most this much of an existing test file is shown to the model, in characters.
 TEST_FILE_CHARS = 12_000
 
@@ -238,6 +236,8 @@ class RefactorService:
         prompt.test_path = self._relative(test_path)
         prompt.test_text = None if existing is None else existing[-TEST_FILE_CHARS:]
         old = existing or ""
+        if existing is not None and prompt.test_path not in sources:
+            sources = [*sources, prompt.test_path]  # its text is in the prompt too
         eol = textops.detect_eol(old) if old else textops.detect_eol(request.text)
 
         def shape(code: str) -> tuple[str, list[str]]:
@@ -356,7 +356,7 @@ class RefactorService:
     ) -> tuple[list[Snippet], list[str]]:
         """The enclosing scope and the definitions the code uses, via the context assembly."""
         session = self._session
-        budget = int(session.settings.completion.context_tokens * CONTEXT_SHARE)
+        budget = session.settings.completion.context_tokens  # the code itself comes on top
         index = session.index_for(request.path) if request.path is not None else None
         try:
             builder = ContextBuilder(index, is_excluded=session.is_excluded)
