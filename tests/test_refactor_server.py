@@ -431,3 +431,23 @@ async def test_secrets_are_redacted_on_the_way_out_and_restored_in_the_edit(
     assert resolved.edit is not None
     after = apply_text_edits(text, edits_for(resolved.edit, uri))
     assert after == text.replace("def client():", 'def client() -> "Client":')
+
+
+async def test_a_selection_inside_a_line_after_an_emoji_gets_utf16_positions(
+    launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
+) -> None:
+    client = await start(launch, workspace, env, fake, "visual_studio_code")
+    text = 'def label(name):\n    return "🛒 " + name + "!"\n'
+    uri = open_document(client, write_sample(workspace, "label.py", text))
+    column = text.split("\n")[1].index("name")  # in code points
+    selection = types.Range(types.Position(1, column + 1), types.Position(1, column + 5))
+    fake.script("chat", Reply(text="Use upper:\n```python\nname.upper()\n```"))
+    action = by_title(await code_actions(client, uri, selection), "Mistral: Simplify")
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    change = resolved.edit.document_changes[0]
+    assert isinstance(change, types.TextDocumentEdit)
+    (edit,) = change.edits
+    # The emoji is two UTF-16 code units: the edit starts one unit after its code-point column.
+    assert edit.range == selection and edit.new_text == "name.upper()"
+    assert "name" in chat_prompt(fake)
