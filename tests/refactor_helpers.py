@@ -37,8 +37,14 @@ class Cart:
 
 
 def capabilities_for(profile: str) -> types.ClientCapabilities:
-    """Profiles by name; `neovim-noresolve` is Neovim without codeAction/resolve support and
-    `emacs` a client without resource operations."""
+    """Profiles by name; `neovim-noresolve` is Neovim without codeAction/resolve support,
+    `neovim-noliterals` one that takes only Command[] answers, and `emacs` a client without
+    resource operations."""
+    if profile == "neovim-noliterals":
+        caps = copy.deepcopy(client_capabilities("neovim"))
+        assert caps.text_document is not None
+        caps.text_document.code_action = types.CodeActionClientCapabilities()
+        return caps
     if profile == "neovim-noresolve":
         caps = copy.deepcopy(client_capabilities("neovim"))
         assert caps.text_document is not None and caps.text_document.code_action is not None

@@ -107,6 +107,24 @@ async def test_actions_are_listed_instantly_and_filtered_by_only(
     assert await code_actions(client, secret, TOTAL_RANGE) == []
 
 
+async def test_clients_without_code_action_literals_get_commands(
+    launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
+) -> None:
+    client = await start(launch, workspace, env, fake, "neovim-noliterals")
+    uri = open_document(client, write_sample(workspace))
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=TOTAL_RANGE,
+        context=types.CodeActionContext(diagnostics=[]),
+    )
+    result = await client.text_document_code_action_async(params)
+    assert result and all(isinstance(c, types.Command) for c in result)
+    commands = {c.title: c.command for c in result}
+    assert commands["Mistral: Add docstring"] == "mistral.applyAction"
+    assert commands["Mistral: Refactor selection…"] == "mistral.refactor"
+    assert commands["Mistral: Explain"] == "mistral.explain"
+
+
 # -- resolve-capable and resolve-less clients -------------------------------------------
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from lsp_server.features.capabilities import capability
+from lsp_server.features.capabilities import capability, supports
 from lsp_server.features.commands import (
     APPLY_COMMAND,
     EXPLAIN_COMMAND,
@@ -85,6 +85,10 @@ def _action(
     return action
 
 
+def _apply_command(action: types.CodeAction) -> types.Command:
+    return types.Command(title=action.title, command=APPLY_COMMAND, arguments=[action.data])
+
+
 def list_actions(
     server: MistralLanguageServer, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
@@ -149,8 +153,12 @@ def register(server: MistralLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
     def code_action(
         ls: MistralLanguageServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction]:
-        return list_actions(ls, params)
+    ) -> list[types.CodeAction] | list[types.Command]:
+        actions = list_actions(ls, params)
+        if supports(ls, "text_document.code_action.code_action_literal_support"):
+            return actions
+        # Clients without CodeAction literals take plain commands (spec: Command[]).
+        return [a.command or _apply_command(a) for a in actions]
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def code_action_resolve(
