@@ -74,6 +74,8 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         "instruction prompt",
         "refactored",
         "explanation shown",
+        "typed with completions off",
+        "completions back on",
     } <= set(steps)
     requests = json.loads((out / "trusted" / "endpoint-requests.json").read_text())
     assert any(r["route"] == "fim" for r in requests)

@@ -5,6 +5,7 @@ import { MistralServer } from "./client";
 import { COMMANDS, registerCommands } from "./commands";
 import { pythonFromExtension } from "./python";
 import { ApiKeyStore } from "./secrets";
+import { SECTION } from "./settings";
 import { StatusBar } from "./status";
 
 let server: MistralServer | undefined;
@@ -19,7 +20,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerCommands(context, server, keys, log);
   // A key set or cleared here or in another window reaches the server through its environment:
   // only a new process gets it.
+  const showCompletionsSwitch = () =>
+    status.setCompletionsEnabled(vscode.workspace.getConfiguration(SECTION).get<boolean>("completion.enabled") ?? true);
+  showCompletionsSwitch();
   context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(`${SECTION}.completion.enabled`)) {
+        showCompletionsSwitch();
+      }
+    }),
     keys.onDidChange(() => {
       log.info("The API key changed: restarting the server");
       void server?.restart();

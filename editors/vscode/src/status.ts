@@ -66,8 +66,13 @@ export function endpointHost(endpoint: string): string {
   }
 }
 
-export function statusView(status: ServerStatus): StatusView {
+export const COMPLETIONS_OFF = "Inline completions are off (mistral.completion.enabled)";
+
+export function statusView(status: ServerStatus, completionsEnabled = true): StatusView {
   const lines = [`Mistral: ${LABELS[status.state]}`];
+  if (!completionsEnabled && status.state !== "disabled") {
+    lines.push(COMPLETIONS_OFF);
+  }
   const host = endpointHost(status.endpoint);
   if (host) {
     lines.push(`Endpoint: ${host}`);
@@ -92,6 +97,7 @@ export function statusView(status: ServerStatus): StatusView {
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private current: ServerStatus = { state: "starting", message: "", endpoint: "", model: "" };
+  private completionsEnabled = true;
 
   constructor(menuCommand: string) {
     this.item = vscode.window.createStatusBarItem("mistral.status", vscode.StatusBarAlignment.Right, 100);
@@ -116,8 +122,14 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** The user's switch, shown in the tooltip (the server's state says whether it is running). */
+  setCompletionsEnabled(enabled: boolean): void {
+    this.completionsEnabled = enabled;
+    this.render();
+  }
+
   private render(): void {
-    const view = statusView(this.current);
+    const view = statusView(this.current, this.completionsEnabled);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.background ? new vscode.ThemeColor(view.background) : undefined;

@@ -3,6 +3,7 @@ import type * as vscode from "vscode";
 
 import manifest from "../package.json";
 import { menuItems, toggleCompletions, toggleTarget } from "../src/commands";
+import { MistralServer } from "../src/client";
 import { activate } from "../src/extension";
 import { EventEmitter, FakeLog, mock, workspace } from "./vscode.mock";
 
@@ -101,6 +102,18 @@ describe("activation", () => {
     expect(text).toContain("The API key changed: restarting the server");
     expect(text).not.toContain("sk-another-secret");
     createOutputChannel.mockRestore();
+  });
+});
+
+describe("completions switch", () => {
+  it("is reflected in the status tooltip as the setting changes", async () => {
+    const start = vi.spyOn(MistralServer.prototype, "start").mockResolvedValue(undefined);
+    await activate(fakeContext());
+    start.mockRestore();
+    mock.set("global", "mistral.completion.enabled", false);
+    expect(mock.statusItems[0]!.tooltip).toContain("Inline completions are off");
+    mock.set("global", "mistral.completion.enabled", undefined);
+    expect(mock.statusItems[0]!.tooltip).not.toContain("Inline completions are off");
   });
 });
 

@@ -65,4 +65,16 @@ describe("StatusBar", () => {
     // A local update without endpoint keeps the last one the server sent.
     expect(item.tooltip).toContain("api.eu.mistral.ai");
   });
+
+  it("says in the tooltip when the user turned completions off", () => {
+    const bar = new StatusBar("mistral.showMenu");
+    const item = mock.statusItems[0]!;
+    bar.update(status("ready"));
+    expect(item.tooltip).not.toContain("Inline completions are off");
+    bar.setCompletionsEnabled(false);
+    expect(item.tooltip).toContain("Inline completions are off");
+    expect(item.text).toBe("$(sparkle) Mistral");
+    bar.update(status("disabled"));
+    expect(item.tooltip).not.toContain("Inline completions are off");
+  });
 });

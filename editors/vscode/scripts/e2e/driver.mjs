@@ -290,6 +290,44 @@ async function trusted() {
     }
     await checkNoErrorNotifications("explain");
   }
+
+  // The switch in the menu: off means no ghost text (the server got the setting), on brings it back.
+  await pickFromMenu(item, "Disable inline completions");
+  await page.waitForTimeout(1000);
+  const offTooltip = await hoverText(item, "Mistral:");
+  step("completions off", { tooltip: offTooltip });
+  if (!offTooltip.includes("Inline completions are off")) {
+    throw new Error(`the tooltip does not say completions are off: ${offTooltip}`);
+  }
+  const ghosts = page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text");
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type(opt.type, { delay: 60 });
+  await page.waitForTimeout(3000);
+  const ghostsWhenOff = await ghosts.count();
+  step("typed with completions off", { ghosts: ghostsWhenOff });
+  await shot("09-completions-off");
+  if (ghostsWhenOff !== 0) {
+    throw new Error("ghost text appeared with completions turned off");
+  }
+  await pickFromMenu(item, "Enable inline completions");
+  await page.waitForTimeout(1000);
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.type(" ", { delay: 60 });
+  await ghosts.first().waitFor({ timeout });
+  step("completions back on");
+  await shot("10-completions-on");
+  await page.keyboard.press("Escape");
+}
+
+async function pickFromMenu(item, label) {
+  await item.click();
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({ hasText: label }).first();
+  await row.waitFor({ timeout });
+  await row.click();
 }
 
 async function untrusted() {
