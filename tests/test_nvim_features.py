@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fixtures.fake_mistral import FakeMistral
+from fixtures.fake_mistral import FakeMistral, Reply
 from tests.nvim.runner import endpoint_settings, find_nvim, make_workspace, nvim_env, run_scenario
 
 pytestmark = pytest.mark.slow
@@ -169,3 +169,25 @@ def test_explain_opens_a_markdown_float(nvim: str, tmp_path: Path, fake: FakeMis
     assert not run.failures, run.explain()
     assert v.get("command_float") is True
     assert "sum" in (v.get("action_float") or ""), run.explain()
+
+
+def test_endpoint_errors_reach_the_user(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
+    fake.script("chat", *[Reply(status=401) for _ in range(10)])
+    run = run_scenario(
+        nvim,
+        "errors",
+        tmp=tmp_path,
+        workspace=make_workspace(tmp_path),
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+    )
+    v = run.values
+    assert not run.failures, run.explain()
+    assert v.get("refactor_error"), run.explain()
+    assert v["unchanged"] is True
+    assert v.get("explain_error"), run.explain()
+    # Each failure is shown once: the server's own message, or ours when it sent none.
+    shown = [line for line in run.messages.splitlines() if "rejected the API key" in line]
+    assert len(shown) == 2, run.explain()
+    assert v["floats"] == 0
+    assert fake.requests_for("chat"), "the server never asked the endpoint"

@@ -53,7 +53,7 @@ def test_lsp_config_alone_starts_the_server(nvim: str, tmp_path: Path, fake: Fak
     assert raw["cmd"] == ["mistral-lsp", "serve"], run.explain()
     assert set(raw["filetypes"]) == SUPPORTED_FILETYPES
     assert ".git" in raw["root_markers"] and ".mistral-lsp.toml" in raw["root_markers"]
-    assert raw["status_handler"] == "function"
+    assert raw["status_handler"] == "function" and raw["show_message_handler"] == "function"
     assert raw["refactor_command"] == "function" and raw["explain_command"] == "function"
     assert v["resolved_cmd"] == ["mistral-lsp", "serve"]
     assert v["filetype"] == "python"
@@ -182,6 +182,8 @@ def test_setup_prefers_inline_completion_when_neovim_has_it(
         {"on": True, "bufnr": v["bufnr"], "client_id": v["client_id"]}
     ], run.explain()
     assert v["completeopt_unchanged"], "the 0.11 completion path must not run on 0.12"
+    assert v["inline_provider"] is True, "the server must advertise inlineCompletionProvider"
+    assert v["inline_items"] and v["inline_items"][0] == fake.default_fim, run.explain()
     assert v["maps"]["i"] == ["<C-Space>", "<M-]>", "<Tab>"], v["maps"]
     # mapleader is unset, so <leader> is a backslash.
     assert v["maps"]["n"] == ["\\me", "\\mf", "\\mr", "\\mt"], v["maps"]

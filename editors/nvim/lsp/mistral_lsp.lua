@@ -42,6 +42,9 @@ return {
     ['mistral/status'] = function(err, result, ctx)
       require('mistral_lsp.status').on_status(err, result, ctx)
     end,
+    ['window/showMessage'] = function(err, result, ctx, config)
+      return require('mistral_lsp.status').on_show_message(err, result, ctx, config)
+    end,
   },
   -- Client-side halves of server commands: ask for what the server needs, show what it returns.
   commands = {

@@ -8,6 +8,7 @@ T.set('raw', {
   filetypes = raw.filetypes,
   root_markers = raw.root_markers,
   status_handler = type((raw.handlers or {})['mistral/status']),
+  show_message_handler = type((raw.handlers or {})['window/showMessage']),
   refactor_command = type((raw.commands or {})['mistral.refactor']),
   explain_command = type((raw.commands or {})['mistral.explain']),
 })

@@ -44,3 +44,18 @@ T.wait(3000, function()
 end, '<Tab> to call inline_completion.get()')
 T.set('get_calls', calls.get)
 T.set('line_after_tab', vim.api.nvim_buf_get_lines(buf, 0, 2, false)[2])
+
+-- What Neovim 0.12 sends for an inline suggestion gets the endpoint's text back.
+local row = 12
+vim.api.nvim_buf_set_lines(buf, row - 1, row, false, { '    return ' })
+local response = client
+  and client:request_sync('textDocument/inlineCompletion', {
+    textDocument = { uri = vim.uri_from_bufnr(buf) },
+    position = { line = row - 1, character = 11 },
+    context = { triggerKind = 1 },
+  }, 20000, buf)
+local result = response and response.result or {}
+local items = result.items or result
+T.set('inline_items', vim.tbl_map(function(item)
+  return type(item.insertText) == 'table' and item.insertText.value or item.insertText
+end, items))

@@ -85,10 +85,14 @@ end
 
 ---@param err? lsp.ResponseError
 ---@param what string
+---@param client_id? integer
 ---@return boolean ok
-local function report_error(err, what)
+local function report_error(err, what, client_id)
   if err then
-    notify(what .. ' failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    local message = err.message or vim.inspect(err)
+    if not (client_id and status.recently_shown(client_id, message)) then
+      notify(what .. ' failed: ' .. message, vim.log.levels.ERROR)
+    end
     return false
   end
   return true
@@ -102,7 +106,7 @@ end
 function M.send_refactor(client, bufnr, arg, on_done)
   local params = { command = 'mistral.refactor', arguments = { arg } }
   client:request(EXECUTE, params, function(err, result)
-    report_error(err, 'refactor')
+    report_error(err, 'refactor', client.id)
     if on_done then
       on_done(err, result)
     end
@@ -185,7 +189,7 @@ function M.send_explain(client, bufnr, arg, on_done)
   local params = { command = 'mistral.explain', arguments = { arg } }
   client:request(EXECUTE, params, function(err, result)
     local markdown = nil
-    if report_error(err, 'explain') then
+    if report_error(err, 'explain', client.id) then
       markdown = M.markdown_of(result)
       if markdown == nil or markdown == '' then
         notify('the server returned no explanation', vim.log.levels.WARN)
@@ -325,7 +329,7 @@ function M.toggle(on_done)
   local pending, results = #clients, {}
   for _, client in ipairs(clients) do
     client:request(EXECUTE, { command = 'mistral.toggleCompletions' }, function(err, result)
-      if report_error(err, 'toggle') then
+      if report_error(err, 'toggle', client.id) then
         results[client.id] = result
         local enabled = result
         if type(result) == 'table' then

@@ -59,10 +59,36 @@ function M.on_status(err, result, ctx)
   M._changed(status)
 end
 
+--- The last window/showMessage text per client, so an error the server already showed is
+--- not shown a second time when the same request also fails.
+---@type table<integer, {message: string, time: number}>
+M.shown = {}
+
+--- Handler for window/showMessage: remember the text, then show it the usual way.
+---@param err? lsp.ResponseError
+---@param result lsp.ShowMessageParams
+---@param ctx lsp.HandlerContext
+function M.on_show_message(err, result, ctx, config)
+  if type(result) == 'table' and type(result.message) == 'string' and ctx then
+    M.shown[ctx.client_id] = { message = result.message, time = vim.uv.now() }
+  end
+  return vim.lsp.handlers['window/showMessage'](err, result, ctx, config)
+end
+
+--- Whether this client showed exactly `message` in the last few seconds.
+---@param client_id integer
+---@param message string
+---@return boolean
+function M.recently_shown(client_id, message)
+  local shown = M.shown[client_id]
+  return shown ~= nil and shown.message == message and vim.uv.now() - shown.time < 10000
+end
+
 --- Drop what a stopped client said.
 ---@param client_id integer
 function M.forget(client_id)
   M.completions[client_id] = nil
+  M.shown[client_id] = nil
   if M.by_client[client_id] == nil then
     return
   end
