@@ -25,6 +25,7 @@ REFACTORED = "def add(a, b):\n    return operator.add(a, b)"
 AREA_REFACTORED = "    return float(circle.area())"
 DIAGNOSTIC = "Division by zero when values is empty (FIXDIAG)"
 FIXED = "return total / len(values) if values else 0.0"
+TESTS = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3"
 EXPLANATION = "## What it does\n\n`add` returns the **sum** of its two arguments."
 
 
@@ -98,6 +99,8 @@ def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMis
         text = _body_text(body)
         if "FIXDIAG" in text:
             return _fenced(FIXED)
+        if "The tests go into" in text:
+            return _fenced(TESTS)
         if INSTRUCTION in text and "circle" in text:
             return _fenced(AREA_REFACTORED)
         if INSTRUCTION in text:
@@ -144,6 +147,10 @@ def test_code_actions_change_the_buffer(nvim: str, tmp_path: Path, fake: FakeMis
     # :MistralFix: a linter's diagnostic went to the server, whose fix replaced the line.
     assert f"    {FIXED}\n" in (v.get("after_fix") or ""), run.explain()
     assert any(DIAGNOSTIC in _body_text(r.body) for r in fake.requests_for("chat"))
+
+    # Generate tests: a new test file (created through the workspace edit) holding the tests.
+    assert Path(v.get("test_file") or "").name == "test_calc.py", run.explain()
+    assert "def test_add():" in v["test_text"], run.explain()
     assert not run.failures, run.explain()
 
 

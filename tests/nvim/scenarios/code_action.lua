@@ -108,3 +108,24 @@ T.wait(30000, function()
   return T.text(buf) ~= before
 end, 'the buffer to change after :MistralFix')
 T.set('after_fix', T.text(buf))
+
+-- 5. "Mistral: Generate tests" creates the test file (a CreateFile + edit in one
+--    workspace edit) and fills it.
+vim.api.nvim_win_set_cursor(0, { 6, 0 })
+apply('Mistral: Generate tests')
+local test_buf
+T.wait(30000, function()
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    local name = vim.api.nvim_buf_get_name(b)
+    if name:match('test_calc%.py$') and T.text(b):find('def test_', 1, true) then
+      test_buf = b
+      return true
+    end
+  end
+end, 'a test_calc.py buffer with the generated tests')
+if test_buf then
+  local name = vim.api.nvim_buf_get_name(test_buf)
+  T.set('test_file', name:sub(#T.cfg.workspace + 2))
+  T.set('test_text', T.text(test_buf))
+  T.set('test_file_on_disk', vim.uv.fs_stat(name) ~= nil)
+end
