@@ -203,14 +203,15 @@ class ContextBuilder:
         source: SourceLines | None = None,
     ) -> Piece:
         src = source or SourceLines(self._root)
-        d = src.with_header(cand.definition)
+        d = cand.definition
         key = (d.path, d.line)
+        header_of = _memo(src.with_header)
         if d.kind in CLASS_KINDS:
             limit = 24 if cand.role in ("base", "local") else 16
 
             def render_class(d: Definition = d, limit: int = limit) -> str:
                 members = [src.with_header(m) for m in view.members(d.name, d.path)]
-                return class_skeleton(d, members, lang, comment, limit, hot)
+                return class_skeleton(header_of(d), members, lang, comment, limit, hot)
 
             return Piece(
                 key,
@@ -219,7 +220,7 @@ class ContextBuilder:
                 cand.score,
                 "skeleton",
                 render_class,
-                compact=lambda d=d: compact_text(d, lang),
+                compact=lambda d=d: compact_text(header_of(d), lang),
                 covers=(d.path, d.name),
             )
         if d.container is not None and d.kind in ("method", "field", "property"):
@@ -227,10 +228,10 @@ class ContextBuilder:
             container = d.container
 
             def render_member(d: Definition = d, indent: str = indent) -> str:
-                return definition_text(d, lang, comment, indent)
+                return definition_text(header_of(d), lang, comment, indent)
 
             def opener(d: Definition = d, container: str = container) -> tuple[str, str]:
-                defs = view.definitions(container, (d.path,))
+                defs = view.defined_in(d.path, container)
                 owners = [c for c in defs if c.kind in CLASS_KINDS]
                 owner = src.with_header(owners[0]) if owners else None
                 return container_open(owner, container, lang), container_close(lang)
@@ -242,13 +243,13 @@ class ContextBuilder:
                 cand.score,
                 "definition",
                 render_member,
-                compact=lambda d=d, indent=indent: compact_text(d, lang, indent),
+                compact=lambda d=d, indent=indent: compact_text(header_of(d), lang, indent),
                 group=(d.path, container),
                 group_open=opener,
             )
 
         def render_def(d: Definition = d) -> str:
-            return definition_text(d, lang, comment)
+            return definition_text(header_of(d), lang, comment)
 
         return Piece(
             key,
@@ -257,7 +258,7 @@ class ContextBuilder:
             cand.score,
             "definition",
             render_def,
-            compact=lambda d=d: compact_text(d, lang),
+            compact=lambda d=d: compact_text(header_of(d), lang),
         )
 
     def _similar_pieces(
@@ -376,6 +377,19 @@ class ContextBuilder:
             sources=sources,
             tokens=used,
         )
+
+
+def _memo(function: Callable[[Definition], Definition]) -> Callable[[Definition], Definition]:
+    """Remember the one result a piece needs (its compact and full forms share it)."""
+    results: dict[Definition, Definition] = {}
+
+    def call(definition: Definition) -> Definition:
+        hit = results.get(definition)
+        if hit is None:
+            hit = results[definition] = function(definition)
+        return hit
+
+    return call
 
 
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")

@@ -80,6 +80,7 @@ class IndexView:
         self._members: dict[str, list[Definition]] = {}
         self._file_defs: dict[str, list[Definition]] = {}
         self._dirs: dict[str, list[str]] | None = None
+        self._by_file: dict[str, dict[str, list[Definition]]] = {}
 
     def definitions(self, name: str, in_files: tuple[str, ...] | None = None) -> list[Definition]:
         key = (name, in_files)
@@ -121,6 +122,16 @@ class IndexView:
                 hit = []
             self._file_defs[path] = hit
         return hit
+
+    def defined_in(self, path: str, name: str) -> list[Definition]:
+        """Definitions named `name` in one file: one index query per file and assembly."""
+        table = self._by_file.get(path)
+        if table is None:
+            table = self._by_file[path] = {}
+            if self.allowed(path):
+                for definition in self.file_definitions(path):
+                    table.setdefault(definition.name, []).append(definition)
+        return table.get(name, [])
 
     def files_in(self, directory: str) -> list[str]:
         """Indexed files directly in a directory (one listing per assembly)."""
@@ -220,7 +231,7 @@ class Gatherer:
                 directory = file[4:]
                 found.extend(d for d in self.view.definitions(name) if _dir(d.path) == directory)
                 continue
-            defs = [d for d in self.view.definitions(name, (file,)) if d.container is None]
+            defs = [d for d in self.view.defined_in(file, name) if d.container is None]
             if not defs and depth < 2:
                 defs = self._reexported(name, file, depth)
             found.extend(defs)

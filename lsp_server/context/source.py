@@ -52,15 +52,16 @@ class SourceLines:
     """Lines of repository files; `overlay` holds texts newer than the disk (the open file)."""
 
     def __init__(self, root: Path | None, overlay: dict[str, list[str]] | None = None) -> None:
-        self.root = root
-        self.overlay = overlay or {}
+        self.root = os.fspath(root) if root is not None else None
+        self.overlay: dict[str, list[str] | None] = dict(overlay or {})
 
     def line(self, rel: str, number: int) -> str | None:
-        lines = self.overlay.get(rel)
-        if lines is None:
+        if rel in self.overlay:
+            lines = self.overlay[rel]
+        else:
             if self.root is None:
                 return None
-            lines = file_lines(self.root / rel)
+            lines = self.overlay[rel] = file_lines(Path(os.path.join(self.root, rel)))
         if lines is None or not 0 <= number < len(lines):
             return None
         return lines[number]
