@@ -69,12 +69,14 @@ class NvimResult:
     messages: str
     stderr: str
     raw: dict[str, Any] = field(repr=False)
+    lsp_log: str = ""
 
     def explain(self) -> str:
         """Everything useful when an assertion fails."""
         return (
             f"failures: {self.failures}\nlogs: {self.logs}\nvalues: {self.values}\n"
-            f"messages:\n{self.messages}\nnvim stderr:\n{self.stderr[-3000:]}"
+            f"messages:\n{self.messages}\nnvim stderr:\n{self.stderr[-3000:]}\n"
+            f"lsp.log (server stderr lands here):\n{self.lsp_log[-4000:]}"
         )
 
 
@@ -140,8 +142,12 @@ def run_scenario(
         out = exc.stdout or b""
         stderr = out.decode(errors="replace") if isinstance(out, bytes) else out
         stderr = f"nvim killed after {timeout_s}s\n{stderr}"
+    log_path = Path(env["XDG_STATE_HOME"]) / "nvim" / "lsp.log"
+    lsp_log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
     if not result_path.exists():
-        raise AssertionError(f"nvim wrote no result for scenario {name!r}:\n{stderr[-4000:]}")
+        raise AssertionError(
+            f"nvim wrote no result for scenario {name!r}:\n{stderr[-4000:]}\n{lsp_log[-4000:]}"
+        )
     raw = json.loads(result_path.read_text(encoding="utf-8"))
     values = raw.get("values") or {}
     return NvimResult(
@@ -151,4 +157,5 @@ def run_scenario(
         messages=str(raw.get("messages") or ""),
         stderr=stderr,
         raw=raw,
+        lsp_log=lsp_log,
     )
