@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,12 @@ def register(server: MistralLanguageServer) -> None:
 
     @server.command(STATUS_COMMAND)
     def status(ls: LanguageServer, *args: Any) -> dict[str, Any]:
-        return {**session.current_status().to_json(), "counters": vars(engine.counters)}
+        # The task count lets soak tests see leaked tasks from outside the process.
+        return {
+            **session.current_status().to_json(),
+            "counters": vars(engine.counters),
+            "tasks": len(asyncio.all_tasks()),
+        }
 
     @server.command(DOCUMENT_TEXT_COMMAND)
     def document_text(ls: LanguageServer, uri: str, *args: Any) -> dict[str, Any] | None:
