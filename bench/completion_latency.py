@@ -125,7 +125,7 @@ async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
             pending: list[tuple[int, asyncio.Future]] = []
             answered: list[tuple[int, int, asyncio.Future]] = []  # (asked at, current at answer)
             current = [1]
-            typed = "build_response"
+            typed = "build_response_value"
             column = len("    return ")
             for ch in typed[:20]:
                 version += 1

@@ -9,6 +9,7 @@ import re
 import sys
 import threading
 from collections.abc import Generator
+from contextvars import ContextVar
 from typing import Any, BinaryIO
 
 from lsprotocol import types
@@ -29,6 +30,13 @@ from lsp_server.status import Status
 
 log = logging.getLogger(__name__)
 STATUS_NOTIFICATION = "mistral/status"
+#: The ExecuteCommandParams of the command being handled: pygls hands command handlers only
+#: the arguments, and long-running commands need the request's workDoneToken.
+CURRENT_COMMAND: ContextVar[types.ExecuteCommandParams | None] = ContextVar(
+    "mistral_current_command", default=None
+)
+# Expected refusals (stale document, refused answer, cancelled) are answers, not crashes.
+EXPECTED_ERROR_CODES = (-32803, -32800)
 # A header anywhere in a line: after a broken message the next header still resynchronises.
 _CONTENT_LENGTH = re.compile(rb"Content-Length:[ \t]*(\d{1,10})[ \t]*\r?\n?$", re.IGNORECASE)
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024
@@ -114,6 +122,11 @@ class MistralProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
         yield from self._user(types.TEXT_DOCUMENT_DID_CLOSE, params)
 
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams):
+        CURRENT_COMMAND.set(params)
+        return (yield from super().lsp_workspace__execute_command(params))
+
 
 class MistralLanguageServer(LanguageServer):
     def __init__(self) -> None:
@@ -134,7 +147,10 @@ class MistralLanguageServer(LanguageServer):
         self.protocol.notify(STATUS_NOTIFICATION, status.to_json())
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Errors in notifications are logged, not thrown at the user as pop-ups."""
+        """Errors are logged, not thrown at the user as pop-ups; expected refusals quietly."""
+        if getattr(error, "code", None) in EXPECTED_ERROR_CODES:
+            log.info("request refused: %s", error)
+            return
         log.error("internal error (%s): %s", getattr(source, "__name__", source), error)
 
     def show(self, message: str, level: types.MessageType = types.MessageType.Warning) -> None:

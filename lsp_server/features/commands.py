@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -16,7 +15,6 @@ from pygls.lsp.server import LanguageServer
 
 from lsp_server.documents import Document
 from lsp_server.features.refactor_support import (
-    CURRENT_COMMAND,
     REQUEST_CANCELLED,
     REQUEST_FAILED,
     ActionData,
@@ -36,6 +34,7 @@ from lsp_server.refactor import (
     RefactorService,
 )
 from lsp_server.refactor.actions import EXPLAIN, REFACTOR, TESTS
+from lsp_server.server import CURRENT_COMMAND
 
 if TYPE_CHECKING:
     from lsp_server.server import MistralLanguageServer
@@ -144,30 +143,9 @@ async def run_command(
         raise JsonRpcException(message="Cancelled.", code=REQUEST_CANCELLED) from None
 
 
-def _capture_command_params(server: MistralLanguageServer) -> None:
-    """Keep the current ExecuteCommandParams in a context variable (for its workDoneToken).
-
-    pygls hands command handlers only the arguments; this wraps its built-in executeCommand
-    handler, which runs in the request's own context, so the command coroutine sees them.
-    """
-    fm = server.protocol.fm
-    builtin = fm.builtin_features.get(types.WORKSPACE_EXECUTE_COMMAND)
-    if builtin is None or getattr(builtin, "_mistral_wrapped", False):
-        return
-
-    def execute_command(params: types.ExecuteCommandParams) -> Generator[Any, Any, Any]:
-        CURRENT_COMMAND.set(params)
-        return (yield from builtin(params))
-
-    execute_command._mistral_wrapped = True  # type: ignore[attr-defined]
-    fm.builtin_features[types.WORKSPACE_EXECUTE_COMMAND] = execute_command
-
-
 def register(server: MistralLanguageServer) -> None:
     """Register the commands. pygls evaluates command handlers' type hints at run time, so
     `ls` is annotated with a runtime name; the typed server comes from the closure."""
-    _capture_command_params(server)
-
     @server.command(REFACTOR_COMMAND)
     async def refactor(ls: LanguageServer, *args: Any) -> Any:
         return await run_command(server, args, REFACTOR)

@@ -8,7 +8,6 @@ import logging
 import time
 import uuid
 from concurrent.futures import Future
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The ExecuteCommandParams of the request being handled (for its workDoneToken).
-CURRENT_COMMAND: ContextVar[types.ExecuteCommandParams | None] = ContextVar(
-    "mistral_current_command", default=None
-)
 REQUEST_FAILED = -32803
 REQUEST_CANCELLED = -32800
 
