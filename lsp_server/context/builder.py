@@ -176,7 +176,7 @@ class ContextBuilder:
         view = IndexView(self.index, self._allowed)
         gatherer = Gatherer(view, rel, lang)
         cursor_line = len(lines) - 1
-        cls, func = gatherer.enclosing(cursor_line)
+        cls, func = gatherer.enclosing(cursor_line, lines)
         if cls is not None:
             gatherer.add_bases(cls)
         gatherer.receiver_types = receiver_types(

@@ -29,9 +29,10 @@ W_LOCAL_OUT_OF_VIEW = 1.2  # defined in this file but above the part of it that 
 PRIOR_IMPORTED = 0.3  # any imported name, used or not
 PER_USE = 0.04  # per use of a name anywhere in the prefix (capped)
 MAX_DEFS_PER_NAME = 3
-PACKAGE_NAMES = 40
+PACKAGE_NAMES = 40  # Go/Java: most frequent names of the file looked up in its package
 PACKAGE_FILES = 16  # Go/Java: at most this many files of a package are outlined
-PRIOR_PACKAGE = 0.12  # Go/Java: most frequent names of the file looked up in its package
+PRIOR_PACKAGE = 0.12
+MODULE_OUTLINE_USES = 3  # a module alias used this often gets an outline of its names
 MAX_ATTR_DEFS = 4
 
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
@@ -272,7 +273,8 @@ class Gatherer:
                 self._add_attr(name, use, count_bonus)
         # names used as `module.name` anywhere above, for every imported module
         seen_files: set[str] = set()
-        for module in self.modules.values():
+        for alias, module in self.modules.items():
+            outline = file_counts.get(alias, 0) >= MODULE_OUTLINE_USES
             files = [
                 f for entry in module.files for f in (
                     self.view.files_in(entry[4:])[:PACKAGE_FILES]
@@ -284,10 +286,15 @@ class Gatherer:
                     continue
                 seen_files.add(file)
                 for definition in self.view.file_definitions(file):
+                    if definition.container is not None or definition.name in uses:
+                        continue
                     used = file_counts.get(definition.name, 0)
-                    if used and definition.container is None and definition.name not in uses:
+                    if used:
                         weight = PRIOR_IMPORTED + PER_USE * min(used, 10)
                         self.out.add(definition, W_MODULE_ATTR * weight, "name")
+                    elif outline and definition.kind in TOP_KINDS:
+                        # a module used a lot here: its other top-level names, compact
+                        self.out.add(definition, W_MODULE_ATTR * PRIOR_PACKAGE, "name")
         if self.package_scoped:
             self._add_package_names(uses, file_counts)
             self._add_package_outline(file_counts)
@@ -404,18 +411,37 @@ class Gatherer:
 
     # -- enclosing scope --------------------------------------------------------------------
 
-    def enclosing(self, line: int) -> tuple[Definition | None, Definition | None]:
-        """The innermost class and function around `line` in the current file."""
+    def enclosing(
+        self, line: int, lines: list[str] | None = None
+    ) -> tuple[Definition | None, Definition | None]:
+        """The innermost class and function around `line` in the current file.
+
+        At the end of an edited file the cursor often sits on an indented line after the
+        last statement of a block, one line past the block's syntactic end: indentation
+        decides then.
+        """
         cls = func = None
+        indent = _indent(lines[line]) if lines is not None and line < len(lines) else -1
         for definition in self.view.file_definitions(self.current):
-            if definition.line <= line <= definition.end_line:
-                if definition.kind in CLASS_KINDS:
-                    if cls is None or definition.line >= cls.line:
-                        cls = definition
-                elif definition.kind in ("function", "method") and (
-                    func is None or definition.line >= func.line
-                ):
-                    func = definition
+            inside = definition.line <= line <= definition.end_line
+            if not inside and lines is not None and definition.line < line:
+                inside = (
+                    definition.end_line < line
+                    and indent > definition.column
+                    and all(
+                        not lines[i].strip() or _indent(lines[i]) > definition.column
+                        for i in range(definition.end_line + 1, line)
+                    )
+                )
+            if not inside:
+                continue
+            if definition.kind in CLASS_KINDS:
+                if cls is None or definition.line >= cls.line:
+                    cls = definition
+            elif definition.kind in ("function", "method") and (
+                func is None or definition.line >= func.line
+            ):
+                func = definition
         return cls, func
 
     def add_bases(self, cls: Definition) -> None:
@@ -432,6 +458,11 @@ class Gatherer:
                 if definition.kind in CLASS_KINDS:
                     self.out.containers.add(definition.name)
                     self.out.add(definition, W_BASE, "base")
+
+
+def _indent(line: str) -> int:
+    stripped = line.lstrip()
+    return len(line) - len(stripped) if stripped else len(line)
 
 
 def base_names(signature: str, language_id: str) -> list[str]:
