@@ -5,7 +5,8 @@ opened with the fake endpoint configured. Trusted: the status bar item reaches "
 the endpoint, its menu opens, typing shows the endpoint's text as ghost text and Tab accepts it,
 "Refactor selection…" from the light bulb asks for an instruction and applies the answer,
 "Explain" shows the answer. Restricted Mode: the item says why, and nothing reaches the
-endpoint. Skipped with the reason when the tools are absent (`e2e.sh install`).
+endpoint. A missing interpreter: a notification says so and offers the fix. Skipped with the
+reason when the tools are absent (`e2e.sh install`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
     )
     logs = result.stdout[-6000:] + result.stderr[-4000:]
     reports = {}
-    for scenario in ("trusted", "untrusted"):
+    for scenario in ("trusted", "untrusted", "missing"):
         path = out / scenario / "report.json"
         assert path.exists(), f"{scenario}: no report\n{logs}"
         reports[scenario] = json.loads(path.read_text())
@@ -85,3 +86,6 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
     untrusted = reports["untrusted"]
     assert "Restricted Mode" in untrusted["tooltip"]
     assert json.loads((out / "untrusted" / "endpoint-requests.json").read_text()) == []
+
+    missing = reports["missing"]
+    assert any("was not found" in n and "Open settings" in n for n in missing["notifications"])

@@ -86,7 +86,7 @@ EXPLANATION="E2E explanation: greet returns a greeting."
 API_KEY="e2e-secret-key-$RANDOM$RANDOM"
 
 # One scenario in a fresh code-server: its own workspace, user data, extensions and fake endpoint.
-#   scenario NAME TRUST OUT   (TRUST: trusted | untrusted)
+#   scenario NAME MODE OUT   (MODE: trusted | untrusted | missing)
 scenario() {
   local name=$1 trust=$2 out=$3
   local work=$WORK/$name
@@ -132,9 +132,13 @@ PY
     trust_settings='"security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.banner": "never",'
     trust_flag=
   fi
+  local server_setting="\"mistral.server.command\": [\"$PYTHON\", \"-m\", \"lsp_server\", \"serve\"],"
+  if [ "$trust" = missing ]; then
+    server_setting='"mistral.server.python": "/nonexistent/bin/python3",'
+  fi
   cat >"$data/User/settings.json" <<JSON
 {
-  "mistral.server.command": ["$PYTHON", "-m", "lsp_server", "serve"],
+  $server_setting
   "mistral.endpoint.preset": "custom",
   "mistral.endpoint.url": "$endpoint",
   "mistral.completion.debounceMs": 0,
@@ -208,7 +212,10 @@ logs = "".join(open(p).read() for p in glob.glob(f"{out}/*Mistral*.log"))
 settings = "".join(open(p).read() for p in glob.glob(f"{data}/*/settings.json"))
 assert key not in logs, "the API key appears in the logs"
 assert key not in settings, "the API key was written to settings.json"
-if trust == "untrusted":
+if trust == "missing":
+    assert requests == [], f"requests without a server: {requests}"
+    print("e2e: [missing] the missing interpreter was reported")
+elif trust == "untrusted":
     assert requests == [], f"Restricted Mode sent requests: {requests}"
     assert "Restricted Mode" in logs and "Server:" not in logs, "a server was started"
     print("e2e: [untrusted] no request reached the endpoint and no server was started")
@@ -245,6 +252,7 @@ run_e2e() {
   local status=0
   scenario trusted trusted "$out/trusted" || status=1
   scenario untrusted untrusted "$out/untrusted" || status=1
+  scenario missing missing "$out/missing" || status=1
   trap - EXIT
   log "artifacts in $out"
   if [ "$status" = 0 ]; then log "PASSED"; else log "FAILED"; fi

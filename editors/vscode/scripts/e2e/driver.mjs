@@ -6,6 +6,8 @@
 //   "Mistral: Explain" and find the answer in the Markdown preview.
 // --scenario untrusted: Restricted Mode; the item must say why nothing runs and no ghost text
 //   may appear.
+// --scenario missing: mistral.server.python names no interpreter; a notification must say so
+//   and offer the fix.
 //
 // Writes report.json and screenshots to --out; exits non-zero on the first failed expectation.
 import { createRequire } from "node:module";
@@ -353,9 +355,25 @@ async function untrusted() {
   }
 }
 
+async function missingServer() {
+  const item = await openWorkbenchAndFile();
+  const toast = page.locator(".notifications-toasts .notification-toast").filter({ hasText: "Mistral:" }).first();
+  await toast.waitFor({ timeout });
+  const text = normalise(await toast.innerText());
+  report.notifications = [text];
+  const icon = await statusIcon(item);
+  step("missing server reported", { text, icon });
+  await shot("02-missing-server");
+  if (!text.includes("was not found") || !text.includes("Open settings") || !icon.includes("codicon-error")) {
+    throw new Error(`no clear report of the missing server: ${text} / ${icon}`);
+  }
+}
+
 try {
   if (opt.scenario === "untrusted") {
     await untrusted();
+  } else if (opt.scenario === "missing") {
+    await missingServer();
   } else {
     await trusted();
   }
