@@ -545,7 +545,15 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--prefix-share", type=float, help="override the prefix's reserved share (a sweep)"
+    )
     args = parser.parse_args()
+    if args.prefix_share is not None:
+        import lsp_server.context.builder as builder_module
+
+        builder_module.PREFIX_SHARE = args.prefix_share
+        globals()["PREFIX_SHARE"] = args.prefix_share
     result = run(args.repo, args.points, args.seed)
     if args.json:
         print(json.dumps(result, indent=2))

@@ -194,3 +194,19 @@ def test_range_context(index: RepoIndex) -> None:
     assert "SECRET_RATE_TABLE" not in rendered
     assert "negotiated_rate_for(customer: str)" not in rendered
     assert ranged.tokens <= 1500
+
+
+def test_enclosing_class_found_past_the_end_of_its_last_block(index: RepoIndex) -> None:
+    # the cursor sits on an indented empty line after the last statement of `Cart`:
+    # syntactically outside the class, by indentation inside it
+    path, text = hole(index, "shop/models.py", "\n\nEMPTY_CART_MESSAGE", "\n        ")
+    try:
+        context = build(index, path, text, budget=1000)
+    finally:
+        index.close_text(path)
+    skeletons = [s for s in context.snippets if s.path == "shop/base.py"]
+    assert skeletons and "def describe_entity(self) -> str:" in skeletons[0].text
+    # ranked as the base class of the class around the cursor, not merely as an import
+    from lsp_server.context.gather import W_BASE
+
+    assert skeletons[0].score >= W_BASE

@@ -335,7 +335,7 @@ class ContextBuilder:
         gatherer = Gatherer(view, rel, lang) if view is not None and rel and spec else None
         scope_start, scope_end = max(0, first_line - 20), min(len(all_lines), last_line + 21)
         if gatherer is not None:
-            cls, func = gatherer.enclosing(first_line)
+            cls, func = gatherer.enclosing(first_line, all_lines)
             owner = func if func is not None and func.end_line >= last_line else cls
             if owner is not None and owner.end_line >= last_line:
                 scope_start, scope_end = owner.line, owner.end_line + 1

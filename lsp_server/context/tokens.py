@@ -24,6 +24,7 @@ _TOKENIZER_FILE = "tekken_240911.json"
 _lock = threading.Lock()
 _encode: Callable[[str], int] | None = None
 _failed = False
+_loading = threading.Event()  # set while a background warm-up is loading the tokenizer
 
 #: Pieces that approximate Tekken's pre-tokenizer: words (with a leading space or
 #: punctuation), digit groups, punctuation runs, newlines with indentation, blanks.
@@ -61,7 +62,17 @@ def _load() -> Callable[[str], int] | None:
 def warm_up(background: bool = True) -> None:
     """Load the tokenizer now (in a daemon thread by default) so the first request is fast."""
     if background:
-        threading.Thread(target=_load, name="tokenizer-load", daemon=True).start()
+        if _encode is not None or _failed or _loading.is_set():
+            return
+        _loading.set()
+
+        def load() -> None:
+            try:
+                _load()
+            finally:
+                _loading.clear()
+
+        threading.Thread(target=load, name="tokenizer-load", daemon=True).start()
     else:
         _load()
 
@@ -106,11 +117,12 @@ def _cached_count(text: str) -> int:
 def count_tokens(text: str) -> int:
     """Tokens of `text` under Mistral's Tekken tokenizer (exact once loaded).
 
-    Blocks on the first call while the tokenizer loads (~0.5 s) unless `warm_up()` ran.
+    While a background `warm_up()` is still loading the tokenizer, the estimate answers (no
+    request waits for it); without any warm-up the first call loads it (~0.5 s).
     """
     if not text:
         return 0
-    if _load() is None:
+    if _encode is None and (_loading.is_set() or _load() is None):
         return estimate_tokens(text)
     if len(text) <= 512:
         return _cached_count(text)
