@@ -186,7 +186,7 @@ class RepoIndex:
         try:
             return self._store.query(sql, tuple(params))
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            if _is_contention(exc):
                 raise
             log.warning("index cache error (%s); rebuilding the cache", exc)
             self._store.recover()
@@ -203,14 +203,25 @@ class RepoIndex:
             try:
                 return self._build(progress, cancel)
             except sqlite3.DatabaseError as exc:
+                if _is_contention(exc):
+                    raise  # another process holds the lock for too long: not a broken cache
                 log.warning("index cache error during build (%s); rebuilding from scratch", exc)
                 self._store.recover()
                 self._paths = None
                 self._resolver = None
                 return self._build(progress, cancel)
 
-    def _build(self, progress: Progress | None, cancel: threading.Event | None) -> IndexStats:
+    def _build(self, report: Progress | None, cancel: threading.Event | None) -> IndexStats:
         started = time.perf_counter()
+        progress: Progress | None = None
+        if report is not None:
+
+            def progress(done: int, total: int) -> None:
+                try:
+                    report(done, total)
+                except Exception:  # a failing progress reporter must not stop indexing
+                    log.debug("index: progress callback failed", exc_info=True)
+
         self.rules.invalidate()
         self._reasons.clear()
         candidates, skipped = walk.walk(str(self.root), self.exclusions)
@@ -658,6 +669,11 @@ class RepoIndex:
         with self._lock:
             paths = set(self._indexed_paths()) | set(self._overlay)
         return sorted(paths)
+
+
+def _is_contention(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
 def _sha(data: bytes) -> str:
