@@ -27,6 +27,7 @@ def _to_change(change: types.TextDocumentContentChangeEvent) -> TextChange:
 def register(server: MistralLanguageServer) -> None:
     session = server.session
     recent = server.completions.recent
+    oversized: set[str] = set()  # open documents too large to re-parse on every keystroke
 
     def reindex(uri: str) -> None:
         doc = session.documents.get(uri)
@@ -35,11 +36,21 @@ def register(server: MistralLanguageServer) -> None:
         if not session.is_excluded(doc.path):
             recent.touch(doc.path, doc.text)
         index = session.index_for(doc.path)
-        if index is not None:
-            try:
-                index.update_text(doc.path, doc.text)
-            except Exception:  # noqa: BLE001 - a parse failure must not lose the edit
-                log.exception("index update failed for %s", doc.path)
+        if index is None:
+            return
+        if len(doc.text) > session.settings.index.max_file_kb * 1024:
+            # The index skips such files on disk too; parsing one here would hold the event
+            # loop for seconds on every keystroke (a 20 MB document: ~3 s each).
+            if uri not in oversized:
+                oversized.add(uri)
+                log.info("not indexing %s while open: larger than index.max_file_kb", doc.path)
+                index.close_text(doc.path)
+            return
+        oversized.discard(uri)
+        try:
+            index.update_text(doc.path, doc.text)
+        except Exception:  # noqa: BLE001 - a parse failure must not lose the edit
+            log.exception("index update failed for %s", doc.path)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MistralLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -59,6 +70,7 @@ def register(server: MistralLanguageServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MistralLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         doc = session.documents.close(params.text_document.uri)
+        oversized.discard(params.text_document.uri)
         server.completions.forget(params.text_document.uri)
         if doc is not None and doc.path is not None:
             recent.forget(doc.path)
