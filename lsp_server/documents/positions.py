@@ -60,6 +60,37 @@ class LineIndex:
             self.starts.append(match.end())
         self._ends.append(len(text))
 
+    @classmethod
+    def _from_parts(cls, text: str, starts: list[int], ends: list[int]) -> LineIndex:
+        index = cls.__new__(cls)
+        index.text, index.starts, index._ends = text, starts, ends
+        return index
+
+    def replaced(self, start: int, end: int, new: str) -> LineIndex:
+        """The index of this text with [start, end) replaced by `new`.
+
+        Only the edited lines are scanned again (a keystroke in a 20 MB document would
+        otherwise rescan all of it); the lines after them are shifted.
+        """
+        text = self.text[:start] + new + self.text[end:]
+        delta = len(new) - (end - start)
+        starts, ends = self.starts, self._ends
+        # One line back: an inserted "\n" may join the "\r" that ended the previous line.
+        first = max(0, bisect_right(starts, start) - 2)
+        last = bisect_right(starts, end) - 1
+        scan_from = starts[first]
+        tail = last + 1 < len(starts)
+        scan_to = starts[last + 1] + delta if tail else len(text)
+        breaks = list(_LINE_BREAK.finditer(text, scan_from, scan_to))
+        new_starts = starts[: first + 1] + [m.end() for m in breaks]
+        new_ends = ends[:first] + [m.start() for m in breaks]
+        if tail:
+            new_starts += [s + delta for s in starts[last + 2 :]]
+            new_ends += [e + delta for e in ends[last + 1 :]]
+        else:
+            new_ends.append(len(text))
+        return LineIndex._from_parts(text, new_starts, new_ends)
+
     @property
     def line_count(self) -> int:
         return len(self.starts)

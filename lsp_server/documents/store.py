@@ -63,11 +63,13 @@ class DocumentStore:
             if change.start is None or change.end is None:
                 doc.text = change.text
                 continue
-            start = doc.offset(*change.start, self.encoding)
-            end = doc.offset(*change.end, self.encoding)
+            lines = doc.lines
+            start = lines.offset(*change.start, self.encoding)
+            end = lines.offset(*change.end, self.encoding)
             if end < start:
                 start, end = end, start
-            doc.text = doc.text[:start] + change.text + doc.text[end:]
+            doc._lines = lines.replaced(start, end, change.text)
+            doc.text = doc._lines.text
         doc.version = version
         return doc
 
