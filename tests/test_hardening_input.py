@@ -362,6 +362,25 @@ def test_twenty_megabyte_document(hostile) -> None:
     text = block * (BIG_MB * 1024 * 1024 // len(block)) + "def tail(x):\n    return \n"
     lines = text.count("\n")
     _open(server, uri, text)
+    _alive(server, timeout=30)
+    client = server.client
+    assert client is not None
+    for version in range(2, 6):  # typing in it: each keystroke must not hold the server
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(start=_pos(lines - 1, 11), end=_pos(lines - 1, 11)), text="x"
+        )
+        params = types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[change],
+        )
+
+        async def keystroke(params: types.DidChangeTextDocumentParams = params) -> float:
+            started = time.monotonic()
+            client.text_document_did_change(params)
+            await status(client)
+            return time.monotonic() - started
+
+        assert server.run(keystroke()) < 2.0, "a keystroke in a 20 MB document took > 2 s"
     started = time.monotonic()
     result = _completion(server, uri, _pos(lines - 1, 11), timeout=60)
     assert result is not None

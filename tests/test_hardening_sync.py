@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 
+from lsp_server.documents.positions import LineIndex
 from tests.lsp_harness import isolated_env
 from tests.test_hardening_support import ThreadedServer, document_text
 
@@ -229,3 +230,22 @@ def test_oracle_agrees_with_hand_worked_positions() -> None:
     assert position_of(text, 2, "utf-32") == (0, 2)
     assert position_of(text, 7, "utf-8") == (1, 5)  # \u2028 is 3 bytes and not a break
     assert representable(text, 3) == 2
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    text=texts,
+    data=st.data(),
+    new=texts,
+)
+def test_line_index_edits_match_a_full_rescan(text: str, data: st.DataObject, new: str) -> None:
+    """The store updates its line index incrementally; it must equal a fresh scan."""
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    edited = LineIndex(text).replaced(start, end, new)
+    fresh = LineIndex(text[:start] + new + text[end:])
+    assert edited.text == fresh.text
+    assert edited.starts == fresh.starts
+    assert [edited.line_text(i) for i in range(edited.line_count)] == [
+        fresh.line_text(i) for i in range(fresh.line_count)
+    ]
