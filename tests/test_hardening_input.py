@@ -37,6 +37,7 @@ from tests.test_hardening_support import (
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_lsp.checks.LspSpecificationWarning")
 
+FORMFEED_SOURCE = "\x0c\nclass K:\n    def f\U00020000x(self):\n        pass\n"
 NESTING = 150_000  # `[` * n: well past the parser's time limit on this machine class
 BIG_MB = 20
 
@@ -176,6 +177,8 @@ def hostile(
     (root / "nested.py").write_text("x = " + "[" * NESTING + "]" * NESTING + "\n")
     (root / "nested_marker.py").write_text("def after_nested():\n    pass\n")
     (root / "blob.py").write_bytes(os.urandom(4096))
+    # A form feed before the definition: a line break for str.splitlines, not for LSP.
+    (root / "formfeed.py").write_text(FORMFEED_SOURCE, encoding="utf-8")
     (root / ".mistral-lsp.toml").write_text("[completion\nenabled = = true\n")
     env = isolated_env(tmp)
     user_config_file(env).write_text('endpoint = "unterminated\n')
@@ -442,3 +445,23 @@ def test_language_without_grammar(hostile) -> None:
     assert _symbols(server, uri) in ([], None)
     _close(server, uri)
     _alive(server)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="features/symbols.py _read_lines() splits the file on disk with str.splitlines(), "
+    "which also breaks at \\x0c \\x1c-\\x1e \\x85 \\u2028 \\u2029: after such a character, "
+    "columns of on-disk definitions are converted with another line's text (here 3:15 "
+    "instead of 3:12). Fix: split at \\r\\n, \\r and \\n only (documents.LineIndex).",
+)
+def test_symbol_columns_on_disk_ignore_form_feeds(hostile) -> None:
+    server, _root = hostile
+    _indexed(server)
+    client = server.client
+    assert client is not None
+    name = "f\U00020000x"
+    result = server.run(client.workspace_symbol_async(types.WorkspaceSymbolParams(query=name)))
+    (found,) = [s for s in result if s.name == name]
+    # The method spans "    def f𠀀x(self):" to the end of "        pass" (utf-16).
+    assert found.location.range.start == _pos(2, 4)
+    assert found.location.range.end == _pos(3, 12)
