@@ -59,7 +59,7 @@ export interface Dependencies {
   probe?: (server: ServerCommand, env: NodeJS.ProcessEnv) => Promise<ProbeResult>;
   baseEnv?: NodeJS.ProcessEnv;
   promptInstruction?: InstructionPrompt;
-  /** Shows an explanation (Markdown); defaults to a Markdown preview beside the editor. */
+  /** Shows an explanation (Markdown); defaults to a read-only panel beside the editor. */
   showExplanation?: (markdown: string) => Promise<void>;
 }
 
