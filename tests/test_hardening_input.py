@@ -23,6 +23,7 @@ from tests.lsp_harness import (
     SERVER_CMD,
     endpoint_options,
     isolated_env,
+    policy_file,
     user_config_file,
     wait_until,
 )
@@ -465,3 +466,37 @@ def test_symbol_columns_on_disk_ignore_form_feeds(hostile) -> None:
     # The method spans "    def f𠀀x(self):" to the end of "        pass" (utf-16).
     assert found.location.range.start == _pos(2, 4)
     assert found.location.range.end == _pos(3, 12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="config/loader.py + endpoint/boundary.py fail open: a policy.toml that is not valid "
+    "TOML becomes an active policy with no values, allowed_origins() treats an empty list as "
+    "'no restriction', so one typo in the administrator's file lifts every lock and lets any "
+    "endpoint receive code; it should refuse to send anything (status 'error') until fixed",
+)
+async def test_broken_policy_file_fails_closed(launch, workspace: Path, env, fake) -> None:
+    policy_file(env).write_text(
+        '[policy]\nallowed_origins = ["https://mistral.internal.example"\nlocked = ["endpoint"]\n'
+    )
+    client = await launch(root=workspace, env=env, init_options=endpoint_options(fake.url))
+    uri = (workspace / "p.py").as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text="def f(a):\n    return \n"
+            )
+        )
+    )
+    await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=_pos(1, 11),
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Invoked
+            ),
+        )
+    )
+    assert any("policy" in m.message for m in client.messages)
+    assert fake.requests == []
+    assert (await status(client))["state"] == "error"
