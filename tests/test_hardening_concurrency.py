@@ -63,7 +63,8 @@ async def test_cancellation_storm(launch, workspace: Path, env, fake: FakeMistra
         root=workspace,
         env=env,
         profile="visual_studio_code",
-        init_options=endpoint_options(fake.url),
+        # A short debounce: some cancellations land while a request sleeps in it.
+        init_options=endpoint_options(fake.url, completion={"debounceMs": 5}),
     )
     stderr = await _capture_stderr(client)
     await wait_for_state(client, "ready")
@@ -88,14 +89,33 @@ async def test_cancellation_storm(launch, workspace: Path, env, fake: FakeMistra
         await asyncio.sleep(delay)
         client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
 
+    versions = dict.fromkeys(uris, 1)
+    kinds = [types.InlineCompletionTriggerKind.Invoked, types.InlineCompletionTriggerKind.Automatic]
     for i in range(STORM):
         msg_id = f"storm-{i}-{uuid.uuid4().hex[:6]}"
+        uri = rng.choice(uris)
+        if rng.random() < 0.2:  # the user types: the edit supersedes what is in flight
+            versions[uri] += 1
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(
+                        uri=uri, version=versions[uri]
+                    ),
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(
+                                start=types.Position(line=1, character=11),
+                                end=types.Position(line=1, character=12),
+                            ),
+                            text=rng.choice(["", "x", "y"]),
+                        )
+                    ],
+                )
+            )
         params = types.InlineCompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=rng.choice(uris)),
-            position=types.Position(line=1, character=rng.choice([4, 11])),
-            context=types.InlineCompletionContext(
-                trigger_kind=types.InlineCompletionTriggerKind.Invoked
-            ),
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=1, character=rng.choice([4, 11, 12])),
+            context=types.InlineCompletionContext(trigger_kind=rng.choice(kinds)),
         )
         futures[msg_id] = asyncio.ensure_future(
             client.protocol.send_request_async(
