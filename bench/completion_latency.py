@@ -72,7 +72,10 @@ async def measure_overhead(root: Path, requests: int, latency_s: float) -> dict[
         fake.default_fim = "value"
         env = isolated_env(Path(tmp))
         client = await start_server(
-            root=root, env=env, profile="visual_studio_code", init_options=endpoint_options(fake.url)
+            root=root,
+            env=env,
+            profile="visual_studio_code",
+            init_options=endpoint_options(fake.url),
         )
         try:
             await wait_for_state(client, "ready", timeout=300)
@@ -131,7 +134,9 @@ async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
                 version += 1
                 client.text_document_did_change(
                     types.DidChangeTextDocumentParams(
-                        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                        text_document=types.VersionedTextDocumentIdentifier(
+                            uri=uri, version=version
+                        ),
                         content_changes=[
                             types.TextDocumentContentChangePartial(
                                 range=types.Range(

@@ -146,7 +146,9 @@ class Session:
             return Status("indexing", "indexing the workspace", origin, model)
         if endpoint is None or endpoint.state == "offline":
             reason = endpoint.message if endpoint else "no endpoint configured"
-            return Status("offline", f"{reason}; completions come from the index only", origin, model)
+            return Status(
+                "offline", f"{reason}; completions come from the index only", origin, model
+            )
         message = "ready" + (f" ({self._index_message})" if self._index_message else "")
         return Status("ready", message, origin, model)
 

@@ -21,11 +21,7 @@ _SCRUBBED_PREFIXES = ("XDG_", "MISTRAL_", "HTTP_", "HTTPS_", "ALL_PROXY", "NO_PR
 
 def isolated_env(tmp: Path, *, api_key: str | None = TEST_API_KEY, **extra: str) -> dict[str, str]:
     """An environment where no user config, cache, policy or proxy of this machine leaks in."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.upper().startswith(_SCRUBBED_PREFIXES)
-    }
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_SCRUBBED_PREFIXES)}
     for name, sub in (
         ("XDG_CONFIG_HOME", "config"),
         ("XDG_CACHE_HOME", "cache"),

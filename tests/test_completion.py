@@ -157,7 +157,9 @@ async def test_secrets_never_reach_the_endpoint(launch, workspace, env, fake) ->
     assert b"REDACTED" in fake.all_bytes()
 
 
-async def test_cache_and_typing_forward_need_no_second_request(launch, workspace, env, fake) -> None:
+async def test_cache_and_typing_forward_need_no_second_request(
+    launch, workspace, env, fake
+) -> None:
     fake.default_fim = "total_price(items)"
     client = await _ready(launch, workspace, env, fake)
     text = "def f(items):\n    return \n"
@@ -213,7 +215,9 @@ async def test_newer_request_supersedes_older(launch, workspace, env, fake) -> N
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text="def f():\n    x = \n")],
+            content_changes=[
+                types.TextDocumentContentChangeWholeDocument(text="def f():\n    x = \n")
+            ],
         )
     )
     newer = await _inline(client, uri, 1, 8)

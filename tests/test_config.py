@@ -72,7 +72,12 @@ def test_workspace_file_cannot_redirect_code(tmp_path: Path) -> None:
     assert s.privacy.exclude == ("generated/**",)  # adding exclusions is allowed
     assert s.policy.allowed_origins == ()
     flagged = {p.key for p in loaded.problems if p.layer == "workspace"}
-    assert {"endpoint.url", "endpoint.proxy", "privacy.audit_log", "policy.allowed_origins"} <= flagged
+    assert {
+        "endpoint.url",
+        "endpoint.proxy",
+        "privacy.audit_log",
+        "policy.allowed_origins",
+    } <= flagged
 
 
 def test_exclusions_only_grow_across_layers(tmp_path: Path) -> None:
@@ -110,7 +115,7 @@ def test_policy_locks_keys_and_sections(tmp_path: Path) -> None:
 
 
 def test_policy_keys_only_from_policy(tmp_path: Path) -> None:
-    loaded = _load(tmp_path, user='[policy]\nallow_insecure_http = true\n')
+    loaded = _load(tmp_path, user="[policy]\nallow_insecure_http = true\n")
     assert loaded.settings.policy.allow_insecure_http is False
     assert any(p.key == "policy.allow_insecure_http" for p in loaded.problems)
 

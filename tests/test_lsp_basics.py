@@ -28,7 +28,11 @@ async def test_initialize_advertises_features(launch, workspace: Path, env, prof
     caps = result.capabilities
     assert result.server_info.name == "mistral-lsp"
     assert result.server_info.version == __version__
-    offered = (client.capabilities.general.position_encodings or ["utf-16"]) if client.capabilities.general else ["utf-16"]
+    offered = (
+        (client.capabilities.general.position_encodings or ["utf-16"])
+        if client.capabilities.general
+        else ["utf-16"]
+    )
     assert caps.position_encoding == offered[0]  # the client's first preference we support
     sync = caps.text_document_sync
     assert sync.change == types.TextDocumentSyncKind.Incremental and sync.open_close
@@ -40,7 +44,12 @@ async def test_initialize_advertises_features(launch, workspace: Path, env, prof
 
 @pytest.mark.parametrize(
     ("offered", "chosen"),
-    [(["utf-8"], "utf-8"), (["utf-32", "utf-16"], "utf-32"), (["utf-16"], "utf-16"), ([], "utf-16")],
+    [
+        (["utf-8"], "utf-8"),
+        (["utf-32", "utf-16"], "utf-32"),
+        (["utf-16"], "utf-16"),
+        ([], "utf-16"),
+    ],
 )
 async def test_position_encoding_negotiation(launch, workspace, env, offered, chosen) -> None:
     client = await launch(root=workspace, env=env, position_encodings=offered)
@@ -102,7 +111,9 @@ async def test_incremental_sync_with_multibyte_text(launch, workspace, env, enco
     # several changes in one notification, the last one at the very end of the document
     changes = [
         types.TextDocumentContentChangePartial(
-            range=types.Range(start=_position(oracle, 0, encoding), end=_position(oracle, 2, encoding)),
+            range=types.Range(
+                start=_position(oracle, 0, encoding), end=_position(oracle, 2, encoding)
+            ),
             text="#!",
         )
     ]
@@ -162,7 +173,9 @@ async def test_workspace_file_cannot_set_endpoint(launch, workspace, env, fake) 
         assert attacker.requests == []
 
 
-async def test_locked_endpoint_survives_did_change_configuration(launch, workspace, env, fake) -> None:
+async def test_locked_endpoint_survives_did_change_configuration(
+    launch, workspace, env, fake
+) -> None:
     policy_file(env).write_text(
         f'[endpoint]\npreset = "custom"\nurl = "{fake.url}"\n'
         f'[policy]\nlocked = ["endpoint"]\nallowed_origins = ["{fake.origin}"]\n'
@@ -184,7 +197,9 @@ async def test_locked_endpoint_survives_did_change_configuration(launch, workspa
 
 
 async def test_endpoint_outside_allowed_origins_is_refused(launch, workspace, env, fake) -> None:
-    policy_file(env).write_text('[policy]\nallowed_origins = ["https://mistral.internal.example"]\n')
+    policy_file(env).write_text(
+        '[policy]\nallowed_origins = ["https://mistral.internal.example"]\n'
+    )
     client = await launch(root=workspace, env=env, init_options=endpoint_options(fake.url))
     status = await wait_for_state(client, "error")
     assert "allowed" in status["message"].lower()
@@ -196,7 +211,9 @@ async def test_configuration_pull(launch, workspace, env, fake) -> None:
         root=workspace,
         env=env,
         profile="visual_studio_code",
-        configuration={"mistral": endpoint_options(fake.url, models={"completion": "pulled-model"})},
+        configuration={
+            "mistral": endpoint_options(fake.url, models={"completion": "pulled-model"})
+        },
     )
     status = await wait_for_state(client, "ready")
     assert status["model"] == "pulled-model"

@@ -10,7 +10,13 @@ from lsp_server.config.schema import KEYS, POLICY_ONLY_SECTION, is_protected_fro
 
 PACKAGE = Path(__file__).resolve().parent.parent / "editors" / "vscode" / "package.json"
 EXTENSION_ONLY = {"mistral.server.command", "mistral.server.python"}
-JSON_TYPES = {"bool": "boolean", "int": "integer", "str": "string", "list": "array", "choice": "string"}
+JSON_TYPES = {
+    "bool": "boolean",
+    "int": "integer",
+    "str": "string",
+    "list": "array",
+    "choice": "string",
+}
 
 
 def _properties() -> dict[str, dict]:

@@ -17,7 +17,14 @@ from lsp_server.documents import path_to_uri
 from lsp_server.index.languages import language_for_path
 from lsp_server.session import Session
 
-ROOT_MARKERS = (".git", ".mistral-lsp.toml", "pyproject.toml", "package.json", "go.mod", "Cargo.toml")
+ROOT_MARKERS = (
+    ".git",
+    ".mistral-lsp.toml",
+    "pyproject.toml",
+    "package.json",
+    "go.mod",
+    "Cargo.toml",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -68,11 +68,8 @@ def shape_at(text: str, offset: int, setting: str = "auto") -> Shape:
 
 def block_finished(completion: str, indent: str) -> bool:
     """True once the streamed text has a complete line that leaves the block."""
-    lines = completion.split("\n")
-    for line in lines[1:-1]:  # the last one may still be growing
-        if line.strip() and _indent_width(line) < _indent_width(indent):
-            return True
-    return False
+    lines = completion.split("\n")[1:-1]  # the last line may still be growing
+    return any(line.strip() and _indent_width(line) < _indent_width(indent) for line in lines)
 
 
 def _indent_width(line: str) -> int:

@@ -168,7 +168,9 @@ class CompletionEngine:
             return None
         return Suggestion(rest, "ai", self._session.settings.models.completion)
 
-    async def _fetch(self, query: CompletionQuery, shape: decide.Shape, partial: list[str]) -> str | None:
+    async def _fetch(
+        self, query: CompletionQuery, shape: decide.Shape, partial: list[str]
+    ) -> str | None:
         session = self._session
         settings = session.settings
         index = session.index_for(query.path) if query.path is not None else None

@@ -41,9 +41,9 @@ def word_before(text: str, offset: int) -> str:
 def _enclosing_class(definitions: list[Definition], line: int) -> str | None:
     best: Definition | None = None
     for d in definitions:
-        if d.kind in ("class", "struct", "interface", "trait") and d.line <= line <= d.end_line:
-            if best is None or d.line >= best.line:
-                best = d
+        is_class = d.kind in ("class", "struct", "interface", "trait")
+        if is_class and d.line <= line <= d.end_line and (best is None or d.line >= best.line):
+            best = d
     return best.name if best else None
 
 
@@ -118,6 +118,6 @@ def inline_from_index(session: Session, path: Path | None, text: str, offset: in
         return None
     best = items[0]
     rest = best.label[len(prefix) :]
-    if best.kind in _CALLABLE and not text[offset : offset + 1] == "(":
+    if best.kind in _CALLABLE and text[offset : offset + 1] != "(":
         rest += "("
     return rest or None

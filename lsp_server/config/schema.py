@@ -83,28 +83,28 @@ KEYS: dict[str, KeySpec] = _build_table()
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(spec.section for spec in KEYS.values()))
 
 
+_ACCEPTS: dict[str, Any] = {
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "list": lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, str) for x in v),
+    "choice": lambda v: isinstance(v, str),
+}
+
+
 def validate(spec: KeySpec, value: Any) -> tuple[Any, str | None]:
     """Return (normalised value, None) or (None, error message naming what is expected)."""
-    if spec.kind == "bool":
-        if isinstance(value, bool):
-            return value, None
-    elif spec.kind == "int":
-        if isinstance(value, int) and not isinstance(value, bool):
-            if spec.minimum is not None and value < spec.minimum:
-                return None, f"expected {spec.expected()}, got {value!r}"
-            if spec.maximum is not None and value > spec.maximum:
-                return None, f"expected {spec.expected()}, got {value!r}"
-            return value, None
-    elif spec.kind == "str":
-        if isinstance(value, str):
-            return value, None
-    elif spec.kind == "choice":
-        if value in spec.choices:
-            return value, None
-    elif spec.kind == "list":
-        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            return tuple(value), None
-    return None, f"expected {spec.expected()}, got {value!r}"
+    error = f"expected {spec.expected()}, got {value!r}"
+    if not _ACCEPTS[spec.kind](value):
+        return None, error
+    if spec.kind == "choice" and value not in spec.choices:
+        return None, error
+    if spec.kind == "int" and (
+        (spec.minimum is not None and value < spec.minimum)
+        or (spec.maximum is not None and value > spec.maximum)
+    ):
+        return None, error
+    return (tuple(value) if spec.kind == "list" else value), None
 
 
 def is_protected_from_workspace(key: str) -> bool:

@@ -75,12 +75,12 @@ class IndexRunner:
 
         message = "done"
         try:
-            stats = await loop.run_in_executor(
-                None, server.session.build_indexes, progress, cancel
-            )
+            stats = await loop.run_in_executor(None, server.session.build_indexes, progress, cancel)
             files = sum(s.files for s in stats)
             seconds = sum(s.seconds for s in stats)
-            message = f"{files} files in {seconds:.1f}s" + (" (cancelled)" if cancel.is_set() else "")
+            message = f"{files} files in {seconds:.1f}s" + (
+                " (cancelled)" if cancel.is_set() else ""
+            )
             log.info("index: %s", message)
         except Exception as exc:  # noqa: BLE001 - indexing failure must not take the server down
             log.exception("indexing failed")

@@ -47,7 +47,9 @@ def report_problems(server: MistralLanguageServer, problems: Sequence[ConfigProb
     """Every configuration problem goes to the log and, once, to the user."""
     for problem in problems:
         log.warning("%s", problem)
-        level = types.MessageType.Error if problem.severity == "error" else types.MessageType.Warning
+        level = (
+            types.MessageType.Error if problem.severity == "error" else types.MessageType.Warning
+        )
         server.show(str(problem), level)
 
 

@@ -57,9 +57,7 @@ def definition_range(
         start_line = end_line = None
     return types.Range(
         start=types.Position(definition.line, _column(start_line, definition.column, encoding)),
-        end=types.Position(
-            definition.end_line, _column(end_line, definition.end_column, encoding)
-        ),
+        end=types.Position(definition.end_line, _column(end_line, definition.end_column, encoding)),
     )
 
 
