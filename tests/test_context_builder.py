@@ -210,3 +210,47 @@ def test_enclosing_class_found_past_the_end_of_its_last_block(index: RepoIndex) 
     from lsp_server.context.gather import W_BASE
 
     assert skeletons[0].score >= W_BASE
+
+
+def _edited(index: RepoIndex, rel: str, text: str) -> Path:
+    path = ROOT / rel
+    index.update_text(path, text)
+    return path
+
+
+def test_receiver_before_the_cursor_brings_its_class(index: RepoIndex) -> None:
+    from lsp_server.context.gather import W_CURSOR
+
+    head = "from .models import Cart\n\n\ndef total(cart: Cart) -> float:\n"
+    scores = {}
+    for tail in ("    return cart.sub", "    return 0.0"):
+        text = head + tail
+        path = _edited(index, "shop/scratch.py", text)
+        try:
+            context = build(index, path, text, budget=600)
+        finally:
+            index.close_text(path)
+        carts = [s for s in context.snippets if "class Cart(Entity)" in s.text]
+        assert carts
+        scores[tail] = carts[0].score
+        if tail.endswith("cart.sub"):
+            assert "def subtotal(self) -> float:" in carts[0].text
+    # `cart.` right before the cursor: Cart (the annotated type) is what matters most
+    assert scores["    return cart.sub"] - scores["    return 0.0"] >= W_CURSOR - 1
+
+
+def test_return_type_of_a_call_types_the_receiver(index: RepoIndex) -> None:
+    text = (
+        "from .models import new_cart\n\n\n"
+        "def fresh() -> float:\n"
+        '    cart = new_cart("c-1")\n'
+        "    cart."
+    )
+    path = _edited(index, "shop/scratch_typed.py", text)
+    try:
+        context = build(index, path, text, budget=600)
+    finally:
+        index.close_text(path)
+    assert any(
+        s.kind == "skeleton" and "def add_item(self, sku: str" in s.text for s in context.snippets
+    )

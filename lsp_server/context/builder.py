@@ -22,7 +22,7 @@ from lsp_server.index.model import Definition
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
 from .gather import Candidate, Gatherer, IndexView
-from .names import NameUse, names_near, receiver_types, scan_line
+from .names import NameUse, call_assignments, names_near, receiver_types, scan_line
 from .pack import Piece, pack
 from .recent import RecentFiles
 from .render import header, render_snippets
@@ -179,9 +179,15 @@ class ContextBuilder:
         cls, func = gatherer.enclosing(cursor_line, lines)
         if cls is not None:
             gatherer.add_bases(cls)
+        recent_lines = lines[-60:]
         gatherer.receiver_types = receiver_types(
-            func.signature if func is not None else "", lines[-60:], lang
+            func.signature if func is not None else "", recent_lines, lang
         )
+        gatherer.add_call_types(call_assignments(recent_lines))
+        cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
+        if cursor_receiver is not None:
+            # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
+            gatherer.add_receiver(cursor_receiver.group(1), cursor_receiver.group(2), cls)
         uses = names_near(lines, after)
         if func is not None and func.line < cursor_line - 40:
             # the enclosing function's parameters and annotations, even if far above
@@ -191,7 +197,12 @@ class ContextBuilder:
         if cls is not None and cls.line < first:
             # the class around the cursor starts above the kept prefix: show its outline
             gatherer.out.add(cls, 1.5, "local")
-        return [self._piece(view, cand, lang, comment) for cand in gatherer.out.candidates.values()]
+        hot = frozenset(counts) | frozenset(uses)
+        source = SourceLines(self._root, {rel: lines})
+        return [
+            self._piece(view, cand, lang, comment, hot, source)
+            for cand in gatherer.out.candidates.values()
+        ]
 
     def _piece(
         self,
@@ -393,6 +404,7 @@ def _memo(function: Callable[[Definition], Definition]) -> Callable[[Definition]
 
 
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
+_RECEIVER_AT_CURSOR = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.|->|::)\s*([\w$]*)$")
 
 
 def _counts(lines: list[str]) -> dict[str, int]:

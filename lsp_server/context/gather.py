@@ -34,11 +34,15 @@ PACKAGE_FILES = 16  # Go/Java: at most this many files of a package are outlined
 PRIOR_PACKAGE = 0.12
 MODULE_OUTLINE_USES = 3  # a module alias used this often gets an outline of its names
 MAX_ATTR_DEFS = 4
+W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
 
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
 _PY_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)\s*:?\s*$", re.S)
+_RETURN_TYPE = re.compile(
+    r"->\s*[\"']?(?:[\w.]+\.)?([A-Z]\w*)|\)\s*:\s*(?:Promise<)?([A-Z][\w$]*)\s*(?:[<{]|$)"
+)
 _EXTENDS = re.compile(r"\b(?:extends|implements)\s+([\w$.,\s<>]+?)(?:\{|$)", re.S)
 
 
@@ -408,6 +412,56 @@ class Gatherer:
             known = definition.container in containers or definition.container in typed
             s = 1.0 if known else share
             self.out.add(definition, rest * f * s, "member")
+
+    # -- the receiver at the cursor and inferred types -------------------------------------
+
+    def add_call_types(self, calls: dict[str, str]) -> None:
+        """`x = make()` where `make` declares its return type: x has that type."""
+        for variable, function in calls.items():
+            if variable in self.receiver_types or len(function) < 2:
+                continue
+            if function in self.bindings:
+                file, original = self.bindings[function]
+                defs = self.resolve_in(original, (file,))
+            else:
+                defs = self.view.definitions(function)[:3]
+            for definition in defs:
+                match = _RETURN_TYPE.search(definition.signature)
+                if match:
+                    self.receiver_types[variable] = match.group(1) or match.group(2)
+                    break
+
+    def add_receiver(self, receiver: str, partial: str, cls: Definition | None) -> None:
+        """The cursor follows `receiver.`: outline what the receiver offers."""
+        if receiver in ("self", "this", "cls"):
+            if cls is not None:
+                self.out.add(cls, W_CURSOR, "base")
+            return
+        module = self.modules.get(receiver)
+        if module is not None:
+            for file in module.files:
+                if file.startswith("dir:"):
+                    continue
+                for definition in self.view.file_definitions(file):
+                    if definition.container is None and definition.name.startswith(partial):
+                        weight = W_CURSOR if partial else W_MODULE_ATTR * PRIOR_IMPORTED
+                        self.out.add(definition, weight, "name")
+            return
+        type_name = self.receiver_types.get(receiver)
+        if type_name is None:
+            return
+        if type_name in self.bindings:
+            file, original = self.bindings[type_name]
+            classes = self.resolve_in(original, (file,))
+        else:
+            classes = self.view.definitions(type_name)
+        for definition in [c for c in classes if c.kind in CLASS_KINDS][:2]:
+            self.out.containers.add(definition.name)
+            self.out.add(definition, W_CURSOR, "base")
+            if partial:
+                for member in self.view.members(definition.name, definition.path):
+                    if member.name.startswith(partial):
+                        self.out.add(member, W_CURSOR, "member")
 
     # -- enclosing scope --------------------------------------------------------------------
 

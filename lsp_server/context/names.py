@@ -105,3 +105,17 @@ def receiver_types(signature: str, lines: list[str], language_id: str) -> dict[s
             for match in re.finditer(r"([A-Za-z_]\w*)\s*:=\s*&?(?:\w+\.)?([A-Z]\w*)\s*\{", line):
                 types[match.group(1)] = match.group(2)
     return types
+
+
+_CALL_ASSIGNED = re.compile(
+    r"([A-Za-z_$][\w$]*)\s*(?::=|=)\s*(?:await\s+)?(?:[\w$]+\.)*([a-z_$][\w$]*)\s*\("
+)
+
+
+def call_assignments(lines: list[str]) -> dict[str, str]:
+    """Variable -> function whose result it holds (`x = make_thing(...)`)."""
+    calls: dict[str, str] = {}
+    for line in lines:
+        for match in _CALL_ASSIGNED.finditer(line):
+            calls[match.group(1)] = match.group(2)
+    return calls
