@@ -183,12 +183,25 @@ class ContextBuilder:
         gatherer.receiver_types = receiver_types(
             func.signature if func is not None else "", recent_lines, lang
         )
-        gatherer.add_call_types(call_assignments(recent_lines))
+        calls = call_assignments(recent_lines)
+        if cls is not None:
+            # attributes the class assigns (`self.x: T = ...`, `self.x = make()`), far above
+            fields = [
+                d.signature
+                for d in view.file_definitions(rel)
+                if d.container == cls.name and d.kind in ("field", "property", "variable")
+            ]
+            for name, type_name in receiver_types("", fields, lang).items():
+                gatherer.receiver_types.setdefault(name, type_name)
+            for name, function in call_assignments(fields).items():
+                calls.setdefault(name, function)
+        gatherer.add_call_types(calls)
         cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
         if cursor_receiver is not None:
             # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
             gatherer.add_receiver(cursor_receiver.group(1), cursor_receiver.group(2), cls)
         uses = names_near(lines, after)
+        gatherer.add_typed_receivers(uses)
         if func is not None and func.line < cursor_line - 40:
             # the enclosing function's parameters and annotations, even if far above
             scan_line(func.signature.replace("\n", " "), 0.8, uses, receiver_ok=False)

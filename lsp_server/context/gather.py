@@ -431,6 +431,28 @@ class Gatherer:
                     self.receiver_types[variable] = match.group(1) or match.group(2)
                     break
 
+    def type_classes(self, type_name: str) -> list[Definition]:
+        """The class definitions a type name refers to (imported one first)."""
+        if type_name in self.bindings:
+            file, original = self.bindings[type_name]
+            classes = self.resolve_in(original, (file,))
+        else:
+            classes = sorted(
+                self.view.definitions(type_name), key=self._location_factor, reverse=True
+            )
+        return [c for c in classes if c.kind in CLASS_KINDS][:2]
+
+    def add_typed_receivers(self, uses: dict[str, NameUse]) -> None:
+        """Variables of a known class used near the cursor: that class's outline."""
+        for variable, type_name in self.receiver_types.items():
+            use = uses.get(variable)
+            if use is None or variable in ("self", "this"):
+                continue
+            weight = (use.bare + use.attr) * W_NEAR_FILE
+            for definition in self.type_classes(type_name):
+                self.out.containers.add(definition.name)
+                self.out.add(definition, weight, "base")
+
     def add_receiver(self, receiver: str, partial: str, cls: Definition | None) -> None:
         """The cursor follows `receiver.`: outline what the receiver offers."""
         if receiver in ("self", "this", "cls"):
@@ -450,12 +472,7 @@ class Gatherer:
         type_name = self.receiver_types.get(receiver)
         if type_name is None:
             return
-        if type_name in self.bindings:
-            file, original = self.bindings[type_name]
-            classes = self.resolve_in(original, (file,))
-        else:
-            classes = self.view.definitions(type_name)
-        for definition in [c for c in classes if c.kind in CLASS_KINDS][:2]:
+        for definition in self.type_classes(type_name):
             self.out.containers.add(definition.name)
             self.out.add(definition, W_CURSOR, "base")
             if partial:
