@@ -304,8 +304,6 @@ class Gatherer:
             self._add_package_outline(file_counts)
         # every imported name, used near the cursor or not, gets a small prior
         for local, (file, original) in self.bindings.items():
-            if local in self.modules and local not in uses:
-                continue
             weight = PRIOR_IMPORTED + PER_USE * min(file_counts.get(local, 0), 10)
             for definition in self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]:
                 self.out.add(definition, W_IMPORTED * weight, "name")
