@@ -53,6 +53,8 @@ class IndexOptions:
     cache_dir: Path | None = None
     #: worker processes for cold indexing; 0 = one per core
     workers: int = 0
+    #: niceness added to worker processes (the server sets 10: indexing never slows typing)
+    worker_nice: int = 0
 
 
 @dataclass
@@ -353,7 +355,9 @@ class RepoIndex:
         ordered = sorted(tasks, key=lambda t: -t[2])  # big files first: no long tail
         chunk = max(1, min(16, len(ordered) // (workers * 16)))
         batches = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
-        pool = ctx.Pool(workers, initializer=worker.init_worker)
+        pool = ctx.Pool(
+            workers, initializer=worker.init_worker, initargs=(self.options.worker_nice,)
+        )
         cancelled = False
         try:
             for results in pool.imap_unordered(worker.process_many, batches):

@@ -87,8 +87,9 @@ def process_data(
     return ("ok", rel, language, sha, size, mtime_ns, defs, imports, "")
 
 
-def init_worker() -> None:
-    """Pool initializer: a worker must never write to fd 1 (the server's LSP channel)."""
+def init_worker(nice: int = 0) -> None:
+    """Pool initializer: a worker must never write to fd 1 (the server's LSP channel), and
+    in the background it yields the CPU to the editor and the server's own thread."""
     import os
     import sys
 
@@ -97,6 +98,11 @@ def init_worker() -> None:
         sys.stdout = sys.stderr
     except OSError:
         pass
+    if nice:
+        try:
+            os.nice(nice)
+        except (OSError, AttributeError):
+            pass
 
 
 def process_many(tasks: list[Task]) -> list[tuple]:
