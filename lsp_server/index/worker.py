@@ -11,6 +11,7 @@ indexing, and `RepoIndex.record` computes them on demand from the file instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -99,10 +100,8 @@ def init_worker(nice: int = 0) -> None:
     except OSError:
         pass
     if nice:
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             os.nice(nice)
-        except (OSError, AttributeError):
-            pass
 
 
 def process_many(tasks: list[Task]) -> list[tuple]:
