@@ -254,9 +254,15 @@ class RepoIndex:
             progress(done, total)
 
         languages = {c.rel: c.language for c in candidates}
-        resolver = Resolver(self.root, wanted, self._defined_in)
-        with self._lock:
-            self._resolver = resolver
+        resolvers: list[Resolver] = []  # built on the first parsed file (a warm start has none)
+
+        def resolver() -> Resolver:
+            if not resolvers:
+                resolvers.append(Resolver(self.root, wanted, self._defined_in))
+                with self._lock:
+                    self._resolver = resolvers[0]
+            return resolvers[0]
+
         stats = IndexStats(0, 0, {}, 0.0, cached, {})
         pending_ok: list[tuple] = []
         pending_same: list[tuple[str, int, int]] = []
@@ -275,9 +281,9 @@ class RepoIndex:
             status = result[0]
             if status == "ok":
                 rel, language = result[1], result[2]
+                resolve = resolver().resolve
                 imports = [
-                    (m, n, a, line, resolver.resolve(rel, language, m, n))
-                    for m, n, a, line in result[7]
+                    (m, n, a, line, resolve(rel, language, m, n)) for m, n, a, line in result[7]
                 ]
                 pending_ok.append((*result[:7], imports, result[8]))
                 stats.parsed_files += 1
