@@ -436,6 +436,43 @@ def test_deeply_nested_code_is_bounded(hostile) -> None:
     _close(server, uri)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="index/incremental.py _region() builds the ancestor chain with node.parent, which "
+    "tree-sitter answers by walking down from the root: O(depth) per call, O(depth^2) per "
+    "edit, on the event loop (an edit 30,000 brackets deep: ~5 s; 150,000 deep: ~280 s). "
+    "Walk down with a TreeCursor (goto_first_child_for_byte) or bound the depth instead",
+)
+def test_an_edit_deep_inside_nested_code_is_fast(hostile) -> None:
+    server, root = hostile
+    client = server.client
+    assert client is not None
+    depth = 15_000
+    uri = (root / "deep_edit.py").as_uri()
+    _open(server, uri, "x = " + "[\n" * depth + "]\n" * depth + "def g():\n    return \n")
+    _alive(server, timeout=30)
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(start=_pos(depth, 0), end=_pos(depth, 0)), text="1"
+    )
+
+    async def keystroke() -> float:
+        started = time.monotonic()
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[change],
+            )
+        )
+        await status(client)
+        return time.monotonic() - started
+
+    try:
+        elapsed = server.run(keystroke(), 120)
+    finally:
+        _close(server, uri)
+    assert elapsed < 1.0, f"one keystroke deep inside nested code held the server {elapsed:.1f}s"
+
+
 def test_language_without_grammar(hostile) -> None:
     server, root = hostile
     uri = (root / "notes.zzz").as_uri()
@@ -468,13 +505,6 @@ def test_symbol_columns_on_disk_ignore_form_feeds(hostile) -> None:
     assert found.location.range.end == _pos(3, 12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/loader.py + endpoint/boundary.py fail open: a policy.toml that is not valid "
-    "TOML becomes an active policy with no values, allowed_origins() treats an empty list as "
-    "'no restriction', so one typo in the administrator's file lifts every lock and lets any "
-    "endpoint receive code; it should refuse to send anything (status 'error') until fixed",
-)
 async def test_broken_policy_file_fails_closed(launch, workspace: Path, env, fake) -> None:
     policy_file(env).write_text(
         '[policy]\nallowed_origins = ["https://mistral.internal.example"\nlocked = ["endpoint"]\n'
