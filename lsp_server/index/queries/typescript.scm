@@ -10,7 +10,9 @@
 (enum_declaration name: (identifier) @name) @definition.enum
 (internal_module name: (identifier) @name) @definition.namespace
 (public_field_definition name: (property_identifier) @name) @definition.field
-(property_signature name: (property_identifier) @name) @definition.property
+(interface_body (property_signature name: (property_identifier) @name) @definition.property)
+(type_alias_declaration
+  value: (object_type (property_signature name: (property_identifier) @name) @definition.property))
 
 (program (lexical_declaration (variable_declarator name: (identifier) @name) @definition.variable))
 (program (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable))
