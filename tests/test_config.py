@@ -114,6 +114,16 @@ def test_policy_locks_keys_and_sections(tmp_path: Path) -> None:
     assert s.policy.active and len(s.policy.digest) == 64
 
 
+@pytest.mark.parametrize(
+    "policy",
+    ['[policy]\nallowed_origins = ["https://x.example"\n', '[policy]\nallowed_origins = "https://x"\n'],
+)
+def test_a_broken_policy_is_flagged_so_the_endpoint_fails_closed(tmp_path: Path, policy) -> None:
+    loaded = _load(tmp_path, policy=policy)
+    assert loaded.settings.policy.error
+    assert any(p.layer == "policy" and p.severity == "error" for p in loaded.problems)
+
+
 def test_policy_keys_only_from_policy(tmp_path: Path) -> None:
     loaded = _load(tmp_path, user="[policy]\nallow_insecure_http = true\n")
     assert loaded.settings.policy.allow_insecure_http is False

@@ -131,12 +131,6 @@ def test_429_with_a_day_long_retry_after_does_not_wait(endpoint_server) -> None:
         assert _status(server)["state"] in ("ready", "error")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="endpoint/service.py: EndpointService.status ignores _rate_limited_until, so after "
-    "a 429 completions come from the index only for up to 30 s while mistral/status still "
-    "says 'ready' with no word of the rate limit",
-)
 def test_rate_limit_shows_in_the_status(endpoint_server) -> None:
     server, root = endpoint_server
     with FakeMistral() as fake:

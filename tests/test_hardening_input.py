@@ -485,13 +485,6 @@ def test_language_without_grammar(hostile) -> None:
     _alive(server)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="features/symbols.py _read_lines() splits the file on disk with str.splitlines(), "
-    "which also breaks at \\x0c \\x1c-\\x1e \\x85 \\u2028 \\u2029: after such a character, "
-    "columns of on-disk definitions are converted with another line's text (here 3:15 "
-    "instead of 3:12). Fix: split at \\r\\n, \\r and \\n only (documents.LineIndex).",
-)
 def test_symbol_columns_on_disk_ignore_form_feeds(hostile) -> None:
     server, _root = hostile
     _indexed(server)
@@ -527,6 +520,6 @@ async def test_broken_policy_file_fails_closed(launch, workspace: Path, env, fak
             ),
         )
     )
-    assert any("policy" in m.message for m in client.messages)
+    assert await wait_until(lambda: any("policy" in m.message for m in client.messages))
     assert fake.requests == []
     assert (await status(client))["state"] == "error"

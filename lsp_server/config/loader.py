@@ -107,7 +107,12 @@ def load_settings(
             if problem:
                 problems.append(problem)
 
-    settings = _build(values, policy_active=bool(policy_digest), policy_digest=policy_digest)
+    policy_error = next(
+        (p.message for p in problems if p.layer == "policy" and p.severity == "error"), ""
+    )
+    settings = _build(
+        values, policy_active=bool(policy_digest), policy_digest=policy_digest, error=policy_error
+    )
     return LoadedConfig(settings, sources, problems, policy_file if policy_digest else None)
 
 
@@ -157,7 +162,9 @@ def _apply(
     return None
 
 
-def _build(values: dict[str, Any], *, policy_active: bool, policy_digest: str) -> Settings:
+def _build(
+    values: dict[str, Any], *, policy_active: bool, policy_digest: str, error: str
+) -> Settings:
     sections: dict[str, Any] = {}
     for section in dataclasses.fields(Settings):
         cls = section.default_factory  # type: ignore[misc]
@@ -167,6 +174,6 @@ def _build(values: dict[str, Any], *, policy_active: bool, policy_digest: str) -
             if not f.metadata.get("internal")
         }
         if section.name == "policy":
-            kwargs.update(active=policy_active, digest=policy_digest)
+            kwargs.update(active=policy_active, digest=policy_digest, error=error)
         sections[section.name] = cls(**kwargs)
     return Settings(**sections)

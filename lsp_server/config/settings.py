@@ -103,6 +103,8 @@ class PolicySettings:
     # Not keys: facts about the policy file itself.
     active: bool = field(default=False, metadata={"internal": True})
     digest: str = field(default="", metadata={"internal": True})
+    # Why the policy file could not be applied in full; a broken policy fails closed.
+    error: str = field(default="", metadata={"internal": True})
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ ENCODINGS: tuple[str, ...] = (UTF8, UTF16, UTF32)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines as LSP counts them: broken at \\n, \\r\\n and \\r only."""
+    return _LINE_BREAK.split(text)
+
+
 def units(text: str, encoding: str) -> int:
     """Length of `text` in the code units of `encoding`."""
     if encoding == UTF32 or text.isascii():

@@ -81,6 +81,11 @@ def check_endpoint(base_url: str, policy: Any) -> Origin:
     Raises EndpointOffline when no URL is configured (never a fallback host) and
     PolicyViolation when the URL is not allowed.
     """
+    if getattr(policy, "error", ""):
+        raise PolicyViolation(
+            f"the policy file could not be applied ({policy.error}); nothing is sent until "
+            "an administrator fixes it"
+        )
     if not base_url:
         raise EndpointOffline(
             "no endpoint URL: set endpoint.url (the custom preset has no default host)"

@@ -245,6 +245,13 @@ class EndpointService:
                 f"endpoint paused after repeated failures ({self._breaker.reason}); "
                 f"retrying by itself in {wait:.0f} s",
             )
+        if self._clock() < self._rate_limited_until:
+            wait = self._rate_limited_until - self._clock()
+            return make(
+                "error",
+                f"rate limited by the endpoint (429); completions come from the index for "
+                f"{wait:.0f} s, then resume by themselves",
+            )
         return make("ready", f"ready: {origin}")
 
     def _notify(self) -> None:
@@ -258,14 +265,16 @@ class EndpointService:
             except Exception:  # noqa: BLE001 - a UI callback must not break requests
                 log.exception("endpoint status callback failed")
 
-    def _schedule_recovery_notice(self) -> None:
+    def _schedule_recovery_notice(self, after_s: float | None = None) -> None:
+        """Announce the return to "ready" when a pause ends, with no request needed."""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
         if self._cooldown_timer is not None:
             self._cooldown_timer.cancel()
-        self._cooldown_timer = loop.call_later(self._breaker.cooldown_s + 0.01, self._notify)
+        delay = self._breaker.cooldown_s if after_s is None else after_s
+        self._cooldown_timer = loop.call_later(delay + 0.01, self._notify)
 
     # ------------------------------------------------------------------ content rules
 
@@ -518,6 +527,7 @@ class EndpointService:
         if isinstance(err, RateLimited):
             wait = err.retry_after if err.retry_after is not None else 1.0
             self._rate_limited_until = self._clock() + min(wait, self._retry_cap)
+            self._schedule_recovery_notice(min(wait, self._retry_cap))
         if failure.trips_breaker:
             if self._breaker.record_failure(err.reason):
                 self._schedule_recovery_notice()

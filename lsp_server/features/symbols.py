@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from lsp_server.documents import UTF32, path_to_uri, uri_to_path
-from lsp_server.documents.positions import units
+from lsp_server.documents.positions import split_lines, units
 from lsp_server.index.model import Definition
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def definition_range(
 def _read_lines(root: str, rel: str) -> list[str]:
     try:
         with open(f"{root}/{rel}", encoding="utf-8", errors="replace", newline="") as handle:
-            return handle.read().splitlines()
+            return split_lines(handle.read())
     except OSError:
         return []
 
