@@ -22,7 +22,14 @@ from lsp_server.index.model import Definition
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
 from .gather import Candidate, Gatherer, IndexView
-from .names import NameUse, call_assignments, names_near, receiver_types, scan_line
+from .names import (
+    NameUse,
+    call_assignments,
+    local_names,
+    names_near,
+    receiver_types,
+    scan_line,
+)
 from .pack import Piece, pack
 from .recent import RecentFiles
 from .render import header, render_snippets
@@ -196,6 +203,7 @@ class ContextBuilder:
             for name, function in call_assignments(fields).items():
                 calls.setdefault(name, function)
         gatherer.add_call_types(calls)
+        gatherer.local_names = local_names(func.signature if func is not None else "", recent_lines)
         cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
         if cursor_receiver is not None:
             # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
@@ -255,7 +263,7 @@ class ContextBuilder:
                 return definition_text(header_of(d), lang, comment, indent)
 
             def opener(d: Definition = d, container: str = container) -> tuple[str, str]:
-                defs = view.defined_in(d.path, container)
+                defs = [c for c in view.definitions(container) if c.path == d.path]
                 owners = [c for c in defs if c.kind in CLASS_KINDS]
                 owner = src.with_header(owners[0]) if owners else None
                 return container_open(owner, container, lang), container_close(lang)

@@ -8,6 +8,7 @@ and uses close to the cursor outweigh uses far above it.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -34,6 +35,7 @@ PACKAGE_FILES = 16  # Go/Java: at most this many files of a package are outlined
 PRIOR_PACKAGE = 0.12
 MODULE_OUTLINE_USES = 3  # a module alias used this often gets an outline of its names
 MAX_ATTR_DEFS = 4
+MAX_NAMES = 40  # names near the cursor looked up, closest and most used first
 W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
 
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
@@ -156,6 +158,7 @@ class IndexView:
             return False
 
 
+@functools.lru_cache(maxsize=16384)
 def _dir(path: str) -> str:
     return posixpath.dirname(path)
 
@@ -180,6 +183,7 @@ class Gatherer:
         self.modules: dict[str, ModuleTarget] = {}  # local module alias -> its files
         self.star_files: list[str] = []
         self.receiver_types: dict[str, str] = {}
+        self.local_names: set[str] = set()  # parameters and assigned variables: not looked up
         self.imported_files: set[str] = set()
         self.out = Gathered()
         self._read_imports()
@@ -236,7 +240,9 @@ class Gatherer:
                 directory = file[4:]
                 found.extend(d for d in self.view.definitions(name) if _dir(d.path) == directory)
                 continue
-            defs = [d for d in self.view.defined_in(file, name) if d.container is None]
+            defs = [
+                d for d in self.view.definitions(name) if d.path == file and d.container is None
+            ]
             if not defs and depth < 2:
                 defs = self._reexported(name, file, depth)
             found.extend(defs)
@@ -269,9 +275,10 @@ class Gatherer:
         self, uses: dict[str, NameUse], file_counts: dict[str, int], view_start: int
     ) -> None:
         """Score the definitions of the names used near the cursor."""
-        for name, use in uses.items():
+        ranked = sorted(uses.items(), key=lambda item: -(item[1].bare + item[1].attr))
+        for name, use in ranked[:MAX_NAMES]:
             count_bonus = PER_USE * min(file_counts.get(name, 0), 10)
-            if use.bare > 0:
+            if use.bare > 0 and (name not in self.local_names or name in self.bindings):
                 self._add_bare(name, use.bare + count_bonus, view_start)
             if use.attr > 0:
                 self._add_attr(name, use, count_bonus)

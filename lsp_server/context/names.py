@@ -119,3 +119,20 @@ def call_assignments(lines: list[str]) -> dict[str, str]:
         for match in _CALL_ASSIGNED.finditer(line):
             calls[match.group(1)] = match.group(2)
     return calls
+
+
+_PARAM = re.compile(r"[(,]\s*(?:\*{1,2}|\.\.\.)?([A-Za-z_$][\w$]*)")
+_ASSIGN_TARGET = re.compile(
+    r"^\s*(?:(?:const|let|var)\s+)?([A-Za-z_$][\w$]*)\s*(?::[^=]*)?(?::=|=(?!=))"
+    r"|\bfor\s+(?:\(?\s*(?:const|let|var)\s+)?([A-Za-z_$][\w$]*)"
+    r"|\bas\s+([A-Za-z_$][\w$]*)\s*:"
+)
+
+
+def local_names(signature: str, lines: list[str]) -> set[str]:
+    """Parameters of the enclosing function and variables assigned in the lines."""
+    names = {m.group(1) for m in _PARAM.finditer(signature.split("->", 1)[0])}
+    for line in lines:
+        for match in _ASSIGN_TARGET.finditer(line):
+            names.add(match.group(1) or match.group(2) or match.group(3))
+    return names

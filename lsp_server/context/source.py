@@ -68,6 +68,8 @@ class SourceLines:
 
     def with_header(self, definition: Definition) -> Definition:
         """The definition with its signature's first line as written in the source."""
+        if definition.path.endswith((".py", ".pyi")):
+            return definition  # a Python header starts its line (decorators are separate)
         signature = definition.signature.strip()
         first, sep, rest = signature.partition("\n")
         first = first.strip()
