@@ -83,12 +83,6 @@ async def still_answers(client: LanguageClient, timeout: float = 10) -> None:
     assert "state" in result
 
 
-def server_pid(client: LanguageClient) -> int:
-    server = client._server
-    assert server is not None
-    return int(server.pid)
-
-
 def log_lines(client: LanguageClient) -> list[str]:
     return [m.message for m in client.log_messages]
 
@@ -115,12 +109,3 @@ def write_files(root: Path, count: int, text: str = "") -> None:
             with open(folder / f"f{i}.py", "wb") as fh:
                 if data:
                     fh.write(data)
-
-
-def proc_status(pid: int) -> dict[str, str]:
-    out: dict[str, str] = {}
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            key, _, value = line.partition(":")
-            out[key] = value.strip()
-    return out
