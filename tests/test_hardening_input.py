@@ -523,3 +523,17 @@ async def test_broken_policy_file_fails_closed(launch, workspace: Path, env, fak
     assert await wait_until(lambda: any("policy" in m.message for m in client.messages))
     assert fake.requests == []
     assert (await status(client))["state"] == "error"
+
+
+def test_the_parser_time_limit_stops_a_pathological_parse() -> None:
+    """The limit the index relies on for such files really stops tree-sitter, and quickly."""
+    from lsp_server.index.languages import ParseTimeout, language_for_path, parse_bytes
+
+    spec = language_for_path("nested.py")
+    assert spec is not None
+    data = ("x = " + "[" * NESTING + "]" * NESTING + "\n").encode()
+    started = time.monotonic()
+    with pytest.raises(ParseTimeout):
+        parse_bytes(data, spec, timeout_s=0.05)
+    assert time.monotonic() - started < 1.0
+    parse_bytes(b"def ok():\n    pass\n", spec, timeout_s=0.05)  # the parser is usable again
