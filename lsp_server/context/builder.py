@@ -180,7 +180,7 @@ class ContextBuilder:
         after: list[str],
         first: int,
     ) -> list[Piece]:
-        view = IndexView(self.index, self._allowed)
+        view = IndexView(self.index, self._allowed, rel)
         gatherer = Gatherer(view, rel, lang)
         cursor_line = len(lines) - 1
         cls, func = gatherer.enclosing(cursor_line, lines)
@@ -363,7 +363,7 @@ class ContextBuilder:
         first_line = text.count("\n", 0, start)
         last_line = text.count("\n", 0, end)
 
-        view = IndexView(self.index, self._allowed) if self.index is not None else None
+        view = IndexView(self.index, self._allowed, rel) if self.index is not None else None
         gatherer = Gatherer(view, rel, lang) if view is not None and rel and spec else None
         scope_start, scope_end = max(0, first_line - 20), min(len(all_lines), last_line + 21)
         if gatherer is not None:
