@@ -254,3 +254,32 @@ def test_return_type_of_a_call_types_the_receiver(index: RepoIndex) -> None:
     assert any(
         s.kind == "skeleton" and "def add_item(self, sku: str" in s.text for s in context.snippets
     )
+
+
+def test_edited_file_is_always_fresh_and_exclusion_applies_to_cached_answers(
+    index: RepoIndex,
+) -> None:
+    head = "from .models import Cart\n"
+    body = "\n\ndef settle(cart: Cart) -> float:\n    amount = cart.subtotal()\n    return "
+    path = ROOT / "shop" / "scratch_fresh.py"
+    try:
+        first = _edited(index, "shop/scratch_fresh.py", head + body)
+        before = build(index, first, head + body, budget=1500)
+        assert "def round_to_cents" not in before.prefix
+        # the next keystroke adds an import: seen at once, whatever is cached for other files
+        text = head + "from .pricing import round_to_cents\nfrom .secret_rates import *\n" + body
+        _edited(index, "shop/scratch_fresh.py", text + "round_to_cents(")
+        after = build(index, path, text + "round_to_cents(", budget=1500)
+        assert "def round_to_cents(amount: float) -> float:" in after.prefix
+        # answers cached while nothing was excluded must not leak once a file is excluded
+        open_builder = ContextBuilder(index, is_excluded=lambda _p: False)
+        leaked = open_builder.build(
+            path=path, language_id="python", text=text + "negotiated_rate_for(",
+            offset=len(text) + len("negotiated_rate_for("), budget_tokens=1500,
+        )  # fmt: skip
+        assert "def negotiated_rate_for" in leaked.prefix  # sanity: it is found when allowed
+        guarded = build(index, path, text + "negotiated_rate_for(", budget=1500)
+        assert "negotiated_rate_for(customer" not in guarded.prefix
+        assert "shop/secret_rates.py" not in guarded.sources
+    finally:
+        index.close_text(path)
