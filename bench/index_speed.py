@@ -36,7 +36,8 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
 started = time.perf_counter()
-index = RepoIndex(Path(sys.argv[1]), IndexOptions(cache_dir=Path(sys.argv[2])))
+options = IndexOptions(cache_dir=Path(sys.argv[2]), workers=int(sys.argv[4]))
+index = RepoIndex(Path(sys.argv[1]), options)
 stats = index.build()
 seconds = time.perf_counter() - started
 index.close()
@@ -78,9 +79,9 @@ def run_ctags(tree: Path, runs: int) -> tuple[float, float, int]:
     return statistics.median(times), statistics.median(cpus), lines
 
 
-def run_child(tree: Path, cache: Path) -> dict[str, float]:
+def run_child(tree: Path, cache: Path, workers: int = 0) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(tree), str(cache), str(ROOT)],
+        [sys.executable, "-c", _CHILD, str(tree), str(cache), str(ROOT), str(workers)],
         check=True,
         capture_output=True,
         text=True,
@@ -166,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             warm = run_child(tree, cache)
             warms.append(warm["seconds"])
             cached = int(warm["cached"])
+        serial = run_child(tree, Path(tmp) / "serial", workers=1)  # does the pool help?
         p50, p90, doc_defs = measure_updates(Path(tmp) / "incremental")
 
     figures = {
@@ -176,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         "ctags_tags": ctags_tags,
         "cold_seconds": round(statistics.median(colds), 3),
         "cold_vs_ctags": round(statistics.median(colds) / ctags_s, 2),
+        "cold_serial_seconds": round(serial["seconds"], 3),
         "ctags_cpu_seconds": round(ctags_cpu, 3),
         "cold_cpu_seconds": round(statistics.median(cold_cpus), 3),
         "load_average": round(os.getloadavg()[0], 2),
@@ -202,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ctags -R          {ctags_s:7.3f} s")
     print(f"  cold index        {figures['cold_seconds']:7.3f} s   "
           f"{figures['cold_vs_ctags']:.2f} x ctags (target <= 4)")  # fmt: skip
+    print(f"  cold, 1 process   {figures['cold_serial_seconds']:7.3f} s   (without the pool)")
     print(f"  CPU time          ctags {ctags_cpu:.2f} s, cold index "
           f"{figures['cold_cpu_seconds']:.2f} s (all processes); "
           f"load average {figures['load_average']}")  # fmt: skip
