@@ -72,6 +72,7 @@ class Session:
             max_file_kb=s.index.max_file_kb,
             exclude=s.index.exclude,
             privacy_exclude=s.privacy.exclude,
+            worker_nice=10,  # cold indexing must never slow down typing
         )
 
     def _reset_indexes(self) -> None:

@@ -1,7 +1,7 @@
 """Whether to ask for a completion at all, and whether one line or a block.
 
-Asked on every keystroke, so it looks at the current and neighbouring lines first and at
-a syntax tree only when one is already at hand.
+Asked on every keystroke, so it looks at the current and neighbouring lines, and at the
+open document's syntax tree (kept up to date by the index, never parsed here).
 """
 
 from __future__ import annotations
@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import tree_sitter as ts
+
 # What may stand after the cursor for an automatic completion: closers and whitespace.
 _CLOSERS_ONLY = re.compile(r"""^[\s)\]}>"'`;,:]*$""")
 _BLOCK_OPENER = re.compile(r"""(:|\{|\(|\[|=>|->|\bdo|\bthen|\belse)\s*(#.*|//.*)?$""")
+# Node types that hold statements, across the grammars we ship.
+_BLOCK_NODE = re.compile(r"block|body|suite|compound_statement|declaration_list|statement_list")
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,25 @@ def _previous_code_line(text: str, line_start: int) -> str:
     return ""
 
 
-def shape_at(text: str, offset: int, setting: str = "auto") -> Shape:
+def inside_block(tree: ts.Tree, data: bytes, text: str, offset: int) -> bool:
+    """Whether the cursor sits inside a node that holds statements (a body, a block)."""
+    byte = len(text[:offset].encode("utf-8", "surrogatepass"))
+    if byte > len(data):
+        return False
+    node: ts.Node | None = tree.root_node.descendant_for_byte_range(byte, byte)
+    while node is not None:
+        if _BLOCK_NODE.search(node.type) and node.start_byte < byte < node.end_byte:
+            return True
+        node = node.parent
+    return False
+
+
+def shape_at(
+    text: str,
+    offset: int,
+    setting: str = "auto",
+    tree: tuple[ts.Tree, bytes] | None = None,
+) -> Shape:
     """Single line mid-line; a block on an empty line inside or right after a block opener."""
     line_start, _ = line_bounds(text, offset)
     before = text[line_start:offset]
@@ -61,7 +83,10 @@ def shape_at(text: str, offset: int, setting: str = "auto") -> Shape:
         previous = _previous_code_line(text, line_start)
         on_empty_line = not before.strip()
         opens_block = bool(_BLOCK_OPENER.search(previous.rstrip()))
-        multiline = on_empty_line and (opens_block or bool(indent))
+        in_block = bool(indent) or (
+            tree is not None and on_empty_line and inside_block(tree[0], tree[1], text, offset)
+        )
+        multiline = on_empty_line and (opens_block or in_block)
     stop = ["\n\n\n"] if multiline else ["\n"]
     return Shape(multiline=multiline, indent=indent, stop=stop)
 

@@ -134,7 +134,9 @@ class CompletionEngine:
 
     def _start(self, query: CompletionQuery) -> _Flight:
         settings = self._session.settings
-        shape = decide.shape_at(query.text, query.offset, settings.completion.multiline)
+        index = self._session.index_for(query.path) if query.path is not None else None
+        tree = index.open_tree(query.path) if index is not None else None
+        shape = decide.shape_at(query.text, query.offset, settings.completion.multiline, tree)
         anchor = Anchor.at(query.uri, query.text, query.offset)
         partial: list[str] = []
         task = asyncio.ensure_future(self._fetch(query, shape, partial))

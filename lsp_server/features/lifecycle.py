@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CONFIG_SECTION = "mistral"
 WATCH_GLOBS = ("**/*",)
+IGNORE_FILES = (".gitignore", ".mistralignore")
 
 
 def _roots(params: types.InitializeParams) -> list[Path]:
@@ -126,13 +127,13 @@ def register(server: MistralLanguageServer) -> None:
     def did_change_watched(
         ls: MistralLanguageServer, params: types.DidChangeWatchedFilesParams
     ) -> None:
-        config_changed = False
+        config_changed = rules_changed = False
         for event in params.changes:
             path = uri_to_path(event.uri)
             if path is None:
                 continue
-            if path.name in (".mistral-lsp.toml",):
-                config_changed = True
+            config_changed |= path.name == ".mistral-lsp.toml"
+            rules_changed |= path.name in IGNORE_FILES
             index = session.index_for(path)
             if index is None or session.documents.get(event.uri) is not None:
                 continue
@@ -142,6 +143,11 @@ def register(server: MistralLanguageServer) -> None:
                 index.refresh_path(path)
         if config_changed:
             reconfigure()
+        if rules_changed:
+            # What may be sent and what is indexed both follow the ignore files.
+            if session.endpoint is not None:
+                session.endpoint.invalidate_exclusions()
+            indexer.start()
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: MistralLanguageServer, params: None) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+import tree_sitter as ts
 
 from . import incremental, walk, worker
 from .extract import DefRow, ImportRow, referenced_identifiers
@@ -509,6 +510,15 @@ class RepoIndex:
         return tuple(
             Import(m, n, a, line, resolver.resolve(rel, language, m, n)) for m, n, a, line in rows
         )
+
+    def open_tree(self, path: Path | str) -> tuple[ts.Tree, bytes] | None:
+        """The syntax tree of an open document and the UTF-8 text it was parsed from."""
+        rel = self.relative(path)
+        with self._lock:
+            doc = self._overlay.get(rel) if rel is not None else None
+        if doc is None or doc.parsed is None:
+            return None
+        return doc.parsed.tree, doc.parsed.data
 
     def close_text(self, path: Path | str) -> None:
         """The document was closed: the disk content is authoritative again."""
