@@ -245,6 +245,9 @@ class ContextBuilder:
                 members = [src.with_header(m) for m in view.members(d.name, d.path)]
                 return class_skeleton(header_of(d), members, lang, comment, limit, hot)
 
+            def shrink_class(limit: int, d: Definition = d, most: int = limit) -> str:
+                return render_class(d, min(limit, most))
+
             return Piece(
                 key,
                 d.path,
@@ -253,6 +256,7 @@ class ContextBuilder:
                 "skeleton",
                 render_class,
                 compact=lambda d=d: compact_text(header_of(d), lang),
+                shrink=shrink_class,
                 covers=(d.path, d.name),
             )
         if d.container is not None and d.kind in ("method", "field", "property"):

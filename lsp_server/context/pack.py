@@ -32,6 +32,7 @@ class Piece:
     kind: str  # "definition" | "skeleton" | "similar"
     render: Callable[[], str]
     compact: Callable[[], str] | None = None
+    shrink: Callable[[int], str] | None = None  # the full form with at most n members
     group: tuple[str, str] | None = None  # (path, container) for class members
     group_open: Callable[[], tuple[str, str]] | None = None  # -> (open text, close text)
     covers: tuple[str, str] | None = None  # a full class skeleton covers this group
@@ -104,14 +105,21 @@ class _Packer:
     def upgrade(self, piece: Piece) -> bool:
         if piece.full or piece.key not in self.chosen:
             return True
-        text = piece.render()
-        cost = count_tokens(text) + 1
         refund = 0
         if piece.covers is not None and piece.covers in self.group_cost:
             refund = self.group_cost[piece.covers] + sum(
                 p.cost for p in self.chosen.values() if p.group == piece.covers
             )
-        if self.used + cost - piece.cost - refund > self.budget:
+        room = self.budget - self.used + piece.cost + refund
+        text = piece.render()
+        cost = count_tokens(text) + 1
+        if cost > room and piece.shrink is not None:
+            for limit in SHRINK_STEPS:  # a big class: its first members (most relevant) only
+                text = piece.shrink(limit)
+                cost = count_tokens(text) + 1
+                if cost <= room:
+                    break
+        if cost > room:
             return False
         self.used += cost - piece.cost
         piece.text, piece.cost, piece.full = text, cost, True
@@ -119,6 +127,9 @@ class _Packer:
             self._cover(piece.covers)
         return True
 
+
+#: Member counts tried when a class skeleton does not fit whole.
+SHRINK_STEPS = (12, 6, 3)
 
 #: The upgrade pass gives up after this many upgrades in a row that did not fit.
 MAX_FAILED_UPGRADES = 6
