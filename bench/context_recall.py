@@ -47,8 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lsp_server.context import ContextBuilder, count_tokens, tokenizer_name, warm_up  # noqa: E402
 from lsp_server.context.budget import cut_prefix  # noqa: E402
 from lsp_server.context.builder import PREFIX_SHARE, SAFETY  # noqa: E402
-from lsp_server.context.gather import clear_shared_cache  # noqa: E402
 from lsp_server.context.render import header  # noqa: E402
+from lsp_server.context.view import clear_shared_cache  # noqa: E402
 from lsp_server.index.languages import language_for_path  # noqa: E402
 from lsp_server.index.repo_index import IndexOptions, RepoIndex  # noqa: E402
 

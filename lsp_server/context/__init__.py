@@ -4,6 +4,7 @@ from .builder import ContextBuilder
 from .recent import RecentFiles
 from .tokens import count_tokens, estimate_tokens, tokenizer_name, warm_up
 from .types import CompletionContext, RangeContext, Snippet
+from .view import clear_shared_cache
 
 __all__ = [
     "CompletionContext",
@@ -11,6 +12,7 @@ __all__ = [
     "RangeContext",
     "RecentFiles",
     "Snippet",
+    "clear_shared_cache",
     "count_tokens",
     "estimate_tokens",
     "tokenizer_name",

@@ -21,7 +21,7 @@ from lsp_server.index.languages import LanguageSpec, language_by_id, language_fo
 from lsp_server.index.model import Definition
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
-from .gather import Candidate, Gatherer, IndexView
+from .gather import Candidate, Gatherer
 from .names import (
     NameUse,
     call_assignments,
@@ -45,6 +45,7 @@ from .skeleton import (
 from .source import SourceLines
 from .tokens import count_tokens
 from .types import CompletionContext, RangeContext, Snippet
+from .view import IndexView
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,122 @@
+"""Access to the index for one assembly: memoized, failure-tolerant, and shared.
+
+Answers about files other than the one being edited are shared across assemblies for a
+few seconds (a burst of keystrokes asks the same questions); the edited file's own
+definitions and imports are always asked fresh. Exclusion is applied on every read, so
+an answer cached before a file was excluded never leaks it.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+import threading
+import time
+import weakref
+from collections.abc import Callable
+
+from lsp_server.index.model import Definition, Import
+
+
+@functools.lru_cache(maxsize=16384)
+def parent_dir(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+#: Index answers about files other than the one being edited are reused across assemblies
+#: for this long: a burst of keystrokes asks the same questions, and a few seconds of
+#: staleness in *other* files is harmless for context. The edited file is always fresh.
+SHARED_TTL_S = 3.0
+_SHARED_MAX = 8192
+_shared: weakref.WeakKeyDictionary[object, dict[tuple[str, str], tuple[float, list]]] = (
+    weakref.WeakKeyDictionary()
+)
+_shared_lock = threading.Lock()
+
+
+def clear_shared_cache() -> None:
+    """Forget every cached index answer (tests; after a rebuild)."""
+    with _shared_lock:
+        _shared.clear()
+
+
+class IndexView:
+    """Memoized, failure-tolerant access to the index for one assembly."""
+
+    def __init__(
+        self, index: object, allowed: Callable[[str], bool], current: str | None = None
+    ) -> None:
+        self.index = index
+        self.allowed = allowed
+        self.current = current
+        self._memo: dict[tuple[str, str], list] = {}
+        self._dirs: dict[str, list[str]] | None = None
+        self._current_defs: dict[str, list[Definition]] | None = None
+        self._current_members: dict[str, list[Definition]] | None = None
+        try:
+            with _shared_lock:
+                self._shared = _shared.setdefault(index, {})
+        except TypeError:  # not weak-referenceable: no sharing
+            self._shared = {}
+
+    def _ask(self, kind: str, key: str, call: Callable[[], list], share: bool = True) -> list:
+        memo_key = (kind, key)
+        hit = self._memo.get(memo_key)
+        if hit is not None:
+            return hit
+        now = time.monotonic()
+        if share:
+            entry = self._shared.get(memo_key)
+            if entry is not None and entry[0] > now:
+                self._memo[memo_key] = entry[1]
+                return entry[1]
+        try:
+            hit = list(call())
+        except Exception:  # noqa: BLE001 - a broken index must not break completion
+            hit = []
+        self._memo[memo_key] = hit
+        if share:
+            with _shared_lock:
+                if len(self._shared) >= _SHARED_MAX:
+                    self._shared.clear()
+                self._shared[memo_key] = (now + SHARED_TTL_S, hit)
+        return hit
+
+    def _own(self) -> tuple[dict[str, list[Definition]], dict[str, list[Definition]]]:
+        """The edited file's definitions by name and by container (always fresh)."""
+        if self._current_defs is None:
+            self._current_defs, self._current_members = {}, {}
+            if self.current is not None:
+                for d in self.file_definitions(self.current):
+                    self._current_defs.setdefault(d.name, []).append(d)
+                    if d.container is not None:
+                        self._current_members.setdefault(d.container, []).append(d)
+        assert self._current_members is not None
+        return self._current_defs, self._current_members
+
+    def definitions(self, name: str) -> list[Definition]:
+        found = self._ask("d", name, lambda: self.index.definitions(name))  # type: ignore[attr-defined]
+        own = self._own()[0].get(name, [])
+        return [d for d in found if d.path != self.current and self.allowed(d.path)] + own
+
+    def imports_of(self, path: str) -> list[Import]:
+        share = path != self.current
+        return self._ask("i", path, lambda: self.index.imports_of(path), share)  # type: ignore[attr-defined]
+
+    def members(self, container: str, path: str) -> list[Definition]:
+        if path == self.current:
+            return list(self._own()[1].get(container, []))
+        found = self._ask("m", container, lambda: self.index.members(container))  # type: ignore[attr-defined]
+        return [m for m in found if m.path == path]
+
+    def file_definitions(self, path: str) -> list[Definition]:
+        share = path != self.current
+        return self._ask("f", path, lambda: self.index.file_definitions(path), share)  # type: ignore[attr-defined]
+
+    def files_in(self, directory: str) -> list[str]:
+        """Indexed files directly in a directory (one listing per assembly)."""
+        if self._dirs is None:
+            self._dirs = {}
+            for path in self._ask("l", "", lambda: self.index.files()):  # type: ignore[attr-defined]
+                self._dirs.setdefault(parent_dir(path), []).append(path)
+        return [p for p in self._dirs.get(directory, []) if self.allowed(p)]
