@@ -3,12 +3,14 @@
     bench/context_recall.py REPO [--points 200] [--seed 0] [--json]
 
 For sampled completion points whose ground-truth line uses a name defined in ANOTHER file
-of the repository, the file is put in its "hole" state (everything from the cursor on is
-removed, and the index is told so with `update_text`), the real `ContextBuilder` assembles
-the context, and we check whether the definition's header line (e.g. `def send(self,
-request,`) appears in what would be sent. Reported at 1k, 2k and 4k tokens against two
-baselines given the same budget: no repository context (prefix/suffix only), and BM25 over
-10-line chunks of the repository with the last 10 lines before the cursor as the query.
+of the repository (import statements, definitions and comments are not sampled), the
+cursor is put after the line's indentation and the file in its "hole" state (everything
+from the cursor on is removed, and the index is told so with `update_text`), the real
+`ContextBuilder` assembles the context, and we check whether the definition's header line
+(e.g. `def send(self, request,`) appears in what would be sent. Reported at 1k, 2k and
+4k tokens against two baselines given the same budget: no repository context
+(prefix/suffix only), and BM25 over 10-line chunks of the repository with the last 10
+lines before the cursor as the query.
 
 Ground truth never comes from our index:
 - Python: jedi (`Script.goto(follow_imports=True)`), kept when it lands on a function or
@@ -20,6 +22,14 @@ Ground truth never comes from our index:
 - Go: `pkg.Name` where `pkg` imports a package of the module (go.mod), or a bare `Name`
   declared in another file of the same directory; top-level `func Name` / `type Name`
   found by line pattern, kept only when unique in that package (methods left out).
+
+Code bases used for the figures in the issue (none written by us):
+    pip install --no-deps --target /tmp/py requests rich click attrs jinja2 httpcore
+        -> REPO = /tmp/py/requests, /tmp/py/rich, /tmp/py/click, /tmp/py/attr, ...
+    npm pack rxjs@7 axios && tar xzf ...
+        -> REPO = package/src (rxjs, TypeScript), package/lib (axios, JavaScript)
+    apt-get download golang-github-pelletier-go-toml.v2-dev && dpkg -x *.deb x
+        -> REPO = x/usr/share/gocode/src/github.com/pelletier/go-toml/v2 (Go)
 
 The assembly runs with no recently edited files (the similar-code source stays empty), as
 in CrossCodeEval. Latency is the wall time of `ContextBuilder.build` at the 2k budget:
