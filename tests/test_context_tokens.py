@@ -56,3 +56,15 @@ def test_fold_long_signature() -> None:
     sig = "def f(\n    a: int,\n    b: str,\n) -> None:"
     assert fold(sig) == "def f(a: int, b: str,) -> None:"
     assert fold("def g(" + "x, " * 200 + "):").endswith("…:")
+
+
+def test_estimate_only_mode() -> None:
+    from lsp_server.context import use_exact_tokenizer
+
+    use_exact_tokenizer(False)
+    try:
+        assert tokenizer_name() == "estimate"
+        assert count_tokens(CODE * 20) == estimate_tokens(CODE * 20)
+    finally:
+        use_exact_tokenizer(True)
+    assert tokenizer_name().startswith("tekken")

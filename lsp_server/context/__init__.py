@@ -2,7 +2,13 @@
 
 from .builder import ContextBuilder
 from .recent import RecentFiles
-from .tokens import count_tokens, estimate_tokens, tokenizer_name, warm_up
+from .tokens import (
+    count_tokens,
+    estimate_tokens,
+    tokenizer_name,
+    use_exact_tokenizer,
+    warm_up,
+)
 from .types import CompletionContext, RangeContext, Snippet
 from .view import clear_shared_cache
 
@@ -16,5 +22,6 @@ __all__ = [
     "count_tokens",
     "estimate_tokens",
     "tokenizer_name",
+    "use_exact_tokenizer",
     "warm_up",
 ]

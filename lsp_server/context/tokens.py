@@ -6,7 +6,8 @@ initialize). Encoding runs at ~11 MB/s and short strings (lines, snippets) are c
 counting a 2k-token prompt line by line costs well under a millisecond. Until the tokenizer
 is loaded -- or if it cannot be -- a calibrated estimate is used instead (see
 bench/tokenizer_calibration.py for its measured error); the estimate leans high so a budget
-is not overrun.
+is not overrun. The loaded tokenizer stays resident (~140 MB); `use_exact_tokenizer(False)`
+keeps to the estimate for memory-constrained setups.
 """
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ _lock = threading.Lock()
 _encode: Callable[[str], int] | None = None
 _failed = False
 _loading = threading.Event()  # set while a background warm-up is loading the tokenizer
+_exact = True  # False: never load the tokenizer (it costs ~140 MB of memory), estimate only
+
+
+def use_exact_tokenizer(enabled: bool) -> None:
+    """Choose exact counting (Tekken, ~140 MB resident) or the estimate (no memory cost)."""
+    global _exact
+    _exact = enabled
+
 
 #: Pieces that approximate Tekken's pre-tokenizer: words (with a leading space or
 #: punctuation), digit groups, punctuation runs, newlines with indentation, blanks.
@@ -33,8 +42,8 @@ _PIECE = re.compile(r" ?[^\W\d_]+|\d{1,3}| ?[^\w\s]+|\s*\n[ \t]*|[ \t]+|_+")
 
 def _load() -> Callable[[str], int] | None:
     global _encode, _failed
-    if _encode is not None or _failed:
-        return _encode
+    if _encode is not None or _failed or not _exact:
+        return _encode if _exact else None
     with _lock:
         if _encode is not None or _failed:
             return _encode
@@ -62,7 +71,7 @@ def _load() -> Callable[[str], int] | None:
 def warm_up(background: bool = True) -> None:
     """Load the tokenizer now (in a daemon thread by default) so the first request is fast."""
     if background:
-        if _encode is not None or _failed or _loading.is_set():
+        if _encode is not None or _failed or _loading.is_set() or not _exact:
             return
         _loading.set()
 
@@ -122,7 +131,7 @@ def count_tokens(text: str) -> int:
     """
     if not text:
         return 0
-    if _encode is None and (_loading.is_set() or _load() is None):
+    if not _exact or (_encode is None and (_loading.is_set() or _load() is None)):
         return estimate_tokens(text)
     if len(text) <= 512:
         return _cached_count(text)
