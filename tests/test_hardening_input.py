@@ -539,14 +539,6 @@ def test_the_parser_time_limit_stops_a_pathological_parse() -> None:
     parse_bytes(b"def ok():\n    pass\n", spec, timeout_s=0.05)  # the parser is usable again
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/languages.py parse_bytes(): py-tree-sitter 0.26.1 never releases what a "
-    "read callback returns, and every returned memoryview slice pins the whole document, so "
-    "each time-limited parse leaks a copy of the file (every keystroke in an open document; "
-    "the soak's RSS grows ~1.4 MiB per 1,000 completions with 2 KB files). Return slices of "
-    "a reused per-thread buffer instead, or parse bytes when no time limit is needed",
-)
 def test_time_limited_parse_does_not_keep_the_source_alive() -> None:
     import gc
     import sys

@@ -206,6 +206,35 @@ def _parser_for(spec: LanguageSpec) -> ts.Parser:
     return parser
 
 
+_READ_CHUNK = 65_536
+
+
+class _ReadBuffer(threading.local):
+    """Per-thread memory that read callbacks hand to tree-sitter.
+
+    py-tree-sitter 0.26 never releases what a read callback returns; returning slices of the
+    document would pin every version of it. Views of one reused buffer pin nothing new (one
+    cached view per length, so the leaked references are to objects that live anyway).
+    """
+
+    def __init__(self) -> None:
+        self.buffer = bytearray(_READ_CHUNK)
+        self.view = memoryview(self.buffer)
+        self.slices: dict[int, memoryview] = {}
+
+    def serve(self, data: bytes, offset: int) -> memoryview:
+        chunk = data[offset : offset + _READ_CHUNK]
+        size = len(chunk)
+        self.buffer[:size] = chunk
+        view = self.slices.get(size)
+        if view is None:
+            view = self.slices[size] = self.view[:size]
+        return view
+
+
+_READ_BUFFER = _ReadBuffer()
+
+
 class ParseTimeout(Exception):
     """A file took longer than the parse time limit (pathological input)."""
 
@@ -218,11 +247,11 @@ def parse_bytes(
 ) -> ts.Tree:
     """Parse UTF-8 bytes, giving up (ParseTimeout) after `timeout_s` seconds."""
     parser = _parser_for(spec)
-    view = memoryview(data)
     deadline = time.monotonic() + timeout_s
+    buffer = _READ_BUFFER
 
     def read(offset: int, _point: object) -> memoryview:
-        return view[offset : offset + 1_048_576]
+        return buffer.serve(data, offset)
 
     def progress(_offset: int, _has_error: bool) -> bool:
         return time.monotonic() > deadline
