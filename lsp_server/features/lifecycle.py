@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from lsp_server.config import ConfigProblem
+from lsp_server.context import warm_up
 from lsp_server.documents import uri_to_path
 from lsp_server.features.capabilities import supports
 from lsp_server.features.convert import encoding_name
@@ -90,6 +91,7 @@ def register(server: MistralLanguageServer) -> None:
         options = params.initialization_options
         init_options.update(_section(options) or {})
         pending.extend(session.configure(_roots(params), init_options))
+        warm_up()  # Mistral's tokenizer loads in a background thread; no request waits for it
         log.info("initialize: roots=%s encoding=%s", session.roots, session.documents.encoding)
 
     @server.feature(types.INITIALIZED)
