@@ -4,7 +4,9 @@ Drives the real server over stdio (pytest-lsp's client) against fixtures/fake_mi
 fixed latency, on a workspace that defaults to the CPython standard library.
 
 - overhead: (client sent → endpoint received) + (endpoint answered → client received), i.e.
-  the round trip minus the fake's fixed latency; debounce is set to 0 for this part.
+  the round trip minus the fake's fixed latency and minus the debounce. Measured twice: with
+  the default debounce (the server prepares the prompt inside the debounce window, so that
+  work is hidden from the user) and with debounce 0 (everything on the critical path).
 - burst: 20 keystrokes 30 ms apart with the default debounce, each followed by an automatic
   inlineCompletion request (no client-side cancellation: the worst case); counts endpoint
   requests and stale results (a non-empty answer for a document state already typed past).
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lsprotocol import types  # noqa: E402
 
 from fixtures.fake_mistral import FakeMistral  # noqa: E402
+from lsp_server.config.schema import KEYS  # noqa: E402
 from tests.lsp_harness import (  # noqa: E402
     endpoint_options,
     isolated_env,
@@ -67,7 +70,9 @@ def _params(uri: str, line: int, column: int) -> types.InlineCompletionParams:
     )
 
 
-async def measure_overhead(root: Path, requests: int, latency_s: float) -> dict[str, float]:
+async def measure_overhead(
+    root: Path, requests: int, latency_s: float, debounce_ms: int
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp, FakeMistral(latency_s=latency_s) as fake:
         fake.default_fim = "value"
         env = isolated_env(Path(tmp))
@@ -75,7 +80,7 @@ async def measure_overhead(root: Path, requests: int, latency_s: float) -> dict[
             root=root,
             env=env,
             profile="visual_studio_code",
-            init_options=endpoint_options(fake.url),
+            init_options=endpoint_options(fake.url, completion={"debounceMs": debounce_ms}),
         )
         try:
             await wait_for_state(client, "ready", timeout=300)
@@ -95,8 +100,8 @@ async def measure_overhead(root: Path, requests: int, latency_s: float) -> dict[
                 new = fake.requests[seen:]
                 if i < 10 or not new or not result.items:
                     continue  # warm-up, or no endpoint call (cache)
-                to_endpoint = new[0].received_at - sent
-                total = done - sent - latency_s
+                to_endpoint = new[0].received_at - sent - debounce_ms / 1000
+                total = done - sent - latency_s - debounce_ms / 1000
                 overheads.append(total * 1000)
                 before.append(to_endpoint * 1000)
         finally:
@@ -124,6 +129,10 @@ async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
             path = Path(tmp) / "burst.py"
             line = "def handler(request):\n    return "
             uri = open_document(client, path, line + "\n")
+            # One request first, as an editor's first keystroke would, so the burst measures
+            # steady state rather than start-up work.
+            await client.text_document_inline_completion_async(_params(uri, 0, 21))
+            warm_requests = len(fake.requests_for("fim"))
             version = 1
             pending: list[tuple[int, asyncio.Future]] = []
             answered: list[tuple[int, int, asyncio.Future]] = []  # (asked at, current at answer)
@@ -169,7 +178,7 @@ async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
             await stop_server(client)
         return {
             "keystrokes": len(typed[:20]),
-            "endpoint_requests": len(fake.requests_for("fim")),
+            "endpoint_requests": len(fake.requests_for("fim")) - warm_requests,
             "stale_results": stale,
             "answers_with_items": answered_with_items,
         }
@@ -184,20 +193,26 @@ def main() -> int:
     args = parser.parse_args()
     root = Path(args.root)
     latency = args.latency_ms / 1000
-    overhead = asyncio.run(measure_overhead(root, args.requests, latency))
+    default_debounce = KEYS["completion.debounce_ms"].default
+    runs = {
+        f"debounce_{ms}ms": asyncio.run(measure_overhead(root, args.requests, latency, ms))
+        for ms in (default_debounce, 0)
+    }
     burst = asyncio.run(measure_burst(root, latency))
-    figures = {"workspace": str(root), "latency_ms": args.latency_ms, **overhead, "burst": burst}
+    figures = {"workspace": str(root), "latency_ms": args.latency_ms, **runs, "burst": burst}
     if args.json:
         print(json.dumps(figures, indent=2))
     else:
         print(f"workspace: {root}  (fake endpoint latency {args.latency_ms:.0f} ms)")
-        print(
-            f"server overhead over {overhead['requests']} requests: "
-            f"p50 {overhead['overhead_p50_ms']:.2f} ms (target ≤ 5), "
-            f"p95 {overhead['overhead_p95_ms']:.2f} ms, "
-            f"p99 {overhead['overhead_p99_ms']:.2f} ms (target ≤ 20); "
-            f"client→endpoint p50 {overhead['to_endpoint_p50_ms']:.2f} ms"
-        )
+        for name, overhead in runs.items():
+            print(
+                f"server overhead ({name.replace('_', ' ')}, excluded) over "
+                f"{overhead['requests']} requests: "
+                f"p50 {overhead['overhead_p50_ms']:.2f} ms (target ≤ 5), "
+                f"p95 {overhead['overhead_p95_ms']:.2f} ms, "
+                f"p99 {overhead['overhead_p99_ms']:.2f} ms (target ≤ 20); "
+                f"client→endpoint p50 {overhead['to_endpoint_p50_ms']:.2f} ms"
+            )
         print(
             f"typing burst of {burst['keystrokes']} keystrokes 30 ms apart: "
             f"{burst['endpoint_requests']} endpoint request(s) (target ≤ 2), "

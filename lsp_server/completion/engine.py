@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from lsp_server.completion import decide, postprocess
 from lsp_server.completion.cache import Anchor, CompletionCache, forward
 from lsp_server.completion.index_items import IndexItem, index_items, inline_from_index
-from lsp_server.context import ContextBuilder, RecentFiles
+from lsp_server.context import CompletionContext, ContextBuilder, RecentFiles
 from lsp_server.endpoint import EndpointError, FimRequest
 
 if TYPE_CHECKING:
@@ -110,11 +111,14 @@ class CompletionEngine:
                 return await self._await_flight(flight, query, typed)
             self._supersede(query.uri)
 
+        started = time.monotonic()
+        context = self._context(query)  # built inside the debounce window, where it is free
         if not query.invoked and settings.completion.debounce_ms:
-            await self._sleep(settings.completion.debounce_ms / 1000)
+            remaining = settings.completion.debounce_ms / 1000 - (time.monotonic() - started)
+            await self._sleep(max(0.0, remaining))
             if self._generation.get(query.uri) != generation:
                 return None  # a newer keystroke arrived; its request will answer
-        flight = self._start(query)
+        flight = self._start(query, context)
         return await self._await_flight(flight, query, "")
 
     def _endpoint_ready(self) -> bool:
@@ -132,14 +136,26 @@ class CompletionEngine:
             self.counters.superseded += 1
             flight.task.cancel()
 
-    def _start(self, query: CompletionQuery) -> _Flight:
+    def _context(self, query: CompletionQuery) -> CompletionContext:
+        session = self._session
+        index = session.index_for(query.path) if query.path is not None else None
+        builder = ContextBuilder(index, is_excluded=session.is_excluded, recent=self.recent)
+        return builder.build(
+            path=query.path,
+            language_id=query.language_id,
+            text=query.text,
+            offset=query.offset,
+            budget_tokens=session.settings.completion.context_tokens,
+        )
+
+    def _start(self, query: CompletionQuery, context: CompletionContext) -> _Flight:
         settings = self._session.settings
         index = self._session.index_for(query.path) if query.path is not None else None
         tree = index.open_tree(query.path) if index is not None else None
         shape = decide.shape_at(query.text, query.offset, settings.completion.multiline, tree)
         anchor = Anchor.at(query.uri, query.text, query.offset)
         partial: list[str] = []
-        task = asyncio.ensure_future(self._fetch(query, shape, partial))
+        task = asyncio.ensure_future(self._fetch(query, context, shape, partial))
         flight = _Flight(anchor, shape, task, partial)
         self._flights[query.uri] = flight
         return flight
@@ -171,19 +187,14 @@ class CompletionEngine:
         return Suggestion(rest, "ai", self._session.settings.models.completion)
 
     async def _fetch(
-        self, query: CompletionQuery, shape: decide.Shape, partial: list[str]
+        self,
+        query: CompletionQuery,
+        context: CompletionContext,
+        shape: decide.Shape,
+        partial: list[str],
     ) -> str | None:
         session = self._session
         settings = session.settings
-        index = session.index_for(query.path) if query.path is not None else None
-        builder = ContextBuilder(index, is_excluded=session.is_excluded, recent=self.recent)
-        context = builder.build(
-            path=query.path,
-            language_id=query.language_id,
-            text=query.text,
-            offset=query.offset,
-            budget_tokens=settings.completion.context_tokens,
-        )
 
         def stop_when(so_far: str) -> bool:
             if shape.multiline:

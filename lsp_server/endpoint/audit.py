@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,7 @@ class AuditRecord:
     origin: str
     model: str
     decision: str
-    time: str = field(
-        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-    )
+    time: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
     bytes_out: int = 0
     bytes_in: int = 0
     usage: dict[str, int] = field(default_factory=dict)

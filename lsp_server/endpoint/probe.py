@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from lsp_server.endpoint.boundary import check_endpoint, make_ssl_context
@@ -52,8 +52,8 @@ async def tls_handshake(settings: Any, timeout_s: float = 5.0) -> TlsReport:
         expires = cert.get("notAfter")
         days = None
         if expires:
-            when = datetime.fromtimestamp(ssl.cert_time_to_seconds(expires), timezone.utc)
-            days = (when - datetime.now(timezone.utc)).days
+            when = datetime.fromtimestamp(ssl.cert_time_to_seconds(expires), UTC)
+            days = (when - datetime.now(UTC)).days
         return TlsReport(
             version=ssl_obj.version() or "?",
             issuer=_name(cert.get("issuer")),

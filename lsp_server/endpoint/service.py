@@ -23,7 +23,13 @@ from typing import Any
 import httpx2
 
 from lsp_server.endpoint.audit import AuditLog, AuditRecord
-from lsp_server.endpoint.backends import Backend, Delta, MistralBackend, OpenAIBackend
+from lsp_server.endpoint.backends import (
+    Backend,
+    Delta,
+    MistralBackend,
+    OpenAIBackend,
+    preload_sdk,
+)
 from lsp_server.endpoint.boundary import (
     CURRENT_ATTEMPT,
     AttemptMeter,
@@ -193,6 +199,12 @@ class EndpointService:
             backend_cls = OpenAIBackend if ep.api == "openai" else MistralBackend
             self._conn = _Conn(client, backend_cls(client, base, self._key.key))
         return self._conn
+
+    async def warm_up(self) -> None:
+        """Pay the SDK's import and client set-up before the first request, off the loop."""
+        await asyncio.get_running_loop().run_in_executor(None, preload_sdk)
+        if self.status.state == "ready":
+            self._get_conn()
 
     async def aclose(self) -> None:
         await wait_for_drains()

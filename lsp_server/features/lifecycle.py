@@ -45,6 +45,11 @@ def _section(settings: object) -> dict[str, Any] | None:
     return settings if isinstance(settings, dict) and settings else None
 
 
+def _log_failure(task: asyncio.Future[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("endpoint warm-up failed: %s", task.exception())
+
+
 def report_problems(server: MistralLanguageServer, problems: Sequence[ConfigProblem]) -> None:
     """Every configuration problem goes to the log and, once, to the user."""
     for problem in problems:
@@ -105,6 +110,9 @@ def register(server: MistralLanguageServer) -> None:
         report_problems(ls, session.config.problems if pulled is not None else pending)
         pending.clear()
         await register_file_watchers(ls)
+        if session.endpoint is not None:
+            warming = asyncio.ensure_future(session.endpoint.warm_up())
+            warming.add_done_callback(_log_failure)
         indexer.start()
         ls.notify_status()
 
