@@ -106,6 +106,31 @@ class MistralProtocol(LanguageServerProtocol):
         except Exception:  # noqa: BLE001
             log.exception("could not handle a message")
 
+    def _execute_handler(
+        self,
+        msg_id: Any,
+        handler: Any,
+        callback: Any,
+        args: tuple[Any, ...] | None = None,
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """pygls files the future of every handler run under `_request_futures`, but only a
+        request's answer takes it out again: each notification (every keystroke's didChange)
+        and each step of a generator handler left a future behind for good."""
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        if getattr(callback, "func", None) == self._send_handler_result:
+            return  # a request: removed when its response is sent
+        future = self._request_futures.get(msg_id)
+        if future is not None:
+            future.add_done_callback(lambda _f: self._forget_later(msg_id))
+
+    def _forget_later(self, msg_id: Any) -> None:
+        """Not at once: pygls' shutdown cancels futures while iterating over this dict."""
+        try:
+            asyncio.get_running_loop().call_soon(self._request_futures.pop, msg_id, None)
+        except RuntimeError:  # no loop running (a worker thread): nothing iterates right now
+            self._request_futures.pop(msg_id, None)
+
     def _user(self, method: str, params: Any) -> Generator[Any, Any, None]:
         if (handler := self.fm.features.get(method)) is not None:
             yield handler, (params,), None
