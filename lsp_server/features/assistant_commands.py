@@ -40,11 +40,12 @@ def register(server: MistralLanguageServer) -> None:
 
     @server.command(STATUS_COMMAND)
     def status(ls: LanguageServer, *args: Any) -> dict[str, Any]:
-        # The task count lets soak tests see leaked tasks from outside the process.
+        # Task and handler counts let soak tests see leaks from outside the process.
         return {
             **session.current_status().to_json(),
             "counters": vars(engine.counters),
             "tasks": len(asyncio.all_tasks()),
+            "handlers": len(ls.protocol._request_futures),
         }
 
     @server.command(DOCUMENT_TEXT_COMMAND)
