@@ -128,10 +128,12 @@ async def soak(requests: int, warmup: int, latency_s: float, seed: int) -> dict[
             for i in range(requests):
                 if i == warmup:
                     await asyncio.sleep(0.5)
+                    now = await _status(client)
                     baseline = {
                         "rss_kb": _rss_kb(pid),
                         "fds": _fds(pid),
-                        "tasks": (await _status(client))["tasks"],
+                        "tasks": now["tasks"],
+                        "handlers": now.get("handlers"),
                     }
                 if i and i % WINDOW == 0:
                     rss_by_window.append(_rss_kb(pid))
@@ -161,10 +163,12 @@ async def soak(requests: int, warmup: int, latency_s: float, seed: int) -> dict[
             duration = time.monotonic() - started
             rss_by_window.append(_rss_kb(pid))
             await asyncio.sleep(1.0)
+            now = await _status(client)
             end = {
                 "rss_kb": _rss_kb(pid),
                 "fds": _fds(pid),
-                "tasks": (await _status(client))["tasks"],
+                "tasks": now["tasks"],
+                "handlers": now.get("handlers"),
             }
             counters = (await _status(client))["counters"]
         finally:
@@ -278,7 +282,8 @@ def main() -> int:
     )
     print(
         f"open fds {base['fds']} → {end['fds']} (Δ {figures['fds_delta']:+d}); "
-        f"asyncio tasks {base['tasks']} → {end['tasks']} (Δ {figures['tasks_delta']:+d})"
+        f"asyncio tasks {base['tasks']} → {end['tasks']} (Δ {figures['tasks_delta']:+d}); "
+        f"handlers tracked by the protocol {base['handlers']} → {end['handlers']}"
     )
     for w in figures["windows"]:
         print(
