@@ -89,6 +89,12 @@ class Session:
 
     # -- indexing ------------------------------------------------------------------
 
+    def mark_indexing(self) -> None:
+        """Say "indexing" from the moment a build is due, not when a worker picks it up."""
+        if self.indexes:
+            self._indexing = True
+            self.publish_status()
+
     def build_indexes(
         self,
         progress: Callable[[int, int], None] | None = None,
@@ -96,8 +102,7 @@ class Session:
     ) -> list[IndexStats]:
         """Index every root (blocking: run it in a worker thread)."""
         stats: list[IndexStats] = []
-        self._indexing = True
-        self.publish_status()
+        self.mark_indexing()
         try:
             for index in list(self.indexes.values()):
                 stats.append(index.build(progress=progress, cancel=cancel))

@@ -33,6 +33,7 @@ class IndexRunner:
         if not self._server.session.indexes:
             return
         self._cancel = threading.Event()
+        self._server.session.mark_indexing()
         self._task = asyncio.ensure_future(self._run(self._cancel))
 
     def cancel(self) -> None:

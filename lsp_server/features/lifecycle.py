@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 CONFIG_SECTION = "mistral"
 WATCH_GLOBS = ("**/*",)
+SHUTDOWN_GRACE_S = 3.0
 IGNORE_FILES = (".gitignore", ".mistralignore")
 
 
@@ -104,6 +107,7 @@ def register(server: MistralLanguageServer) -> None:
         ls.loop = asyncio.get_running_loop()
         add_handler(logging.getLogger(LOGGER_NAME), LspLogHandler(ls, ls.loop))
         ls.notify_status(Status("starting", "starting", "", session.settings.models.completion))
+        session.mark_indexing()  # the first build is due: never "ready" before it has run
         pulled = await pull_configuration(ls)
         if pulled is not None:
             session.configure(editor={**init_options, **pulled})
@@ -162,7 +166,18 @@ def register(server: MistralLanguageServer) -> None:
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: MistralLanguageServer, params: None) -> None:
         indexer.cancel()
-        await session.aclose()
+        try:
+            await asyncio.wait_for(session.aclose(), SHUTDOWN_GRACE_S)
+        except TimeoutError:
+            log.warning("shutdown: closing the session took over %ss", SHUTDOWN_GRACE_S)
+
+    @server.feature(types.EXIT)
+    def exit_(ls: MistralLanguageServer, params: None) -> None:
+        """pygls exits from the main thread; a worker still busy must not keep us alive."""
+        code = 0 if ls.protocol._shutdown else 1
+        timer = threading.Timer(SHUTDOWN_GRACE_S, os._exit, args=(code,))
+        timer.daemon = True
+        timer.start()
 
     server.indexer = indexer  # type: ignore[attr-defined]
 
