@@ -12,19 +12,11 @@ import json
 import sys
 from pathlib import Path
 
+from lsp_server.commands.workspace import session_for
 from lsp_server.completion import CompletionEngine, CompletionQuery
 from lsp_server.documents import path_to_uri
 from lsp_server.index.languages import language_for_path
 from lsp_server.session import Session
-
-ROOT_MARKERS = (
-    ".git",
-    ".mistral-lsp.toml",
-    "pyproject.toml",
-    "package.json",
-    "go.mod",
-    "Cargo.toml",
-)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,13 +28,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def parse_location(location: str) -> tuple[Path, int, int]:
     file_part, line, column = location.rsplit(":", 2)
     return Path(file_part).resolve(), int(line), int(column)
-
-
-def find_root(path: Path) -> Path:
-    for folder in path.parents:
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
-            return folder
-    return path.parent
 
 
 async def complete_at(session: Session, path: Path, line: int, column: int) -> dict:
@@ -75,11 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"mistral-lsp complete: no such file: {path}", file=sys.stderr)
         return 2
-    session = Session()
-    root = Path(args.root).resolve() if args.root else find_root(path)
-    for problem in session.configure([root], {}):
-        print(str(problem), file=sys.stderr)
-    session.build_indexes()
+    session = session_for(path, args.root)
     result = asyncio.run(complete_at(session, path, line, column))
     status = result["status"]
     if status["state"] != "ready":

@@ -12,7 +12,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from lsp_server.commands.complete_cmd import find_root
+from lsp_server.commands.workspace import session_for
 from lsp_server.documents import Document
 from lsp_server.index.languages import language_for_path
 from lsp_server.refactor import (
@@ -106,11 +106,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"{PROG}: --range must be LINE:LINE or LINE.COL:LINE.COL", file=sys.stderr)
         return 2
-    session = Session()
-    root = Path(args.root).resolve() if args.root else find_root(path)
-    for problem in session.configure([root], {}):
-        print(str(problem), file=sys.stderr)
-    session.build_indexes()
+    session = session_for(path, args.root)
     if (index := session.index_for(path)) is not None:
         index.update_text(path, text)
     request = RefactorRequest(
@@ -134,5 +130,5 @@ def run(args: argparse.Namespace) -> int:
         for written in write(result, path):
             print(f"wrote {written}", file=sys.stderr)
         return 0
-    sys.stdout.write(render(result, path, text, root))
+    sys.stdout.write(render(result, path, text, session.roots[0]))
     return 0
