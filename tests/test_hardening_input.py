@@ -436,13 +436,6 @@ def test_deeply_nested_code_is_bounded(hostile) -> None:
     _close(server, uri)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/incremental.py _region() builds the ancestor chain with node.parent, which "
-    "tree-sitter answers by walking down from the root: O(depth) per call, O(depth^2) per "
-    "edit, on the event loop (an edit 30,000 brackets deep: ~5 s; 150,000 deep: ~280 s). "
-    "Walk down with a TreeCursor (goto_first_child_for_byte) or bound the depth instead",
-)
 def test_an_edit_deep_inside_nested_code_is_fast(hostile) -> None:
     server, root = hostile
     client = server.client

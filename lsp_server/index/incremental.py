@@ -99,14 +99,17 @@ def _cp_column(data: bytes, offset: int) -> int:
 def _region(root: ts.Node, lo: int, hi: int) -> tuple[int, int, ts.Node | None]:
     """Byte range of the innermost body member that contains [lo, hi], and the top-level
     node containing it when that member is not itself top-level."""
-    node = root.descendant_for_byte_range(lo, hi)
+    # Walk down with a cursor: Node.parent costs O(depth) in tree-sitter, so walking up from
+    # the innermost node was quadratic in the nesting depth.
     chain: list[ts.Node] = []
-    while node is not None and node != root:
+    cursor = root.walk()
+    while cursor.goto_first_child_for_byte(lo) is not None:
+        node = cursor.node
+        if node is None or node.start_byte > lo or node.end_byte < hi:
+            break
         chain.append(node)
-        node = node.parent
     if not chain:
         return (root.start_byte, root.end_byte, None)
-    chain.reverse()
     chosen = chain[0]
     for i in range(len(chain) - 1):
         if chain[i].type in _BODY_TYPES:
