@@ -145,7 +145,7 @@ async def stop_server(client: LanguageClient) -> None:
         if server is not None and server.returncode is None:
             await asyncio.wait_for(client.shutdown_session(), 10)
             await asyncio.wait_for(server.wait(), 10)
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         if server is not None and server.returncode is None:
             server.kill()
     finally:

@@ -116,7 +116,10 @@ def test_policy_locks_keys_and_sections(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "policy",
-    ['[policy]\nallowed_origins = ["https://x.example"\n', '[policy]\nallowed_origins = "https://x"\n'],
+    [
+        '[policy]\nallowed_origins = ["https://x.example"\n',
+        '[policy]\nallowed_origins = "https://x"\n',
+    ],
 )
 def test_a_broken_policy_is_flagged_so_the_endpoint_fails_closed(tmp_path: Path, policy) -> None:
     loaded = _load(tmp_path, policy=policy)

@@ -146,6 +146,7 @@ async def run_command(
 def register(server: MistralLanguageServer) -> None:
     """Register the commands. pygls evaluates command handlers' type hints at run time, so
     `ls` is annotated with a runtime name; the typed server comes from the closure."""
+
     @server.command(REFACTOR_COMMAND)
     async def refactor(ls: LanguageServer, *args: Any) -> Any:
         return await run_command(server, args, REFACTOR)
