@@ -38,6 +38,8 @@ class LanguageSpec:
     #: visited by the query cursor, which is what makes the query cheap (it is otherwise
     #: dominated by visiting every node of the tree).
     max_depth: int = 10
+    #: Name of our own query file in queries/ (default: the id); TSX shares TypeScript's.
+    extra_queries: str = ""
     #: per pattern of `tags_query`: (role capture, kind) or None for disabled patterns
     pattern_roles: tuple[tuple[str, str] | None, ...] = ()
     _language: ts.Language | None = field(default=None, repr=False)
@@ -97,6 +99,7 @@ SPECS: tuple[LanguageSpec, ...] = (
         "language_tsx",
         ("tree_sitter_javascript", "tree_sitter_typescript"),
         "//",
+        extra_queries="typescript",
     ),
     LanguageSpec("go", (".go",), "tree_sitter_go", "language", ("tree_sitter_go",), "//"),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language", ("tree_sitter_rust",), "//"),
@@ -163,7 +166,7 @@ def _build_query(spec: LanguageSpec) -> ts.Query:
         if path.is_file():
             parts.append(path.read_text(encoding="utf-8"))
     shipped = "\n".join(parts)
-    extra_path = _QUERY_DIR / f"{spec.id}.scm"
+    extra_path = _QUERY_DIR / f"{spec.extra_queries or spec.id}.scm"
     extra = extra_path.read_text(encoding="utf-8") if extra_path.is_file() else ""
     # Text predicates (#eq?, #match?, ...) are removed: trees parsed with a progress callback
     # carry no source text, and the extractor applies the few checks it needs itself.
