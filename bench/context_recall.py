@@ -86,6 +86,15 @@ class Point:
 # repository files
 
 
+def _point(
+    root: Path, path: Path, index: int, line: str, name: str, target: Path, header: str
+) -> Point:
+    """A completion point at the indentation of `line`, whose truth is `header` in `target`."""
+    column = len(line) - len(line.lstrip())
+    rel = path.relative_to(root).as_posix()
+    return Point(path, rel, index, column, name, target.relative_to(root).as_posix(), header)
+
+
 def source_files(root: Path, languages: set[str]) -> list[Path]:
     out = []
     for path in sorted(root.rglob("*")):
@@ -188,18 +197,7 @@ def python_points(root: Path, files: list[Path], wanted: int, rng: random.Random
             header_line = target.read_text(errors="replace").split("\n")[hit.line - 1].strip()
             if not header_line.startswith(("def ", "class ", "async def ")):
                 continue
-            column = len(line) - len(line.lstrip())
-            points.append(
-                Point(
-                    path,
-                    path.relative_to(root).as_posix(),
-                    index,
-                    column,
-                    name,
-                    target.relative_to(root).as_posix(),
-                    header_line,
-                )  # fmt: skip
-            )
+            points.append(_point(root, path, index, line, name, target, header_line))
             break
     return points
 
@@ -376,18 +374,7 @@ def regex_points(
         if hit is None:
             continue
         name, target, header_line = hit
-        column = len(line) - len(line.lstrip())
-        points.append(
-            Point(
-                path,
-                path.relative_to(root).as_posix(),
-                index,
-                column,
-                name,
-                target.relative_to(root).as_posix(),
-                header_line,
-            )  # fmt: skip
-        )
+        points.append(_point(root, path, index, line, name, target, header_line))
     return points
 
 
