@@ -93,6 +93,10 @@ class PrivacySettings:
     )
     audit_log: bool = _key("Write one JSONL audit record per outbound request.", True)
     audit_path: str = _key("Audit log path (default: under the user log directory).", "")
+    secret_rules: str = _key(
+        "A gitleaks TOML rule file whose rules are applied like the built-in secret detectors.",
+        "",
+    )
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class PolicySettings:
     locked: tuple[str, ...] = _key("Keys or whole sections no lower layer may change.", ())
     allowed_origins: tuple[str, ...] = _key("Origins the endpoint may be (policy only).", ())
     allow_insecure_http: bool = _key("Allow plain http:// to non-loopback endpoints.", False)
+    allowed_proxies: tuple[str, ...] = _key(
+        "Proxy URLs a lower layer may set once the policy pins the endpoint (policy only).", ()
+    )
     # Not keys: facts about the policy file itself.
     active: bool = field(default=False, metadata={"internal": True})
     digest: str = field(default="", metadata={"internal": True})
