@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_server.config import ConfigProblem, LoadedConfig, load_settings
-from lsp_server.documents import DocumentStore
+from lsp_server.documents import DocumentStore, uri_excluded
 from lsp_server.endpoint import EndpointService, EndpointStatus
 from lsp_server.index.model import IndexStats
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
@@ -128,11 +128,16 @@ class Session:
                 best, best_len = index, len(str(root))
         return best
 
-    def is_excluded(self, path: Path | None) -> bool:
-        """Whether a file's text may never be sent (no file path → nothing to exclude by)."""
-        if path is None or self.endpoint is None:
+    def is_excluded(self, path: Path | None, uri: str | None = None) -> bool:
+        """Whether a file's text may never be sent. With the document's `uri`, a diff or
+        history view is judged by the working-tree file it shows and an unknown scheme is
+        refused (`documents.uri_paths`); a path alone, or none, is judged as it is."""
+        endpoint = self.endpoint
+        if uri is not None:
+            return uri_excluded(uri, path, endpoint.is_excluded if endpoint else _never)
+        if path is None or endpoint is None:
             return False
-        return self.endpoint.is_excluded(path)
+        return endpoint.is_excluded(path)
 
     # -- status --------------------------------------------------------------------
 
@@ -169,3 +174,7 @@ class Session:
             await self.endpoint.aclose()
         for index in self.indexes.values():
             index.close()
+
+
+def _never(_path: Path) -> bool:
+    return False

@@ -88,7 +88,7 @@ class CompletionEngine:
     async def complete(self, query: CompletionQuery) -> Suggestion | None:
         """The one suggestion to show at the cursor, or None."""
         settings = self._session.settings
-        if not settings.completion.enabled or self._session.is_excluded(query.path):
+        if not settings.completion.enabled or self._session.is_excluded(query.path, query.uri):
             return None
         if not decide.worth_asking(query.text, query.offset, query.invoked):
             return None
@@ -218,7 +218,7 @@ class CompletionEngine:
     # -- index-only items (textDocument/completion) ---------------------------------
 
     def index_items(self, query: CompletionQuery, limit: int = 50) -> list[IndexItem]:
-        if self._session.is_excluded(query.path):
+        if self._session.is_excluded(query.path, query.uri):
             return []
         return index_items(self._session, query.path, query.text, query.offset, limit)
 

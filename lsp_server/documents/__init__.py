@@ -2,6 +2,7 @@
 
 from lsp_server.documents.positions import ENCODINGS, UTF8, UTF16, UTF32, LineIndex
 from lsp_server.documents.store import Document, DocumentStore, TextChange
+from lsp_server.documents.uri_paths import UriOrigin, classify_uri, uri_excluded
 from lsp_server.documents.uris import path_to_uri, uri_to_path
 
 __all__ = [
@@ -13,6 +14,9 @@ __all__ = [
     "DocumentStore",
     "LineIndex",
     "TextChange",
+    "UriOrigin",
+    "classify_uri",
     "path_to_uri",
+    "uri_excluded",
     "uri_to_path",
 ]

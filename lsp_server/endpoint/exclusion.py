@@ -1,8 +1,9 @@
 """Which files' text may never leave the machine.
 
-A built-in deny list (keys, credentials, dotenv files), `.gitignore`d and `.mistralignore`d
-files, and `privacy.exclude`. Symlinks are resolved first, and both the name the editor used
-and the real file are checked: a link named `.env` and a link pointing at `~/.ssh/id_rsa` are
+A built-in deny list (keys, credentials, dotenv files: `deny_list.py`, matched without regard
+to case), `.gitignore`d, `.git/info/exclude`d and `.mistralignore`d files, and
+`privacy.exclude`. Symlinks are resolved first, and both the name the editor used and the
+real file are checked: a link named `.env` and a link pointing at `~/.ssh/id_rsa` are
 both excluded. Files outside every workspace root get the deny list and `privacy.exclude`.
 """
 
@@ -14,33 +15,17 @@ from pathlib import Path
 
 import pathspec
 
+from lsp_server.endpoint.deny_list import DENY_LIST
 from lsp_server.index.ignore import IgnoreRules
 
-DENY_LIST: tuple[str, ...] = (
-    ".env*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "id_ed25519*",
-    "id_ecdsa*",
-    "id_dsa*",
-    "*.p12",
-    "*.pfx",
-    ".netrc",
-    "_netrc",
-    ".npmrc",
-    ".pypirc",
-    "*.kdbx",
-    "credentials*",
-    "secrets.*",
-)
+__all__ = ["DENY_LIST", "ContentExclusion"]
 
 
 class ContentExclusion:
     """Answers "may this file's text be sent?" for a set of workspace roots."""
 
     def __init__(self, roots: Sequence[Path | str], privacy_exclude: Sequence[str] = ()) -> None:
-        self._deny = pathspec.GitIgnoreSpec.from_lines(DENY_LIST)
+        self._deny = pathspec.GitIgnoreSpec.from_lines([p.lower() for p in DENY_LIST])
         self._extra = pathspec.GitIgnoreSpec.from_lines(list(privacy_exclude))
         self._rules = [IgnoreRules(Path(r), extra_patterns=privacy_exclude) for r in roots]
 
@@ -60,13 +45,17 @@ class ContentExclusion:
             rel = _relative(path, rules.root)
             if rel is None:
                 continue
-            if self._deny.match_file(rel):
+            if self._denied(rel):
                 return True
             return rules.is_ignored_rel(rel, is_dir=os.path.isdir(path))
         # Outside every root: only the deny list and privacy.exclude, matched on the path's
         # components so that "secrets/" or "*.key" still apply.
         posix = Path(path).as_posix().lstrip("/")
-        return bool(self._deny.match_file(posix) or self._extra.match_file(posix))
+        return bool(self._denied(posix) or self._extra.match_file(posix))
+
+    def _denied(self, rel: str) -> bool:
+        """The deny list, case-insensitively (pathspec is case sensitive: both sides lower)."""
+        return bool(self._deny.match_file(rel.lower()))
 
 
 def _relative(path: str, root: Path) -> str | None:

@@ -95,7 +95,7 @@ def list_actions(
     session = server.session
     uri = params.text_document.uri
     doc = session.documents.get(uri)
-    if doc is None or not service_for(server).allowed(doc.path):
+    if doc is None or not service_for(server).allowed(doc.path, doc.uri):
         return []
     only = _only(params)
     lazy = resolves_edit(server)

@@ -84,6 +84,7 @@ async def compute(
         end=end,
         instruction=data.instruction,
         diagnostics=diagnostic_infos(data),
+        uri=data.uri,
     )
     progress = RefactorProgress(
         server, PROGRESS_TITLES.get(data.action, "Mistral: refactoring…"), token

@@ -24,6 +24,20 @@ def _read_lines(path: Path) -> list[str]:
         return []
 
 
+def git_info_exclude(root: Path) -> Path:
+    """The repository's own ignore file `.git/info/exclude` (in the common git directory when
+    `.git` is a worktree's or submodule's `gitdir:` file); git honours it like a root
+    `.gitignore`, so privacy must too."""
+    dot_git = root / ".git"
+    if dot_git.is_file():
+        text = "".join(_read_lines(dot_git)[:1])
+        if text.startswith("gitdir:"):
+            git_dir = (root / text[len("gitdir:") :].strip()).resolve()
+            common = "".join(_read_lines(git_dir / "commondir")[:1]).strip()
+            dot_git = (git_dir / common).resolve() if common else git_dir
+    return dot_git / "info" / "exclude"
+
+
 class IgnoreRules:
     """Answers whether a path below `root` is ignored by ignore files or extra patterns.
 
@@ -49,6 +63,8 @@ class IgnoreRules:
     def _load_dir_spec(self, rel_dir: str) -> pathspec.GitIgnoreSpec | None:
         directory = self.root / rel_dir if rel_dir else self.root
         lines: list[str] = []
+        if not rel_dir and ".gitignore" in self._ignore_files:
+            lines.extend(_read_lines(git_info_exclude(self.root)))  # below .gitignore, as git
         for name in self._ignore_files:
             lines.extend(_read_lines(directory / name))
         return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None

@@ -85,6 +85,7 @@ class RefactorRequest:
     end: int
     instruction: str = ""
     diagnostics: tuple[DiagnosticInfo, ...] = ()
+    uri: str | None = None  # the document's: a diff view is judged by the file it shows
 
 
 @dataclass
@@ -127,10 +128,10 @@ class RefactorService:
 
     # -- checks --------------------------------------------------------------------
 
-    def allowed(self, path: Path | None) -> bool:
+    def allowed(self, path: Path | None, uri: str | None = None) -> bool:
         """Whether Mistral actions may be offered for this file at all (cheap)."""
         settings = self._session.settings
-        return bool(settings.refactor.enabled) and not self._session.is_excluded(path)
+        return bool(settings.refactor.enabled) and not self._session.is_excluded(path, uri)
 
     def target(self, request: RefactorRequest) -> tuple[int, int]:
         """The range the action works on: the selection, or the function/class around it."""
@@ -167,7 +168,7 @@ class RefactorService:
         session = self._session
         if not session.settings.refactor.enabled:
             raise NotAllowed("Mistral refactors are turned off (refactor.enabled = false).")
-        if session.is_excluded(request.path):
+        if session.is_excluded(request.path, request.uri):
             raise NotAllowed("This file is excluded: its text never leaves the machine.")
         if spec.needs_instruction and not request.instruction.strip():
             raise RefactorError("Refactor selection needs an instruction.")
