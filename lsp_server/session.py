@@ -70,8 +70,8 @@ class Session:
         s = self.settings
         return IndexOptions(
             max_file_kb=s.index.max_file_kb,
-            exclude=s.index.exclude,
-            privacy_exclude=s.privacy.exclude,
+            exclude=s.index.exclude_layers,
+            privacy_exclude=s.privacy.exclude_layers,
             worker_nice=10,  # cold indexing must never slow down typing
         )
 

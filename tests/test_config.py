@@ -204,7 +204,7 @@ def test_config_command_prints_values_and_layers(tmp_path: Path) -> None:
     assert data["index.max_file_kb"] == {"value": 100, "source": "workspace"}
     assert data["endpoint.url"] == {"value": "", "source": "default"}
     assert data["endpoint.api_key"] == {"set": True, "from": "environment variable MISTRAL_API_KEY"}
-    assert set(data) == set(KEYS) | {"endpoint.api_key"}
+    assert set(data) == set(KEYS) | {"endpoint.api_key", "policy_files"}
     assert "endpoint.url" in result.stderr  # the ignored workspace key is reported
     text = _cli(["config", "--workspace", str(ws)], env, tmp_path)
     for output in (result.stdout, result.stderr, text.stdout, text.stderr):

@@ -47,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_settings([Path(args.workspace).resolve()])
     rows = report(loaded)
     key = api_key_presence(loaded)
+    policies = [str(p) for p in loaded.policy_files]
     if args.json:
-        print(json.dumps({**rows, API_KEY_ROW: key}, indent=2))
+        print(json.dumps({**rows, API_KEY_ROW: key, "policy_files": policies}, indent=2))
     else:
         width = max(len(k) for k in rows)
         for name, row in rows.items():
@@ -56,8 +57,7 @@ def run(args: argparse.Namespace) -> int:
         status = f"set, from {key['from']}" if key["set"] else "not set"
         print(f"{API_KEY_ROW:<{width}}  {status}")
         print(f"endpoint URL: {loaded.settings.endpoint.base_url or '(none: set endpoint.url)'}")
-        if loaded.policy_file:
-            print(f"policy: {loaded.policy_file}")
+        print("policy files: " + (", ".join(policies) if policies else "none found"))
     for problem in loaded.problems:
         print(str(problem), file=sys.stderr)
     return 0

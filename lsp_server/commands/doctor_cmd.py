@@ -63,7 +63,7 @@ def _policy_check(loaded: LoadedConfig) -> Check:
     policy = loaded.settings.policy
     if not policy.active:
         return Check("policy", "ok", "no policy file in force")
-    parts = [f"in force from {loaded.policy_file}" if loaded.policy_file else "in force"]
+    parts = ["in force from " + ", ".join(str(p) for p in loaded.policy_files)]
     if policy.allowed_origins:
         parts.append("allowed origins: " + ", ".join(policy.allowed_origins))
     if policy.locked:

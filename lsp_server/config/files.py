@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +20,28 @@ def user_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
-def policy_path() -> Path:
-    """The policy file; on Linux the first directory of XDG_CONFIG_DIRS."""
-    return Path(platformdirs.site_config_dir(APP_NAME)) / "policy.toml"
+POLICY_FILE = "policy.toml"
+# Where IT drops policies on Linux whatever the session's XDG_CONFIG_DIRS says: Ubuntu
+# desktops set "/etc/xdg/xdg-ubuntu:/etc/xdg", other sessions may leave /etc/xdg out.
+LINUX_SYSTEM_CONFIG_DIR = "/etc/xdg"
+
+
+def policy_paths() -> list[Path]:
+    """Every policy file location, highest priority first.
+
+    platformdirs returns only the first XDG_CONFIG_DIRS entry unless asked for all; on macOS
+    and Windows this is the machine-wide config directory. On Linux /etc/xdg always counts.
+    """
+    dirs = platformdirs.site_config_dir(APP_NAME, multipath=True).split(os.pathsep)
+    if sys.platform.startswith("linux"):
+        dirs.append(os.path.join(LINUX_SYSTEM_CONFIG_DIR, APP_NAME))
+    paths: list[Path] = []
+    for directory in dirs:
+        if directory and os.path.isabs(directory):
+            path = Path(directory) / POLICY_FILE
+            if path not in paths:
+                paths.append(path)
+    return paths
 
 
 def workspace_config_path(root: Path) -> Path:

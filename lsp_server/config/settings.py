@@ -19,6 +19,11 @@ def _key(doc: str, default: Any, *, minimum: int | None = None, maximum: int | N
     return field(default=default, metadata={"doc": doc, "minimum": minimum, "maximum": maximum})
 
 
+def _layers() -> Any:
+    """Not a key: `exclude` as one list per layer, so a `!` acts only inside its own list."""
+    return field(default=(), metadata={"internal": True})
+
+
 @dataclass(frozen=True)
 class EndpointSettings:
     preset: Literal["eu", "codestral", "custom"] = _key(
@@ -81,6 +86,7 @@ class IndexSettings:
     enabled: bool = _key("Index the workspace with tree-sitter.", True)
     max_file_kb: int = _key("Skip files larger than this, in KiB.", 512, minimum=1)
     exclude: tuple[str, ...] = _key("Extra gitignore-style patterns the index skips.", ())
+    exclude_layers: tuple[tuple[str, ...], ...] = _layers()
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class PrivacySettings:
     exclude: tuple[str, ...] = _key(
         "Gitignore-style patterns of files whose text never leaves the machine.", ()
     )
+    exclude_layers: tuple[tuple[str, ...], ...] = _layers()
     secrets: Literal["redact", "block"] = _key(
         "Detected secrets: `redact` replaces them, `block` refuses the request.", "redact"
     )

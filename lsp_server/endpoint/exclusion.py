@@ -17,6 +17,7 @@ import pathspec
 
 from lsp_server.endpoint.deny_list import DENY_LIST
 from lsp_server.index.ignore import IgnoreRules
+from lsp_server.index.patterns import LayeredPatterns
 
 __all__ = ["DENY_LIST", "ContentExclusion"]
 
@@ -24,10 +25,17 @@ __all__ = ["DENY_LIST", "ContentExclusion"]
 class ContentExclusion:
     """Answers "may this file's text be sent?" for a set of workspace roots."""
 
-    def __init__(self, roots: Sequence[Path | str], privacy_exclude: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        roots: Sequence[Path | str],
+        privacy_exclude: Sequence[Sequence[str]] | Sequence[str] = (),
+    ) -> None:
+        """`privacy_exclude`: one pattern list per configuration layer (or one flat list)."""
         self._deny = pathspec.GitIgnoreSpec.from_lines([p.lower() for p in DENY_LIST])
-        self._extra = pathspec.GitIgnoreSpec.from_lines(list(privacy_exclude))
-        self._rules = [IgnoreRules(Path(r), extra_patterns=privacy_exclude) for r in roots]
+        self._extra = LayeredPatterns(privacy_exclude)
+        self._rules = [
+            IgnoreRules(Path(r), extra_patterns=privacy_exclude, per_file=True) for r in roots
+        ]
 
     def invalidate(self) -> None:
         """Forget cached ignore files (call after a .gitignore / .mistralignore changes)."""
@@ -51,7 +59,7 @@ class ContentExclusion:
         # Outside every root: only the deny list and privacy.exclude, matched on the path's
         # components so that "secrets/" or "*.key" still apply.
         posix = Path(path).as_posix().lstrip("/")
-        return bool(self._denied(posix) or self._extra.match_file(posix))
+        return bool(self._denied(posix) or self._extra.match(posix))
 
     def _denied(self, rel: str) -> bool:
         """The deny list, case-insensitively (pathspec is case sensitive: both sides lower)."""

@@ -55,11 +55,16 @@ def load_api_key(
     name = api_key_env or "MISTRAL_API_KEY"
     value = environ.get(name, "").strip()
     if value:
-        return KeyLookup(ApiKey(value), f"environment variable {name}")
+        return _checked(value, f"environment variable {name}")
     if api_key_file:
         path = Path(os.path.expanduser(api_key_file))
         try:
-            value = path.read_text(encoding="utf-8").strip()
+            # The first non-empty line is the key (files often end with a newline, and
+            # secret managers add a comment or a second field below it).
+            lines = path.read_text(encoding="utf-8").splitlines()
+            value = next((line.strip() for line in lines if line.strip()), "")
+        except UnicodeDecodeError:
+            return KeyLookup(None, f"file {path}", f"the key file {path} is not UTF-8 text")
         except OSError as exc:
             return KeyLookup(
                 None,
@@ -69,9 +74,21 @@ def load_api_key(
             )
         if not value:
             return KeyLookup(None, f"file {path}", f"the key file {path} is empty")
-        return KeyLookup(ApiKey(value), f"file {path}")
+        return _checked(value, f"file {path}")
     return KeyLookup(
         None,
         f"environment variable {name}",
         f"no API key: set the environment variable {name} or endpoint.api_key_file",
+    )
+
+
+def _checked(value: str, source: str) -> KeyLookup:
+    """A key must fit in an HTTP header: printable ASCII without spaces."""
+    if all(33 <= ord(c) < 127 for c in value):
+        return KeyLookup(ApiKey(value), source)
+    return KeyLookup(
+        None,
+        source,
+        f"the API key from {source} contains spaces, control or non-ASCII characters; "
+        "it must be the key alone on one line",
     )

@@ -142,7 +142,7 @@ class EndpointService:
         except EndpointError as exc:
             self._config_error = exc
         self._key: KeyLookup = load_api_key(ep.api_key_env, ep.api_key_file, self._env())
-        self._exclusion = ContentExclusion(self._roots, tuple(settings.privacy.exclude))
+        self._exclusion = ContentExclusion(self._roots, settings.privacy.exclude_layers)
         known = [self._key.key.reveal()] if self._key.key else []
         self._scanner = SecretScanner(known_secrets=known)
         privacy = settings.privacy

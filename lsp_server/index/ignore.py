@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pathspec
 
+from lsp_server.index.patterns import LayeredPatterns
+
 DEFAULT_IGNORE_FILES: tuple[str, ...] = (".gitignore", ".mistralignore")
 
 
@@ -42,32 +44,40 @@ class IgnoreRules:
     """Answers whether a path below `root` is ignored by ignore files or extra patterns.
 
     `extra_patterns` are gitignore-syntax patterns relative to the root (for example
-    `index.exclude` or `privacy.exclude`). Ignore files are read lazily per directory and
-    cached; call `invalidate()` after an ignore file changes on disk.
+    `index.exclude` or `privacy.exclude`), flat or one list per configuration layer. Ignore
+    files are read lazily per directory and cached; call `invalidate()` after an ignore file
+    changes on disk.
+
+    `per_file=True` is for privacy: each ignore file is matched on its own and any one that
+    ignores a path wins, so a `!negation` can only undo patterns of its own file (git lets a
+    deeper file, or `.mistralignore` after `.gitignore`, re-include a path; privacy must not).
     """
 
     def __init__(
         self,
         root: Path,
-        extra_patterns: Sequence[str] = (),
+        extra_patterns: Sequence[Sequence[str]] | Sequence[str] = (),
         ignore_files: Sequence[str] = DEFAULT_IGNORE_FILES,
+        *,
+        per_file: bool = False,
     ) -> None:
         self.root = Path(os.path.realpath(root))
         self._ignore_files = tuple(ignore_files)
-        self._extra = pathspec.GitIgnoreSpec.from_lines(list(extra_patterns))
-        self._spec_for_dir = lru_cache(maxsize=4096)(self._load_dir_spec)
+        self._extra = LayeredPatterns(extra_patterns)
+        self._per_file = per_file
+        self._specs_for_dir = lru_cache(maxsize=4096)(self._load_dir_specs)
 
     def invalidate(self) -> None:
-        self._spec_for_dir.cache_clear()
+        self._specs_for_dir.cache_clear()
 
-    def _load_dir_spec(self, rel_dir: str) -> pathspec.GitIgnoreSpec | None:
+    def _load_dir_specs(self, rel_dir: str) -> tuple[pathspec.GitIgnoreSpec, ...]:
         directory = self.root / rel_dir if rel_dir else self.root
-        lines: list[str] = []
+        files = [_read_lines(directory / name) for name in self._ignore_files]
         if not rel_dir and ".gitignore" in self._ignore_files:
-            lines.extend(_read_lines(git_info_exclude(self.root)))  # below .gitignore, as git
-        for name in self._ignore_files:
-            lines.extend(_read_lines(directory / name))
-        return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            files.insert(0, _read_lines(git_info_exclude(self.root)))  # below .gitignore, as git
+        if not self._per_file:
+            files = [[line for lines in files for line in lines]]
+        return tuple(pathspec.GitIgnoreSpec.from_lines(lines) for lines in files if lines)
 
     def relative(self, path: Path | str) -> str | None:
         """Repository-relative posix path, after resolving symlinks; None if outside root."""
@@ -101,19 +111,18 @@ class IgnoreRules:
         return self._decide(rel + "/" if is_dir else rel, rel.split("/"))
 
     def _decide(self, candidate: str, parts: Sequence[str]) -> bool:
+        if self._extra.match(candidate):
+            return True
         verdict: bool | None = None
-        # Shallow to deep: a deeper ignore file overrides a shallower one.
+        # Shallow to deep: a deeper ignore file overrides a shallower one (unless per_file).
         for depth in range(len(parts)):
-            spec = self._spec_for_dir("/".join(parts[:depth]))
-            if spec is None:
-                continue
             sub = candidate[len("/".join(parts[:depth])) + 1 :] if depth else candidate
-            result = spec.check_file(sub).include
-            if result is not None:
-                verdict = result
-        extra = self._extra.check_file(candidate).include
-        if extra is not None:
-            verdict = extra if verdict is not True else True
+            for spec in self._specs_for_dir("/".join(parts[:depth])):
+                result = spec.check_file(sub).include
+                if result and self._per_file:
+                    return True
+                if result is not None:
+                    verdict = result
         return bool(verdict)
 
     def is_ignored(self, path: Path | str) -> bool:

@@ -30,6 +30,7 @@ from .extract import DefRow, ImportRow, referenced_identifiers
 from .ignore import IgnoreRules
 from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
 from .model import Definition, FileRecord, Import, IndexStats
+from .patterns import PatternGroups
 from .resolve import Resolver
 from .search import rank
 from .store import DEF_COLUMNS, CacheError, Store, database_path, unpack_aliases, unpack_names
@@ -49,8 +50,9 @@ _CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait"
 @dataclass(frozen=True)
 class IndexOptions:
     max_file_kb: int = 512
-    exclude: tuple[str, ...] = ()
-    privacy_exclude: tuple[str, ...] = ()
+    #: one pattern list per configuration layer (see index/patterns.py), or one flat list
+    exclude: PatternGroups | tuple[str, ...] = ()
+    privacy_exclude: PatternGroups | tuple[str, ...] = ()
     cache_dir: Path | None = None
     #: worker processes for cold indexing; 0 = one per core
     workers: int = 0
@@ -723,14 +725,14 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def options_from_settings(settings: object | None, cache_dir: Path | None = None) -> IndexOptions:
-    """IndexOptions from `lsp_server.config` Settings (duck-typed: index.*, privacy.exclude)."""
+    """IndexOptions from `lsp_server.config` Settings (duck-typed: index.*, privacy.*)."""
     if settings is None:
         return IndexOptions(cache_dir=cache_dir)
     index = getattr(settings, "index", None)
     privacy = getattr(settings, "privacy", None)
     return IndexOptions(
         max_file_kb=int(getattr(index, "max_file_kb", 512)),
-        exclude=tuple(getattr(index, "exclude", ()) or ()),
-        privacy_exclude=tuple(getattr(privacy, "exclude", ()) or ()),
+        exclude=tuple(getattr(index, "exclude_layers", ()) or ()),
+        privacy_exclude=tuple(getattr(privacy, "exclude_layers", ()) or ()),
         cache_dir=cache_dir,
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import pathspec
 
 from .ignore import IgnoreRules
 from .languages import language_for_path
+from .patterns import LayeredPatterns
 
 #: Folders that hold VCS data, dependencies, virtual environments or build output.
 _PRUNED_DIRS_TEXT = (
@@ -62,15 +62,13 @@ class Exclusions:
     def __init__(
         self,
         rules: IgnoreRules,
-        exclude: tuple[str, ...] = (),
-        privacy_exclude: tuple[str, ...] = (),
+        exclude: Sequence[Sequence[str]] | Sequence[str] = (),
+        privacy_exclude: Sequence[Sequence[str]] | Sequence[str] = (),
         max_bytes: int = 512 * 1024,
     ) -> None:
         self.rules = rules
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
-        self.privacy = (
-            pathspec.GitIgnoreSpec.from_lines(list(privacy_exclude)) if privacy_exclude else None
-        )
+        self.exclude = LayeredPatterns(exclude)
+        self.privacy = LayeredPatterns(privacy_exclude)
         self.max_bytes = max_bytes
 
     def dir_reason(self, rel: str, name: str, abspath: str) -> str | None:
@@ -83,9 +81,9 @@ class Exclusions:
         if self.rules.is_ignored_entry(rel, is_dir):
             return IGNORED
         candidate = rel + "/" if is_dir else rel
-        if self.privacy is not None and self.privacy.match_file(candidate):
+        if self.privacy.match(candidate):
             return PRIVACY
-        if self.exclude is not None and self.exclude.match_file(candidate):
+        if self.exclude.match(candidate):
             return EXCLUDED
         return None
 
