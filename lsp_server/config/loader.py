@@ -15,7 +15,7 @@ from typing import Any
 
 from lsp_server.config import files, naming, schema
 from lsp_server.config.policy import CUMULATIVE_KEYS, PolicySet, read_policies
-from lsp_server.config.settings import Settings
+from lsp_server.config.settings import Settings, section_types
 
 
 @dataclass(frozen=True)
@@ -214,17 +214,16 @@ def _build(
     error: str,
 ) -> Settings:
     sections: dict[str, Any] = {}
-    for section in dataclasses.fields(Settings):
-        cls = section.default_factory  # type: ignore[misc]
+    for section, cls in section_types().items():
         kwargs = {
-            f.name: values[f"{section.name}.{f.name}"]
+            f.name: values[f"{section}.{f.name}"]
             for f in dataclasses.fields(cls)
             if not f.metadata.get("internal")
         }
-        if section.name == "policy":
+        if section == "policy":
             kwargs.update(active=policy_active, digest=policy_digest, error=error)
-        layered = groups.get(f"{section.name}.exclude")
+        layered = groups.get(f"{section}.exclude")
         if layered is not None:
             kwargs["exclude_layers"] = tuple(layered)
-        sections[section.name] = cls(**kwargs)
+        sections[section] = cls(**kwargs)
     return Settings(**sections)

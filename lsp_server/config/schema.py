@@ -11,7 +11,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from lsp_server.config.settings import Settings
+from lsp_server.config.settings import section_types
 
 # Keys a workspace file (a cloned repository) may never set: they decide where code goes.
 PROTECTED_SECTIONS: tuple[str, ...] = ("endpoint", "privacy", "policy")
@@ -68,13 +68,12 @@ def _spec_for(section: str, f: dataclasses.Field[Any], hint: Any) -> KeySpec:
 
 def _build_table() -> dict[str, KeySpec]:
     table: dict[str, KeySpec] = {}
-    for section in dataclasses.fields(Settings):
-        section_cls = section.default_factory  # type: ignore[misc]
+    for section, section_cls in section_types().items():
         hints = typing.get_type_hints(section_cls)
         for f in dataclasses.fields(section_cls):
             if f.metadata.get("internal"):
                 continue
-            spec = _spec_for(section.name, f, hints[f.name])
+            spec = _spec_for(section, f, hints[f.name])
             table[spec.name] = spec
     return table
 

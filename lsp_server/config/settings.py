@@ -6,6 +6,7 @@ the README reference and the VS Code settings are all derived from (or checked a
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -130,3 +131,8 @@ class Settings:
     index: IndexSettings = field(default_factory=IndexSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+
+
+def section_types() -> dict[str, type[Any]]:
+    """Each section's name and dataclass, in declaration order."""
+    return dict(typing.get_type_hints(Settings))

@@ -33,7 +33,7 @@ class ApiKey:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[object, ...]:
         raise TypeError("ApiKey cannot be pickled")
 
 

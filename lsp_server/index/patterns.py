@@ -18,9 +18,10 @@ PatternGroups = tuple[tuple[str, ...], ...]
 def as_groups(patterns: Iterable[Sequence[str]] | Sequence[str]) -> PatternGroups:
     """Normalise a flat list (one group) or a list of lists (one group each)."""
     items = list(patterns)
-    if all(isinstance(item, str) for item in items):
-        return (tuple(items),) if items else ()
-    return tuple(tuple(group) for group in items if group)
+    flat = [item for item in items if isinstance(item, str)]
+    if len(flat) == len(items):
+        return (tuple(flat),) if flat else ()
+    return tuple(tuple(group) for group in items if group and not isinstance(group, str))
 
 
 class LayeredPatterns:
