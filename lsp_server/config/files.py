@@ -32,7 +32,7 @@ def policy_paths() -> list[Path]:
     platformdirs returns only the first XDG_CONFIG_DIRS entry unless asked for all; on macOS
     and Windows this is the machine-wide config directory. On Linux /etc/xdg always counts.
     """
-    dirs = platformdirs.site_config_dir(APP_NAME, multipath=True).split(os.pathsep)
+    dirs = platformdirs.site_config_dir(APP_NAME, appauthor=False, multipath=True).split(os.pathsep)
     if sys.platform.startswith("linux"):
         dirs.append(os.path.join(LINUX_SYSTEM_CONFIG_DIR, APP_NAME))
     paths: list[Path] = []
