@@ -19,6 +19,7 @@ from lsp_server.features.capabilities import supports
 from lsp_server.features.convert import encoding_name
 from lsp_server.features.indexing import IndexRunner
 from lsp_server.features.log import LspLogHandler
+from lsp_server.index.ignore_watch import CONFIG_FILE, IgnoreFileWatcher, is_ignore_file
 from lsp_server.logs import LOGGER_NAME, add_handler
 from lsp_server.status import Status
 
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 CONFIG_SECTION = "mistral"
 WATCH_GLOBS = ("**/*",)
 SHUTDOWN_GRACE_S = 3.0
-IGNORE_FILES = (".gitignore", ".mistralignore")
 
 
 def _roots(params: types.InitializeParams) -> list[Path]:
@@ -93,6 +93,31 @@ def register(server: MistralLanguageServer) -> None:
         if session.indexes != before:
             indexer.start()
 
+    def ignore_files_changed(paths: Sequence[Path], on_disk: bool = True) -> None:
+        """Exclusions follow ignore files before the next request is served: handlers run in
+        order on the event loop, so the request after this event already sees the new rules.
+        Only a change on disk reloads the configuration and re-walks the index."""
+        if session.endpoint is not None:
+            session.endpoint.invalidate_exclusions()
+        if not on_disk:
+            return
+        log.info("ignore files changed: %s", ", ".join(str(p) for p in paths))
+        if any(p.name == CONFIG_FILE for p in paths):
+            reconfigure()  # a new ContentExclusion with the workspace file's privacy.exclude
+        indexer.start()
+
+    def start_ignore_watcher(ls: MistralLanguageServer) -> None:
+        """The fallback when the client watches no files: poll the ignore files themselves."""
+        loop = ls.loop
+
+        def changed(paths: list[Path]) -> None:
+            loop.call_soon_threadsafe(ignore_files_changed, paths)
+
+        watcher = IgnoreFileWatcher(lambda: list(session.roots), changed)
+        watcher.start()
+        ls.ignore_watcher = watcher  # type: ignore[attr-defined]
+        log.info("the client watches no files: polling the ignore files")
+
     @server.feature(types.INITIALIZE)
     def initialize(ls: MistralLanguageServer, params: types.InitializeParams) -> None:
         session.documents.encoding = encoding_name(ls.workspace.position_encoding)
@@ -113,7 +138,8 @@ def register(server: MistralLanguageServer) -> None:
             session.configure(editor={**init_options, **pulled})
         report_problems(ls, session.config.problems if pulled is not None else pending)
         pending.clear()
-        await register_file_watchers(ls)
+        if not await register_file_watchers(ls):
+            start_ignore_watcher(ls)
         if session.endpoint is not None:
             warming = asyncio.ensure_future(session.endpoint.warm_up())
             warming.add_done_callback(_log_failure)
@@ -141,13 +167,13 @@ def register(server: MistralLanguageServer) -> None:
     def did_change_watched(
         ls: MistralLanguageServer, params: types.DidChangeWatchedFilesParams
     ) -> None:
-        config_changed = rules_changed = False
+        rules_changed: list[Path] = []
         for event in params.changes:
             path = uri_to_path(event.uri)
             if path is None:
                 continue
-            config_changed |= path.name == ".mistral-lsp.toml"
-            rules_changed |= path.name in IGNORE_FILES
+            if is_ignore_file(path):
+                rules_changed.append(path)
             index = session.index_for(path)
             if index is None or session.documents.get(event.uri) is not None:
                 continue
@@ -155,17 +181,15 @@ def register(server: MistralLanguageServer) -> None:
                 index.remove_path(path)
             else:
                 index.refresh_path(path)
-        if config_changed:
-            reconfigure()
         if rules_changed:
             # What may be sent and what is indexed both follow the ignore files.
-            if session.endpoint is not None:
-                session.endpoint.invalidate_exclusions()
-            indexer.start()
+            ignore_files_changed(rules_changed)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: MistralLanguageServer, params: None) -> None:
         indexer.cancel()
+        if (watcher := getattr(ls, "ignore_watcher", None)) is not None:
+            watcher.stop()
         try:
             await asyncio.wait_for(session.aclose(), SHUTDOWN_GRACE_S)
         except TimeoutError:
@@ -180,12 +204,14 @@ def register(server: MistralLanguageServer) -> None:
         timer.start()
 
     server.indexer = indexer  # type: ignore[attr-defined]
+    server.ignore_files_changed = ignore_files_changed  # type: ignore[attr-defined]
 
 
-async def register_file_watchers(server: MistralLanguageServer) -> None:
-    """Watch the workspace on disk when the client can register watchers dynamically."""
+async def register_file_watchers(server: MistralLanguageServer) -> bool:
+    """Watch the workspace on disk when the client can register watchers dynamically;
+    False when it cannot (Neovim on Linux by default) or refused."""
     if not supports(server, "workspace.did_change_watched_files.dynamic_registration"):
-        return
+        return False
     watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in WATCH_GLOBS]
     registration = types.Registration(
         id="mistral-watched-files",
@@ -198,3 +224,5 @@ async def register_file_watchers(server: MistralLanguageServer) -> None:
         )
     except Exception as exc:  # noqa: BLE001
         log.info("could not register file watchers: %s", exc)
+        return False
+    return True

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from lsp_server.documents import TextChange
+from lsp_server.documents import TextChange, uri_to_path
+from lsp_server.index.ignore_watch import is_ignore_file
 
 if TYPE_CHECKING:
     from lsp_server.server import MistralLanguageServer
@@ -28,6 +29,14 @@ def register(server: MistralLanguageServer) -> None:
     session = server.session
     recent = server.completions.recent
     oversized: set[str] = set()  # open documents too large to re-parse on every keystroke
+
+    def rules_touched(uri: str, on_disk: bool) -> None:
+        """An ignore file opened, edited, saved or closed in the editor: exclusions are
+        refreshed now, whatever file watching the client offers (Neovim offers none)."""
+        doc = session.documents.get(uri)
+        path = doc.path if doc is not None else uri_to_path(uri)
+        if path is not None and is_ignore_file(path):
+            server.ignore_files_changed([path], on_disk=on_disk)  # type: ignore[attr-defined]
 
     def reindex(uri: str) -> None:
         doc = session.documents.get(uri)
@@ -56,6 +65,7 @@ def register(server: MistralLanguageServer) -> None:
     def did_open(ls: MistralLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         session.documents.open(item.uri, item.language_id, item.version, item.text)
+        rules_touched(item.uri, on_disk=False)
         reindex(item.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -65,10 +75,12 @@ def register(server: MistralLanguageServer) -> None:
         if session.documents.change(uri, params.text_document.version, changes) is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
+        rules_touched(uri, on_disk=False)
         reindex(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MistralLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+        rules_touched(params.text_document.uri, on_disk=False)
         doc = session.documents.close(params.text_document.uri)
         oversized.discard(params.text_document.uri)
         server.completions.forget(params.text_document.uri)
@@ -79,6 +91,7 @@ def register(server: MistralLanguageServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: MistralLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        rules_touched(params.text_document.uri, on_disk=True)
         doc = session.documents.get(params.text_document.uri)
         if doc is not None and doc.path is not None and (idx := session.index_for(doc.path)):
             idx.refresh_path(doc.path)
