@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from lsp_server.commands import doctor_cmd
+from lsp_server.cli import doctor_cmd
 from tests.fake_endpoint import TEST_KEY, Attacker, FakeMistral, Reply
 from tests.lsp_harness import isolated_env
 

@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from lsp_server.commands import index_cmd
+from lsp_server.cli import index_cmd
 from lsp_server.index import walk
 from tests.index_helpers import copy_repo, make_index, names
 

@@ -285,7 +285,7 @@ def test_policy_files_with_no_common_origin_fail_closed(tmp_path: Path) -> None:
 
 
 def test_config_command_lists_every_policy_file(tmp_path: Path, monkeypatch) -> None:
-    from lsp_server.commands import config_cmd
+    from lsp_server.cli import config_cmd
 
     dirs = [tmp_path / "one", tmp_path / "two"]
     for d in dirs:

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from lsp_server.commands.workspace import session_for
+from lsp_server.cli.workspace import session_for
 from lsp_server.completion import CompletionEngine, CompletionQuery
 from lsp_server.documents import path_to_uri
 from lsp_server.index.languages import language_for_path

@@ -1,7 +1,7 @@
 """`mistral-lsp serve | index | complete | refactor | doctor | config`.
 
-Each subcommand is a thin door onto the same services the server uses; the ones whose
-service lives elsewhere are loaded from `lsp_server.commands.<name>_cmd`.
+Each subcommand is a thin door onto the same services the server uses, in
+`lsp_server.cli.<name>_cmd`, imported only when selected (fast start-up).
 """
 
 from __future__ import annotations
@@ -52,30 +52,10 @@ def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         if name != selected:
             continue
-        module = _command_module(name)
-        if module is None:
-            sub_parser.set_defaults(run=_not_available(name))
-        else:
-            module.add_arguments(sub_parser)
-            sub_parser.set_defaults(run=module.run)
+        module = importlib.import_module(f"lsp_server.cli.{name}_cmd")
+        module.add_arguments(sub_parser)
+        sub_parser.set_defaults(run=module.run)
     return parser
-
-
-def _command_module(name: str):  # noqa: ANN202 - a module with add_arguments/run
-    try:
-        return importlib.import_module(f"lsp_server.commands.{name}_cmd")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("lsp_server.commands"):
-            return None
-        raise
-
-
-def _not_available(name: str):  # noqa: ANN202
-    def run(_args: argparse.Namespace) -> int:
-        print(f"{SERVER_NAME} {name}: not available yet in this version", file=sys.stderr)
-        return 2
-
-    return run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,7 +12,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from lsp_server.commands.workspace import session_for
+from lsp_server.cli.workspace import session_for
 from lsp_server.documents import Document
 from lsp_server.index.languages import language_for_path
 from lsp_server.refactor import (
