@@ -1,121 +1,62 @@
-"""Secret scanning of outgoing text: detect-secrets' regex detectors plus our own rules.
+"""Secret scanning: find secret spans in whole texts, redact them, block on them.
 
-Runs on every payload, so it must be fast: each detector's patterns are first searched over
-the whole text at once (a cheap superset test); only when one hits do we run that detector
-line by line, the way detect-secrets does, and replace what it found. Entropy and keyword
-detectors are left out: on source code they mostly flag identifiers and test data.
+`SecretScanner.find_spans(text)` runs the detector table (`secret_rules.BUILTIN`, plus the
+rules of a gitleaks file named by `privacy.secret_rules`) over a whole text and caches the
+result per text (a keyed LRU), because the context builder scans the whole source on
+every completion before it cuts the prompt out of it, and the endpoint scans the prompt
+again as the last net.
+
+Secrets learned from whole sources are remembered (a bounded, process-wide set of the
+secret values, line by line): a prompt that carries only part of a file, such as body
+lines of a PEM block whose header the prompt budget cut off, or a refactor selection
+inside it, is redacted by value even though no rule could recognise the fragment alone.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from detect_secrets.plugins.artifactory import ArtifactoryDetector
-from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.base import RegexBasedDetector
-from detect_secrets.plugins.basic_auth import BasicAuthDetector
-from detect_secrets.plugins.discord import DiscordBotTokenDetector
-from detect_secrets.plugins.github_token import GitHubTokenDetector
-from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.mailchimp import MailchimpDetector
-from detect_secrets.plugins.npm import NpmDetector
-from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.pypi_token import PypiTokenDetector
-from detect_secrets.plugins.sendgrid import SendGridDetector
-from detect_secrets.plugins.slack import SlackDetector
-from detect_secrets.plugins.square_oauth import SquareOAuthDetector
-from detect_secrets.plugins.stripe import StripeDetector
-from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
-from detect_secrets.plugins.twilio import TwilioKeyDetector
+from pathlib import Path
 
 from lsp_server.endpoint.errors import SecretsBlocked
 
-# High-signal detectors: a fixed prefix or shape, rarely matched by ordinary code.
-DETECTORS: tuple[type[RegexBasedDetector], ...] = (
-    AWSKeyDetector,
-    ArtifactoryDetector,
-    AzureStorageKeyDetector,
-    BasicAuthDetector,
-    DiscordBotTokenDetector,
-    GitHubTokenDetector,
-    GitLabTokenDetector,
-    JwtTokenDetector,
-    MailchimpDetector,
-    NpmDetector,
-    OpenAIDetector,
-    PypiTokenDetector,
-    SendGridDetector,
-    SlackDetector,
-    SquareOAuthDetector,
-    StripeDetector,
-    TelegramBotTokenDetector,
-    TwilioKeyDetector,
+from .secret_gitleaks import load_gitleaks_rules
+from .secret_rules import (
+    BUILTIN,
+    PRIVATE_KEY,
+    Rule,
+    plausible_value,
+    shannon_entropy,
 )
 
-PRIVATE_KEY = "Private Key"
+log = logging.getLogger(__name__)
+
 MISTRAL_KEY = "Mistral API Key"
+__all__ = ["MISTRAL_KEY", "PRIVATE_KEY", "ScanResult", "SecretScanner", "Span", "placeholder"]
 
-# A PEM (or OpenSSH / PGP) private key block, header to footer; an unterminated block is
-# redacted to the end of the text. A bare header without a body (code that parses keys) is not.
-_PEM_BLOCK = re.compile(
-    r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----"
-    r"(?=[ \t]*\r?\n[^\n]*[A-Za-z0-9+/=]{16})"
-    r".*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|\Z)",
-    re.S,
-)
-_PUTTY = re.compile(r"PuTTY-User-Key-File-\d+:.*?(?:Private-MAC: *[0-9a-f]+|\Z)", re.S)
-# A 32-character Mistral key next to a name that says so.
-_MISTRAL_ASSIGN = re.compile(
-    r"(?i)(?:mistral|codestral)[\w.\-]{0,24}?(?:api)?[_\-]?(?:key|token|secret)"
-    r"[\"']?\s*(?:=|:|:=|=>)\s*(?:[a-z_]\w*\()?[\"']?([A-Za-z0-9]{32})(?![A-Za-z0-9])"
-)
-
-
-def _secret_span(m: re.Match[str]) -> tuple[int, int]:
-    """The part of a match that is the secret: its longest group when that looks like one
-    (AWS secret keys, passwords in URLs), else the match without delimiters it swallowed."""
-    best: tuple[int, int] | None = None
-    for g in range(1, (m.re.groups or 0) + 1):
-        start, end = m.span(g)
-        if start >= 0 and end - start >= 8 and (best is None or end - start > best[1] - best[0]):
-            best = (start, end)
-    if best is not None:
-        return best
-    start, end = m.span(0)
-    text = m.string
-    while start < end and text[start] in " \t=:\"'":
-        start += 1
-    while end > start and text[end - 1] in " \t\"'":
-        end -= 1
-    return start, end
-
-
-def _replace_spans(line: str, spans: list[tuple[int, int]], mark: str) -> tuple[int, str] | None:
-    """Replace possibly overlapping spans (merged) with `mark`; None when nothing to do."""
-    merged: list[list[int]] = []
-    for start, end in sorted(sp for sp in spans if sp[1] > sp[0]):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    if not merged:
-        return None
-    out = []
-    pos = 0
-    for start, end in merged:
-        out.append(line[pos:start])
-        out.append(mark)
-        pos = end
-    out.append(line[pos:])
-    return len(merged), "".join(out)
+#: Cached scans (texts) per scanner, and remembered secret fragments (process-wide).
+CACHE_SIZE = 64
+LEARNED_SIZE = 4096
+#: A fragment shorter than this is not remembered (it would match ordinary text).
+FRAGMENT_MIN = 12
 
 
 def placeholder(secret_type: str) -> str:
     return f"[REDACTED:{secret_type}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """`text[start:end]` is a secret of `type`."""
+
+    start: int
+    end: int
+    type: str
 
 
 @dataclass
@@ -131,35 +72,195 @@ def _merge(into: dict[str, int], more: dict[str, int]) -> None:
         into[k] = into.get(k, 0) + v
 
 
-class SecretScanner:
-    """Finds and redacts secrets in strings. `known_secrets` (e.g. the API key) always count."""
+# ------------------------------------------------------------------ remembered secrets
 
-    def __init__(self, known_secrets: Iterable[str] = ()) -> None:
-        self._plugins: list[tuple[RegexBasedDetector, re.Pattern[str]]] = []
-        for cls in DETECTORS:
-            plugin = cls()
-            # One multi-line alternation per detector: a fast "could it be here?" test.
-            union = "|".join(f"(?:{p.pattern})" for p in plugin.denylist)
-            flags = re.M | (re.I if any(p.flags & re.I for p in plugin.denylist) else 0)
-            self._plugins.append((plugin, re.compile(union, flags)))
+_lock = threading.Lock()
+_learned: OrderedDict[str, str] = OrderedDict()  # fragment -> type
+_noted: OrderedDict[str, None] = OrderedDict()  # redacted lines of a file's own sent text
+
+
+def _fragments(secret: str) -> Iterable[str]:
+    """The lines of a secret as they may appear in another text (quotes, `\\n` escapes and
+    indentation stripped)."""
+    for line in secret.replace("\\r", "\n").replace("\\n", "\n").splitlines():
+        piece = line.strip().strip("\"'`,;+").strip()
+        if len(piece) >= FRAGMENT_MIN:
+            yield piece
+
+
+def learn(text: str, spans: Iterable[Span]) -> None:
+    """Remember the secret values found in a whole text, for texts that carry a part."""
+    with _lock:
+        for span in spans:
+            for piece in _fragments(text[span.start : span.end]):
+                _learned[piece] = span.type
+                _learned.move_to_end(piece)
+        while len(_learned) > LEARNED_SIZE:
+            _learned.popitem(last=False)
+
+
+def forget_learned() -> None:
+    """Drop remembered fragments and noted lines (tests)."""
+    with _lock:
+        _learned.clear()
+        _noted.clear()
+
+
+def note_redacted(line: str) -> None:
+    """A line of the user's own text that goes out with a placeholder the context builder
+    put there: it counts as a secret found in that request (block mode refuses it)."""
+    if "[REDACTED:" not in line or len(line.strip()) < 4:
+        return
+    with _lock:
+        _noted[line] = None
+        _noted.move_to_end(line)
+        while len(_noted) > 512:
+            _noted.popitem(last=False)
+
+
+def _learned_spans(text: str) -> list[Span]:
+    with _lock:
+        items = list(_learned.items())
+    spans: list[Span] = []
+    for piece, kind in items:
+        pos = text.find(piece)
+        while pos >= 0:
+            spans.append(Span(pos, pos + len(piece), kind))
+            pos = text.find(piece, pos + len(piece))
+    return spans
+
+
+def _noted_types(text: str) -> dict[str, int]:
+    with _lock:
+        lines = list(_noted)
+    found: dict[str, int] = {}
+    for line in lines:
+        if line in text:
+            for part in line.split("[REDACTED:")[1:]:
+                kind = part.split("]", 1)[0]
+                found[kind] = found.get(kind, 0) + 1
+    return found
+
+
+# ------------------------------------------------------------------ the scanner
+
+
+class SecretScanner:
+    """Finds and redacts secrets in strings. `known_secrets` (e.g. the API key) always count;
+    `extra_rules_path` names a gitleaks TOML file whose rules are added to the built-in ones
+    (problems with it are in `problems`, never raised)."""
+
+    def __init__(
+        self,
+        known_secrets: Iterable[str] = (),
+        extra_rules_path: str | Path | None = None,
+        *,
+        rules: Sequence[Rule] | None = None,
+    ) -> None:
         self._known = tuple(s for s in known_secrets if s and len(s) >= 8)
+        self.rules: list[Rule] = list(BUILTIN if rules is None else rules)
+        self.problems: list[str] = []
+        if extra_rules_path:
+            extra, self.problems = load_gitleaks_rules(extra_rules_path)
+            self.rules.extend(extra)
+            for problem in self.problems:
+                log.warning("secret rules: %s", problem)
+        self._all_rules = (*_MISTRAL_RULES, *self.rules)
+        self._cache: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    # -- finding --------------------------------------------------------------------------
+
+    def find_spans(self, text: str) -> list[Span]:
+        """Secret spans of a whole text, sorted and merged (cached per text)."""
+        if not text:
+            return []
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+        if hit is None:
+            hit = tuple(self._rule_spans(text))
+            with self._cache_lock:
+                self._cache[key] = hit
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        extra: list[tuple[int, Span]] = [(-1, s) for s in self._known_spans(text)]
+        extra += [(len(self.rules), s) for s in _learned_spans(text)]
+        if not extra:
+            return list(hit)
+        return _merge_spans([(i, s) for i, s in enumerate(hit)] + extra, ordered=False)
+
+    def _known_spans(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        for secret in self._known:
+            pos = text.find(secret)
+            while pos >= 0:
+                spans.append(Span(pos, pos + len(secret), MISTRAL_KEY))
+                pos = text.find(secret, pos + len(secret))
+        return spans
+
+    def _rule_spans(self, text: str) -> list[Span]:
+        lowered = text.lower()
+        found: list[tuple[int, Span]] = []
+        present: dict[str, bool] = {}  # each keyword is looked for once per text
+
+        def has(keyword: str) -> bool:
+            hit = present.get(keyword)
+            if hit is None:
+                hit = present[keyword] = keyword in lowered
+            return hit
+
+        for priority, rule in enumerate(self._all_rules):
+            if rule.keywords and not any(has(k) for k in rule.keywords):
+                continue
+            if rule.finder is not None:
+                for start, end, kind in rule.finder(text, lowered):
+                    found.append((priority, Span(start, end, kind)))
+                continue
+            assert rule.regex is not None
+            for m in rule.regex.finditer(text):
+                span = _secret_of(rule, m)
+                if span is None:
+                    continue
+                start, end = span
+                secret = text[start:end]
+                if rule.word and _touches_word(text, start, end):
+                    continue
+                if rule.check is not None and not rule.check(secret):
+                    continue
+                if rule.entropy and shannon_entropy(secret) <= rule.entropy:
+                    continue
+                if rule.allowlists and _allowed(rule, text, m, secret):
+                    continue
+                found.append((priority, Span(start, end, rule.type)))
+        return _merge_spans(found, ordered=False)
+
+    # -- redacting ------------------------------------------------------------------------
+
+    def redact(self, text: str, spans: Sequence[Span] | None = None) -> ScanResult:
+        """`text` with every span replaced by its placeholder."""
+        if spans is None:
+            spans = self.find_spans(text)
+        found = _noted_types(text) if _noted else {}
+        if not spans:
+            return ScanResult(text, found)
+        out: list[str] = []
+        pos = 0
+        for span in spans:
+            out.append(text[pos : span.start])
+            out.append(placeholder(span.type))
+            found[span.type] = found.get(span.type, 0) + 1
+            pos = span.end
+        out.append(text[pos:])
+        return ScanResult("".join(out), found)
 
     def scan(self, text: str) -> ScanResult:
         """Redact every secret in `text`; returns the new text and counts by type."""
-        found: dict[str, int] = {}
         if not text:
-            return ScanResult(text, found)
-        text = self._redact_blocks(text, found)
-        for secret in self._known:
-            if secret in text:
-                found[MISTRAL_KEY] = found.get(MISTRAL_KEY, 0) + text.count(secret)
-                text = text.replace(secret, placeholder(MISTRAL_KEY))
-        text = self._redact_mistral_assignments(text, found)
-        for plugin, prefilter in self._plugins:
-            if prefilter.search(text) is None:
-                continue
-            text = self._redact_with(plugin, text, found)
-        return ScanResult(text, found)
+            return ScanResult(text, {})
+        return self.redact(text)
 
     def scan_many(self, texts: Sequence[str]) -> tuple[list[str], dict[str, int]]:
         out: list[str] = []
@@ -169,59 +270,6 @@ class SecretScanner:
             out.append(r.text)
             _merge(found, r.found)
         return out, found
-
-    @staticmethod
-    def _redact_blocks(text: str, found: dict[str, int]) -> str:
-        for pattern in (_PEM_BLOCK, _PUTTY):
-            if "PRIVATE KEY" not in text and "PuTTY" not in text:
-                return text
-            text, n = pattern.subn(placeholder(PRIVATE_KEY), text)
-            if n:
-                found[PRIVATE_KEY] = found.get(PRIVATE_KEY, 0) + n
-        return text
-
-    @staticmethod
-    def _redact_mistral_assignments(text: str, found: dict[str, int]) -> str:
-        lowered = text.lower()
-        if "mistral" not in lowered and "codestral" not in lowered:
-            return text
-        count = 0
-
-        def repl(m: re.Match[str]) -> str:
-            nonlocal count
-            count += 1
-            start, end = m.span(1)
-            whole = m.group(0)
-            offset = m.start(0)
-            return whole[: start - offset] + placeholder(MISTRAL_KEY) + whole[end - offset :]
-
-        text = _MISTRAL_ASSIGN.sub(repl, text)
-        if count:
-            found[MISTRAL_KEY] = found.get(MISTRAL_KEY, 0) + count
-        return text
-
-    @staticmethod
-    def _redact_with(plugin: RegexBasedDetector, text: str, found: dict[str, int]) -> str:
-        lines = text.split("\n")
-        changed = False
-        kind = str(plugin.secret_type)
-        validates = type(plugin).analyze_string is not RegexBasedDetector.analyze_string
-        for i, line in enumerate(lines):
-            spans: list[tuple[int, int]] = []
-            for pattern in plugin.denylist:
-                for m in pattern.finditer(line):
-                    spans.append(_secret_span(m))
-            if not spans:
-                continue
-            if validates:  # e.g. JWT: the plugin checks its candidates further
-                valid = set(plugin.analyze_string(line))
-                spans = [sp for sp in spans if line[sp[0] : sp[1]] in valid]
-            new = _replace_spans(line, spans, placeholder(kind))
-            if new is not None:
-                n, lines[i] = new
-                found[kind] = found.get(kind, 0) + n
-                changed = True
-        return "\n".join(lines) if changed else text
 
     def enforce(self, texts: Sequence[str], mode: str) -> tuple[list[str], dict[str, int]]:
         """Apply `privacy.secrets`: "redact" returns redacted texts, "block" raises."""
@@ -234,3 +282,123 @@ class SecretScanner:
                 found,
             )
         return redacted, found
+
+
+def redact_range(text: str, start: int, end: int, spans: Sequence[Span]) -> str:
+    """`text[start:end]` with the parts of `spans` (found on the whole `text`) that fall in
+    it replaced by placeholders: the slice is cut from the redacted whole."""
+    out: list[str] = []
+    pos = start
+    for span in spans:
+        if span.end <= start or span.start >= end:
+            continue
+        s, e = max(span.start, start), min(span.end, end)
+        out.append(text[pos:s])
+        out.append(placeholder(span.type))
+        pos = e
+    out.append(text[pos:end])
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ shared instance
+
+_current: SecretScanner | None = None
+
+
+def configure_scanner(
+    known_secrets: Iterable[str] = (), extra_rules_path: str | Path | None = None
+) -> SecretScanner:
+    """The scanner of the configured endpoint, shared with the context builder (which must
+    apply the same rules to whole sources before slicing them)."""
+    global _current
+    scanner = SecretScanner(known_secrets, extra_rules_path or None)
+    _current = scanner
+    return scanner
+
+
+def current_scanner() -> SecretScanner:
+    global _current
+    if _current is None:
+        _current = SecretScanner()
+    return _current
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _touches_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return before.isalnum() or before == "_" or after.isalnum() or after == "_"
+
+
+def _secret_of(rule: Rule, m: re.Match[str]) -> tuple[int, int] | None:
+    """The span of the secret in a match: the rule's group; gitleaks' default (the first
+    group that matched, else the whole match); for detect-secrets' patterns the longest
+    group of 8+ characters, else the match without the delimiters it swallowed."""
+    group = rule.group
+    if group is None and rule.id.startswith("detect-secrets:"):
+        best: tuple[int, int] | None = None
+        for g in range(1, (m.re.groups or 0) + 1):
+            s, e = m.span(g)
+            if s >= 0 and e - s >= 8 and (best is None or e - s > best[1] - best[0]):
+                best = (s, e)
+        if best is not None:
+            return best
+        start, end = m.span(0)
+        while start < end and m.string[start] in " \t\r\n=:\"'":
+            start += 1
+        while end > start and m.string[end - 1] in " \t\r\n\"'":
+            end -= 1
+        return (start, end) if end > start else None
+    if group is None:
+        for g in range(1, (m.re.groups or 0) + 1):
+            s, e = m.span(g)
+            if s >= 0 and e > s:
+                return s, e
+        group = 0
+    s, e = m.span(group)
+    return (s, e) if s >= 0 and e > s else None
+
+
+def _allowed(rule: Rule, text: str, m: re.Match[str], secret: str) -> bool:
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    line_end = text.find("\n", m.end())
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    return any(a.allows(secret, m.group(0), line) for a in rule.allowlists)
+
+
+def _merge_spans(found: list[tuple[int, Span]], ordered: bool) -> list[Span]:
+    """Union of overlapping spans; each merged span takes the type of its highest-priority
+    (lowest number) rule, so `token = "ghp_..."` is a GitHub Token, not a keyword hit."""
+    items = found if ordered else sorted(found, key=lambda x: (x[1].start, -x[1].end))
+    merged: list[tuple[int, int, int, str]] = []  # start, end, priority, type
+    for priority, span in items:
+        if merged and span.start < merged[-1][1]:
+            start, end, best, kind = merged[-1]
+            if priority < best:
+                best, kind = priority, span.type
+            merged[-1] = (start, max(end, span.end), best, kind)
+        else:
+            merged.append((span.start, span.end, priority, span.type))
+    return [Span(start, end, kind) for start, end, _, kind in merged]
+
+
+def _mistral_rules() -> tuple[Rule, ...]:
+    return (
+        Rule(
+            "mistral-key",
+            MISTRAL_KEY,
+            re.compile(
+                r"(?i)(?:mistral|codestral)[\w.\-]{0,24}?(?:api)?[_\-]?(?:key|token|secret)"
+                r"[\"']?\s*(?:=|:|:=|=>)\s*(?:[a-z_]\w*\()?[\"']?(?P<s>[A-Za-z0-9]{32})"
+                r"(?![A-Za-z0-9])"
+            ),
+            group="s",
+            keywords=("mistral", "codestral"),
+            check=lambda v: plausible_value(v, True),
+        ),
+    )
+
+
+_MISTRAL_RULES = _mistral_rules()

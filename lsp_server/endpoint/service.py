@@ -55,7 +55,7 @@ from lsp_server.endpoint.errors import (
 from lsp_server.endpoint.exclusion import ContentExclusion
 from lsp_server.endpoint.keys import KeyLookup, load_api_key
 from lsp_server.endpoint.resilience import CircuitBreaker, parse_retry_after
-from lsp_server.endpoint.secrets import SecretScanner
+from lsp_server.endpoint.secrets import configure_scanner
 from lsp_server.endpoint.types import ChatRequest, EndpointResult, EndpointStatus, FimRequest
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,8 @@ class EndpointService:
         self._key: KeyLookup = load_api_key(ep.api_key_env, ep.api_key_file, self._env())
         self._exclusion = ContentExclusion(self._roots, settings.privacy.exclude_layers)
         known = [self._key.key.reveal()] if self._key.key else []
-        self._scanner = SecretScanner(known_secrets=known)
+        rules = settings.privacy.secret_rules or None  # a gitleaks TOML file, added rules
+        self._scanner = configure_scanner(known_secrets=known, extra_rules_path=rules)
         privacy = settings.privacy
         self._audit = AuditLog(privacy.audit_path or None, enabled=bool(privacy.audit_log))
         timeout_s = max(0.1, ep.timeout_ms / 1000)
