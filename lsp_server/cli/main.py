@@ -20,6 +20,7 @@ DELEGATED = {
     "refactor": "Print (or apply) a refactor of a range as a unified diff.",
     "doctor": "Check the endpoint, key, TLS and policy; non-zero exit on any problem.",
     "config": "Print every setting's effective value and the layer it came from.",
+    "audit": "Verify the audit trail's hash chain, or report usage and acceptance figures.",
 }
 
 
