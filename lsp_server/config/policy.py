@@ -28,6 +28,7 @@ ROUTE_KEYS: tuple[str, ...] = (
     "endpoint.api",
     "endpoint.proxy",
     "endpoint.ca_bundle",
+    "privacy.audit_forward",
 )
 ORIGIN_KEYS: tuple[str, ...] = ("endpoint.preset", "endpoint.url")
 CUMULATIVE_KEYS: tuple[str, ...] = ("privacy.exclude", "index.exclude")

@@ -101,6 +101,12 @@ class PrivacySettings:
     )
     audit_log: bool = _key("Write one JSONL audit record per outbound request.", True)
     audit_path: str = _key("Audit log path (default: under the user log directory).", "")
+    audit_forward: str = _key(
+        "Forward audit records to the organisation's collector: `syslog+tls://host:6514`, "
+        "`syslog+tcp://host:514`, `otlp+https://host:4318` or `otlp+http://host:4318` "
+        "(empty: off). Its origin must pass the endpoint's boundary checks.",
+        "",
+    )
     secret_rules: str = _key(
         "A gitleaks TOML rule file whose rules are applied like the built-in secret detectors.",
         "",
