@@ -93,9 +93,10 @@ class IgnoreFileWatcher:
         self._since_discovery = 0.0
 
     def start(self) -> None:
+        """Begin polling; the first walk runs in the thread (a large tree must not hold up
+        the caller, the event loop)."""
         if self._thread is not None:
             return
-        self._stamps = self._snapshot(discover=True)
         self._thread = threading.Thread(target=self._run, name="ignore-watch", daemon=True)
         self._thread.start()
 
@@ -128,6 +129,10 @@ class IgnoreFileWatcher:
         return sorted(changed)
 
     def _run(self) -> None:
+        try:
+            self._stamps = self._snapshot(discover=True)
+        except Exception:  # noqa: BLE001
+            log.exception("ignore-file watcher could not list the ignore files")
         while not self._stop.wait(self._interval):
             try:
                 changed = self.poll()
