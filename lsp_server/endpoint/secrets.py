@@ -204,7 +204,7 @@ class SecretScanner:
     def _rule_spans(self, text: str) -> list[Span]:
         lowered = text.lower()
         found: list[tuple[int, Span]] = []
-        present: dict[str, bool] = {}  # each keyword is looked for once per text
+        present: dict[object, bool] = {}  # each keyword and gate is looked for once per text
 
         def has(keyword: str) -> bool:
             hit = present.get(keyword)
@@ -212,8 +212,16 @@ class SecretScanner:
                 hit = present[keyword] = keyword in lowered
             return hit
 
+        def opens(gate: re.Pattern[str]) -> bool:
+            hit = present.get(gate)
+            if hit is None:
+                hit = present[gate] = gate.search(lowered) is not None
+            return hit
+
         for priority, rule in enumerate(self._all_rules):
-            if rule.keywords and not any(has(k) for k in rule.keywords):
+            if (rule.keywords or rule.gate is not None) and not (
+                any(has(k) for k in rule.keywords) or (rule.gate is not None and opens(rule.gate))
+            ):
                 continue
             if rule.finder is not None:
                 for start, end, kind in rule.finder(text, lowered):
