@@ -1,7 +1,8 @@
 """Symbol extraction from one parsed file: definitions, imports and referenced identifiers.
 
-Runs in worker processes during cold indexing, so results are plain tuples (cheap to
-pickle) rather than dataclasses: `DefRow` and `ImportRow` below. Containers are derived
+Runs in worker processes during cold indexing, so results are NamedTuples (as cheap to
+pickle and build as plain tuples) rather than dataclasses: `DefRow` and `ImportRow` below,
+and `DefSpan`/`ImportSpan` pairing them with the bytes they came from. Containers are derived
 from range nesting (a sorted sweep with a stack), docs and signatures from the source text
 around each definition; both are much cheaper than walking the tree in Python.
 """
@@ -9,19 +10,75 @@ around each definition; both are much cheaper than walking the tree in Python.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Literal, NamedTuple, TypeAlias, get_args
 
 import tree_sitter as ts
 
-from .languages import LanguageSpec, parse_bytes
+from .languages import LanguageSpec
 
-#: (name, kind, line, column, end_line, end_column, container, signature, doc,
-#:  name_line, name_column) -- columns in code points.
-DefRow = tuple[str, str, int, int, int, int, "str | None", str, "str | None", int, int]
-#: (module, names, aliases, line)
-ImportRow = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], int]
+#: The kinds of definition the index records (`Definition.kind`).
+DefKind = Literal[
+    "function",
+    "method",
+    "class",
+    "interface",
+    "struct",
+    "enum",
+    "type",
+    "module",
+    "variable",
+    "constant",
+    "field",
+    "property",
+    "namespace",
+    "trait",
+]
 
-_NODE_KIND = {
+
+class DefRow(NamedTuple):
+    """One definition as extracted (a `model.Definition` without its path); 0-based lines,
+    columns in code points. Field order is the `defs` table's column order."""
+
+    name: str
+    kind: DefKind
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    container: str | None
+    signature: str
+    doc: str | None
+    name_line: int
+    name_column: int
+
+
+class ImportRow(NamedTuple):
+    """One import as written (a `model.Import` before resolution)."""
+
+    module: str
+    names: tuple[str, ...]
+    aliases: tuple[tuple[str, str], ...]
+    line: int
+
+
+class DefSpan(NamedTuple):
+    """A definition with the byte span of its node (for incremental updates)."""
+
+    start_byte: int
+    end_byte: int
+    row: DefRow
+
+
+class ImportSpan(NamedTuple):
+    """An import with the byte span of its node (for incremental updates)."""
+
+    start_byte: int
+    end_byte: int
+    row: ImportRow
+
+
+_NODE_KIND: dict[str, DefKind] = {
     "struct_item": "struct",
     "enum_item": "enum",
     "union_item": "struct",
@@ -47,24 +104,8 @@ _NODE_KIND = {
     "internal_module": "namespace",
 }
 _CAPTURE_KIND = {"macro": "function", "constant": "constant", "module": "module"}
-_ALLOWED_KINDS = frozenset(
-    [
-        "function",
-        "method",
-        "class",
-        "interface",
-        "struct",
-        "enum",
-        "type",
-        "module",
-        "variable",
-        "constant",
-        "field",
-        "property",
-        "namespace",
-        "trait",
-    ]
-)
+#: Every DefKind by name: what a capture kind maps to when it is a definition kind.
+_DEF_KINDS: dict[str, DefKind] = {kind: kind for kind in get_args(DefKind)}
 #: Kinds that can contain others; "scope" is a container that is not a definition (impl).
 _CLASS_LIKE = frozenset(
     ("class", "interface", "struct", "enum", "trait", "scope", "module", "namespace")
@@ -93,25 +134,18 @@ def referenced_identifiers(text: str) -> frozenset[str]:
     return frozenset(_IDENT.findall(text)) - _KEYWORDS
 
 
-def extract(
-    data: bytes, spec: LanguageSpec, tree: ts.Tree | None = None
-) -> tuple[list[DefRow], list[ImportRow]]:
-    """Definitions and imports of one UTF-8 file (parses it unless `tree` is given)."""
-    if tree is None:
-        tree = parse_bytes(data, spec)
-    return extract_from_tree(data, spec, tree)
-
-
 def extract_from_tree(
     data: bytes, spec: LanguageSpec, tree: ts.Tree
 ) -> tuple[list[DefRow], list[ImportRow]]:
+    """Definitions and imports of one parsed UTF-8 file."""
     defs, imports = extract_spans(data, spec, tree)
     return [row for _s, _e, row in defs], [row for _s, _e, row in imports]
 
 
-#: (start_byte, end_byte, row): rows with the byte span of their node, for incremental updates
-DefSpan = tuple[int, int, DefRow]
-ImportSpan = tuple[int, int, ImportRow]
+#: A definition candidate while matches are collected, one per name position:
+#: (start_byte, end_byte, node, kind, name, name_node, container). A plain tuple: built once
+#: per match, the innermost loop of extraction.
+_Found: TypeAlias = "tuple[int, int, ts.Node, DefKind | Literal['scope'], str, ts.Node, str | None]"
 
 
 def extract_spans(
@@ -132,8 +166,7 @@ def extract_spans(
     if byte_range is not None:
         cursor.set_byte_range(*byte_range)
     matches = cursor.matches(tree.root_node if top is None else top)
-    # found: name start byte -> [start_byte, end_byte, node, kind, name, name_node, container]
-    found: dict[int, list] = {}
+    found: dict[int, _Found] = {}  # by the name's start byte
     imports: list[ImportSpan] = []
     seen_imports: set[int] = set()
     is_ascii = data.isascii()
@@ -142,17 +175,17 @@ def extract_spans(
         role = roles[pattern]
         if role is None:
             continue
-        capture, kind = role
+        capture, role_kind = role
         node = caps[capture][0]
         if ("_self" in caps or "_req" in caps or "_m" in caps) and not _checks_pass(data, caps):
             continue
-        if kind == "import":
+        if role_kind == "import":
             if node.start_byte not in seen_imports:
                 seen_imports.add(node.start_byte)
                 src = caps.get("src")
-                span = (node.start_byte, node.end_byte)
-                for row in _import_rows(spec.id, data, node, src[0] if src else None):
-                    imports.append((*span, row))
+                start, end = node.start_byte, node.end_byte
+                for import_row in _import_rows(spec.id, data, node, src[0] if src else None):
+                    imports.append(ImportSpan(start, end, import_row))
             continue
         names = caps.get("name")
         if not names:
@@ -161,12 +194,15 @@ def extract_spans(
         key = name_node.start_byte
         name = data[key : name_node.end_byte].decode("utf-8", "replace")
         node_type = node.type
-        if kind == "scope":
+        kind: DefKind | Literal["scope"]
+        if role_kind == "scope":
+            kind = "scope"
             name = _scope_name(name)
         else:
-            kind = _refine_kind(kind, node, node_type, name)
-            if kind is None:
+            refined = _refine_kind(role_kind, node, node_type, name)
+            if refined is None:
                 continue
+            kind = refined
             if node_type == "function_declarator":
                 node = _declaration_of(node)
         container = None
@@ -180,18 +216,19 @@ def extract_spans(
             and priority.get(kind, 9) <= priority.get(previous[3], 9)
             and not (kind == "method" and previous[3] == "function")
         ):
-            if previous[6] is None:
-                previous[6] = container
+            if previous[6] is None and container is not None:
+                found[key] = (*previous[:6], container)
             continue
         if previous is not None and container is None:
             container = previous[6]
-        found[key] = [node.start_byte, node.end_byte, node, kind, name, name_node, container]
+        found[key] = (node.start_byte, node.end_byte, node, kind, name, name_node, container)
 
     entries = sorted(found.values(), key=_entry_key)
     rows: list[DefSpan] = []
-    stack: list[tuple[int, str, str]] = []  # (end_byte, name, kind)
+    stack: list[tuple[int, str, DefKind | Literal["scope"]]] = []  # (end_byte, name, kind)
     seen_fields: set[tuple[str | None, str]] = set()
-    for start, end, node, kind, name, name_node, container in entries:
+    for start, end, node, found_kind, name, name_node, container in entries:
+        kind = found_kind
         while stack and stack[-1][0] <= start:
             stack.pop()
         if container is None and stack:
@@ -218,7 +255,7 @@ def extract_spans(
         elif kind == "method" and container is None:
             kind = "function"
         row = _def_row(data, spec, node, name_node, name, kind, container, is_ascii)
-        rows.append((start, end, row))
+        rows.append(DefSpan(start, end, row))
     return rows, imports
 
 
@@ -244,7 +281,8 @@ def _scope_name(text: str) -> str:
     return text.rsplit("::", 1)[-1].strip()
 
 
-def _refine_kind(kind: str, node: ts.Node, node_type: str, name: str) -> str | None:
+def _refine_kind(kind: str, node: ts.Node, node_type: str, name: str) -> DefKind | None:
+    """The definition kind of a match from its capture kind and node; None if not one."""
     node_kind = _NODE_KIND.get(node_type)
     if node_kind is not None and kind not in ("field", "method"):
         kind = node_kind
@@ -258,7 +296,7 @@ def _refine_kind(kind: str, node: ts.Node, node_type: str, name: str) -> str | N
         kind = _CAPTURE_KIND.get(kind, kind)
     if kind == "constant" and node_type in ("assignment", "expression_statement"):
         kind = "constant" if name.isupper() else "variable"
-    return kind if kind in _ALLOWED_KINDS else None
+    return _DEF_KINDS.get(kind)
 
 
 def _declaration_of(node: ts.Node) -> ts.Node:
@@ -280,7 +318,7 @@ def _declaration_of(node: ts.Node) -> ts.Node:
     return node
 
 
-def _entry_key(entry: list) -> tuple[int, int]:
+def _entry_key(entry: _Found) -> tuple[int, int]:
     return (entry[0], -entry[1])
 
 
@@ -296,7 +334,7 @@ def _def_row(
     node: ts.Node,
     name_node: ts.Node,
     name: str,
-    kind: str,
+    kind: DefKind,
     container: str | None,
     is_ascii: bool,
 ) -> DefRow:
@@ -328,7 +366,7 @@ def _def_row(
         col = _column(data, start, col_b, False)
         end_col = _column(data, end, end_col_b, False)
         name_col = _column(data, name_node.start_byte, name_col_b, False)
-    return (
+    return DefRow(
         name,
         kind,
         line,
@@ -438,7 +476,9 @@ def _split_as(item: str, sep: str = " as ") -> tuple[str, str | None]:
     return item.strip(), None
 
 
-def _names_aliases(items: Iterable[str], sep: str = " as ") -> tuple[tuple, tuple]:
+def _names_aliases(
+    items: Iterable[str], sep: str = " as "
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     names: list[str] = []
     aliases: list[tuple[str, str]] = []
     for item in items:
@@ -454,6 +494,11 @@ def _names_aliases(items: Iterable[str], sep: str = " as ") -> tuple[tuple, tupl
 
 _PY_COMMENT = re.compile(r"#[^\n]*")
 
+#: (module, names, aliases) of one import, as an import parser reads it from the text.
+_Parsed: TypeAlias = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+#: An import parser: (node text, node, source capture text) -> one import, several, or none.
+_ImportParser: TypeAlias = Callable[[str, ts.Node, "str | None"], "_Parsed | list[_Parsed] | None"]
+
 
 def _import_rows(lang: str, data: bytes, node: ts.Node, src: ts.Node | None) -> list[ImportRow]:
     parser = _IMPORT_PARSERS.get(lang)
@@ -467,12 +512,12 @@ def _import_rows(lang: str, data: bytes, node: ts.Node, src: ts.Node | None) -> 
     if parsed is None:
         return []
     if isinstance(parsed, list):
-        return [(m, n, a, line) for m, n, a in parsed if m]
+        return [ImportRow(m, n, a, line) for m, n, a in parsed if m]
     module, names, aliases = parsed
-    return [(module, names, aliases, line)] if module else []
+    return [ImportRow(module, names, aliases, line)] if module else []
 
 
-def _py_import(text: str, node: ts.Node, src: str | None):
+def _py_import(text: str, node: ts.Node, src: str | None) -> _Parsed | list[_Parsed] | None:
     text = _PY_COMMENT.sub("", text).replace("\\\n", " ")
     text = " ".join(text.replace("(", " ").replace(")", " ").split())
     if text.startswith("from "):
@@ -480,7 +525,7 @@ def _py_import(text: str, node: ts.Node, src: str | None):
         names, aliases = _names_aliases(tail.split(","))
         return head.strip(), names, aliases
     if text.startswith("import "):
-        rows = []
+        rows: list[_Parsed] = []
         for item in text[7:].split(","):
             name, alias = _split_as(item)
             if name:
@@ -492,7 +537,7 @@ def _py_import(text: str, node: ts.Node, src: str | None):
 _JS_CLAUSE = re.compile(r"^\s*(?:import|export)\s+(?:type\s+)?(.*?)\s*from\s*['\"`]", re.S)
 
 
-def _js_import(text: str, node: ts.Node, src: str | None):
+def _js_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     if src is None:
         return None
     module = _unquote(src)
@@ -525,7 +570,7 @@ def _js_import(text: str, node: ts.Node, src: str | None):
 _GO_SPEC = re.compile(r'^\s*(?:([\w.]+)\s+)?["`]([^"`]+)["`]')
 
 
-def _go_import(text: str, node: ts.Node, src: str | None):
+def _go_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     match = _GO_SPEC.match(text)
     if match is None:
         return None
@@ -534,7 +579,7 @@ def _go_import(text: str, node: ts.Node, src: str | None):
     return path, (package,), ((package, alias),) if alias else ()
 
 
-def _rust_import(text: str, node: ts.Node, src: str | None):
+def _rust_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     if node.type == "mod_item":
         return (src or "").strip(), (), ()
     body = re.sub(r"^\s*(pub(\([^)]*\))?\s+)?use\s+", "", text).rstrip().rstrip(";").strip()
@@ -567,7 +612,7 @@ def _rust_import(text: str, node: ts.Node, src: str | None):
     return module, (last,), ((last, alias),) if alias else ()
 
 
-def _java_import(text: str, node: ts.Node, src: str | None):
+def _java_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     body = text.strip().removeprefix("import").strip().rstrip(";").strip()
     body = body.removeprefix("static ").strip()
     body = "".join(body.split())
@@ -577,13 +622,13 @@ def _java_import(text: str, node: ts.Node, src: str | None):
     return module, (last,), ()
 
 
-def _c_import(text: str, node: ts.Node, src: str | None):
+def _c_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     if src is None:
         return None
     return _unquote(src), (), ()
 
 
-def _csharp_import(text: str, node: ts.Node, src: str | None):
+def _csharp_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     body = text.strip().rstrip(";").strip()
     body = re.sub(r"^(global\s+)?using\s+(static\s+)?", "", body)
     if "=" in body:
@@ -594,7 +639,7 @@ def _csharp_import(text: str, node: ts.Node, src: str | None):
     return body.strip(), ("*",), ()
 
 
-def _ruby_import(text: str, node: ts.Node, src: str | None):
+def _ruby_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     if src is None:
         return None
     module = _unquote(src)
@@ -604,7 +649,7 @@ def _ruby_import(text: str, node: ts.Node, src: str | None):
 _PHP_STRING = re.compile(r"""['"]([^'"]+)['"]""")
 
 
-def _php_import(text: str, node: ts.Node, src: str | None):
+def _php_import(text: str, node: ts.Node, src: str | None) -> _Parsed | None:
     if node.type != "namespace_use_declaration":
         strings = _PHP_STRING.findall(text)
         return (strings[-1], (), ()) if strings else None
@@ -623,7 +668,7 @@ def _php_import(text: str, node: ts.Node, src: str | None):
     return module.lstrip("\\"), names, aliases
 
 
-_IMPORT_PARSERS = {
+_IMPORT_PARSERS: dict[str, _ImportParser] = {
     "python": _py_import,
     "javascript": _js_import,
     "typescript": _js_import,

@@ -14,12 +14,13 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple, TypeVar
 
 import tree_sitter as ts
 
-from .extract import DefRow, ImportSpan, extract_spans
+from .extract import DefRow, ImportRow, ImportSpan, extract_spans
 from .languages import LanguageSpec, parse_bytes
+from .model import Definition
 
 #: Node types that hold a sequence of statements or members.
 _BODY_TYPES = frozenset(
@@ -42,25 +43,35 @@ _BODY_TYPES = frozenset(
 )
 
 
-MakeDef = Callable[[DefRow], Any]
+#: Builds the Definition of a row (the caller knows the path).
+MakeDef = Callable[[DefRow], Definition]
+
+
+class DocDef(NamedTuple):
+    """A definition of an open document: its node's byte span, its row, and the Definition
+    `make` built from the row. Rows an edit does not touch keep their Definition, so an
+    update costs little more than the edited region."""
+
+    start_byte: int
+    end_byte: int
+    row: DefRow
+    definition: Definition
 
 
 @dataclass
 class ParsedDoc:
-    """A parsed open document. `defs` holds (start_byte, end_byte, row, object) where the
-    object is whatever `make` built from the row (a model.Definition): rows an edit does not
-    touch keep their object, so an update costs little more than the edited region."""
+    """A parsed open document: its text, tree, definitions and imports in byte order."""
 
     data: bytes
     tree: ts.Tree
-    defs: list[tuple[int, int, DefRow, Any]]
+    defs: list[DocDef]
     imports: list[ImportSpan]
 
 
 def full(data: bytes, spec: LanguageSpec, make: MakeDef) -> ParsedDoc:
     tree = parse_bytes(data, spec)
     defs, imports = extract_spans(data, spec, tree)
-    return ParsedDoc(data, tree, [(s, e, r, make(r)) for s, e, r in defs], imports)
+    return ParsedDoc(data, tree, [DocDef(s, e, r, make(r)) for s, e, r in defs], imports)
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
@@ -172,91 +183,110 @@ def update(old: ParsedDoc, data: bytes, spec: LanguageSpec, make: MakeDef) -> Pa
 
     moved = line_delta != 0 or col_delta != 0
 
-    def shift_def(item: tuple) -> tuple:
-        s, e, row, obj = item
-        if moved and (line_delta != 0 or end_row in (row[2], row[4], row[9])):
-            name, kind, line, col, end_line, end_col, container, sig, doc, nl, nc = row
-            line, col = shift(line, col)
-            end_line, end_col = shift(end_line, end_col)
-            nl, nc = shift(nl, nc)
-            new = (name, kind, line, col, end_line, end_col, container, sig, doc, nl, nc)
-            if new != row:
-                return (s + delta, e + delta, new, make(new))
-        return (s + delta, e + delta, row, obj)
+    def shift_defs(items: list[DocDef]) -> list[DocDef]:
+        if not moved:  # only byte offsets moved
+            return [DocDef(s + delta, e + delta, r, d) for s, e, r, d in items]
+        return [shift_def(item) for item in items]
 
-    def shift_import(item: ImportSpan) -> ImportSpan:
-        s, e, row = item
-        if moved:
-            row = (row[0], row[1], row[2], shift(row[3], 0)[0])
-        return (s + delta, e + delta, row)
+    def shift_def(item: DocDef) -> DocDef:
+        s, e, row, definition = item
+        if line_delta != 0 or end_row in (row.line, row.end_line, row.name_line):
+            line, col = shift(row.line, row.column)
+            end_line, end_col = shift(row.end_line, row.end_column)
+            name_line, name_col = shift(row.name_line, row.name_column)
+            new = DefRow(
+                row.name,
+                row.kind,
+                line,
+                col,
+                end_line,
+                end_col,
+                row.container,
+                row.signature,
+                row.doc,
+                name_line,
+                name_col,
+            )
+            if new != row:
+                return DocDef(s + delta, e + delta, new, make(new))
+        return DocDef(s + delta, e + delta, row, definition)
+
+    def shift_imports(items: list[ImportSpan]) -> list[ImportSpan]:
+        if not moved:
+            return [ImportSpan(s + delta, e + delta, r) for s, e, r in items]
+        return [
+            ImportSpan(
+                s + delta, e + delta, ImportRow(r.module, r.names, r.aliases, r.line + line_delta)
+            )
+            for s, e, r in items
+        ]
 
     # Some patterns are anchored at the root (`(module (expression_statement ...))`) and so
     # match everywhere: keep only what intersects the region, the complement of what is kept.
-    fresh = [(s, e, r) for s, e, r in new_defs if e > rlo and s < rhi]
-    new_imports = [sp for sp in new_imports if sp[1] > rlo and sp[0] < rhi]
+    fresh = [span for span in new_defs if span.end_byte > rlo and span.start_byte < rhi]
+    new_imports = [sp for sp in new_imports if sp.end_byte > rlo and sp.start_byte < rhi]
     # Definitions enclosing the region must be the same before and after (same start, same
     # name, end moved by the edit); otherwise nesting outside the region changed (an
     # unterminated string swallowing the rest of the file...) and only a full pass is right.
     tail = bisect.bisect_left(old.defs, old_hi, key=_START)
     enclosing_old = {
-        (s, e + delta, r[0], r[1])
-        for s, e, r, _obj in old.defs[:tail]
+        (s, e + delta, r.name, r.kind)
+        for s, e, r, _definition in old.defs[:tail]
         if e > old_lo and (s < old_lo or e > old_hi)
     }
-    enclosing_new = {(s, e, r[0], r[1]) for s, e, r in fresh if s < rlo or e > rhi}
+    enclosing_new = {(s, e, r.name, r.kind) for s, e, r in fresh if s < rlo or e > rhi}
     if enclosing_old != enclosing_new:
         defs_all, imports_all = extract_spans(data, spec, tree)
-        return ParsedDoc(data, tree, [(s, e, r, make(r)) for s, e, r in defs_all], imports_all)
-    fresh_defs = [(s, e, r, make(r)) for s, e, r in fresh]
-    defs = _merge(old.defs, fresh_defs, old_lo, old_hi, delta, shift_def if moved else None)
-    if any(item[2][1] == "field" for item in fresh_defs):
+        return ParsedDoc(
+            data, tree, [DocDef(s, e, r, make(r)) for s, e, r in defs_all], imports_all
+        )
+    fresh_defs = [DocDef(s, e, r, make(r)) for s, e, r in fresh]
+    defs = _merge(old.defs, fresh_defs, old_lo, old_hi, shift_defs)
+    if any(item.row.kind == "field" for item in fresh_defs):
         defs = _dedupe_fields(defs)
-    imports = _merge(
-        old.imports, new_imports, old_lo, old_hi, delta, shift_import if moved else None
-    )
+    imports = _merge(old.imports, new_imports, old_lo, old_hi, shift_imports)
     return ParsedDoc(data, tree, defs, imports)
 
 
-def _span_key(span: tuple) -> tuple[int, int]:
-    return (span[0], -span[1])
+_Span = TypeVar("_Span", DocDef, ImportSpan)
+
+
+def _span_key(span: DocDef | ImportSpan) -> tuple[int, int]:
+    return (span.start_byte, -span.end_byte)
 
 
 def _merge(
-    old_spans: list,
-    new_spans: list,
+    old_spans: list[_Span],
+    new_spans: list[_Span],
     old_lo: int,
     old_hi: int,
-    delta: int,
-    shift_item: Callable[[tuple], tuple] | None,
-) -> list:
+    shift: Callable[[list[_Span]], list[_Span]],
+) -> list[_Span]:
     """Old spans outside the re-extracted region (shifted when after it) plus the new ones.
 
     Old spans are kept when they end before the region or start after it; new spans (already
     filtered) are those that intersect it: together, every definition exactly once.
-    `shift_item` is None when the edit moved nothing but byte offsets."""
+    `shift` moves the spans after the region by the edit."""
     split = bisect.bisect_left(old_spans, old_lo, key=_START)
-    merged = [sp for sp in old_spans[:split] if sp[1] <= old_lo]
+    merged = [sp for sp in old_spans[:split] if sp.end_byte <= old_lo]
     tail = bisect.bisect_left(old_spans, old_hi, lo=split, key=_START)
-    if shift_item is None:
-        merged.extend([(sp[0] + delta, sp[1] + delta, *sp[2:]) for sp in old_spans[tail:]])
-    else:
-        merged.extend([shift_item(sp) for sp in old_spans[tail:]])
+    merged.extend(shift(old_spans[tail:]))
     for span in new_spans:  # few: insert in order
         bisect.insort(merged, span, key=_span_key)
     return merged
 
 
-_START = operator.itemgetter(0)
+_START: Callable[[DocDef | ImportSpan], int] = operator.itemgetter(0)
 
 
-def _dedupe_fields(defs: list[tuple]) -> list[tuple]:
+def _dedupe_fields(defs: list[DocDef]) -> list[DocDef]:
     """`self.x` assigned in several methods is one field: keep the first, as a full pass does."""
     seen: set[tuple[str | None, str]] = set()
-    out: list[tuple] = []
+    out: list[DocDef] = []
     for span in defs:
-        row = span[2]
-        if row[1] == "field":
-            key = (row[6], row[0])
+        row = span.row
+        if row.kind == "field":
+            key = (row.container, row.name)
             if key in seen:
                 continue
             seen.add(key)

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 import tree_sitter as ts
 
@@ -24,11 +25,28 @@ _QUERY_DIR = Path(__file__).with_name("queries")
 DEFAULT_PARSE_TIMEOUT_S = 3.0
 
 
+#: The languages the index knows (`LanguageSpec.id`, stored as `files.language`).
+LanguageId = Literal[
+    "python",
+    "javascript",
+    "typescript",
+    "tsx",
+    "go",
+    "rust",
+    "java",
+    "c",
+    "cpp",
+    "csharp",
+    "ruby",
+    "php",
+]
+
+
 @dataclass(eq=False)
 class LanguageSpec:
     """One language: how to find its grammar and queries, and a few lexical facts."""
 
-    id: str
+    id: LanguageId
     extensions: tuple[str, ...]
     module: str  # grammar wheel module, e.g. "tree_sitter_python"
     function: str  # function in that module returning the language pointer
@@ -127,7 +145,7 @@ SPECS: tuple[LanguageSpec, ...] = (
     ),
 )
 
-_BY_ID = {spec.id: spec for spec in SPECS}
+_BY_ID: dict[str, LanguageSpec] = {spec.id: spec for spec in SPECS}
 _BY_EXT = {ext: spec for spec in SPECS for ext in spec.extensions}
 _ALIASES = {"c_sharp": "csharp", "cs": "csharp", "c++": "cpp", "js": "javascript",
             "ts": "typescript", "typescriptreact": "tsx", "javascriptreact": "javascript",
@@ -144,10 +162,6 @@ def language_by_id(language_id: str) -> LanguageSpec | None:
     """The language for an id such as "python" or an LSP languageId such as "typescriptreact"."""
     key = language_id.lower()
     return _BY_ID.get(key) or _BY_ID.get(_ALIASES.get(key, ""))
-
-
-def supported_extensions() -> frozenset[str]:
-    return frozenset(_BY_EXT)
 
 
 def _tags_path(module_name: str) -> Path:
@@ -282,17 +296,6 @@ def parse(text: str, spec: LanguageSpec, timeout_s: float = DEFAULT_PARSE_TIMEOU
     data = text.encode("utf-8", "surrogatepass")
     first = parse_bytes(data, spec, timeout_s=timeout_s)
     return _parser_for(spec).parse(data, first)
-
-
-def has_syntax_errors(text: str, language_id: str) -> bool:
-    """Whether the text has ERROR or MISSING nodes; False for unknown languages."""
-    spec = language_by_id(language_id)
-    if spec is None:
-        return False
-    try:
-        return parse_bytes(text.encode("utf-8", "surrogatepass"), spec).root_node.has_error
-    except ParseTimeout:
-        return True
 
 
 def error_summary(text: str, language_id: str, limit: int = 5) -> list[str]:

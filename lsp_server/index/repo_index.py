@@ -18,9 +18,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 import tree_sitter as ts
@@ -33,7 +34,16 @@ from .model import Definition, FileRecord, Import, IndexStats
 from .patterns import PatternGroups
 from .resolve import Resolver
 from .search import rank
-from .store import DEF_COLUMNS, CacheError, Store, database_path, unpack_aliases, unpack_names
+from .store import (
+    DEF_COLUMNS,
+    CacheError,
+    ParsedFile,
+    Store,
+    database_path,
+    unpack_aliases,
+    unpack_names,
+)
+from .worker import Parsed, Result, Skipped, Task, Unchanged
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +95,13 @@ def _definition(rel: str, row: DefRow) -> Definition:
     return Definition(
         name, kind, rel, line, col, end_line, end_col, container, sig, doc, name_line, name_col
     )
+
+
+def _resolved(resolver: Resolver, parsed: Parsed) -> ParsedFile:
+    """A parsed file with where each of its imports resolves."""
+    resolve = resolver.resolve
+    rel, language = parsed.path, parsed.language
+    return ParsedFile(parsed, [resolve(rel, language, i.module, i.names) for i in parsed.imports])
 
 
 class RepoIndex:
@@ -187,7 +204,7 @@ class RepoIndex:
         )
         return [r[0] for r in rows]
 
-    def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple]:
+    def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._store.query(sql, tuple(params))
         except sqlite3.DatabaseError as exc:
@@ -238,19 +255,21 @@ class RepoIndex:
         ]
         if removed:
             self._store.delete(removed)
-        tasks: list[worker.Task] = []
+        tasks: list[Task] = []
         cached = 0
         for cand in candidates:
             state = states.get(cand.rel)
-            if state is not None and state[0] == cand.size and state[1] == cand.mtime_ns:
+            if state is not None and state.size == cand.size and state.mtime_ns == cand.mtime_ns:
                 cached += 1
                 continue
             skip = skip_states.get(cand.rel)
-            if skip is not None and skip[0] == cand.size and skip[1] == cand.mtime_ns:
-                skipped[skip[2]] += 1
+            if skip is not None and skip.size == cand.size and skip.mtime_ns == cand.mtime_ns:
+                skipped[skip.reason] += 1
                 continue
-            known = state[2] if state is not None else ""
-            tasks.append((cand.rel, cand.abspath, cand.size, cand.mtime_ns, cand.language, known))
+            known = state.sha256 if state is not None else ""
+            tasks.append(
+                Task(cand.rel, cand.abspath, cand.size, cand.mtime_ns, cand.language, known)
+            )
         total = len(candidates)
         done = total - len(tasks)
         if progress is not None:
@@ -267,36 +286,30 @@ class RepoIndex:
             return resolvers[0]
 
         stats = IndexStats(0, 0, {}, 0.0, cached, {})
-        pending_ok: list[tuple] = []
-        pending_same: list[tuple[str, int, int]] = []
-        pending_skip: list[tuple[str, int, int, str]] = []
+        pending_parsed: list[ParsedFile] = []
+        pending_same: list[Unchanged] = []
+        pending_skip: list[Skipped] = []
 
         def flush() -> None:
-            if pending_ok or pending_same or pending_skip:
-                self._store.write(pending_ok, pending_same, pending_skip)
-                pending_ok.clear()
+            if pending_parsed or pending_same or pending_skip:
+                self._store.write(pending_parsed, pending_same, pending_skip)
+                pending_parsed.clear()
                 pending_same.clear()
                 pending_skip.clear()
 
-        def on_result(result: tuple) -> None:
+        def on_result(result: Result) -> None:
             nonlocal done
             done += 1
-            status = result[0]
-            if status == "ok":
-                rel, language = result[1], result[2]
-                resolve = resolver().resolve
-                imports = [
-                    (m, n, a, line, resolve(rel, language, m, n)) for m, n, a, line in result[7]
-                ]
-                pending_ok.append((*result[:7], imports, result[8]))
+            if isinstance(result, Parsed):
+                pending_parsed.append(_resolved(resolver(), result))
                 stats.parsed_files += 1
-            elif status == "same":
-                pending_same.append((result[1], result[2], result[3]))
+            elif isinstance(result, Unchanged):
+                pending_same.append(result)
                 stats.cached_files += 1
             else:
-                pending_skip.append((result[1], result[2], result[3], result[4]))
-                skipped[result[4]] += 1
-            if len(pending_ok) + len(pending_same) + len(pending_skip) >= _WRITE_BATCH:
+                pending_skip.append(result)
+                skipped[result.reason] += 1
+            if len(pending_parsed) + len(pending_same) + len(pending_skip) >= _WRITE_BATCH:
                 flush()
             if progress is not None and (done % 16 == 0 or done == total):
                 progress(done, total)
@@ -329,15 +342,15 @@ class RepoIndex:
 
     def _run(
         self,
-        tasks: list[worker.Task],
-        on_result: Callable[[tuple], None],
+        tasks: list[Task],
+        on_result: Callable[[Result], None],
         cancel: threading.Event | None,
     ) -> bool:
         """Process tasks serially or in a process pool; True if cancelled."""
         if not tasks:
             return False
         workers = self.options.workers or (os.cpu_count() or 1)
-        total_bytes = sum(t[2] for t in tasks)
+        total_bytes = sum(t.size for t in tasks)
         if workers > 1 and len(tasks) >= _POOL_MIN_FILES and total_bytes >= _POOL_MIN_BYTES:
             try:
                 return self._run_pool(tasks, on_result, cancel, workers)
@@ -351,17 +364,17 @@ class RepoIndex:
 
     def _run_pool(
         self,
-        tasks: list[worker.Task],
-        on_result: Callable[[tuple], None],
+        tasks: list[Task],
+        on_result: Callable[[Result], None],
         cancel: threading.Event | None,
         workers: int,
     ) -> bool:
         ctx = _pool_context()
-        for language in {t[4] for t in tasks}:  # compile once, inherited by forked workers
+        for language in {t.language for t in tasks}:  # compile once, inherited by forked workers
             spec = language_by_id(language)
             if spec is not None:
                 _ = spec.tags_query
-        ordered = sorted(tasks, key=lambda t: -t[2])  # big files first: no long tail
+        ordered = sorted(tasks, key=lambda t: -t.size)  # big files first: no long tail
         chunk = max(1, min(16, len(ordered) // (workers * 16)))
         batches = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
         pool = ctx.Pool(
@@ -383,7 +396,7 @@ class RepoIndex:
             pool.join()
         return cancelled
 
-    def _reresolve(self, languages: dict[str, str]) -> None:
+    def _reresolve(self, languages: Mapping[str, str]) -> None:
         """Resolve again the imports that point nowhere (their target may exist now)."""
         resolver = self._get_resolver()
         rows = self._query("SELECT rowid, path, module, names FROM imports WHERE resolved IS NULL")
@@ -431,27 +444,26 @@ class RepoIndex:
         if rows and rows[0][0] == stat.st_size and rows[0][1] == stat.st_mtime_ns:
             return
         known = rows[0][2] if rows else ""
-        result = worker.process((rel, str(abspath), stat.st_size, stat.st_mtime_ns, spec.id, known))
+        result = worker.process(
+            Task(rel, str(abspath), stat.st_size, stat.st_mtime_ns, spec.id, known)
+        )
         is_new = rel not in self._indexed_paths()
-        if result[0] == "ok":
+        if isinstance(result, Parsed):
             if is_new:
                 with self._lock:
                     self._resolver = None
             resolver = self._get_resolver()
             if is_new:
                 resolver.files.add(rel)
-            imports = [
-                (m, n, a, line, resolver.resolve(rel, spec.id, m, n)) for m, n, a, line in result[7]
-            ]
-            self._store.write([(*result[:7], imports, result[8])])
+            self._store.write([_resolved(resolver, result)])
             with self._lock:
                 self._indexed_paths()[rel] = spec.id
             if is_new:
                 self._reresolve({rel: spec.id})
-        elif result[0] == "same":
-            self._store.write([], [(rel, stat.st_size, stat.st_mtime_ns)])
+        elif isinstance(result, Unchanged):
+            self._store.write([], [result])
         else:
-            self._store.write([], [], [(rel, result[2], result[3], result[4])])
+            self._store.write([], [], [result])
             with self._lock:
                 self._indexed_paths().pop(rel, None)
 
@@ -538,7 +550,7 @@ class RepoIndex:
         with self._lock:
             return list(self._overlay.values())
 
-    def _rows_to_defs(self, rows: Iterable[tuple], hidden: set[str]) -> list[Definition]:
+    def _rows_to_defs(self, rows: Iterable[tuple[Any, ...]], hidden: set[str]) -> list[Definition]:
         return [Definition(*row) for row in rows if row[2] not in hidden]
 
     def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]:
@@ -598,16 +610,6 @@ class RepoIndex:
             for module, names, aliases, line, resolved in rows
         ]
 
-    def importers_of(self, path: Path | str) -> list[str]:
-        """Files whose imports resolve to this file."""
-        rel = self._rel(path)
-        docs = self._overlay_docs()
-        hidden = {d.rel for d in docs}
-        rows = self._query("SELECT DISTINCT path FROM imports WHERE resolved = ?", (rel,))
-        found = {r[0] for r in rows if r[0] not in hidden}
-        found.update(d.rel for d in docs if any(i.resolved == rel for i in d.imports))
-        return sorted(found)
-
     def search(self, query: str, limit: int = 100) -> list[Definition]:
         """Fuzzy workspace-symbol search: exact, prefix, camel-case, substring, subsequence."""
         query = query.strip()
@@ -622,7 +624,7 @@ class RepoIndex:
             return self._rows_to_defs(rows, hidden)[:limit]
         escaped = "".join("\\" + c if c in "%_\\" else c for c in query)
         subsequence = "%" + "%".join("\\" + c if c in "%_\\" else c for c in query) + "%"
-        candidates: dict[tuple, Definition] = {}
+        candidates: dict[tuple[str, int, str], Definition] = {}
         for pattern, cap in ((escaped + "%", 2000), (subsequence, 5000)):
             rows = self._query(
                 f"SELECT {DEF_COLUMNS} FROM defs WHERE name LIKE ? ESCAPE '\\' "

@@ -17,6 +17,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
+
+from .walk import SkipReason
+from .worker import Parsed, Skipped, Unchanged
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,30 @@ def unpack_aliases(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+class ParsedFile(NamedTuple):
+    """What `Store.write` stores for a parsed file: the worker's result, and where each of
+    its imports resolves (a repository path, or None for an external module)."""
+
+    parsed: Parsed
+    resolved: Sequence[str | None]
+
+
+class FileState(NamedTuple):
+    """The cached stat and content hash of an indexed file."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+class SkipState(NamedTuple):
+    """The cached stat of a file left out for its content, and why."""
+
+    size: int
+    mtime_ns: int
+    reason: SkipReason
+
+
 class CacheError(Exception):
     """The database could not be opened even after being recreated."""
 
@@ -96,7 +124,6 @@ class Store:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._generation = 0
-        self.recreated = False
         self._open()
 
     # -- connections -------------------------------------------------------------------------
@@ -161,7 +188,6 @@ class Store:
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(OSError):
                 os.unlink(f"{self.path}{suffix}")
-        self.recreated = True
         try:
             self._init_schema()
         except sqlite3.DatabaseError as exc:
@@ -200,13 +226,13 @@ class Store:
 
     def write(
         self,
-        results: Sequence[tuple],
-        touched: Sequence[tuple[str, int, int]] = (),
-        skipped: Sequence[tuple[str, int, int, str]] = (),
+        parsed: Sequence[ParsedFile],
+        unchanged: Sequence[Unchanged] = (),
+        skipped: Sequence[Skipped] = (),
     ) -> None:
-        """Store extraction results ("ok" tuples of worker.py), moved stats and skips."""
+        """Store parsed files (replacing what was stored for them), moved stats and skips."""
         with self.transaction() as cur:
-            paths = [(r[1],) for r in results] + [(s[0],) for s in skipped]
+            paths = [(p.parsed.path,) for p in parsed] + [(s.path,) for s in skipped]
             # Rows of defs/imports exist only for paths in `files` (they are written in the
             # same transaction), so only those need deleting; during a cold build this keeps
             # the deletes away from the (then unindexed) big tables.
@@ -217,30 +243,32 @@ class Store:
                 cur.executemany("DELETE FROM files WHERE path = ?", existing)
             if skipped:
                 cur.executemany("DELETE FROM skipped WHERE path = ?", paths)
-            if results:
+            if parsed:
+                files = [p.parsed for p in parsed]
                 cur.executemany(
                     "INSERT INTO files(path, language, sha256, size, mtime_ns) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [(r[1], r[2], r[3], r[4], r[5]) for r in results],
+                    [(f.path, f.language, f.sha256, f.size, f.mtime_ns) for f in files],
                 )
+                # DefRow's fields are the defs columns after `path`, in order
                 cur.executemany(
                     "INSERT INTO defs(path, name, kind, line, col, end_line, end_col, container,"
                     " signature, doc, name_line, name_col) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(r[1], *d) for r in results for d in r[6]],
+                    [(f.path, *d) for f in files for d in f.definitions],
                 )
                 cur.executemany(
                     "INSERT INTO imports(path, module, names, aliases, line, resolved) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        (r[1], i[0], pack_names(i[1]), pack_aliases(i[2]), i[3], i[4])
-                        for r in results
-                        for i in r[7]
+                        (f.path, i.module, pack_names(i.names), pack_aliases(i.aliases), i.line, r)
+                        for f, resolved in parsed
+                        for i, r in zip(f.imports, resolved, strict=True)
                     ],
                 )
-            if touched:
+            if unchanged:
                 cur.executemany(
                     "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                    [(size, mtime, path) for path, size, mtime in touched],
+                    [(u.size, u.mtime_ns, u.path) for u in unchanged],
                 )
             if skipped:
                 cur.executemany(
@@ -286,13 +314,14 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def file_states(self) -> dict[str, tuple[int, int, str]]:
+    def file_states(self) -> dict[str, FileState]:
         rows = self.conn().execute("SELECT path, size, mtime_ns, sha256 FROM files")
-        return {path: (size, mtime, sha) for path, size, mtime, sha in rows}
+        return {path: FileState(size, mtime, sha) for path, size, mtime, sha in rows}
 
-    def skipped_states(self) -> dict[str, tuple[int, int, str]]:
+    def skipped_states(self) -> dict[str, SkipState]:
         rows = self.conn().execute("SELECT path, size, mtime_ns, reason FROM skipped")
-        return {path: (size, mtime, reason) for path, size, mtime, reason in rows}
+        return {path: SkipState(size, mtime, reason) for path, size, mtime, reason in rows}
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of any SELECT: their shape is the caller's SQL's."""
         return self.conn().execute(sql, params).fetchall()

@@ -12,9 +12,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final, Literal
 
 from .ignore import IgnoreRules
-from .languages import language_for_path
+from .languages import LanguageId, language_for_path
 from .patterns import LayeredPatterns
 
 #: Folders that hold VCS data, dependencies, virtual environments or build output.
@@ -34,17 +35,29 @@ GENERATED_NAME = re.compile(
     re.IGNORECASE,
 )
 
-# Skip reasons, as reported in IndexStats.skipped.
-IGNORED = "ignored"
-EXCLUDED = "excluded"
-PRIVACY = "privacy"
-TOO_LARGE = "too large"
-GENERATED = "generated or minified"
-BINARY = "binary"
-INVALID_UTF8 = "invalid utf-8"
-PARSE_TIMEOUT = "parse timeout"
-UNREADABLE = "unreadable"
-DEPENDENCY_DIRS = "dependency/build folders"
+#: Why a path is not indexed, as counted in IndexStats.skipped and stored for skipped files.
+SkipReason = Literal[
+    "ignored",
+    "excluded",
+    "privacy",
+    "too large",
+    "generated or minified",
+    "binary",
+    "invalid utf-8",
+    "parse timeout",
+    "unreadable",
+    "dependency/build folders",
+]
+IGNORED: Final = "ignored"
+EXCLUDED: Final = "excluded"
+PRIVACY: Final = "privacy"
+TOO_LARGE: Final = "too large"
+GENERATED: Final = "generated or minified"
+BINARY: Final = "binary"
+INVALID_UTF8: Final = "invalid utf-8"
+PARSE_TIMEOUT: Final = "parse timeout"
+UNREADABLE: Final = "unreadable"
+DEPENDENCY_DIRS: Final = "dependency/build folders"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +66,7 @@ class Candidate:
     abspath: str
     size: int
     mtime_ns: int
-    language: str
+    language: LanguageId
 
 
 class Exclusions:
@@ -71,13 +84,13 @@ class Exclusions:
         self.privacy = LayeredPatterns(privacy_exclude)
         self.max_bytes = max_bytes
 
-    def dir_reason(self, rel: str, name: str, abspath: str) -> str | None:
+    def dir_reason(self, rel: str, name: str, abspath: str) -> SkipReason | None:
         """Why a directory is not walked, or None."""
         if name in PRUNED_DIRS or os.path.isfile(os.path.join(abspath, "pyvenv.cfg")):
             return DEPENDENCY_DIRS
         return self._rule_reason(rel, True)
 
-    def _rule_reason(self, rel: str, is_dir: bool) -> str | None:
+    def _rule_reason(self, rel: str, is_dir: bool) -> SkipReason | None:
         if self.rules.is_ignored_entry(rel, is_dir):
             return IGNORED
         candidate = rel + "/" if is_dir else rel
@@ -87,7 +100,7 @@ class Exclusions:
             return EXCLUDED
         return None
 
-    def file_reason(self, rel: str, size: int) -> str | None:
+    def file_reason(self, rel: str, size: int) -> SkipReason | None:
         """Why a source file is not indexed (from its name and size), or None."""
         reason = self._rule_reason(rel, False)
         if reason is not None:
@@ -98,7 +111,7 @@ class Exclusions:
             return GENERATED
         return None
 
-    def path_reason(self, rel: str, size: int = 0) -> str | None:
+    def path_reason(self, rel: str, size: int = 0) -> SkipReason | None:
         """The reason for any repository-relative path, checking every ancestor folder."""
         parts = rel.split("/")
         for depth in range(1, len(parts)):
@@ -110,9 +123,9 @@ class Exclusions:
         return self.file_reason(rel, size)
 
 
-def walk(root: str, exclusions: Exclusions) -> tuple[list[Candidate], Counter[str]]:
+def walk(root: str, exclusions: Exclusions) -> tuple[list[Candidate], Counter[SkipReason]]:
     """Source files below root that may be indexed, and counts of what was left out."""
-    skipped: Counter[str] = Counter()
+    skipped: Counter[SkipReason] = Counter()
     found: list[Candidate] = []
     stack: list[tuple[str, str]] = [(root, "")]
     while stack:
