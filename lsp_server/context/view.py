@@ -13,9 +13,13 @@ import posixpath
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from lsp_server.index.model import Definition, Import
+from lsp_server.index.protocol import IndexReader
+
+_T = TypeVar("_T")
 
 
 @functools.lru_cache(maxsize=16384)
@@ -28,7 +32,8 @@ def parent_dir(path: str) -> str:
 #: staleness in *other* files is harmless for context. The edited file is always fresh.
 SHARED_TTL_S = 3.0
 _SHARED_MAX = 8192
-_shared: weakref.WeakKeyDictionary[object, dict[tuple[str, str], tuple[float, list]]] = (
+#: index -> (kind, key) -> (expiry, answer); answers are lists of Definition, Import or str
+_shared: weakref.WeakKeyDictionary[IndexReader, dict[tuple[str, str], tuple[float, list[Any]]]] = (
     weakref.WeakKeyDictionary()
 )
 _shared_lock = threading.Lock()
@@ -44,12 +49,12 @@ class IndexView:
     """Memoized, failure-tolerant access to the index for one assembly."""
 
     def __init__(
-        self, index: object, allowed: Callable[[str], bool], current: str | None = None
+        self, index: IndexReader, allowed: Callable[[str], bool], current: str | None = None
     ) -> None:
         self.index = index
         self.allowed = allowed
         self.current = current
-        self._memo: dict[tuple[str, str], list] = {}
+        self._memo: dict[tuple[str, str], list[Any]] = {}
         self._dirs: dict[str, list[str]] | None = None
         self._current_defs: dict[str, list[Definition]] | None = None
         self._current_members: dict[str, list[Definition]] | None = None
@@ -59,17 +64,20 @@ class IndexView:
         except TypeError:  # not weak-referenceable: no sharing
             self._shared = {}
 
-    def _ask(self, kind: str, key: str, call: Callable[[], list], share: bool = True) -> list:
+    def _ask(
+        self, kind: str, key: str, call: Callable[[], Iterable[_T]], share: bool = True
+    ) -> list[_T]:
         memo_key = (kind, key)
-        hit = self._memo.get(memo_key)
-        if hit is not None:
-            return hit
+        memo = self._memo.get(memo_key)
+        if memo is not None:
+            return memo
         now = time.monotonic()
         if share:
             entry = self._shared.get(memo_key)
             if entry is not None and entry[0] > now:
                 self._memo[memo_key] = entry[1]
                 return entry[1]
+        hit: list[_T]
         try:
             hit = list(call())
         except Exception:  # noqa: BLE001 - a broken index must not break completion
@@ -95,28 +103,28 @@ class IndexView:
         return self._current_defs, self._current_members
 
     def definitions(self, name: str) -> list[Definition]:
-        found = self._ask("d", name, lambda: self.index.definitions(name))  # type: ignore[attr-defined]
+        found = self._ask("d", name, lambda: self.index.definitions(name))
         own = self._own()[0].get(name, [])
         return [d for d in found if d.path != self.current and self.allowed(d.path)] + own
 
     def imports_of(self, path: str) -> list[Import]:
         share = path != self.current
-        return self._ask("i", path, lambda: self.index.imports_of(path), share)  # type: ignore[attr-defined]
+        return self._ask("i", path, lambda: self.index.imports_of(path), share)
 
     def members(self, container: str, path: str) -> list[Definition]:
         if path == self.current:
             return list(self._own()[1].get(container, []))
-        found = self._ask("m", container, lambda: self.index.members(container))  # type: ignore[attr-defined]
+        found = self._ask("m", container, lambda: self.index.members(container))
         return [m for m in found if m.path == path]
 
     def file_definitions(self, path: str) -> list[Definition]:
         share = path != self.current
-        return self._ask("f", path, lambda: self.index.file_definitions(path), share)  # type: ignore[attr-defined]
+        return self._ask("f", path, lambda: self.index.file_definitions(path), share)
 
     def files_in(self, directory: str) -> list[str]:
         """Indexed files directly in a directory (one listing per assembly)."""
         if self._dirs is None:
             self._dirs = {}
-            for path in self._ask("l", "", lambda: self.index.files()):  # type: ignore[attr-defined]
+            for path in self._ask("l", "", lambda: self.index.files()):
                 self._dirs.setdefault(parent_dir(path), []).append(path)
         return [p for p in self._dirs.get(directory, []) if self.allowed(p)]

@@ -4,6 +4,7 @@ Entry point: `RepoIndex` (see repo_index.py). Knows nothing of LSP or HTTP.
 """
 
 from .model import Definition, FileRecord, Import, IndexStats
+from .protocol import IndexReader
 from .repo_index import IndexOptions, RepoIndex, options_from_settings
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "FileRecord",
     "Import",
     "IndexOptions",
+    "IndexReader",
     "IndexStats",
     "RepoIndex",
     "options_from_settings",

@@ -8,7 +8,7 @@ file overrides a shallower one, and the last matching pattern in a file wins.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -124,19 +124,3 @@ class IgnoreRules:
                 if result is not None:
                     verdict = result
         return bool(verdict)
-
-    def is_ignored(self, path: Path | str) -> bool:
-        """Whether an absolute path is ignored; paths outside the root count as not ours (True)."""
-        rel = self.relative(path)
-        if rel is None:
-            return True
-        return self.is_ignored_rel(rel, is_dir=os.path.isdir(path))
-
-
-def any_ignored(rules: Iterable[IgnoreRules], path: Path | str) -> bool:
-    """True when the path is under one of the roots and ignored there, or under none."""
-    for rule in rules:
-        rel = rule.relative(path)
-        if rel is not None:
-            return rule.is_ignored_rel(rel, is_dir=os.path.isdir(path))
-    return True

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 import tree_sitter as ts
@@ -32,6 +32,7 @@ from .ignore import IgnoreRules
 from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
 from .model import Definition, FileRecord, Import, IndexStats
 from .patterns import PatternGroups
+from .protocol import IndexReader
 from .resolve import Resolver
 from .search import rank
 from .store import (
@@ -738,3 +739,7 @@ def options_from_settings(settings: object | None, cache_dir: Path | None = None
         privacy_exclude=tuple(getattr(privacy, "exclude_layers", ()) or ()),
         cache_dir=cache_dir,
     )
+
+
+if TYPE_CHECKING:  # mypy checks here that RepoIndex answers what the context package asks
+    _READER: type[IndexReader] = RepoIndex
