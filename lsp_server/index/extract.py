@@ -16,24 +16,7 @@ from typing import Literal, NamedTuple, TypeAlias, get_args
 import tree_sitter as ts
 
 from .languages import LanguageSpec
-
-#: The kinds of definition the index records (`Definition.kind`).
-DefKind = Literal[
-    "function",
-    "method",
-    "class",
-    "interface",
-    "struct",
-    "enum",
-    "type",
-    "module",
-    "variable",
-    "constant",
-    "field",
-    "property",
-    "namespace",
-    "trait",
-]
+from .model import DefKind
 
 
 class DefRow(NamedTuple):

@@ -7,6 +7,29 @@ negotiated LSP position encoding). Paths are repository-relative posix paths.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .languages import LanguageId
+    from .walk import SkipReason
+
+#: The kinds of definition the index records (`Definition.kind`).
+DefKind = Literal[
+    "function",
+    "method",
+    "class",
+    "interface",
+    "struct",
+    "enum",
+    "type",
+    "module",
+    "variable",
+    "constant",
+    "field",
+    "property",
+    "namespace",
+    "trait",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +41,7 @@ class Definition:
     """
 
     name: str
-    kind: str
+    kind: DefKind
     path: str
     line: int
     column: int
@@ -45,7 +68,7 @@ class Import:
 @dataclass(frozen=True, slots=True)
 class FileRecord:
     path: str
-    language: str
+    language: LanguageId
     sha256: str
     size: int
     mtime_ns: int
@@ -58,7 +81,7 @@ class FileRecord:
 class IndexStats:
     files: int
     symbols: int
-    skipped: dict[str, int]
+    skipped: dict[SkipReason, int]
     seconds: float
     cached_files: int
     languages: dict[str, int]
