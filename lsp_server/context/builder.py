@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from lsp_server.endpoint.secrets import current_scanner, learn, note_redacted, redact_around
 from lsp_server.index.languages import LanguageSpec, language_by_id, language_for_path
 from lsp_server.index.model import Definition
 
@@ -32,6 +33,7 @@ from .names import (
 )
 from .pack import Piece, pack
 from .recent import RecentFiles
+from .redact import Scrubber
 from .render import header, render_snippets
 from .similar import jaccard, token_set
 from .skeleton import (
@@ -127,13 +129,18 @@ class ContextBuilder:
         offset: int,
         budget_tokens: int,
     ) -> CompletionContext:
-        """The prefix (snippets, then this file's text before the cursor) and suffix."""
+        """The prefix (snippets, then this file's text before the cursor) and suffix.
+
+        Secrets are found on the whole text and redacted before anything is cut from it
+        (line numbers kept), and every snippet is redacted with its own file's secrets."""
         offset = max(0, min(offset, len(text)))
         budget = max(0, int(budget_tokens * SAFETY))
         spec = self._spec(path, language_id)
         comment = spec.line_comment if spec is not None else "#"
         lang = spec.id if spec is not None else (language_id or "")
         rel = self._relative(path)
+        text, offset, redacted = self._redact_whole(text, offset)
+        scrubber = Scrubber(self._root, (rel, text) if rel else None, self.recent)
 
         lines = text[:offset].split("\n")
         after = text[offset:].split("\n")
@@ -148,7 +155,8 @@ class ContextBuilder:
         if room > 16:
             if self.index is not None and rel is not None and spec is not None:
                 pieces.extend(self._definition_pieces(rel, lang, comment, lines, after, first))
-            pieces.extend(self._similar_pieces(path, rel, lines, room))
+            pieces.extend(self._similar_pieces(path, rel, lines, room, scrubber))
+        pieces = [scrubber.wrap(piece) for piece in pieces]
         packed = pack(pieces, room, comment) if pieces else None
         snippets = packed.snippets if packed else []
         snippet_tokens = packed.tokens if packed else 0
@@ -165,6 +173,8 @@ class ContextBuilder:
         rendered = render_snippets(snippets, comment) if snippets else ""
         prefix = rendered + own_header + "\n".join(lines[first:])
         suffix = "\n".join(after[:kept_after])
+        if redacted:
+            _note_own(lines[first:] + after[:kept_after])
         sources: list[str] = [rel] if rel else []
         for snippet in snippets:
             if snippet.path not in sources:
@@ -298,8 +308,25 @@ class ContextBuilder:
             compact=lambda d=d: compact_text(header_of(d), lang),
         )
 
+    @staticmethod
+    def _redact_whole(text: str, *cuts: int) -> tuple[str, int, bool]:
+        """The text with its secrets redacted (found on all of it, newlines kept) and where
+        the first cut falls in it; learns the secrets' values for pieces cut elsewhere."""
+        scanner = current_scanner()
+        spans = scanner.find_spans(text)
+        if not spans:
+            return text, cuts[0], False
+        learn(text, spans)
+        redacted, positions = redact_around(text, cuts, spans)
+        return redacted, positions[0], True
+
     def _similar_pieces(
-        self, path: Path | None, rel: str | None, lines: list[str], room: int
+        self,
+        path: Path | None,
+        rel: str | None,
+        lines: list[str],
+        room: int,
+        scrubber: Scrubber | None = None,
     ) -> list[Piece]:
         if self.recent is None or len(self.recent) == 0:
             return []
@@ -328,6 +355,8 @@ class ContextBuilder:
         spent = 0
         for score, other_rel, start, end, text in found[:SIMILAR_MAX]:
             window_text = "\n".join(text.split("\n")[start:end]) + "\n"
+            if scrubber is not None:
+                window_text = scrubber.scrub(other_rel, window_text)
             cost = count_tokens(window_text)
             if spent + cost > cap:
                 continue
@@ -358,6 +387,10 @@ class ContextBuilder:
     ) -> RangeContext:
         """The selection, the scope around it, and the definitions of the names it uses."""
         start, end = sorted((max(0, min(start, len(text))), max(0, min(end, len(text)))))
+        spans = current_scanner().find_spans(text)
+        if spans:  # redact the whole source first; the selection and scope are cut from it
+            learn(text, spans)
+            text, (start, end) = redact_around(text, (start, end), spans)
         spec = self._spec(path, language_id)
         comment = spec.line_comment if spec is not None else "#"
         lang = spec.id if spec is not None else (language_id or "")
@@ -396,7 +429,11 @@ class ContextBuilder:
             for line in selection.split("\n"):
                 scan_line(line, 1.0, uses)
             gatherer.add_names(uses, {}, scope_start)
-            pieces = [self._piece(view, c, lang, comment) for c in gatherer.out.candidates.values()]
+            scrubber = Scrubber(self._root, (rel, text) if rel else None)
+            pieces = [
+                scrubber.wrap(self._piece(view, c, lang, comment))
+                for c in gatherer.out.candidates.values()
+            ]
             packed = pack(pieces, budget - used, comment)
             snippets = packed.snippets
             used += packed.tokens
@@ -404,6 +441,8 @@ class ContextBuilder:
         for snippet in snippets:
             if snippet.path not in sources:
                 sources.append(snippet.path)
+        if spans:
+            _note_own(scope_lines + selection.split("\n"))
         return RangeContext(
             path=rel,
             language_id=lang or None,
@@ -414,6 +453,14 @@ class ContextBuilder:
             sources=sources,
             tokens=used,
         )
+
+
+def _note_own(lines: list[str]) -> None:
+    """Tell the endpoint which lines of the user's own text go out with a placeholder put
+    there here: in `block` mode a secret that would have been sent refuses the request."""
+    for line in lines:
+        if "[REDACTED:" in line:
+            note_redacted(line)
 
 
 def _memo(function: Callable[[Definition], Definition]) -> Callable[[Definition], Definition]:

@@ -37,7 +37,19 @@ from .secret_rules import (
 log = logging.getLogger(__name__)
 
 MISTRAL_KEY = "Mistral API Key"
-__all__ = ["MISTRAL_KEY", "PRIVATE_KEY", "ScanResult", "SecretScanner", "Span", "placeholder"]
+__all__ = [
+    "MISTRAL_KEY",
+    "PRIVATE_KEY",
+    "ScanResult",
+    "SecretScanner",
+    "Span",
+    "current_scanner",
+    "learn",
+    "note_redacted",
+    "placeholder",
+    "redact_around",
+    "redact_range",
+]
 
 #: Cached scans (texts) per scanner, and remembered secret fragments (process-wide).
 CACHE_SIZE = 64
@@ -292,9 +304,12 @@ class SecretScanner:
         return redacted, found
 
 
-def redact_range(text: str, start: int, end: int, spans: Sequence[Span]) -> str:
+def redact_range(
+    text: str, start: int, end: int, spans: Sequence[Span], keep_lines: bool = False
+) -> str:
     """`text[start:end]` with the parts of `spans` (found on the whole `text`) that fall in
-    it replaced by placeholders: the slice is cut from the redacted whole."""
+    it replaced by placeholders: the slice is cut from the redacted whole. `keep_lines`
+    keeps the newlines of a multi-line secret, so that line numbers still hold."""
     out: list[str] = []
     pos = start
     for span in spans:
@@ -303,9 +318,28 @@ def redact_range(text: str, start: int, end: int, spans: Sequence[Span]) -> str:
         s, e = max(span.start, start), min(span.end, end)
         out.append(text[pos:s])
         out.append(placeholder(span.type))
+        if keep_lines:
+            out.append("\n" * text.count("\n", s, e))
         pos = e
     out.append(text[pos:end])
     return "".join(out)
+
+
+def redact_around(text: str, cuts: Sequence[int], spans: Sequence[Span]) -> tuple[str, list[int]]:
+    """The whole `text` redacted line by line-preserving, and where the offsets `cuts` (a
+    cursor, a selection's ends) fall in it. A secret that a cut falls in is redacted on both
+    sides of it."""
+    bounds = [0, *sorted(max(0, min(c, len(text))) for c in cuts), len(text)]
+    parts = [
+        redact_range(text, a, b, spans, keep_lines=True)
+        for a, b in zip(bounds, bounds[1:], strict=False)
+    ]
+    positions: list[int] = []
+    total = 0
+    for part in parts[:-1]:
+        total += len(part)
+        positions.append(total)
+    return "".join(parts), positions
 
 
 # ------------------------------------------------------------------ shared instance
