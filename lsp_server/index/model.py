@@ -6,7 +6,7 @@ negotiated LSP position encoding). Paths are repository-relative posix paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -88,4 +88,3 @@ class IndexStats:
     cancelled: bool = False
     parsed_files: int = 0
     removed_files: int = 0
-    errors: list[str] = field(default_factory=list)
