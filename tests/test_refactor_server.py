@@ -375,8 +375,11 @@ async def test_fix_puts_the_diagnostic_in_the_prompt(
     assert resolved.edit is not None
     prompt = chat_prompt(fake)
     assert "result may be a str" in prompt and "E999" in prompt and "typecheck" in prompt
-    # The fix worked on the enclosing function, not just the diagnostic's characters.
+    # The fix worked on the enclosing function, not just the diagnostic's characters: the
+    # answer (the whole function) replaced the function, not the word `result`.
     assert "def total(prices):" in prompt
+    after = apply_text_edits(SAMPLE, edits_for(resolved.edit, uri))
+    assert after == SAMPLE.replace("def total(prices):", "def total(prices: list[float]) -> float:")
 
 
 async def test_generate_tests_creates_the_file_when_the_client_can(

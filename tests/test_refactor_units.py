@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lsp_server.refactor.actions import KIND_QUICKFIX, KIND_REWRITE, KIND_SOURCE, kind_matches
-from lsp_server.refactor.extract import extract_code
+from lsp_server.refactor.answer_blocks import extract_code
 from lsp_server.refactor.markdown import sanitize_markdown
 from lsp_server.refactor.redaction import restore_redactions
 from lsp_server.refactor.syntax import enclosing_definition, introduced_errors

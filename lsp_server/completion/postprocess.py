@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from lsp_server.completion.decide import Shape, block_finished, line_bounds
+from lsp_server.completion.suffix_overlap import fit_to_suffix
 
 _CONTROL_TOKENS = re.compile(
     r"\[(?:PREFIX|SUFFIX|MIDDLE)\]|</?s>|<\|?fim_(?:prefix|suffix|middle|pad)\|?>|<\|endoftext\|>"
@@ -26,7 +27,8 @@ def clean(raw: str, text: str, offset: int, shape: Shape) -> str | None:
     else:
         completion = _cut_block(completion, shape.indent)
     completion = completion.rstrip()
-    completion = _drop_suffix_overlap(completion, rest_of_line, text[line_end + 1 :])
+    completion = _drop_repeated_lines(completion, text[line_end + 1 :])
+    completion = fit_to_suffix(text[line_start:offset], completion, rest_of_line)
     completion = _balance_closers(text[line_start:offset], completion, rest_of_line)
     if not completion.strip():
         return None
@@ -48,16 +50,10 @@ def _cut_block(completion: str, indent: str) -> str:
     return "\n".join(kept)
 
 
-def _drop_suffix_overlap(completion: str, rest_of_line: str, following: str) -> str:
-    """Remove the end of the completion that the text after the cursor already contains."""
-    tail = rest_of_line.strip()
-    if tail and "\n" not in completion:
-        for size in range(min(len(tail), len(completion)), 0, -1):
-            if completion.endswith(tail[:size]) and tail[:size].strip():
-                return completion[: len(completion) - size]
-        return completion
+def _drop_repeated_lines(completion: str, following: str) -> str:
+    """Remove last lines of a block completion that the next lines of the file already are."""
     lines = completion.split("\n")
-    next_lines = [line for line in following.split("\n")[:8]]
+    next_lines = following.split("\n")[:8]
     while len(lines) > 1 and next_lines and lines[-1].strip():
         if lines[-1].strip() == next_lines[0].strip():
             lines.pop()

@@ -1,11 +1,25 @@
-"""Finding the code in a chat answer: one fenced block, whatever prose surrounds it."""
+"""Finding the code in a chat answer: the fenced block that is the answer, not the one that
+is longest, or the whole answer when it is bare code and nothing else.
+
+Models add usage examples, shell commands and "before" snippets in blocks of their own; the
+block that replaces the selection reads like the selection and is in the file's language.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from lsp_server.refactor.fuzzy_lines import block_similarity, words
+from lsp_server.refactor.validation import parses_cleanly
+
 _OPEN = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
+_NOT_CODE = {"bash", "sh", "shell", "console", "text", "output", "plaintext", "txt", "diff"}
+_CODE_LANGUAGES = {
+    "python", "py", "javascript", "js", "typescript", "ts", "tsx", "jsx", "go", "golang",
+    "rust", "rs", "java", "c", "cpp", "c++", "csharp", "cs", "ruby", "rb", "php", "kotlin",
+    "swift", "scala",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -13,6 +27,7 @@ class CodeBlock:
     code: str
     info: str  # the info string after the fence ("python", "py title=x", "")
     closed: bool
+    fenced: bool = True
 
 
 def fenced_blocks(answer: str) -> list[CodeBlock]:
@@ -46,23 +61,52 @@ def _language_of(info: str) -> str:
     return info.split()[0].lower().lstrip("{.") if info else ""
 
 
-def extract_code(answer: str, language_id: str = "") -> CodeBlock | None:
+def _fit(block: CodeBlock, language_id: str, selection: str) -> float:
+    """How likely this block is the replacement: its language, and how much it reads like
+    the selection (lines and names in common)."""
+    language = _language_of(block.info)
+    aliases = {language_id.lower(), *_ALIASES.get(language_id.lower(), ())}
+    score = 0.0
+    if language in aliases:
+        score += 1.0
+    elif language in _NOT_CODE or language in _CODE_LANGUAGES:
+        score -= 2.0
+    if selection.strip():
+        score += block_similarity(selection.split("\n"), block.code.split("\n"))
+        mine, theirs = set(words(selection)), set(words(block.code))
+        if mine | theirs:
+            score += 2.0 * len(mine & theirs) / len(mine | theirs)
+    return score
+
+
+def extract_code(answer: str, language_id: str = "", selection: str = "") -> CodeBlock | None:
     """The code block the answer is about.
 
-    One block: that one. Several: the longest whose info string names the language (models
-    sometimes add a usage example in another block), else the longest. None when the answer
-    has no fenced block at all.
+    One block: that one. Several: the one that best fits the language and the selection
+    (the first on a tie: models answer first and illustrate after). No block: the whole
+    answer when it parses as the language and shares names with the selection; else None.
     """
     blocks = fenced_blocks(answer)
     if not blocks:
-        return None
+        return _bare_code(answer, language_id, selection)
     closed = [b for b in blocks if b.closed] or blocks
     if len(closed) == 1:
         return closed[0]
-    aliases = {language_id.lower(), *_ALIASES.get(language_id.lower(), ())}
-    same = [b for b in closed if _language_of(b.info) in aliases]
-    pool = same or closed
-    return max(pool, key=lambda b: len(b.code))
+    ranked = sorted(
+        enumerate(closed), key=lambda item: (-_fit(item[1], language_id, selection), item[0])
+    )
+    return ranked[0][1]
+
+
+def _bare_code(answer: str, language_id: str, selection: str) -> CodeBlock | None:
+    code = answer.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    if not code.strip() or not language_id or not parses_cleanly(code, language_id):
+        return None
+    if selection.strip():
+        mine, theirs = set(words(selection)), set(words(code))
+        if not mine & theirs:
+            return None  # a sentence that happens to parse ("Done.") shares nothing
+    return CodeBlock(code, "", True, fenced=False)
 
 
 _ALIASES: dict[str, tuple[str, ...]] = {

@@ -1,8 +1,10 @@
-"""The chat messages for each action: system rules, context, the code, the task.
+"""The chat messages for each action: system rules, context, the task, then the code.
 
-Every message asks for exactly one fenced code block (or Markdown for Explain) so that
-extraction has one thing to find; the context is marked as read-only so that the model
-does not rewrite it into the answer.
+The selected code comes last, right before the model starts answering, and the request asks
+for only its replacement: the less the model repeats (context lines, the whole function,
+"... existing code ..." abbreviations), the less the answer needs reconciling. Every message
+asks for exactly one fenced code block (or Markdown for Explain) so that extraction has one
+thing to find; the context is marked as read-only.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from dataclasses import dataclass, field
 from lsp_server.refactor.actions import EXPLAIN, TESTS, ActionSpec
 
 SYSTEM_CODE = (
-    "You are a careful senior engineer editing code inside an editor. You receive a piece of "
-    "code from a file and a task. Answer with exactly one fenced code block that contains the "
-    "complete replacement for that piece of code and nothing else: no placeholders, no "
-    "'...', no code outside the piece. Keep the original indentation style. Do not add prose "
-    "unless it is a comment that belongs in the code."
+    "You are a careful senior engineer editing code inside an editor. You receive a task and "
+    "then a piece of code from a file. Answer with exactly one fenced code block that holds "
+    "only the replacement for that piece: its complete new version, every line written out. "
+    "Do not repeat lines from around it, do not answer with the whole function or file, do "
+    "not abbreviate unchanged lines with '...' or 'existing code' comments. Keep the original "
+    "indentation style. No prose outside the block."
 )
 SYSTEM_EXPLAIN = (
     "You are a senior engineer explaining code to a colleague inside their editor. Answer "
@@ -71,9 +74,9 @@ def build_messages(p: PromptInput) -> list[dict[str, str]]:
     )
     header = f"File: {p.path}\nLanguage: {p.language_id}\n\n"
     context = _context_block(p.context, p.language_id)
-    code = f"The code:\n{_fence(p.code, p.language_id)}\n\n"
+    code = _fence(p.code, p.language_id)
     if spec.id == EXPLAIN:
-        user = f"{header}{context}{code}Task: {task}"
+        user = f"{header}{context}Task: {task}\n\nThe code:\n{code}"
         return [{"role": "system", "content": SYSTEM_EXPLAIN}, {"role": "user", "content": user}]
     if spec.id == TESTS:
         if p.test_text is None:
@@ -88,11 +91,13 @@ def build_messages(p: PromptInput) -> list[dict[str, str]]:
                 "Answer with only the new tests to append (plus any import they need that "
                 "the file lacks), not the existing ones."
             )
-        user = f"{header}{context}{code}Task: {task}\n{where}"
+        user = f"{header}{context}Task: {task}\n{where}\n\nThe code to test:\n{code}"
         return [{"role": "system", "content": SYSTEM_TESTS}, {"role": "user", "content": user}]
     user = (
-        f"{header}{context}{code}Task: {task}\n"
-        "Answer with one fenced code block holding the full replacement for the code above."
+        f"{header}{context}Task: {task}\n"
+        "Answer with one fenced code block holding only the replacement for the code below "
+        "(all of it, and nothing from around it).\n\n"
+        f"The code to replace:\n{code}"
     )
     return [{"role": "system", "content": SYSTEM_CODE}, {"role": "user", "content": user}]
 
@@ -105,6 +110,7 @@ def retry_message(problems: list[str]) -> dict[str, str]:
         "content": (
             "Your answer cannot be used:\n"
             f"{listed}\n"
-            "Answer again with exactly one fenced code block that fixes this."
+            "Answer again with exactly one fenced code block that holds only the replacement "
+            "for the code, and fixes this."
         ),
     }

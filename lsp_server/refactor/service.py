@@ -17,13 +17,16 @@ from lsp_server.context import ContextBuilder, count_tokens
 from lsp_server.endpoint import ChatRequest, EndpointError
 from lsp_server.refactor import textops
 from lsp_server.refactor.actions import ACTIONS, EXPLAIN, FIX, REFACTOR, TESTS, ActionSpec
-from lsp_server.refactor.extract import extract_code
+from lsp_server.refactor.answer_blocks import extract_code
+from lsp_server.refactor.guards import promise_problems
 from lsp_server.refactor.markdown import sanitize_markdown
 from lsp_server.refactor.prompts import PromptInput, Snippet, build_messages, retry_message
+from lsp_server.refactor.reconcile import Reconciled, Unreconcilable, reconcile
 from lsp_server.refactor.redaction import restore_redactions
-from lsp_server.refactor.syntax import enclosing_definition, full_lines, introduced_errors
+from lsp_server.refactor.syntax import enclosing_definition, full_lines
 from lsp_server.refactor.testfiles import locate_test_file
 from lsp_server.refactor.textops import TextEdit
+from lsp_server.refactor.validation import syntax_problems
 
 if TYPE_CHECKING:
     from lsp_server.session import Session
@@ -134,10 +137,15 @@ class RefactorService:
         return bool(settings.refactor.enabled) and not self._session.is_excluded(path, uri)
 
     def target(self, request: RefactorRequest) -> tuple[int, int]:
-        """The range the action works on: the selection, or the function/class around it."""
+        """The range the action works on: the selection, or the function/class around it.
+
+        A Fix is asked about a diagnostic's range, often a few characters of one line; the
+        repair may need the lines around it, so it works on the enclosing definition.
+        """
         start, end = sorted((request.start, request.end))
         text, language = request.text, request.language_id
-        if start < end and request.text[start:end].strip():
+        within_line = "\n" not in text[start:end] and "\r" not in text[start:end]
+        if start < end and text[start:end].strip() and not (request.action == FIX and within_line):
             return start, end
         found = enclosing_definition(text, language, start, end)
         if found is not None:
@@ -194,20 +202,26 @@ class RefactorService:
         end: int,
         on_progress: Progress | None,
     ) -> RefactorResult:
-        text = request.text
-        original = text[start:end]
-        line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
-        mid_line = bool(text[line_start:start].strip())
-        eol = textops.detect_eol(text)
+        text, language = request.text, request.language_id
+        allowed = frozenset(d.line for d in request.diagnostics)
+        fitted: dict[str, Reconciled] = {}
 
         def shape(code: str) -> tuple[str, list[str]]:
-            replacement = textops.fit_to_selection(code, original, mid_line, eol)
-            new_text = text[:start] + replacement + text[end:]
-            return new_text, introduced_errors(text, new_text, request.language_id)
+            try:
+                result = reconcile(text, start, end, code)
+            except Unreconcilable as exc:
+                return text, [exc.reason]
+            errors = syntax_problems(text, result.new_text, language)
+            if errors:
+                return text, [f"syntax error at {e}" for e in errors]
+            broken = promise_problems(prompt.spec.id, text, result.new_text, language, allowed)
+            if broken:
+                return text, broken
+            fitted[result.new_text] = result
+            return result.new_text, []
 
         new_text, attempts = await self._ask_validated(prompt, sources, shape, on_progress)
-        replacement = new_text[start : len(new_text) - (len(text) - end)]
-        edits = textops.line_edits(original, replacement, base=start)
+        edits = fitted[new_text].edits
         return RefactorResult(
             request.action,
             start,
@@ -249,7 +263,8 @@ class RefactorService:
             else:
                 sep = "" if old.endswith(("\n", "\r")) else eol
                 new = old + sep + eol + body
-            return new, introduced_errors(old, new, request.language_id)
+            errors = syntax_problems(old, new, request.language_id)
+            return new, [f"syntax error at {e}" for e in errors]
 
         new_text, attempts = await self._ask_validated(prompt, sources, shape, on_progress)
         edits = [TextEdit(len(old), len(old), new_text[len(old) :])]
@@ -280,9 +295,9 @@ class RefactorService:
         problems: list[str] = []
         for attempt in (1, 2):
             answer = await self._chat(messages, sources, on_progress)
-            block = extract_code(answer, prompt.language_id)
+            block = extract_code(answer, prompt.language_id, prompt.code)
             if block is None:
-                problems = ["the answer had no fenced code block"]
+                problems = ["the answer had no fenced code block (and was not code alone)"]
             elif not block.code.strip():
                 problems = ["the code block was empty"]
             elif not block.closed:
@@ -290,10 +305,9 @@ class RefactorService:
             else:
                 code, problems = restore_redactions(block.code, sent)
                 if not problems:
-                    new_text, errors = shape(code)
-                    if not errors:
+                    new_text, problems = shape(code)
+                    if not problems:
                         return new_text, attempt
-                    problems = [f"syntax error at {p}" for p in errors]
             log.info("refactor answer refused (attempt %d): %s", attempt, "; ".join(problems))
             messages = [
                 *messages,

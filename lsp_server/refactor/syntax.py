@@ -9,7 +9,7 @@ import tree_sitter as ts
 
 from lsp_server.index.languages import ParseTimeout, error_summary, language_by_id, parse
 
-_DEFINITION = re.compile(
+DEFINITION = re.compile(
     r"^(decorated_definition|method|singleton_method|class|module|"
     r"(function|method|class|struct|impl|interface|enum|trait|constructor|type|record|"
     r"namespace|mod)_(definition|declaration|item|specifier))$"
@@ -70,7 +70,7 @@ def enclosing_definition(
     b_start = len(text[:start].encode("utf-8", "surrogatepass"))
     b_end = len(text[:end].encode("utf-8", "surrogatepass"))
     node: ts.Node | None = tree.root_node.descendant_for_byte_range(b_start, max(b_start, b_end))
-    while node is not None and not _DEFINITION.match(node.type):
+    while node is not None and not DEFINITION.match(node.type):
         node = node.parent
     if node is None:
         return None
