@@ -33,6 +33,15 @@ class Link:
 START = Link(0, GENESIS)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One record as read back for forwarding: its link and its exact line."""
+
+    seq: int
+    hash: str
+    line: bytes
+
+
 def line_hash(line: bytes) -> str:
     return hashlib.sha256(line).hexdigest()
 

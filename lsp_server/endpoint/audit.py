@@ -8,6 +8,7 @@ every process takes, so a removed or edited record shows in `mistral-lsp audit v
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lsp_server.audit import chain, lock
 
 if TYPE_CHECKING:
-    from lsp_server.audit.forward import ForwardConfig
+    from lsp_server.audit.config import ForwardConfig
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,12 @@ EventKind = Literal["shown", "accepted", "partially_accepted"]
 EVENT_KINDS: frozenset[str] = frozenset({"shown", "accepted", "partially_accepted"})
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+
+
+class Keep(enum.Enum):
+    """`AuditLog(forward=...)` default: leave this log's forwarding as it is (readers, doctor)."""
+
+    FORWARDING = "keep"
 
 
 def default_audit_path() -> Path:
@@ -68,7 +75,8 @@ class AuditRecord:
 
 class AuditLog:
     """Append-only chained JSONL; thread- and process-safe; rotates to `.1`, `.2`, ... past
-    `max_bytes`. With `forward`, a background forwarder sends new records to the collector."""
+    `max_bytes`. `forward` starts (a config) or stops (None) the background forwarder that
+    sends new records to the collector; the service passes it, readers leave it out."""
 
     def __init__(
         self,
@@ -76,7 +84,7 @@ class AuditLog:
         enabled: bool = True,
         max_bytes: int = DEFAULT_MAX_BYTES,
         backups: int = DEFAULT_BACKUPS,
-        forward: ForwardConfig | None = None,
+        forward: ForwardConfig | None | Literal[Keep.FORWARDING] = Keep.FORWARDING,
     ) -> None:
         self.path = Path(os.path.expanduser(str(path))) if path else default_audit_path()
         self.enabled = enabled
@@ -87,10 +95,14 @@ class AuditLog:
         self._head_fd: int | None = None
         self.forward_error = ""
         self._forwarder: Any = None
-        if enabled and forward is not None:
-            from lsp_server.audit.forward import ensure_forwarder
+        if forward is not Keep.FORWARDING:
+            self._start_forwarding(forward if enabled else None)
 
-            self._forwarder, self.forward_error = ensure_forwarder(self.path, forward)
+    def _start_forwarding(self, forward: ForwardConfig | None) -> None:
+        """Start, replace or stop this log's forwarder (one per log file per process)."""
+        from lsp_server.audit.forward import ensure_forwarder
+
+        self._forwarder, self.forward_error = ensure_forwarder(self.path, forward)
 
     # ------------------------------------------------------------------ writing
 
@@ -249,6 +261,7 @@ class AuditLog:
         """Release the head file; give the forwarder `timeout_s` to send what is pending."""
         if self._forwarder is not None:
             self._forwarder.flush(timeout_s)
+            self._start_forwarding(None)
         with self._lock:
             self._close_head()
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx2
 
+from lsp_server.audit.config import ForwardConfig
 from lsp_server.endpoint.audit import AuditLog, AuditRecord
 from lsp_server.endpoint.backends import (
     Backend,
@@ -147,7 +148,11 @@ class EndpointService:
         rules = settings.privacy.secret_rules or None  # a gitleaks TOML file, added rules
         self._scanner = configure_scanner(known_secrets=known, extra_rules_path=rules)
         privacy = settings.privacy
-        self._audit = AuditLog(privacy.audit_path or None, enabled=bool(privacy.audit_log))
+        self._audit = AuditLog(
+            privacy.audit_path or None,
+            enabled=bool(privacy.audit_log),
+            forward=ForwardConfig.from_settings(settings),
+        )
         timeout_s = max(0.1, ep.timeout_ms / 1000)
         self.fim_timeout_s = self._fim_timeout_override or timeout_s
         self.chat_timeout_s = self._chat_timeout_override or max(timeout_s, 120.0)
