@@ -356,6 +356,7 @@ class ContextBuilder:
         for score, other_rel, start, end, text in found[:SIMILAR_MAX]:
             window_text = "\n".join(text.split("\n")[start:end]) + "\n"
             if scrubber is not None:
+                scrubber.know(other_rel, text)
                 window_text = scrubber.scrub(other_rel, window_text)
             cost = count_tokens(window_text)
             if spent + cost > cap:

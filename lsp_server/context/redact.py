@@ -54,6 +54,10 @@ class Scrubber:
             self._texts[rel] = text
         return self._texts[rel]
 
+    def know(self, rel: str, text: str) -> None:
+        """The whole text of `rel` when the caller already holds it (a recent file)."""
+        self._texts.setdefault(rel, text)
+
     def scrub(self, rel: str, piece: str) -> str:
         """`piece`, cut from file `rel`, with the secrets of the whole file redacted."""
         if not piece:
