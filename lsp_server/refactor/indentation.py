@@ -77,8 +77,10 @@ def shift(
         elif not line.strip():
             out.append("")
         else:
-            body = line[len(leading(line)) :]
-            out.append(document.write(answer.levels(line) + offset) + body)
+            lead = leading(line)
+            columns = lead.count("\t") * answer.unit + lead.count(" ")
+            levels, extra = divmod(columns, answer.unit)
+            out.append(document.write(levels + offset) + " " * extra + line[len(lead) :])
     return out
 
 

@@ -100,15 +100,18 @@ def expand(answer: list[str], doc: list[str], start: int, end: int) -> list[Line
     finder = _Finder(doc)
     out: list[Line] = []
     pos: int | None = None  # the document line after the last anchored answer line
+    guessed = False  # whether that anchor was a changed line matched by likeness
     for index, text in enumerate(answer):
         if index in markers:
-            nxt = _next_anchor(answer, index, markers, finder, pos, start, end)
+            nxt, next_guessed = _next_anchor(answer, index, markers, finder, pos, start, end)
             lo = pos if pos is not None else min(start, nxt if nxt is not None else start)
             hi = nxt if nxt is not None else max(end, lo)
             if hi < lo:
                 raise MarkerError(f"cannot tell which lines {text.strip()!r} stands for")
+            if (guessed or next_guessed) and lo < end and hi > start:
+                lo, hi = _outside_selection(text, lo, hi, start, end, next_guessed)
             out.extend(Line(doc[i], i) for i in range(lo, hi))
-            pos = hi
+            pos, guessed = hi, False
             continue
         if not text.strip():
             out.append(Line(text))
@@ -119,12 +122,26 @@ def expand(answer: list[str], doc: list[str], start: int, end: int) -> list[Line
             found = finder.exact_after(text, pos)
             if found is not None and found > max(end, pos) + 200:
                 found = None
+        guessed = found is None
         if found is None:
             found = finder.fuzzy_after(text, pos if pos is not None else start, end + 1)
         if found is not None:
             pos = found + 1
         out.append(Line(text))
     return out
+
+
+def _outside_selection(
+    marker: str, lo: int, hi: int, start: int, end: int, before_guess: bool
+) -> tuple[int, int]:
+    """A marker next to a changed line may or may not stand for selected lines. It is read
+    as standing only for the unselected ones when that reading is the natural one (the
+    marker comes before the selection, or speaks of the file); otherwise it is refused."""
+    if before_guess and lo < start:
+        return lo, start
+    if re.search(r"\b(file|module|class|other)\b", marker, re.I) or (not before_guess and hi > end):
+        return max(lo, end), max(hi, end)
+    raise MarkerError(f"cannot tell whether {marker.strip()!r} stands for selected lines")
 
 
 def _next_anchor(
@@ -135,9 +152,10 @@ def _next_anchor(
     pos: int | None,
     start: int,
     end: int,
-) -> int | None:
+) -> tuple[int | None, bool]:
     """The document line of the first real answer line after the marker (None: the marker
-    ends the answer and stands for the rest of the selection)."""
+    ends the answer and stands for the rest of the selection), and whether it was found by
+    likeness (a changed line) rather than equality."""
     for later in range(index + 1, len(answer)):
         text = answer[later]
         if later in markers:
@@ -148,11 +166,12 @@ def _next_anchor(
         found = (
             finder.exact_after(text, lo) if pos is not None else finder.nearest(text, start, end)
         )
-        if found is None or (pos is not None and found < pos):
-            found = finder.fuzzy_after(text, lo if pos is not None else start, end + 1)
+        if found is not None and (pos is None or found >= pos):
+            return found, False
+        found = finder.fuzzy_after(text, lo if pos is not None else start, end + 1)
         if found is None:
             raise MarkerError(
                 f"cannot find where the code after {answer[index].strip()!r} is in the file"
             )
-        return found
-    return None
+        return found, True
+    return None, False

@@ -174,15 +174,28 @@ def _fit_lines(doc: _Document, first: int, stop: int, answer: list[str]) -> list
     except MarkerError as exc:
         raise Unreconcilable(f"the answer abbreviates code ({exc})") from exc
     k, j = _context(doc, first, stop, expanded)
-    body = expanded[k : len(expanded) - j]
-    while body and not body[0].text.strip() and body[0].doc is None:
-        body = body[1:]
+    body = _blank_edges_like(expanded[k : len(expanded) - j], doc.lines[first:stop])
     outside = _outside_lines(doc, first, stop)
     _refuse_echo(body, doc, first, stop, outside)
     _refuse_changed_neighbours(body, doc, first, stop)
     pairs = _anchor_pairs(expanded[:k], doc, first, before=True)
     pairs += _anchor_pairs(expanded[len(expanded) - j :], doc, stop, before=False)
     return _reindent(body, doc, first, stop, pairs)
+
+
+def _blank_edges_like(body: list[Line], selected: list[str]) -> list[Line]:
+    """The body with as many blank lines at each end as the selection has: models drop and
+    add them at the edges, and the file's spacing around the selection is not theirs to change."""
+    lo, hi = 0, len(body)
+    while lo < hi and not body[lo].text.strip():
+        lo += 1
+    while hi > lo and not body[hi - 1].text.strip():
+        hi -= 1
+    if lo == hi:
+        return []
+    lead = next((i for i, line in enumerate(selected) if line.strip()), len(selected))
+    trail = next((i for i, line in enumerate(reversed(selected)) if line.strip()), 0)
+    return [Line("")] * lead + body[lo:hi] + [Line("")] * trail
 
 
 def _context(doc: _Document, first: int, stop: int, answer: list[Line]) -> tuple[int, int]:
@@ -197,18 +210,29 @@ def _context(doc: _Document, first: int, stop: int, answer: list[Line]) -> tuple
     leading = [0, *_runs(texts, [doc.norm[i] for i in before])]
     trailing = [0, *_runs(texts[::-1], [doc.norm[i] for i in after])]
     selected = doc.lines[first:stop]
-    best: tuple[float, int, int, int] | None = None
+    head = [normal(line) for line in selected if line.strip()]
+    best: tuple[int, float, int, int, int] | None = None
     for k in leading:
         for j in trailing:
             if k + j > len(answer):
                 continue
             middle = [line.text for line in answer[k : len(answer) - j]]
+            sure = _unambiguous(texts[:k], head) + _unambiguous(texts[::-1][:j], head[::-1])
             score = block_similarity(selected, middle)
-            key = (round(score, 6), k + j, k, j)
+            key = (sure, round(score, 6), k + j, k, j)
             if best is None or key > best:
                 best = key
     assert best is not None
-    return best[2], best[3]
+    return best[3], best[4]
+
+
+def _unambiguous(context: list[str], selected: list[str]) -> int:
+    """How many context lines these are, when they cannot also be read as the selection's
+    own first lines (a file may repeat a line just before it); 0 when they can."""
+    kept = [t for t in context if t]
+    if not kept or kept == selected[: len(kept)]:
+        return 0
+    return len(kept)
 
 
 def _runs(texts: list[str], neighbours: list[str]) -> list[int]:

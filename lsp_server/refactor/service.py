@@ -18,10 +18,10 @@ from lsp_server.endpoint import ChatRequest, EndpointError
 from lsp_server.refactor import textops
 from lsp_server.refactor.actions import ACTIONS, EXPLAIN, FIX, REFACTOR, TESTS, ActionSpec
 from lsp_server.refactor.answer_blocks import extract_code
-from lsp_server.refactor.guards import promise_problems
+from lsp_server.refactor.fitting import fit_code
 from lsp_server.refactor.markdown import sanitize_markdown
 from lsp_server.refactor.prompts import PromptInput, Snippet, build_messages, retry_message
-from lsp_server.refactor.reconcile import Reconciled, Unreconcilable, reconcile
+from lsp_server.refactor.reconcile import Reconciled
 from lsp_server.refactor.redaction import restore_redactions
 from lsp_server.refactor.syntax import enclosing_definition, full_lines
 from lsp_server.refactor.testfiles import locate_test_file
@@ -207,16 +207,9 @@ class RefactorService:
         fitted: dict[str, Reconciled] = {}
 
         def shape(code: str) -> tuple[str, list[str]]:
-            try:
-                result = reconcile(text, start, end, code)
-            except Unreconcilable as exc:
-                return text, [exc.reason]
-            errors = syntax_problems(text, result.new_text, language)
-            if errors:
-                return text, [f"syntax error at {e}" for e in errors]
-            broken = promise_problems(prompt.spec.id, text, result.new_text, language, allowed)
-            if broken:
-                return text, broken
+            result, problems = fit_code(code, text, start, end, language, prompt.spec.id, allowed)
+            if result is None:
+                return text, problems
             fitted[result.new_text] = result
             return result.new_text, []
 
