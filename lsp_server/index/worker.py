@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 from . import walk
-from .extract import DefRow, ImportRow, extract_from_tree
+from .extract import DefFields, DefRow, ImportRow, def_row_from_tuple, extract_from_tree
 from .languages import LanguageId, ParseTimeout, language_by_id, parse_bytes
 from .walk import SkipReason
 
@@ -59,8 +59,10 @@ class Parsed(NamedTuple):
         )
 
 
-_new_def_row = functools.partial(tuple.__new__, DefRow)
-_new_import_row = functools.partial(tuple.__new__, ImportRow)
+_ImportFields: TypeAlias = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], int]
+_import_row_from_tuple: Callable[[_ImportFields], ImportRow] = functools.partial(
+    tuple.__new__, ImportRow
+)
 
 
 def _parsed(
@@ -69,8 +71,8 @@ def _parsed(
     sha256: str,
     size: int,
     mtime_ns: int,
-    definitions: list[tuple[object, ...]],
-    imports: list[tuple[object, ...]],
+    definitions: list[DefFields],
+    imports: list[_ImportFields],
 ) -> Parsed:
     """Unpickles a `Parsed` (see `Parsed.__reduce__`)."""
     return Parsed(
@@ -79,8 +81,8 @@ def _parsed(
         sha256,
         size,
         mtime_ns,
-        list(map(_new_def_row, definitions)),
-        list(map(_new_import_row, imports)),
+        list(map(def_row_from_tuple, definitions)),
+        list(map(_import_row_from_tuple, imports)),
     )
 
 
