@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 
 from lsp_server.refactor.fuzzy_lines import block_similarity, words
-from lsp_server.refactor.validation import parses_cleanly
+from lsp_server.refactor.validation import fragment_errors, parses_cleanly
 
 _OPEN = re.compile(r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
+_FENCE_LINE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})", re.M)
 _NOT_CODE = {"bash", "sh", "shell", "console", "text", "output", "plaintext", "txt", "diff"}
 _CODE_LANGUAGES = {
     "python", "py", "javascript", "js", "typescript", "ts", "tsx", "jsx", "go", "golang",
@@ -99,14 +100,23 @@ def extract_code(answer: str, language_id: str = "", selection: str = "") -> Cod
 
 
 def _bare_code(answer: str, language_id: str, selection: str) -> CodeBlock | None:
+    """The answer as code when it is code: it parses (or, for a selection that is itself a
+    fragment such as an opening line, breaks no more than the selection) and shares names
+    with the selection (a sentence that happens to parse, "Done.", shares nothing)."""
     code = answer.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    if not code.strip() or not language_id or not parses_cleanly(code, language_id):
+    if not code.strip() or not language_id or _FENCE_LINE.search(code):
         return None
-    if selection.strip():
-        mine, theirs = set(words(selection)), set(words(code))
-        if not mine & theirs:
-            return None  # a sentence that happens to parse ("Done.") shares nothing
-    return CodeBlock(code, "", True, fenced=False)
+    mine, theirs = set(words(selection)), set(words(code))
+    overlap = len(mine & theirs) / len(mine | theirs) if mine | theirs else 0.0
+    if selection.strip() and not mine & theirs:
+        return None
+    if parses_cleanly(code, language_id):
+        return CodeBlock(code, "", True, fenced=False)
+    if selection.strip() and overlap >= 0.5 and not parses_cleanly(selection, language_id):
+        mine_errors = fragment_errors(selection, language_id)
+        if mine_errors is not None and (fragment_errors(code, language_id) or 0) <= mine_errors:
+            return CodeBlock(code, "", True, fenced=False)
+    return None
 
 
 _ALIASES: dict[str, tuple[str, ...]] = {

@@ -60,6 +60,37 @@ def style_of(lines: Iterable[str], default_unit: int = 4) -> Style:
     return Style(False, best)
 
 
+def _steps(runs: Iterable[list[str]]) -> Counter[int]:
+    steps: Counter[int] = Counter()
+    for run in runs:
+        widths = [len(leading(line).expandtabs(4)) for line in run if line.strip()]
+        steps.update(b - a for a, b in zip(widths, widths[1:], strict=False) if b > a)
+    return steps
+
+
+def answer_style(runs: list[list[str]], document: Style, pairs: list[tuple[str, str]]) -> Style:
+    """The answer's indentation style, from runs of lines the model wrote consecutively.
+
+    A few lines say little about the unit: a step the model repeated is the best evidence,
+    then how many lines known equal in both agree on one offset, then the file's own unit.
+    """
+    learned = style_of([line for run in runs for line in run], default_unit=document.unit)
+    if learned.tabs or learned.unit == document.unit:
+        return learned
+    file_unit = Style(False, document.unit)
+
+    def agreement(style: Style) -> int:
+        offsets = Counter(round(document.levels(d) - style.levels(a), 3) for a, d in pairs)
+        return max(offsets.values(), default=0)
+
+    steps = _steps(runs)[learned.unit]
+    if steps >= 2 or (steps == 1 and agreement(learned) >= agreement(file_unit)):
+        return learned
+    if agreement(learned) > agreement(file_unit):
+        return learned
+    return file_unit
+
+
 def common_levels(lines: Iterable[str], style: Style) -> float | None:
     found = [style.levels(line) for line in lines if line.strip()]
     return min(found) if found else None
@@ -85,10 +116,11 @@ def shift(
 
 
 def offset_from(pairs: Iterable[tuple[str, str]], answer: Style, document: Style) -> float | None:
-    """The most common level offset over (answer line, document line) pairs known equal."""
+    """The most common level offset over (answer line, document line) pairs known equal; on
+    a tie the first pair's (the top of a block sets the level of what it holds)."""
     counts: Counter[float] = Counter(
         round(document.levels(d) - answer.levels(a), 3) for a, d in pairs if a.strip()
     )
     if not counts:
         return None
-    return max(counts.items(), key=lambda item: (item[1], -abs(item[0])))[0]
+    return max(counts.items(), key=lambda item: item[1])[0]

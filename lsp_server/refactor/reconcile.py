@@ -180,7 +180,13 @@ def _fit_lines(doc: _Document, first: int, stop: int, answer: list[str]) -> list
     _refuse_changed_neighbours(body, doc, first, stop)
     pairs = _anchor_pairs(expanded[:k], doc, first, before=True)
     pairs += _anchor_pairs(expanded[len(expanded) - j :], doc, stop, before=False)
-    return _reindent(body, doc, first, stop, pairs)
+    runs: list[list[str]] = [[]]
+    for line in expanded:
+        if line.doc is None:
+            runs[-1].append(line.text)
+        elif runs[-1]:
+            runs.append([])
+    return _reindent(body, doc, first, stop, pairs, runs)
 
 
 def _blank_edges_like(body: list[Line], selected: list[str]) -> list[Line]:
@@ -319,21 +325,31 @@ def _same_statement(a: str, b: str) -> bool:
 def _anchor_pairs(
     context: list[Line], doc: _Document, edge: int, before: bool
 ) -> list[tuple[str, str]]:
-    """(answer line, document line) pairs of the context the answer repeated."""
-    texts = [line.text for line in context if line.text.strip() and line.doc is None]
+    """(answer line, document line) pairs of the context the model wrote out (non-blank
+    lines correspond one to one, walking away from the selection)."""
+    written = [line for line in context if line.text.strip()]
     if before:
-        lines = [doc.lines[i] for i in range(edge - 1, -1, -1) if doc.norm[i]][: len(texts)]
-        return list(zip(texts[::-1], lines, strict=False))
-    lines = [doc.lines[i] for i in range(edge, len(doc.lines)) if doc.norm[i]][: len(texts)]
-    return list(zip(texts, lines, strict=False))
+        lines = [doc.lines[i] for i in range(edge - 1, -1, -1) if doc.norm[i]]
+        written = written[::-1]
+    else:
+        lines = [doc.lines[i] for i in range(edge, len(doc.lines)) if doc.norm[i]]
+    return [(a.text, d) for a, d in zip(written, lines, strict=False) if a.doc is None]
 
 
 def _reindent(
-    body: list[Line], doc: _Document, first: int, stop: int, pairs: list[tuple[str, str]]
+    body: list[Line],
+    doc: _Document,
+    first: int,
+    stop: int,
+    pairs: list[tuple[str, str]],
+    runs: list[list[str]],
 ) -> list[str]:
-    """The body in the document's indentation: levels learned from lines known equal."""
+    """The body in the document's indentation: levels learned from lines known equal.
+
+    `runs` are the lines the model wrote, in order, split where a marker was expanded (its
+    indentation steps tell its unit).
+    """
     model_lines = [line.text for line in body if line.doc is None]
-    answer_style = indentation.style_of(model_lines + [a for a, _ in pairs])
     doc_style = indentation.style_of(doc.lines)
     selected = doc.lines[first:stop]
     known = list(pairs)
@@ -341,6 +357,7 @@ def _reindent(
     for line in body:
         if line.doc is None and normal(line.text) in wanted:
             known.append((line.text, wanted[normal(line.text)]))
+    answer_style = indentation.answer_style(runs, doc_style, known)
     offset = indentation.offset_from(known, answer_style, doc_style)
     if offset is None:
         have = indentation.common_levels(model_lines, answer_style)

@@ -50,3 +50,8 @@ def parses_cleanly(code: str, language_id: str) -> bool:
             return False
     count = error_count(textwrap.dedent(code), language_id)
     return count == 0 if count is not None else language_id == "python"
+
+
+def fragment_errors(code: str, language_id: str) -> int | None:
+    """Tree-sitter's error count for a dedented fragment (None: no grammar here)."""
+    return error_count(textwrap.dedent(code), language_id)
