@@ -9,7 +9,6 @@ a `requests` session that trusts environment proxies and CA variables. We build 
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import ssl
 import time
@@ -30,17 +29,17 @@ from opentelemetry.proto.logs.v1.logs_pb2 import (
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from lsp_server import __version__
-from lsp_server.audit.chain import Entry
+from lsp_server.audit.chain import Entry, record_time
 from lsp_server.endpoint.boundary import Origin, build_async_client
 
 EVENT_NAME = "mistral_lsp.audit"
 
 
 def _time_ns(line: bytes) -> int:
+    value = record_time(line)
     try:
-        value = json.loads(line).get("time")
-        return int(datetime.fromisoformat(value).timestamp() * 1e9)
-    except (ValueError, TypeError, AttributeError):
+        return int(datetime.fromisoformat(value).timestamp() * 1e9) if value else 0
+    except ValueError:
         return 0
 
 

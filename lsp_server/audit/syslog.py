@@ -10,14 +10,13 @@ collector could drop a duplicate from the rare crash between delivery and our cu
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
 import ssl
 from collections.abc import Sequence
 
-from lsp_server.audit.chain import Entry
+from lsp_server.audit.chain import Entry, record_time
 
 FACILITY_LOG_AUDIT = 13
 SEVERITY_INFO = 6
@@ -31,20 +30,10 @@ def _hostname() -> str:
     return name or "-"
 
 
-def _timestamp(line: bytes) -> str:
-    try:
-        value = json.loads(line).get("time")
-    except (ValueError, AttributeError):
-        return "-"
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)", value):
-        return value
-    return "-"
-
-
 def format_message(entry: Entry, hostname: str) -> bytes:
     """One RFC 5424 message; MSG is the audit line itself (JSON, no code, no key)."""
     header = (
-        f"<{PRI}>1 {_timestamp(entry.line)} {hostname} {APP_NAME} {os.getpid()} audit "
+        f"<{PRI}>1 {record_time(entry.line) or '-'} {hostname} {APP_NAME} {os.getpid()} audit "
         f'[{SD_ID} seq="{entry.seq}" hash="{entry.hash}"] '
     )
     return header.encode("ascii") + entry.line
