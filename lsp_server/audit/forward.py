@@ -214,7 +214,7 @@ class Forwarder:
     def stop(self, timeout_s: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
+        if timeout_s > 0 and self._thread.is_alive():
             self._thread.join(timeout_s)
 
     # ------------------------------------------------------------------ the thread
@@ -305,7 +305,9 @@ def ensure_forwarder(path: Path, config: ForwardConfig | None) -> tuple[Forwarde
         if current is not None and current.config == config:
             return current, ""
         if current is not None:
-            current.stop()
+            # Signal only: a reconfiguration must not wait for a send in flight. Until it
+            # ends, the forward lock keeps the old and the new thread from sending together.
+            current.stop(0)
             del _REGISTRY[key]
         if config is None:
             return None, ""

@@ -177,3 +177,58 @@ def test_a_refused_destination_turns_forwarding_off_not_auditing(tmp_path: Path)
     assert "syslog+tls://" in log.forward_error and log._forwarder is None
     log.write(_record(1))
     assert verify(log.path).records == 1
+
+
+def test_one_forwarder_per_log_follows_the_settings(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    receiver = OtlpReceiver()
+    try:
+        config = _config(f"otlp+http://127.0.0.1:{receiver.port}")
+        first = AuditLog(path, forward=config)
+        again = AuditLog(path, forward=config)  # a reconfiguration with the same settings
+        assert again._forwarder is first._forwarder
+        reader = AuditLog(path)  # readers (doctor, tests) leave forwarding alone
+        assert reader._forwarder is None and first._forwarder._thread.is_alive()
+        off = AuditLog(path, forward=None)  # forwarding switched off
+        assert off._forwarder is None
+        assert wait_for(lambda: not first._forwarder._thread.is_alive())
+    finally:
+        receiver.close()
+
+
+CHILD = """
+import sys
+from lsp_server.audit.config import ForwardConfig
+from lsp_server.config.settings import PolicySettings
+from lsp_server.endpoint.audit import AuditLog, AuditRecord
+path, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+config = ForwardConfig(url, policy=PolicySettings(), poll_s=0.1, min_backoff_s=0.05)
+log = AuditLog(path, forward=config)
+for i in range(count):
+    log.write(AuditRecord(f"child-{i}", "fim", "https://m.example", "m", "sent"))
+assert log._forwarder.flush(30)
+"""
+
+
+def test_two_processes_forwarding_one_log_send_each_record_once(
+    tmp_path: Path, rsyslog: Rsyslog
+) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "audit.jsonl"
+    url = f"syslog+tcp://127.0.0.1:{rsyslog.port}"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    root = Path(__file__).resolve().parents[3]
+    child = subprocess.Popen([sys.executable, str(script), str(path), url, "300"], cwd=root)
+    log = AuditLog(path, forward=_config(url, poll_s=0.1))
+    for i in range(300):
+        log.write(_record(i))
+    assert child.wait(timeout=120) == 0
+    assert log._forwarder.flush(30)
+    assert wait_for(lambda: len(rsyslog.seqs()) >= 600)
+    seqs = rsyslog.seqs()
+    assert sorted(seqs) == list(range(1, 601))  # every record once, from whichever process
+    assert verify(path).ok
+    log.close()
