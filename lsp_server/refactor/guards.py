@@ -30,6 +30,8 @@ _TS_ANNOTATIONS = {
     "type_predicate_annotation",
     "omitting_type_annotation",
 }
+#: Tokens that only introduce an annotation (`x: i32`, `-> u16`).
+_ANNOTATION_PUNCTUATION = {":", "->"}
 _TYPING_MODULES = {"typing", "typing_extensions", "collections.abc", "__future__", "types"}
 
 
@@ -135,22 +137,19 @@ def _only_annotations(before: str, after: str, language_id: str) -> list[str]:
             return [_token_difference(what, _lines(old), _lines(new))]
     old_tokens = _tokens(before, language_id, _is_annotation_or_doc)
     new_tokens = _tokens(after, language_id, _is_annotation_or_doc)
-    if old_tokens is None or new_tokens is None or old_tokens == new_tokens:
+    if old_tokens is None or new_tokens is None:
         return []
-    if language_id.startswith(("typescript", "tsx", "javascript")):
-        return [_token_difference(what, old_tokens, new_tokens)]
-    if _is_subsequence(old_tokens, new_tokens):  # typed languages: annotations only add
+    old_tokens = [t for t in old_tokens if t not in _ANNOTATION_PUNCTUATION]
+    new_tokens = [t for t in new_tokens if t not in _ANNOTATION_PUNCTUATION]
+    if old_tokens == new_tokens:
         return []
     return [_token_difference(what, old_tokens, new_tokens)]
 
 
 def _is_annotation_or_doc(node: ts.Node) -> bool:
-    return node.type in _TS_ANNOTATIONS or _is_documentation(node)
-
-
-def _is_subsequence(small: list[str], big: list[str]) -> bool:
-    it = iter(big)
-    return all(any(token == other for other in it) for token in small)
+    """Annotation wrappers, and any node that is a type (`i32`, `Vec<T>`, `type_identifier`),
+    across grammars; documentation too."""
+    return node.type in _TS_ANNOTATIONS or "type" in node.type or _is_documentation(node)
 
 
 # -- definitions ---------------------------------------------------------------------------
