@@ -159,6 +159,32 @@ def test_tls_collector_is_verified_with_the_configured_ca(tmp_path: Path) -> Non
         collector.close()
 
 
+def test_otlp_over_tls_is_verified_with_the_configured_ca(tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(server_ctx)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    receiver = OtlpReceiver(tls=server_ctx)
+    try:
+        url = f"otlp+https://localhost:{receiver.port}"
+        unverified = _service(tmp_path / "a", url, PolicySettings())
+        _write(unverified, 2)
+        forwarder = unverified.audit_log._forwarder
+        assert wait_for(lambda: forwarder.stats.failures > 0)
+        assert "CERTIFICATE_VERIFY_FAILED" in forwarder.stats.last_error
+        assert receiver.records == []
+        unverified.audit_log.close(0)
+        # Control: with endpoint.ca_bundle the same receiver gets the records.
+        trusted = _service(tmp_path / "b", url, PolicySettings(), ca_bundle=str(bundle))
+        _write(trusted, 2)
+        assert wait_for(lambda: len(receiver.records) == 2)
+        trusted.audit_log.close()
+    finally:
+        receiver.close()
+
+
 def test_plain_tcp_leaves_loopback_only_when_the_policy_allows_it() -> None:
     with pytest.raises(PolicyViolation, match="plain http"):
         parse_destination("syslog+tcp://collector.corp:514", PolicySettings())

@@ -6,6 +6,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -99,7 +100,7 @@ ruleset(name="audit") {{
 class OtlpReceiver:
     """A loopback OTLP/HTTP logs endpoint that decodes the protobuf; can be made to fail."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.records: list[tuple[int, str, str]] = []  # (audit.seq, audit.hash, body)
         self.resources: list[dict[str, str]] = []
         self.failing = False
@@ -128,6 +129,8 @@ class OtlpReceiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
