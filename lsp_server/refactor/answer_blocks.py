@@ -107,7 +107,7 @@ def _bare_code(answer: str, language_id: str, selection: str) -> CodeBlock | Non
     if not code.strip() or not language_id or _FENCE_LINE.search(code):
         return None
     mine, theirs = set(words(selection)), set(words(code))
-    overlap = len(mine & theirs) / len(mine | theirs) if mine | theirs else 0.0
+    overlap = len(mine & theirs) / len(mine) if mine else 0.0
     if selection.strip() and not mine & theirs:
         return None
     if parses_cleanly(code, language_id):

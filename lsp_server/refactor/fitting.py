@@ -17,12 +17,25 @@ def fit_code(
     action: str,
     allowed_lines: frozenset[int] = frozenset(),
 ) -> tuple[Reconciled | None, list[str]]:
-    """The edit that puts `code` in place of text[start:end], or the problems that refuse it."""
+    """The edit that puts `code` in place of text[start:end], or the problems that refuse it.
+
+    When the likeliest reading of the answer breaks the syntax, the next readings (which
+    trivial lines such as `}` are context) are tried before refusing.
+    """
     try:
         result = reconcile(text, start, end, code)
     except Unreconcilable as exc:
         return None, [exc.reason]
     errors = syntax_problems(text, result.new_text, language_id)
+    for reading in (1, 2):
+        if not errors:
+            break
+        try:
+            other = reconcile(text, start, end, code, reading)
+        except Unreconcilable:
+            break
+        if not syntax_problems(text, other.new_text, language_id):
+            result, errors = other, []
     if errors:
         return None, [f"syntax error at {e}" for e in errors]
     broken = promise_problems(action, text, result.new_text, language_id, allowed_lines)

@@ -11,7 +11,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from lsp_server.refactor.fuzzy_lines import normal, similarity
+from lsp_server.refactor.fuzzy_lines import is_trivial, normal, similarity
 
 _COMMENT = re.compile(
     r"^\s*(?:#|//|--|;|%|/\*+|<!--|\{/\*)\s*(?P<body>.*?)\s*(?:\*+/|-->|\*/\})?\s*$"
@@ -122,7 +122,7 @@ def expand(answer: list[str], doc: list[str], start: int, end: int) -> list[Line
             found = finder.exact_after(text, pos)
             if found is not None and found > max(end, pos) + 200:
                 found = None
-        guessed = found is None
+        guessed = found is None or is_trivial(text)
         if found is None:
             found = finder.fuzzy_after(text, pos if pos is not None else start, end + 1)
         if found is not None:
@@ -167,11 +167,14 @@ def _next_anchor(
             finder.exact_after(text, lo) if pos is not None else finder.nearest(text, start, end)
         )
         if found is not None and (pos is None or found >= pos):
-            return found, False
+            return found, is_trivial(text)
+        if is_trivial(text):
+            continue  # a new `}` or `/**` says nothing about where the marker ends
         found = finder.fuzzy_after(text, lo if pos is not None else start, end + 1)
-        if found is None:
-            raise MarkerError(
-                f"cannot find where the code after {answer[index].strip()!r} is in the file"
-            )
-        return found, True
+        if found is not None:
+            return found, True
+    if any(answer[later].strip() for later in range(index + 1, len(answer))):
+        raise MarkerError(
+            f"cannot find where the code after {answer[index].strip()!r} is in the file"
+        )
     return None, False

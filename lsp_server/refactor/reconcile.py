@@ -114,25 +114,28 @@ class _Document:
         return Reconciled(new_text, line_edits(old_text, new_region, base=base))
 
 
-def reconcile(text: str, start: int, end: int, code: str) -> Reconciled:
+def reconcile(text: str, start: int, end: int, code: str, reading: int = 0) -> Reconciled:
     """The document with the answer `code` fitted in place of text[start:end].
 
     Raises Unreconcilable when the answer cannot be located or changes code outside the
-    selection.
+    selection. `reading` > 0 asks for the next most likely reading of which answer lines are
+    context (when lines like `}` make it ambiguous); Unreconcilable when there is none.
     """
     doc = _Document(text)
     selection = doc.selection(start, end)
     answer = _trim_blank_edges(code.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     if not selection.mid_line:
-        whole = _fit_lines(doc, selection.first, selection.stop, answer)
+        whole = _fit_lines(doc, selection.first, selection.stop, answer, reading)
         return doc.replace(selection.first, selection.stop, whole)
     lines: list[str] | None
     try:
-        lines = _fit_lines(doc, selection.first, selection.stop, answer)
+        lines = _fit_lines(doc, selection.first, selection.stop, answer, reading)
     except Unreconcilable:
         lines = None
     if lines is not None and _keeps_line_edges(lines, selection):
         return doc.replace(selection.first, selection.stop, lines)
+    if reading:
+        raise Unreconcilable("no other reading of the answer")
     return _inside_lines(doc, start, end, selection, answer)
 
 
@@ -167,13 +170,18 @@ def _inside_lines(
     return Reconciled(new_text, line_edits(original, replacement, base=start))
 
 
-def _fit_lines(doc: _Document, first: int, stop: int, answer: list[str]) -> list[str]:
+def _fit_lines(
+    doc: _Document, first: int, stop: int, answer: list[str], reading: int = 0
+) -> list[str]:
     """The new text of lines [first, stop): the answer without its context, re-indented."""
     try:
         expanded = expand(answer, doc.lines, first, stop)
     except MarkerError as exc:
         raise Unreconcilable(f"the answer abbreviates code ({exc})") from exc
-    k, j = _context(doc, first, stop, expanded)
+    readings = _context(doc, first, stop, expanded)
+    if reading >= len(readings):
+        raise Unreconcilable("no other reading of the answer")
+    k, j = readings[reading]
     body = _blank_edges_like(expanded[k : len(expanded) - j], doc.lines[first:stop])
     outside = _outside_lines(doc, first, stop)
     _refuse_echo(body, doc, first, stop, outside)
@@ -204,11 +212,13 @@ def _blank_edges_like(body: list[Line], selected: list[str]) -> list[Line]:
     return [Line("")] * lead + body[lo:hi] + [Line("")] * trail
 
 
-def _context(doc: _Document, first: int, stop: int, answer: list[Line]) -> tuple[int, int]:
-    """How many answer lines at each end repeat the lines before/after the selection.
+def _context(doc: _Document, first: int, stop: int, answer: list[Line]) -> list[tuple[int, int]]:
+    """How many answer lines at each end repeat the lines before/after the selection, as
+    readings from the most likely down (at most three).
 
-    Blank lines are ignored in the comparison (models drop and add them); when several
-    readings are possible, the one whose middle reads most like the selection wins.
+    Blank lines are ignored in the comparison (models drop and add them). Context that cannot
+    be the selection's own lines is always context; among the rest, the reading whose middle
+    reads most like the selection comes first.
     """
     texts = [normal(line.text) for line in answer]
     before = [i for i in range(first - 1, -1, -1) if doc.norm[i]]
@@ -217,7 +227,7 @@ def _context(doc: _Document, first: int, stop: int, answer: list[Line]) -> tuple
     trailing = [0, *_runs(texts[::-1], [doc.norm[i] for i in after])]
     selected = doc.lines[first:stop]
     head = [normal(line) for line in selected if line.strip()]
-    best: tuple[int, float, int, int, int] | None = None
+    keys: list[tuple[int, float, int, int, int]] = []
     for k in leading:
         for j in trailing:
             if k + j > len(answer):
@@ -225,11 +235,9 @@ def _context(doc: _Document, first: int, stop: int, answer: list[Line]) -> tuple
             middle = [line.text for line in answer[k : len(answer) - j]]
             sure = _unambiguous(texts[:k], head) + _unambiguous(texts[::-1][:j], head[::-1])
             score = block_similarity(selected, middle)
-            key = (sure, round(score, 6), k + j, k, j)
-            if best is None or key > best:
-                best = key
-    assert best is not None
-    return best[3], best[4]
+            keys.append((sure, round(score, 6), k + j, k, j))
+    keys.sort(reverse=True)
+    return [(key[3], key[4]) for key in keys[:3]]
 
 
 def _unambiguous(context: list[str], selected: list[str]) -> int:
