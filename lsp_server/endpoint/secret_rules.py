@@ -195,7 +195,7 @@ _META = _words(
     "duration seconds ms secs minutes hours days attempts retries key_id keyid selector "
     "form widget icon visible visibility toggle template tmpl schema spec def definition "
     "cls handler callback fn func function util utils helper parser reader writer loader "
-    "len_ bytes_len fingerprint digest mask masked sha md5 mgr"
+    "len_ bytes_len fingerprint digest mask masked sha md5 mgr public publishable pub"
 )
 _BEFORE_META = _words(
     "is has show hide toggle use enable disable require requires min max num no need needs "
@@ -210,6 +210,39 @@ _SPLIT = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 def name_components(name: str) -> list[str]:
     return [p.lower() for p in _SPLIT.findall(name)]
+
+
+#: Names that hold a secret only when the value is random too (`MAILGUN_KEY`, `DEVOPS_PAT`;
+#: but `CACHE_KEY = "user:v2"`): the last component, and a value of high entropy.
+_WEAK_LAST = frozenset(("key", "pat", "apikeys", "keys"))
+WEAK_MIN_ENTROPY = 3.5
+WEAK_MIN_LENGTH = 16
+
+
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_~-]+")
+
+
+def _random_token(value: str) -> bool:
+    """A value that is a key by its looks alone: long, random, one token, letters and digits."""
+    return (
+        len(value) >= WEAK_MIN_LENGTH
+        and _TOKEN_CHARS.fullmatch(value) is not None
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+        and shannon_entropy(value) >= WEAK_MIN_ENTROPY
+        and not value.startswith(("pk_", "pub_"))
+    )
+
+
+def name_strength(name: str) -> int:
+    """2: the name says its value is a secret; 1: it may be (a random value decides);
+    0: it does not."""
+    if plausible_name(name):
+        return 2
+    parts = name_components(name)
+    if len(parts) >= 2 and parts[-1] in _WEAK_LAST and not (set(parts) & _META):
+        return 1 if not (set(parts[:-1]) & _BEFORE_META) else 0
+    return 0
 
 
 def plausible_name(name: str) -> bool:
@@ -330,12 +363,12 @@ def _k8s_yaml(doc: str, offset: int) -> Iterator[Hit]:
 # Generic "name <op> value". A cheap trigger finds the keywords in the lower-cased text;
 # around each, the name is taken whole and what follows it is matched against the syntaxes
 # below (anchored, so each fails on its first character when it does not apply).
-_TRIGGER = re.compile(r"pass|pwd|psw|secret|token|credential|key|conn")
+_TRIGGER = re.compile(r"pass|pwd|psw|secret|token|credential|key|conn|pat\b|pat_")
 _QVAL = r"""(?P<pfx>[bruf]{0,2})(?P<vq>"(?:"")?|'(?:'')?|`)(?P<qv>[^"'`\n]{1,4096}?)(?P=vq)"""
 _UVAL = r"""(?P<uv>[^\s"'`<>]{1,4096})"""
 _AFTER_ASSIGN = re.compile(
     r"(?P<q>[\"'`]?)\]?[ \t]*"
-    r"(?::[ \t]*[\w.\[\]<>|?, ]{1,40}?[ \t]*(?==))?"  # a type annotation: `pw: str = ...`
+    r"(?::[ \t]*[\w.\[\]<>|?,&'* ]{1,40}?[ \t]*(?==))?"  # a type: `pw: str =`, `K: &str =`
     r"(?P<op>:=|=>|===?|\|\|=|\?\?=|=|:|\|\||\?\?|,)(?![=>])[ \t]*(?:" + _QVAL + "|" + _UVAL + ")"
 )
 _AFTER_XML_ELEMENT = re.compile(r"(?:[ \t][^>\n]*)?>[ \t]*(?P<uv>[^<\s][^<\n]{2,300}?)[ \t]*</")
@@ -419,14 +452,18 @@ def find_keyword_values(text: str, lowered: str) -> Iterator[Hit]:
         if found is None:
             continue
         start, end, quoted = found
-        if not plausible_name(text[name_start:name_end].strip("-.$")):
+        strength = name_strength(text[name_start:name_end].strip("-.$"))
+        if not strength:
             continue
         if not quoted:
             value = text[start:end].rstrip(_TRAILING)
             if "&" in value and "=" in value:
                 value = value.split("&", 1)[0]  # `?user=u&password=p&ssl=1`
             end = start + len(value)
-        if plausible_value(text[start:end], quoted):
+        value = text[start:end]
+        if strength == 1 and not _random_token(value):
+            continue
+        if plausible_value(value, quoted):
             yield start, end, KEYWORD
 
 
@@ -478,6 +515,58 @@ _AUTH_HEADER = _r(
     r"(?i)authorization[\"'`]?\]?[ \t]*(?::|=>|=|,)[ \t]*"
     r"(?:[bfru]?[\"'`][ \t]*(?:" + _SCHEME + r")?|" + _SCHEME + r")"
     r"(?P<s>[A-Za-z0-9+/._~:=-]{12,})"
+)
+
+#: Tokens with a fixed prefix from vendors the rules above do not name (formats as the
+#: vendors document them): (name, type, pattern, keywords).
+_VENDOR_TOKENS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("groq", "Groq API Key", r"gsk_[A-Za-z0-9]{48,56}", ("gsk_",)),
+    ("replicate", "Replicate Token", r"r8_[A-Za-z0-9]{37}", ("r8_",)),
+    ("perplexity", "Perplexity API Key", r"pplx-[A-Za-z0-9]{48}", ("pplx-",)),
+    ("xai", "xAI API Key", r"xai-[A-Za-z0-9]{70,90}", ("xai-",)),
+    (
+        "notion",
+        "Notion Token",
+        r"(?:secret_[A-Za-z0-9]{43}|ntn_[A-Za-z0-9]{40,50})",
+        ("secret_", "ntn_"),
+    ),
+    ("linear", "Linear API Key", r"lin_api_[A-Za-z0-9]{40}", ("lin_api_",)),
+    ("digitalocean", "DigitalOcean Token", r"do[opr]_v1_[a-f0-9]{64}", ("_v1_",)),
+    ("atlassian", "Atlassian API Token", r"ATATT3[A-Za-z0-9_\-=]{150,}", ("atatt3",)),
+    ("postman", "Postman API Key", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}", ("pmak-",)),
+    ("doppler", "Doppler Token", r"dp\.(?:st|ct|pt|sa|scim|audit)\.[\w-]{40,}", ("dp.",)),
+    (
+        "grafana",
+        "Grafana Token",
+        r"glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[a-f0-9]{8}",
+        ("glc_", "glsa_"),
+    ),
+    (
+        "newrelic",
+        "New Relic Key",
+        r"NR(?:AK|II|JS)-[A-Za-z0-9]{27,32}",
+        ("nrak-", "nrii-", "nrjs-"),
+    ),
+    ("sentry-token", "Sentry Auth Token", r"sntry[su]_[\w+/=-]{40,}", ("sntry",)),
+    ("planetscale", "PlanetScale Token", r"pscale_(?:tkn|pw|oauth)_[\w.=-]{32,64}", ("pscale_",)),
+    ("pulumi", "Pulumi Token", r"pul-[a-f0-9]{40}", ("pul-",)),
+    ("vault", "Vault Token", r"hv[sb]\.[\w-]{24,}", ("hvs.", "hvb.")),
+    (
+        "terraform-cloud",
+        "Terraform Cloud Token",
+        r"[A-Za-z0-9]{14}\.atlasv1\.[\w=-]{60,70}",
+        ("atlasv1",),
+    ),
+    ("age", "Age Secret Key", r"AGE-SECRET-KEY-1[0-9A-Z]{58}", ("age-secret-key-1",)),
+    ("mailgun", "Mailgun Key", r"key-[0-9a-f]{32}", ("key-",)),
+    ("rubygems", "RubyGems Key", r"rubygems_[a-f0-9]{48}", ("rubygems_",)),
+    ("dockerhub", "Docker Hub Token", r"dckr_pat_[\w-]{27}", ("dckr_pat_",)),
+    ("supabase", "Supabase Token", r"sbp_[a-f0-9]{40}", ("sbp_",)),
+    ("flyio", "Fly.io Token", r"fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}", ("fm1", "fm2")),
+    ("square", "Square Token", r"sq0atp-[\w-]{22}|EAAA[\w-]{60}", ("sq0atp-", "eaaa")),
+    ("mapbox", "Mapbox Secret Token", r"sk\.eyJ[\w-]{50,}\.[\w-]{20,}", ("sk.eyj",)),
+    ("clojars", "Clojars Token", r"CLOJARS_[a-z0-9]{60}", ("clojars_",)),
+    ("dropbox", "Dropbox Token", r"sl\.[\w-]{130,}", ("sl.",)),
 )
 
 BUILTIN: tuple[Rule, ...] = (
@@ -742,6 +831,19 @@ BUILTIN: tuple[Rule, ...] = (
         group="s",
         keywords=("sshpass", "mysql", "login"),
         check=url_password,
+    ),
+    *(
+        Rule(f"vendor-{name}", kind, _r(pattern), keywords=keywords, word=True, check=token_value)
+        for name, kind, pattern, keywords in _VENDOR_TOKENS
+    ),
+    Rule(
+        "private-key-base64",  # base64 of "-----BEGIN ... PRIVATE KEY" (k8s, env vars)
+        PRIVATE_KEY,
+        _r(
+            r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{0,40}?(?:UFJJVkFURSBLRVk|QUklWQVRFIEtFW|BSSVZBVEUgS0VZ)"
+            r"[A-Za-z0-9+/=\\\s]*"
+        ),
+        keywords=("ls0tls1crudjti",),
     ),
     Rule("k8s-secret", "Kubernetes Secret", finder=find_k8s_secret, keywords=("secret",)),
     Rule("tf-variable", KEYWORD, finder=find_tf_variable_default, keywords=("variable",)),
