@@ -12,6 +12,7 @@ import pytest
 from lsp_server.endpoint import EndpointService, FimRequest
 from lsp_server.endpoint import secrets as secrets_module
 from lsp_server.endpoint.secret_gitleaks import load_gitleaks_rules, translate_re2
+from lsp_server.endpoint.secret_rules import Rule
 from lsp_server.endpoint.secrets import SecretScanner
 from tests.fake_endpoint import TEST_KEY, FakeMistral, make_settings
 
@@ -124,7 +125,7 @@ def test_re2_syntax_is_translated() -> None:
     assert rules[0].regex.search("tok_123456") is not None
 
 
-def load_gitleaks_rules_text(text: str) -> tuple[list, list[str]]:
+def load_gitleaks_rules_text(text: str) -> tuple[list[Rule], list[str]]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,9 +3,12 @@ endpoint when a PEM block is cut by the prompt budget, and what `block` mode ref
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 from fixtures.fake_mistral import FakeMistral
 from lsp_server.endpoint.secrets import SecretScanner
@@ -29,14 +32,21 @@ def keys_file(statements: int) -> str:
 TOKEN = "ghp_" + "Q7wE9rT1yU3iO5pA2sD4fG6hJ8kL0zX1cV3b"
 
 
-async def _ready(launch, root: Path, env: dict[str, str], fake: FakeMistral, **sections):
+Launch = Callable[..., Awaitable[LanguageClient]]
+
+
+async def _ready(
+    launch: Launch, root: Path, env: dict[str, str], fake: FakeMistral, **sections: Any
+) -> LanguageClient:
     options = endpoint_options(fake.url, **sections)
     client = await launch(root=root, env=env, profile="visual_studio_code", init_options=options)
     await wait_for_state(client, "ready")
     return client
 
 
-async def _inline(client, uri: str, line: int, character: int) -> list[types.InlineCompletionItem]:
+async def _inline(
+    client: LanguageClient, uri: str, line: int, character: int
+) -> list[types.InlineCompletionItem]:
     result = await client.text_document_inline_completion_async(
         types.InlineCompletionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -55,7 +65,7 @@ def _end(text: str) -> tuple[int, int]:
 
 
 async def test_a_pem_block_cut_by_the_budget_never_reaches_the_endpoint(
-    launch, workspace: Path, env: dict[str, str], fake: FakeMistral
+    launch: Launch, workspace: Path, env: dict[str, str], fake: FakeMistral
 ) -> None:
     """The cursor is below the block, with more or less code between them, so that for some
     of the files the 256-token prompt starts inside the block, without its header."""
@@ -81,7 +91,7 @@ async def test_a_pem_block_cut_by_the_budget_never_reaches_the_endpoint(
 
 
 async def test_block_mode_refuses_only_what_would_be_sent(
-    launch, workspace: Path, env: dict[str, str], fake: FakeMistral
+    launch: Launch, workspace: Path, env: dict[str, str], fake: FakeMistral
 ) -> None:
     shared = (
         "def sync_orders(client, orders):\n    for order in orders:\n        client.push(order)\n"
