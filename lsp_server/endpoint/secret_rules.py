@@ -377,6 +377,7 @@ _AFTER_CALL = re.compile(
     r"[ \t]*\([ \t]*(?P<pfx>[bru]{0,2})(?P<vq>[\"'])(?P<qv>[^\"'\n]{6,300})(?P=vq)[ \t]*\)"
 )
 _AFTER_FLAG = re.compile(r"[ \t]+(?P<vq>[\"']?)(?P<qv>[^\s\"'-][^\s\"']{5,300})(?P=vq)(?=\s|$)")
+_ENV_SPACED = re.compile(r"[ \t]*(?:ENV|ARG|set|SET)[ \t]+")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$-")
 _NAME_END = re.compile(r"[\w.$-]*")
 _TRAILING = ";,)]}:"
@@ -426,8 +427,9 @@ def _keyword_value(text: str, name_start: int, name_end: int) -> tuple[int, int,
         if first and first[0] in _SETTERS:
             return m.start("qv"), m.end("qv"), True
         return None
-    if text.startswith("-", name_start):
-        m = _AFTER_FLAG.match(text, name_end)
+    line_start = text.rfind("\n", 0, name_start) + 1
+    if text.startswith("-", name_start) or _ENV_SPACED.fullmatch(text, line_start, name_start):
+        m = _AFTER_FLAG.match(text, name_end)  # `--token VALUE`, Dockerfile `ENV NAME VALUE`
         if m is not None:
             return m.start("qv"), m.end("qv"), bool(m.group("vq"))
     return None
