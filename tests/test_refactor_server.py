@@ -472,3 +472,29 @@ async def test_a_selection_inside_a_line_after_an_emoji_gets_utf16_positions(
     # The emoji is two UTF-16 code units: the edit starts one unit after its code-point column.
     assert edit.range == selection and edit.new_text == "name.upper()"
     assert "name" in chat_prompt(fake)
+
+
+async def test_an_answer_repeating_context_lines_is_reconciled_not_pasted(
+    launch: Any, workspace: Path, env: dict[str, str], fake: FakeMistral
+) -> None:
+    client = await start(launch, workspace, env, fake, "neovim-noresolve")
+    uri = open_document(client, write_sample(workspace))
+    first, last = find_line(SAMPLE, "for p in prices:"), find_line(SAMPLE, "result = result + p")
+    loop = "    for p in prices:\n        result = result + p\n"
+    summed = "    for p in prices:\n        result = result + round(p, 2)\n"
+    # The model copies the line before and the line after the selection into its answer.
+    answer = f"    result = 0\n{summed}    return result * (1 + TAX)\n"
+    fake.script("chat", Reply(text=f"Here you go:\n```python\n{answer}```"))
+    args = {
+        "uri": uri,
+        "range": range_json(line_range(SAMPLE, first, last)),
+        "instruction": "round",
+    }
+    result = await execute(client, "mistral.refactor", args)
+    assert result["applied"] is True
+    after = apply_text_edits(SAMPLE, edits_for(client.applied[0].edit, uri))  # type: ignore[attr-defined]
+    assert after == SAMPLE.replace(loop, summed)
+    assert after.count("result = 0") == 1 and after.count("return result") == 1
+    # Control: pasting the answer over the selection, as before, duplicates the context.
+    pasted = SAMPLE.replace(loop, answer)
+    assert pasted.count("result = 0") == 2 and pasted.count("return result") == 2
