@@ -115,7 +115,9 @@ def test_rsyslog_down_mid_run_loses_nothing_and_duplicates_nothing(
     # Plain TCP syslog has no acknowledgement: only a batch the collector was reading when
     # it died could arrive twice (the messages carry seq and hash for de-duplication).
     assert len(duplicates) <= config.batch, duplicates
-    assert slowest < 0.5, f"a write waited {slowest:.3f}s while the collector was down"
+    # A write that waited for the network would take the sender's timeout (5 s); the bound
+    # leaves room for a loaded CI machine (bench/audit.py measures the real cost).
+    assert slowest < config.timeout_s / 2, f"a write took {slowest:.3f}s during the outage"
     assert read_cursor(path, forwarder.dest.name).seq == written
     log.close()
 
