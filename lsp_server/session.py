@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from lsp_server.config import ConfigProblem, LoadedConfig, load_settings
-from lsp_server.documents import DocumentStore, uri_excluded
+from lsp_server.config.settings import Settings
+from lsp_server.documents import DocumentEvent, DocumentEvents, DocumentStore, uri_excluded
 from lsp_server.endpoint import EndpointService, EndpointStatus
 from lsp_server.index.model import IndexStats
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
@@ -34,15 +35,18 @@ class Session:
         self.editor_settings: dict[str, Any] = {}
         self.config: LoadedConfig = config_loader([])
         self.documents = DocumentStore()
+        self.events = DocumentEvents()
         self.indexes: dict[Path, RepoIndex] = {}
         self.endpoint: EndpointService | None = None
         self._indexing = False
         self._index_message = ""
         self._index_lock = threading.Lock()
         self._status: Status | None = None
+        # Open documents too large to re-parse on every keystroke.
+        self._oversized: set[str] = set()
 
     @property
-    def settings(self):  # noqa: ANN201 - Settings, kept short for callers
+    def settings(self) -> Settings:
         return self.config.settings
 
     # -- configuration -------------------------------------------------------------
@@ -84,8 +88,8 @@ class Session:
                 options = self._index_options()
                 self.indexes = {root: RepoIndex(root, options) for root in self.roots}
         for doc in self.documents.all():
-            if doc.path is not None and (index := self.index_for(doc.path)) is not None:
-                index.update_text(doc.path, doc.text)
+            if doc.path is not None and (open_in := self.index_for(doc.path)) is not None:
+                open_in.update_text(doc.path, doc.text)
 
     # -- indexing ------------------------------------------------------------------
 
@@ -127,6 +131,27 @@ class Session:
             if index.relative(path) is not None and len(str(root)) > best_len:
                 best, best_len = index, len(str(root))
         return best
+
+    def index_document(self, event: DocumentEvent) -> None:
+        """Keep the index in step with open documents (a DocumentEvents subscriber)."""
+        doc = event.document
+        if doc is None or doc.path is None or (index := self.index_for(doc.path)) is None:
+            return
+        if event.kind == "close":
+            self._oversized.discard(event.uri)
+            index.close_text(doc.path)
+        elif event.kind == "save":
+            index.refresh_path(doc.path)
+        elif len(doc.text) > self.settings.index.max_file_kb * 1024:
+            # The index skips such files on disk too; parsing one here would hold the event
+            # loop for seconds on every keystroke (a 20 MB document: ~3 s each).
+            if event.uri not in self._oversized:
+                self._oversized.add(event.uri)
+                log.info("not indexing %s while open: larger than index.max_file_kb", doc.path)
+                index.close_text(doc.path)
+        else:
+            self._oversized.discard(event.uri)
+            index.update_text(doc.path, doc.text)
 
     def is_excluded(self, path: Path | None, uri: str | None = None) -> bool:
         """Whether a file's text may never be sent. With the document's `uri`, a diff or

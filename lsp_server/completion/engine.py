@@ -19,6 +19,7 @@ from lsp_server.completion import decide, postprocess
 from lsp_server.completion.cache import Anchor, CompletionCache, forward
 from lsp_server.completion.index_items import IndexItem, index_items, inline_from_index
 from lsp_server.context import CompletionContext, ContextBuilder, RecentFiles
+from lsp_server.documents import DocumentEvent
 from lsp_server.endpoint import EndpointError, FimRequest
 
 if TYPE_CHECKING:
@@ -226,3 +227,19 @@ class CompletionEngine:
         self._supersede(uri)
         self.cache.clear(uri)
         self._generation.pop(uri, None)
+
+    def on_document(self, event: DocumentEvent) -> None:
+        """Recently edited files feed the context; a closed document leaves no state behind
+        (a DocumentEvents subscriber)."""
+        doc = event.document
+        if event.kind == "close":
+            self.forget(event.uri)
+            if doc is not None and doc.path is not None:
+                self.recent.forget(doc.path)
+        elif (
+            event.kind in ("open", "change")
+            and doc is not None
+            and doc.path is not None
+            and not self._session.is_excluded(doc.path)
+        ):
+            self.recent.touch(doc.path, doc.text)

@@ -1,4 +1,7 @@
-"""LSP features: each module registers its handlers on the server and speaks lsprotocol."""
+"""LSP features: one class per feature, the only code (with server.py) that speaks lsprotocol.
+
+See CONTRIBUTING.md for where a new feature goes.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +12,34 @@ if TYPE_CHECKING:
 
 
 def register_all(server: MistralLanguageServer) -> None:
-    from lsp_server.features import (
-        assistant_commands,
-        completion,
-        inline_completion,
-        lifecycle,
-        symbols,
-        sync,
+    """Create every feature, register its handlers, and subscribe to document events in
+    the order they must run: ignore rules first (the others then see the new exclusions),
+    then the index, then completions."""
+    from lsp_server.features.assistant_commands import AssistantCommandsFeature
+    from lsp_server.features.code_actions import CodeActionsFeature
+    from lsp_server.features.commands import RefactorCommandsFeature
+    from lsp_server.features.completion import CompletionFeature
+    from lsp_server.features.inline_completion import InlineCompletionFeature
+    from lsp_server.features.lifecycle import LifecycleFeature
+    from lsp_server.features.symbols import SymbolsFeature
+    from lsp_server.features.sync import SyncFeature
+    from lsp_server.features.workspace import WorkspaceFeature
+
+    workspace = WorkspaceFeature(server)
+    features = (
+        LifecycleFeature(server, workspace),
+        workspace,
+        SyncFeature(server),
+        SymbolsFeature(server),
+        InlineCompletionFeature(server),
+        CompletionFeature(server),
+        AssistantCommandsFeature(server),
+        CodeActionsFeature(server),
+        RefactorCommandsFeature(server),
     )
-
-    for module in (lifecycle, sync, symbols, inline_completion, completion, assistant_commands):
-        module.register(server)
-
-    from lsp_server.features import code_actions, commands
-
-    for module in (code_actions, commands):
-        module.register(server)
+    for feature in features:
+        feature.register()
+    events = server.session.events
+    events.subscribe(workspace.on_document)
+    events.subscribe(server.session.index_document)
+    events.subscribe(server.completions.on_document)

@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pygls.lsp.server import LanguageServer
-
-from lsp_server.features.inline_completion import ACCEPTED_COMMAND
-
-if TYPE_CHECKING:
-    from lsp_server.server import MistralLanguageServer
+from lsp_server.features.base import Feature, command
+from lsp_server.features.shared import (
+    ACCEPTED_COMMAND,
+    DOCUMENT_TEXT_COMMAND,
+    STATUS_COMMAND,
+    TOGGLE_COMMAND,
+)
+from lsp_server.pygls_adapter import pending_handlers
 
 log = logging.getLogger(__name__)
-TOGGLE_COMMAND = "mistral.toggleCompletions"
-STATUS_COMMAND = "mistral.status"
-DOCUMENT_TEXT_COMMAND = "mistral.debug.documentText"
 
 
-def register(server: MistralLanguageServer) -> None:
-    """pygls evaluates command handlers' type hints at run time: `ls` gets a runtime name."""
-    session = server.session
-    engine = server.completions
-
-    @server.command(ACCEPTED_COMMAND)
-    def accepted(ls: LanguageServer, *args: Any) -> None:
+class AssistantCommandsFeature(Feature):
+    @command(ACCEPTED_COMMAND)
+    def accepted(self, *args: Any) -> None:
         """Counted locally; nothing is sent anywhere."""
-        engine.counters.accepted += 1
+        self.server.completions.counters.accepted += 1
 
-    @server.command(TOGGLE_COMMAND)
-    def toggle(ls: LanguageServer, *args: Any) -> dict[str, bool]:
+    @command(TOGGLE_COMMAND)
+    def toggle(self, *args: Any) -> dict[str, bool]:
+        session = self.session
         enabled = not session.settings.completion.enabled
         completion = {**session.editor_settings.get("completion", {}), "enabled": enabled}
         problems = session.configure(editor={**session.editor_settings, "completion": completion})
@@ -38,18 +34,18 @@ def register(server: MistralLanguageServer) -> None:
             log.warning("%s", problem)
         return {"enabled": session.settings.completion.enabled}
 
-    @server.command(STATUS_COMMAND)
-    def status(ls: LanguageServer, *args: Any) -> dict[str, Any]:
+    @command(STATUS_COMMAND)
+    def status(self, *args: Any) -> dict[str, Any]:
         # Task and handler counts let soak tests see leaks from outside the process.
         return {
-            **session.current_status().to_json(),
-            "counters": vars(engine.counters),
+            **self.session.current_status().to_json(),
+            "counters": vars(self.server.completions.counters),
             "tasks": len(asyncio.all_tasks()),
-            "handlers": len(ls.protocol._request_futures),
+            "handlers": pending_handlers(self.server),
         }
 
-    @server.command(DOCUMENT_TEXT_COMMAND)
-    def document_text(ls: LanguageServer, uri: str, *args: Any) -> dict[str, Any] | None:
+    @command(DOCUMENT_TEXT_COMMAND)
+    def document_text(self, uri: str, *args: Any) -> dict[str, Any] | None:
         """The server's copy of an open document: the oracle for sync tests."""
-        doc = session.documents.get(uri)
+        doc = self.session.documents.get(uri)
         return None if doc is None else {"version": doc.version, "text": doc.text}

@@ -6,18 +6,13 @@ names from the index. Items replace the word being typed so client-side filterin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
 from lsp_server.completion import CompletionQuery
 from lsp_server.completion.index_items import word_before
+from lsp_server.features.base import Feature, handler
 from lsp_server.features.convert import offset_of, range_between
-from lsp_server.features.inline_completion import accepted_command
-from lsp_server.features.symbols import KINDS
-
-if TYPE_CHECKING:
-    from lsp_server.server import MistralLanguageServer
+from lsp_server.features.shared import SYMBOL_KINDS, accepted_command
 
 TRIGGER_CHARACTERS = [".", "(", " ", ",", "=", ":", ">"]
 _ITEM_KINDS = {
@@ -35,21 +30,17 @@ _ITEM_KINDS = {
 
 
 def _item_kind(kind: str) -> types.CompletionItemKind:
-    symbol = KINDS.get(kind, types.SymbolKind.Variable)
+    symbol = SYMBOL_KINDS.get(kind, types.SymbolKind.Variable)
     return _ITEM_KINDS.get(symbol, types.CompletionItemKind.Variable)
 
 
-def register(server: MistralLanguageServer) -> None:
-    session = server.session
-    engine = server.completions
-
-    @server.feature(
+class CompletionFeature(Feature):
+    @handler(
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS),
     )
-    async def completion(
-        ls: MistralLanguageServer, params: types.CompletionParams
-    ) -> types.CompletionList | None:
+    async def completion(self, params: types.CompletionParams) -> types.CompletionList | None:
+        session, engine = self.session, self.server.completions
         doc = session.documents.get(params.text_document.uri)
         if doc is None:
             return None

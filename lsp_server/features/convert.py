@@ -6,7 +6,7 @@ from lsprotocol import types
 
 from lsp_server.documents import UTF8, UTF16, UTF32, Document
 
-_ENCODINGS = {
+_ENCODINGS: dict[object, str] = {
     types.PositionEncodingKind.Utf8: UTF8,
     types.PositionEncodingKind.Utf16: UTF16,
     types.PositionEncodingKind.Utf32: UTF32,
@@ -14,7 +14,7 @@ _ENCODINGS = {
 
 
 def encoding_name(kind: object) -> str:
-    return _ENCODINGS.get(kind, UTF16)  # type: ignore[call-overload]
+    return _ENCODINGS.get(kind, UTF16)
 
 
 def offset_of(doc: Document, position: types.Position, encoding: str) -> int:

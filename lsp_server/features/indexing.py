@@ -6,12 +6,9 @@ import asyncio
 import logging
 import threading
 import time
-import uuid
 from typing import TYPE_CHECKING
 
-from lsprotocol import types
-
-from lsp_server.features.capabilities import supports
+from lsp_server.features.progress import WorkDoneProgress
 
 if TYPE_CHECKING:
     from lsp_server.server import MistralLanguageServer
@@ -45,38 +42,25 @@ class IndexRunner:
             await asyncio.shield(self._task)
 
     async def _run(self, cancel: threading.Event) -> None:
-        server = self._server
+        session = self._server.session
         loop = asyncio.get_running_loop()
-        token: str | None = None
-        if supports(server, "window.work_done_progress"):
-            token = f"mistral-index-{uuid.uuid4().hex[:8]}"
-            try:
-                await server.work_done_progress.create_async(token)
-            except Exception:  # noqa: BLE001 - a client may refuse progress; index anyway
-                token = None
-        if token is not None:
-            server.work_done_progress.begin(
-                token,
-                types.WorkDoneProgressBegin(
-                    title="Mistral: indexing", cancellable=True, percentage=0
-                ),
-            )
-            server.work_done_progress.tokens[token].add_done_callback(lambda _f: cancel.set())
+        progress = WorkDoneProgress(self._server, "mistral-index")
+        await progress.begin("Mistral: indexing", percentage=0, on_cancel=cancel.set)
         last = 0.0
 
-        def progress(done: int, total: int) -> None:
+        def report(done: int, total: int) -> None:
+            """Called from the indexing thread."""
             nonlocal last
             now = time.monotonic()
-            if token is None or (now - last < _REPORT_EVERY_S and done < total):
+            if not progress.active or (now - last < _REPORT_EVERY_S and done < total):
                 return
             last = now
             pct = int(100 * done / total) if total else 100
-            value = types.WorkDoneProgressReport(message=f"{done}/{total} files", percentage=pct)
-            loop.call_soon_threadsafe(server.work_done_progress.report, token, value)
+            loop.call_soon_threadsafe(progress.report, f"{done}/{total} files", pct)
 
         message = "done"
         try:
-            stats = await loop.run_in_executor(None, server.session.build_indexes, progress, cancel)
+            stats = await loop.run_in_executor(None, session.build_indexes, report, cancel)
             files = sum(s.files for s in stats)
             seconds = sum(s.seconds for s in stats)
             message = f"{files} files in {seconds:.1f}s" + (
@@ -87,6 +71,4 @@ class IndexRunner:
             log.exception("indexing failed")
             message = f"indexing failed: {exc}"
         finally:
-            if token is not None:
-                server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
-                server.work_done_progress.tokens.pop(token, None)
+            progress.end(message)

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from lsprotocol import types
 
 from lsp_server.completion import CompletionQuery
+from lsp_server.features.base import Feature, handler
 from lsp_server.features.convert import offset_of, position_at
-
-if TYPE_CHECKING:
-    from lsp_server.server import MistralLanguageServer
-
-ACCEPTED_COMMAND = "mistral.accepted"
+from lsp_server.features.shared import accepted_command
 
 
-def accepted_command(source: str) -> types.Command:
-    return types.Command(title="Mistral: accepted", command=ACCEPTED_COMMAND, arguments=[source])
-
-
-def register(server: MistralLanguageServer) -> None:
-    session = server.session
-    engine = server.completions
-
+class InlineCompletionFeature(Feature):
     # pygls 2.1 advertises inline completion only when registered with these options.
-    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    @handler(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(
-        ls: MistralLanguageServer, params: types.InlineCompletionParams
+        self, params: types.InlineCompletionParams
     ) -> types.InlineCompletionList | None:
+        session = self.session
         doc = session.documents.get(params.text_document.uri)
         if doc is None:
             return None
@@ -44,7 +33,7 @@ def register(server: MistralLanguageServer) -> None:
             offset = start + len(prefill)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         query = CompletionQuery(doc.uri, doc.path, doc.language_id, text, offset, invoked)
-        suggestion = await engine.complete(query)
+        suggestion = await self.server.completions.complete(query)
         if suggestion is None:
             return types.InlineCompletionList(items=[])
         if selected is not None:

@@ -6,17 +6,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
-from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import attrs
+from cattrs.errors import ClassValidationError
+from cattrs.v import transform_error
 from lsprotocol import types
+from lsprotocol.converters import get_converter
+from pygls.capabilities import get_capability
+from pygls.exceptions import JsonRpcException
 
 from lsp_server.documents import Document, path_to_uri
-from lsp_server.features.capabilities import capability, supports
 from lsp_server.features.convert import offset_of, position_at
-from lsp_server.refactor import DiagnosticInfo, RefactorError, RefactorResult, TextEdit
+from lsp_server.features.progress import WorkDoneProgress
+from lsp_server.refactor import (
+    DiagnosticInfo,
+    RefactorError,
+    RefactorRequest,
+    RefactorResult,
+    TextEdit,
+)
+from lsp_server.refactor.actions import EXPLAIN, TESTS
 
 if TYPE_CHECKING:
     from lsp_server.server import MistralLanguageServer
@@ -35,58 +45,39 @@ class StaleDocument(RefactorError):
 
 # -- action data ------------------------------------------------------------------------
 
+_CONVERTER = get_converter()
 
-@dataclass
+
+@attrs.define
 class ActionData:
     """What a code action carries from listing to resolve/command (plain JSON in `data`)."""
 
-    action: str
     uri: str
     range: types.Range
+    action: str = ""
     version: int | None = None
     instruction: str = ""
     diagnostics: list[dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        r = self.range
-        out: dict[str, Any] = {
-            "action": self.action,
-            "uri": self.uri,
-            "range": {
-                "start": {"line": r.start.line, "character": r.start.character},
-                "end": {"line": r.end.line, "character": r.end.character},
-            },
-        }
-        if self.version is not None:
-            out["version"] = self.version
-        if self.instruction:
-            out["instruction"] = self.instruction
-        if self.diagnostics:
-            out["diagnostics"] = self.diagnostics
-        return out
+        value: dict[str, Any] = _CONVERTER.unstructure(self)
+        return value
 
     @classmethod
     def from_json(cls, value: Any, action: str | None = None) -> ActionData:
+        """Parse with lsprotocol's converter; a malformed value says which field is wrong."""
         if not isinstance(value, dict):
             raise RefactorError("Expected one argument: {uri, range, …}.")
         try:
-            r = value["range"]
-            rng = types.Range(
-                start=types.Position(int(r["start"]["line"]), int(r["start"]["character"])),
-                end=types.Position(int(r["end"]["line"]), int(r["end"]["character"])),
+            data = _CONVERTER.structure(value, cls)
+        except Exception as exc:  # noqa: BLE001 - cattrs raises several kinds
+            problems = (
+                "; ".join(transform_error(exc))
+                if isinstance(exc, ClassValidationError)
+                else str(exc)
             )
-            uri = str(value["uri"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise RefactorError(f"Malformed arguments: missing or invalid {exc}.") from exc
-        version = value.get("version")
-        return cls(
-            action=action or str(value.get("action", "")),
-            uri=uri,
-            range=rng,
-            version=int(version) if isinstance(version, int) else None,
-            instruction=str(value.get("instruction") or ""),
-            diagnostics=list(value.get("diagnostics") or []) or None,
-        )
+            raise RefactorError(f"Malformed arguments: {problems}.") from exc
+        return attrs.evolve(data, action=action) if action else data
 
 
 def diagnostic_json(diagnostic: types.Diagnostic) -> dict[str, Any]:
@@ -113,101 +104,43 @@ def diagnostic_infos(data: ActionData) -> tuple[DiagnosticInfo, ...]:
     return tuple(out)
 
 
-def offsets(doc: Document, rng: types.Range, encoding: str) -> tuple[int, int]:
-    return offset_of(doc, rng.start, encoding), offset_of(doc, rng.end, encoding)
-
-
 # -- progress ---------------------------------------------------------------------------
+
+PROGRESS_INTERVAL_S = 0.1
 
 
 class RefactorProgress:
-    """Work-done progress for one action: streamed text as messages, cancel → task.cancel().
-
-    Uses the client's token when the request carried one, else creates one when the client
-    supports `window/workDoneProgress`; without either it does nothing.
-    """
-
-    INTERVAL_S = 0.1
+    """Progress for one action: the streamed answer's tail as messages, cancel → the task."""
 
     def __init__(
         self, server: MistralLanguageServer, title: str, token: types.ProgressToken | None
     ) -> None:
-        self._server = server
+        self._progress = WorkDoneProgress(server, "mistral-refactor", token)
         self._title = title
-        self._token = token
         self._last = 0.0
-        self._active = False
 
     async def begin(self, task: asyncio.Task[Any] | None) -> None:
-        server = self._server
-        if self._token is None and supports(server, "window.work_done_progress"):
-            token = f"mistral-refactor-{uuid.uuid4().hex[:12]}"
-            try:
-                await asyncio.wait_for(server.work_done_progress.create_async(token), 5)
-                self._token = token
-            except Exception as exc:  # noqa: BLE001 - progress is a nicety
-                log.info("could not create progress: %s", exc)
-        if self._token is None:
-            return
-        server.work_done_progress.begin(
-            self._token,
-            types.WorkDoneProgressBegin(
-                title=self._title, cancellable=True, message="waiting for Mistral…"
-            ),
-        )
-        self._active = True
-        future: Future[Any] | None = server.work_done_progress.tokens.get(self._token)
-        if future is not None and task is not None:
+        def cancel() -> None:
+            if task is not None and not task.done():
+                log.info("refactor cancelled by the user")
+                task.cancel()
 
-            def cancelled(f: Future[Any]) -> None:
-                if f.cancelled() and not task.done():
-                    log.info("refactor cancelled by the user")
-                    task.cancel()
-
-            future.add_done_callback(cancelled)
+        await self._progress.begin(self._title, "waiting for Mistral…", on_cancel=cancel)
 
     def report(self, text: str) -> None:
         """Show the tail of the streamed answer (throttled)."""
-        if not self._active or self._token is None:
-            return
         now = time.monotonic()
-        if now - self._last < self.INTERVAL_S:
+        if not self._progress.active or now - self._last < PROGRESS_INTERVAL_S:
             return
         self._last = now
         lines = [line for line in text.splitlines() if line.strip()]
         tail = lines[-1].strip() if lines else ""
-        message = f"{len(text)} characters received" + (f": {tail[:60]}" if tail else "")
-        self._server.work_done_progress.report(
-            self._token, types.WorkDoneProgressReport(message=message)
+        self._progress.report(
+            f"{len(text)} characters received" + (f": {tail[:60]}" if tail else "")
         )
 
     def end(self, message: str) -> None:
-        if not self._active or self._token is None:
-            return
-        self._active = False
-        server = self._server
-        server.work_done_progress.end(self._token, types.WorkDoneProgressEnd(message=message))
-        server.work_done_progress.tokens.pop(self._token, None)
-
-
-def link_request_cancellation(server: MistralLanguageServer, task: asyncio.Task[Any]) -> None:
-    """Make `$/cancelRequest` of the current request cancel `task` (and so the HTTP stream).
-
-    pygls runs workspace/executeCommand as a generator whose outer future is what a
-    cancelRequest cancels; the coroutine running the command would otherwise go on.
-    """
-    protocol = server.protocol
-    msg_id = protocol.msg_id
-    futures = getattr(protocol, "_request_futures", None)
-    outer = futures.get(msg_id) if isinstance(futures, dict) and msg_id is not None else None
-    if outer is None or outer is task:
-        return
-
-    def cancelled(f: Any) -> None:
-        if f.cancelled() and not task.done():
-            task.cancel()
-
-    outer.add_done_callback(cancelled)
+        self._progress.end(message)
 
 
 # -- workspace edits --------------------------------------------------------------------
@@ -226,8 +159,9 @@ def _lsp_edits(doc: Document, edits: list[TextEdit], encoding: str) -> list[type
 
 
 def can_create_files(server: MistralLanguageServer) -> bool:
-    operations = capability(server, "workspace.workspace_edit.resource_operations", None) or []
-    return any(str(getattr(op, "value", op)) == "create" for op in operations)
+    caps = server.client_capabilities
+    operations = get_capability(caps, "workspace.workspace_edit.resource_operations", [])
+    return types.ResourceOperationKind.Create in operations
 
 
 def workspace_edit(
@@ -237,7 +171,9 @@ def workspace_edit(
     (so it refuses an edit meant for an older version itself), else plain `changes`."""
     session = server.session
     encoding = session.documents.encoding
-    versioned = supports(server, "workspace.workspace_edit.document_changes")
+    versioned = get_capability(
+        server.client_capabilities, "workspace.workspace_edit.document_changes", False
+    )
     creates = can_create_files(server)
     doc_changes: list[Any] = []
     changes: dict[str, list[types.TextEdit]] = {}
@@ -288,3 +224,54 @@ def check_unchanged(server: MistralLanguageServer, snapshot: Document) -> None:
 
 def snapshot_of(doc: Document) -> Document:
     return Document(doc.uri, doc.language_id, doc.version, doc.text, doc.path)
+
+
+# -- running an action ------------------------------------------------------------------
+
+PROGRESS_TITLES = {EXPLAIN: "Mistral: explaining…", TESTS: "Mistral: writing tests…"}
+
+
+def fail(server: MistralLanguageServer, error: RefactorError) -> JsonRpcException:
+    """Tell the user why (showMessage) and build the request's error answer."""
+    level = types.MessageType.Warning if error.kind != "error" else types.MessageType.Error
+    server.show(error.reason, level)
+    return JsonRpcException(message=error.reason, code=REQUEST_FAILED, data={"kind": error.kind})
+
+
+async def compute(
+    server: MistralLanguageServer, data: ActionData, token: types.ProgressToken | None
+) -> tuple[Document, RefactorResult]:
+    """Run one action on the document as it is now; the snapshot is what edits refer to."""
+    session = server.session
+    doc = session.documents.get(data.uri)
+    if doc is None:
+        raise RefactorError("The file is not open in the editor.")
+    if data.version is not None and doc.version != data.version:
+        raise RefactorError("The file changed since the action was offered; try again.")
+    snapshot = snapshot_of(doc)
+    encoding = session.documents.encoding
+    request = RefactorRequest(
+        action=data.action,
+        path=snapshot.path,
+        language_id=snapshot.language_id,
+        text=snapshot.text,
+        start=offset_of(snapshot, data.range.start, encoding),
+        end=offset_of(snapshot, data.range.end, encoding),
+        instruction=data.instruction,
+        diagnostics=diagnostic_infos(data),
+        uri=data.uri,
+    )
+    progress = RefactorProgress(
+        server, PROGRESS_TITLES.get(data.action, "Mistral: refactoring…"), token
+    )
+    await progress.begin(asyncio.current_task())
+    try:
+        result = await server.refactors.run(request, on_progress=progress.report)
+    except asyncio.CancelledError:
+        progress.end("cancelled")
+        raise
+    except RefactorError as exc:
+        progress.end(exc.reason)
+        raise
+    progress.end("done" if result.changed or result.markdown else "no changes")
+    return snapshot, result

@@ -9,27 +9,13 @@ from lsprotocol import types
 
 from lsp_server.documents import UTF32, path_to_uri, uri_to_path
 from lsp_server.documents.positions import split_lines, units
+from lsp_server.features.base import Feature, handler
+from lsp_server.features.shared import SYMBOL_KINDS
 from lsp_server.index.model import Definition
 
 if TYPE_CHECKING:
     from lsp_server.server import MistralLanguageServer
 
-KINDS: dict[str, types.SymbolKind] = {
-    "function": types.SymbolKind.Function,
-    "method": types.SymbolKind.Method,
-    "class": types.SymbolKind.Class,
-    "interface": types.SymbolKind.Interface,
-    "struct": types.SymbolKind.Struct,
-    "enum": types.SymbolKind.Enum,
-    "type": types.SymbolKind.TypeParameter,
-    "module": types.SymbolKind.Module,
-    "namespace": types.SymbolKind.Namespace,
-    "variable": types.SymbolKind.Variable,
-    "constant": types.SymbolKind.Constant,
-    "field": types.SymbolKind.Field,
-    "property": types.SymbolKind.Property,
-    "trait": types.SymbolKind.Interface,
-}
 MAX_WORKSPACE_SYMBOLS = 200
 
 
@@ -46,6 +32,8 @@ def definition_range(
     encoding = server.session.documents.encoding
     uri = path_to_uri(Path(root_uri_path) / definition.path)
     doc = server.session.documents.get(uri)
+    start_line: str | None = None
+    end_line: str | None = None
     if doc is not None:
         start_line = doc.lines.line_text(definition.line)
         end_line = doc.lines.line_text(definition.end_line)
@@ -53,8 +41,6 @@ def definition_range(
         lines = _read_lines(root_uri_path, definition.path)
         start_line = lines[definition.line] if definition.line < len(lines) else None
         end_line = lines[definition.end_line] if definition.end_line < len(lines) else None
-    else:
-        start_line = end_line = None
     return types.Range(
         start=types.Position(definition.line, _column(start_line, definition.column, encoding)),
         end=types.Position(definition.end_line, _column(end_line, definition.end_column, encoding)),
@@ -69,44 +55,41 @@ def _read_lines(root: str, rel: str) -> list[str]:
         return []
 
 
-def register(server: MistralLanguageServer) -> None:
-    session = server.session
-
-    @server.feature(types.WORKSPACE_SYMBOL)
+class SymbolsFeature(Feature):
+    @handler(types.WORKSPACE_SYMBOL)
     def workspace_symbol(
-        ls: MistralLanguageServer, params: types.WorkspaceSymbolParams
+        self, params: types.WorkspaceSymbolParams
     ) -> list[types.SymbolInformation]:
         results: list[types.SymbolInformation] = []
-        for root, index in list(session.indexes.items()):
+        for root, index in list(self.session.indexes.items()):
             for d in index.search(params.query, limit=MAX_WORKSPACE_SYMBOLS):
                 location = types.Location(
-                    uri=path_to_uri(root / d.path), range=definition_range(ls, d, str(root))
+                    uri=path_to_uri(root / d.path),
+                    range=definition_range(self.server, d, str(root)),
                 )
                 results.append(
                     types.SymbolInformation(
                         name=d.name,
-                        kind=KINDS.get(d.kind, types.SymbolKind.Variable),
+                        kind=SYMBOL_KINDS.get(d.kind, types.SymbolKind.Variable),
                         location=location,
                         container_name=d.container,
                     )
                 )
         return results[:MAX_WORKSPACE_SYMBOLS]
 
-    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbol(
-        ls: MistralLanguageServer, params: types.DocumentSymbolParams
-    ) -> list[types.SymbolInformation]:
+    @handler(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(self, params: types.DocumentSymbolParams) -> list[types.SymbolInformation]:
         path = uri_to_path(params.text_document.uri)
-        index = session.index_for(path) if path is not None else None
+        index = self.session.index_for(path) if path is not None else None
         if path is None or index is None:
             return []
         root = str(index.root)
         return [
             types.SymbolInformation(
                 name=d.name,
-                kind=KINDS.get(d.kind, types.SymbolKind.Variable),
+                kind=SYMBOL_KINDS.get(d.kind, types.SymbolKind.Variable),
                 location=types.Location(
-                    uri=params.text_document.uri, range=definition_range(ls, d, root)
+                    uri=params.text_document.uri, range=definition_range(self.server, d, root)
                 ),
                 container_name=d.container,
             )

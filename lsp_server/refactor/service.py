@@ -205,9 +205,15 @@ class RefactorService:
         text, language = request.text, request.language_id
         allowed = frozenset(d.line for d in request.diagnostics)
         fitted: dict[str, Reconciled] = {}
+        # A Fix works on the enclosing definition, but a model may answer with just the
+        # diagnostic's lines fixed: that answer fits those lines.
+        lines = full_lines(text, *sorted((request.start, request.end)))
+        narrow = lines if request.action == FIX and lines != (start, end) else None
 
         def shape(code: str) -> tuple[str, list[str]]:
             result, problems = fit_code(code, text, start, end, language, prompt.spec.id, allowed)
+            if result is None and narrow is not None:
+                result, _ = fit_code(code, text, *narrow, language, prompt.spec.id, allowed)
             if result is None:
                 return text, problems
             fitted[result.new_text] = result

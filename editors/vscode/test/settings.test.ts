@@ -30,6 +30,8 @@ const SERVER_MODEL: Record<string, [string, unknown, string[]?]> = {
   "privacy.secrets": ["string", "redact", ["redact", "block"]],
   "privacy.auditLog": ["boolean", true],
   "privacy.auditPath": ["string", ""],
+  "privacy.secretRules": ["string", ""],
+  "privacy.auditForward": ["string", ""],
 };
 
 const config = () => workspace.getConfiguration("mistral");
@@ -57,7 +59,7 @@ describe("contributed settings", () => {
   it("scope endpoint, privacy and server settings to the machine and restrict them", () => {
     const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
     const sensitive = allKeys().filter((k) => /^(endpoint|privacy|server)\./.test(k));
-    expect(sensitive.length).toBe(14);
+    expect(sensitive.length).toBe(16);
     for (const key of sensitive) {
       expect(isMachineScoped(key), key).toBe(true);
       expect(restricted, key).toContain(`mistral.${key}`);
@@ -84,7 +86,14 @@ describe("buildServerSettings", () => {
       completion: { enabled: true, debounceMs: 75, maxTokens: 128, contextTokens: 2048, multiline: "auto" },
       refactor: { enabled: true, maxTokens: 2048 },
       index: { enabled: true, maxFileKb: 512, exclude: [] },
-      privacy: { exclude: [], secrets: "redact", auditLog: true, auditPath: "" },
+      privacy: {
+        exclude: [],
+        secrets: "redact",
+        auditLog: true,
+        auditPath: "",
+        secretRules: "",
+        auditForward: "",
+      },
     });
   });
 

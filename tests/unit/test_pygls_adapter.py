@@ -1,0 +1,176 @@
+"""The pygls internals that lsp_server/pygls_adapter.py relies on still exist with the shapes it
+uses. When a pygls upgrade changes one, this fails and names it, instead of the server quietly
+leaking futures, losing framing or missing cancellations."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from typing import Any
+
+import pytest
+from lsprotocol import types
+from pygls.io_ import StdinAsyncReader
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol.json_rpc import JsonRPCProtocol
+
+from lsp_server.pygls_adapter import (
+    MistralProtocol,
+    link_request_cancellation,
+    pending_handlers,
+    shutdown_requested,
+)
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def write(self, data: bytes) -> None:
+        body = data.split(b"\r\n\r\n", 1)[1]
+        self.messages.append(json.loads(body))
+
+
+def _server() -> tuple[LanguageServer, _Writer]:
+    server = LanguageServer("t", "0", protocol_cls=MistralProtocol)
+    writer = _Writer()
+    server.protocol.set_writer(writer)  # type: ignore[arg-type]
+    return server, writer
+
+
+def test_private_names_exist_with_the_shapes_used() -> None:
+    server, _ = _server()
+    protocol = server.protocol
+    assert isinstance(protocol._request_futures, dict)
+    assert isinstance(protocol._shutdown, bool)
+    assert protocol.msg_id is None  # a property read outside any handler
+    assert isinstance(server._stop_event, object)
+    params = list(inspect.signature(JsonRPCProtocol._execute_handler).parameters)
+    assert params == ["self", "msg_id", "handler", "callback", "args", "kwargs"]
+    assert list(inspect.signature(JsonRPCProtocol._send_response).parameters)[:4] == [
+        "self",
+        "msg_id",
+        "result",
+        "error",
+    ]
+    assert callable(JsonRPCProtocol._send_handler_result)
+    for name in ("readline", "readexactly"):  # awaitables read_messages awaits
+        assert callable(getattr(StdinAsyncReader, name)), name
+    # The built-in handlers MistralProtocol overrides: same names, still generators.
+    for name in (
+        "lsp_text_document__did_open",
+        "lsp_text_document__did_change",
+        "lsp_text_document__did_close",
+        "lsp_workspace__execute_command",
+    ):
+        assert inspect.isgeneratorfunction(getattr(LanguageServerProtocol, name)), name
+    assert callable(lsp_method)
+
+
+async def test_a_notification_leaves_no_future_behind() -> None:
+    """pygls keeps a future per handled notification; the adapter forgets it."""
+    server, _ = _server()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def saved(params: types.DidSaveTextDocumentParams) -> None:
+        pass
+
+    protocol = server.protocol
+    assert isinstance(protocol, MistralProtocol)
+    protocol.handle_body(
+        json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
+        ).encode()
+    )
+    for _ in range(5):
+        protocol.handle_body(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": types.TEXT_DOCUMENT_DID_SAVE,
+                    "params": {"textDocument": {"uri": "file:///x.py"}},
+                }
+            ).encode()
+        )
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert pending_handlers(server) == 0
+
+    # Control: pygls' own protocol keeps the future of every async notification handler.
+    async def noted() -> None:
+        pass
+
+    for protocol_cls, kept in ((LanguageServerProtocol, 5), (MistralProtocol, 0)):
+        plain = LanguageServer("t", "0", protocol_cls=protocol_cls)
+        for i in range(5):
+            plain.protocol._execute_handler(f"n{i}", noted, lambda _f: None, (), None)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(plain.protocol._request_futures) == kept, protocol_cls
+
+
+def test_requests_before_initialize_and_after_shutdown_get_answers() -> None:
+    server, writer = _server()
+    protocol = server.protocol
+    assert isinstance(protocol, MistralProtocol)
+    protocol.handle_body(b'{"jsonrpc": "2.0", "id": 7, "method": "shutdown"}')
+    assert writer.messages[-1]["id"] == 7 and writer.messages[-1]["error"]["code"] == -32002
+    protocol.handle_body(b'{"jsonrpc": "2.0", "id": 8, "method": "nope", "params": []}')
+    assert writer.messages[-1]["id"] == 8
+    assert not shutdown_requested(server)
+
+
+def test_cancelling_the_request_cancels_the_linked_task() -> None:
+    async def scenario() -> bool:
+        server, _ = _server()
+        protocol = server.protocol
+        loop = asyncio.get_running_loop()
+        outer: asyncio.Future[Any] = loop.create_future()
+        protocol._request_futures["req-1"] = outer
+        inner = asyncio.ensure_future(asyncio.sleep(10))
+        token = protocol._ctx_msg_id.set("req-1")
+        try:
+            link_request_cancellation(server, inner)
+        finally:
+            protocol._ctx_msg_id.reset(token)
+        outer.cancel()
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        return inner.cancelled()
+
+    assert asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("broken", [b"Content-Length: 5\r\n\r\n{bad}", b"garbage\r\n"])
+async def test_a_broken_message_does_not_lose_the_next(broken: bytes) -> None:
+    from lsp_server.pygls_adapter import read_messages
+
+    server, writer = _server()
+    protocol = server.protocol
+    assert isinstance(protocol, MistralProtocol)
+    good = b'{"jsonrpc": "2.0", "id": 3, "method": "shutdown"}'
+    data = broken + b"Content-Length: %d\r\n\r\n" % len(good) + good
+
+    class Reader:
+        def __init__(self, payload: bytes) -> None:
+            self._lines = payload.splitlines(keepends=True)
+            self._rest = payload
+
+        async def readline(self) -> bytes:
+            idx = self._rest.find(b"\n")
+            if idx < 0:
+                line, self._rest = self._rest, b""
+            else:
+                line, self._rest = self._rest[: idx + 1], self._rest[idx + 1 :]
+            return line
+
+        async def readexactly(self, n: int) -> bytes:
+            chunk, self._rest = self._rest[:n], self._rest[n:]
+            return chunk
+
+    import threading
+
+    await read_messages(threading.Event(), Reader(data), protocol)  # type: ignore[arg-type]
+    assert any(m.get("id") == 3 for m in writer.messages)
