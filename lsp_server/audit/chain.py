@@ -16,7 +16,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from lsp_server.audit import lock
 
 GENESIS = "0" * 64
 _LINK = re.compile(rb'^\{"seq":(\d{1,19}),"prev":"([0-9a-f]{64})",')
@@ -171,29 +173,51 @@ def verify(path: Path) -> VerifyResult:
     """Check every link of the log at `path` (all its rotated files) and its head file.
 
     The oldest file's first record may name a predecessor that rotation deleted; that is
-    reported as a note, not a break. Everything after it must link up.
+    reported as a note, not a break. Everything after it must link up. Writers may go on
+    while this runs: the head is read first, records appended since are checked as far as
+    they are complete, and an append in progress at the very end is not a break.
     """
     result = VerifyResult()
-    files = log_files(path)
+    opened, head_bytes = _snapshot(path)
+    head = read_head(head_bytes) if head_bytes else None
+    try:
+        _walk(path, opened, head, head_bytes is not None, result)
+    finally:
+        for _, handle in opened:
+            handle.close()
+    return result
+
+
+def _walk(
+    path: Path,
+    opened: list[tuple[Path, BinaryIO]],
+    head: Link | None,
+    head_present: bool,
+    result: VerifyResult,
+) -> None:
+    files = [file for file, _ in opened]
     result.files = [str(p) for p in files]
     prev: Link | None = None
-    for file in files:
-        with open(file, "rb") as fh:
+    at_head: tuple[str, int, str] | None = None  # file, line and hash of record head.seq
+    for index, (file, handle) in enumerate(opened):
+        with handle as fh:
             for number, raw in enumerate(fh, start=1):
                 if not raw.endswith(b"\n"):
+                    if index == len(files) - 1:
+                        break  # being appended right now (a cut shows against the head)
                     result.broken = Break(str(file), number, "incomplete last line (cut off)")
-                    return result
+                    return
                 line = raw[:-1]
                 if not line.strip():
                     result.broken = Break(str(file), number, "empty line")
-                    return result
+                    return
                 link = parse_link(line)
                 if link is None:
                     if prev is None and _is_json_object(line):
                         result.unchained += 1  # written by a version without the chain
                         continue
                     result.broken = Break(str(file), number, "not a chained audit record")
-                    return result
+                    return
                 seq, claimed = link
                 if prev is None:
                     result.first_seq = seq
@@ -214,25 +238,64 @@ def verify(path: Path) -> VerifyResult:
                             else f"sequence goes back (seq {prev.seq} then {seq})"
                         )
                         result.broken = Break(str(file), number, what)
-                        return result
+                        return
                     if claimed != prev.hash:
                         result.broken = Break(
                             str(file),
                             number,
                             "previous record was edited or removed (its hash does not match)",
                         )
-                        return result
+                        return
                 prev = Link(seq, line_hash(line))
+                if head is not None and seq == head.seq:
+                    at_head = (str(file), number, prev.hash)
                 result.records += 1
     result.last = prev
-    _check_head(path, files, prev, result)
-    return result
+    _check_head(path, files, head, head_present, at_head, result)
 
 
-def _check_head(path: Path, files: list[Path], last: Link | None, result: VerifyResult) -> None:
+def _snapshot(path: Path) -> tuple[list[tuple[Path, BinaryIO]], bytes | None]:
+    """The head and every file of the log, opened under the writers' lock.
+
+    Rotation renames files under that lock, so the listing is consistent; once open, a file
+    stays readable whatever it is renamed to. The lock is held only to list and open, never
+    while reading, so writers (completions) wait microseconds, not for the whole check.
+    """
     try:
-        head = read_head(head_path(path).read_bytes())
+        fd = os.open(head_path(path), os.O_RDONLY)
     except FileNotFoundError:
+        return _open_existing(log_files(path)), None
+    try:
+        lock.lock(fd)
+        try:
+            head = _read_exactly(fd, os.fstat(fd).st_size)
+            return _open_existing(log_files(path)), head
+        finally:
+            lock.unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def _open_existing(files: list[Path]) -> list[tuple[Path, BinaryIO]]:
+    out: list[tuple[Path, BinaryIO]] = []
+    for file in files:
+        try:
+            out.append((file, open(file, "rb")))  # noqa: SIM115 - closed by verify()
+        except FileNotFoundError:
+            continue  # removed by hand meanwhile: its absence shows as missing records
+    return out
+
+
+def _check_head(
+    path: Path,
+    files: list[Path],
+    head: Link | None,
+    present: bool,
+    at_head: tuple[str, int, str] | None,
+    result: VerifyResult,
+) -> None:
+    last = result.last
+    if not present:
         if last is not None:
             result.notes.append("no head file: records cut off the end cannot be detected")
         return
@@ -251,11 +314,10 @@ def _check_head(path: Path, files: list[Path], last: Link | None, result: Verify
             lines + 1,
             f"{head.seq - last.seq} record(s) missing at the end (last written was {head.seq})",
         )
-    elif head.seq == last.seq and head.hash != last.hash:
-        lines = _count_lines(files[-1])
-        result.broken = Break(where, lines, "last record was edited (head hash does not match)")
-    elif head.seq < last.seq:
-        result.notes.append(f"head file names record {head.seq}, behind the log ({last.seq})")
+    elif at_head is not None and at_head[2] != head.hash:
+        result.broken = Break(
+            at_head[0], at_head[1], "last record was edited (head hash does not match)"
+        )
 
 
 def _count_lines(file: Path) -> int:

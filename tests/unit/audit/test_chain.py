@@ -194,3 +194,27 @@ def test_parallel_writer_processes_keep_one_chain(tmp_path: Path) -> None:
     assert result.ok, result.broken
     assert result.records == count * procs and result.first_seq == 1
     assert len(log_files(path)) > 3  # rotations happened under contention
+
+
+def test_verify_while_processes_write_and_rotate_finds_no_false_break(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    go = tmp_path / "go"
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    children = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(path), f"w{n}", "1500", str(go)], cwd=ROOT
+        )
+        for n in range(2)
+    ]
+    go.touch()
+    runs = 0
+    try:
+        while any(child.poll() is None for child in children) or runs == 0:
+            result = verify(path)
+            assert result.ok, result.broken
+            runs += 1
+    finally:
+        for child in children:
+            assert child.wait(timeout=120) == 0
+    assert verify(path).records == 3000 and runs > 1
