@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
+from tests.paths import FIXTURES
 
-REPOS = Path(__file__).resolve().parent.parent / "fixtures" / "repos"
+REPOS = FIXTURES / "repos"
 
 
 def copy_repo(language: str, dest: Path) -> Path:

@@ -9,8 +9,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from tests.hardening_support import status, write_files
 from tests.lsp_harness import wait_until
-from tests.test_hardening_support import status, write_files
 
 FILES = 100_000
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.nvim.runner import find_nvim, make_workspace, nvim_env, run_scenario
+from tests.editors.nvim.runner import find_nvim, make_workspace, nvim_env, run_scenario
 
 
 @pytest.fixture(scope="module")

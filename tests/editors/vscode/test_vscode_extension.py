@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-EXTENSION = Path(__file__).resolve().parent.parent / "editors" / "vscode"
+from tests.paths import ROOT
+
+EXTENSION = ROOT / "editors" / "vscode"
 NPM = shutil.which("npm")
 
 pytestmark = [

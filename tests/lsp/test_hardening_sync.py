@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from lsprotocol import types
 
 from lsp_server.documents.positions import LineIndex
+from tests.hardening_support import ThreadedServer, document_text
 from tests.lsp_harness import isolated_env
-from tests.test_hardening_support import ThreadedServer, document_text
 
 ENCODINGS = ("utf-16", "utf-8", "utf-32")
 EXAMPLES = int(os.environ.get("HARDENING_SYNC_EXAMPLES", "300"))

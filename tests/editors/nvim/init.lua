@@ -1,4 +1,4 @@
--- Test harness for a headless Neovim driven by tests/nvim/runner.py.
+-- Test harness for a headless Neovim driven by tests/editors/nvim/runner.py.
 --
 -- Reads its settings from $MISTRAL_NVIM_TEST (JSON: plugin_dir, scenario, result, timeout_ms,
 -- plus whatever the test passes), puts the plugin on 'runtimepath', then runs the scenario file

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
+
 EXTENSION = ROOT / "editors" / "vscode"
 E2E = EXTENSION / "scripts" / "e2e.sh"
 E2E_HOME = Path(os.environ.get("MISTRAL_E2E_HOME", Path.home() / ".cache" / "mistral-lsp-e2e"))

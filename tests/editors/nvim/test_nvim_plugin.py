@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.fake_mistral import FakeMistral
-from tests.nvim.runner import (
+from tests.editors.nvim.runner import (
     endpoint_settings,
     find_nvim,
     make_workspace,

@@ -20,8 +20,8 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 
 from fixtures.fake_mistral import FakeMistral, Reply
+from tests.hardening_support import alarms, log_lines, status, write_files
 from tests.lsp_harness import endpoint_options, wait_for_state
-from tests.test_hardening_support import alarms, log_lines, status, write_files
 
 STORM = 1000
 DOCUMENTS = 8

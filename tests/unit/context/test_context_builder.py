@@ -9,8 +9,9 @@ import pytest
 
 from lsp_server.context import ContextBuilder, RecentFiles, count_tokens
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
+from tests.paths import FIXTURES
 
-ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "repos" / "context_py"
+ROOT = FIXTURES / "repos" / "context_py"
 SECRET = ROOT / "shop" / "secret_rates.py"
 
 

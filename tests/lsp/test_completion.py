@@ -21,8 +21,9 @@ from tests.lsp_harness import (
     wait_for_state,
     wait_until,
 )
+from tests.paths import FIXTURES
 
-DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+DEMO = FIXTURES / "demo"
 AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
 
 

@@ -21,8 +21,8 @@ from lsprotocol import types
 
 from fixtures.fake_mistral import FakeMistral, Reply
 from tests.fake_endpoint import Attacker
+from tests.hardening_support import ThreadedServer, status
 from tests.lsp_harness import endpoint_options, isolated_env, wait_until
-from tests.test_hardening_support import ThreadedServer, status
 
 BREAKER_THRESHOLD = 5  # EndpointService default
 BREAKER_COOLDOWN_S = 30.0  # EndpointService default; the server exposes no knob for it
