@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,7 +75,9 @@ class _Flight:
 
 
 class CompletionEngine:
-    def __init__(self, session: Session, sleep: Callable[[float], object] = asyncio.sleep) -> None:
+    def __init__(
+        self, session: Session, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+    ) -> None:
         self._session = session
         self._sleep = sleep
         self.cache = CompletionCache()
@@ -151,8 +153,9 @@ class CompletionEngine:
 
     def _start(self, query: CompletionQuery, context: CompletionContext) -> _Flight:
         settings = self._session.settings
-        index = self._session.index_for(query.path) if query.path is not None else None
-        tree = index.open_tree(query.path) if index is not None else None
+        path = query.path
+        index = self._session.index_for(path) if path is not None else None
+        tree = index.open_tree(path) if index is not None and path is not None else None
         shape = decide.shape_at(query.text, query.offset, settings.completion.multiline, tree)
         anchor = Anchor.at(query.uri, query.text, query.offset)
         partial: list[str] = []
