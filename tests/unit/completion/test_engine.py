@@ -1,0 +1,135 @@
+"""The completion engine in-process: debounce with a fake clock, supersession, the cache, and
+typing into a completion in flight — against the fake endpoint on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from fixtures.fake_mistral import FakeMistral, Reply
+from lsp_server.completion import CompletionEngine, CompletionQuery
+from lsp_server.config import LoadedConfig, load_settings
+from lsp_server.session import Session
+
+TEXT = "def total(items):\n    return sum(i.price for i in "
+URI = "file:///ws/shop.py"
+
+
+class Clock:
+    """A debounce `sleep` the test releases by hand, so no test depends on real time."""
+
+    def __init__(self) -> None:
+        self.waiting: list[asyncio.Future[None]] = []
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiting.append(future)
+        await future
+
+    async def until_waiting(self, count: int) -> None:
+        while len(self.waiting) < count:
+            await asyncio.sleep(0)
+
+    def release_all(self) -> None:
+        for future in self.waiting:
+            if not future.done():
+                future.set_result(None)
+
+
+@pytest.fixture
+def fake() -> Any:
+    with FakeMistral() as server:
+        server.default_fim = "items)"
+        yield server
+
+
+def _session(tmp_path: Path, fake: FakeMistral, debounce_ms: int) -> Session:
+    editor = {
+        "endpoint": {"preset": "custom", "url": fake.url},
+        "completion": {"debounceMs": debounce_ms},
+        "privacy": {"auditPath": str(tmp_path / "audit.jsonl")},
+    }
+
+    def loader(roots: Any, _editor: Any = None) -> LoadedConfig:
+        return load_settings(roots, editor, user_path=tmp_path / "none.toml", policy_paths=[])
+
+    session = Session(config_loader=loader)
+    session.configure([tmp_path])
+    return session
+
+
+@pytest_asyncio.fixture
+async def make(
+    tmp_path: Path, fake: FakeMistral, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Callable[[int], Awaitable[tuple[CompletionEngine, Clock]]]]:
+    monkeypatch.setenv("MISTRAL_API_KEY", "test-key-unit-0123456789")
+    sessions: list[Session] = []
+
+    async def _make(debounce_ms: int) -> tuple[CompletionEngine, Clock]:
+        clock = Clock()
+        session = _session(tmp_path, fake, debounce_ms)
+        sessions.append(session)
+        return CompletionEngine(session, sleep=clock.sleep), clock
+
+    yield _make
+    for session in sessions:
+        await session.aclose()
+
+
+def _query(text: str = TEXT, invoked: bool = False) -> CompletionQuery:
+    return CompletionQuery(URI, None, "python", text, len(text), invoked)
+
+
+async def test_a_newer_keystroke_inside_the_debounce_wins(make, fake: FakeMistral) -> None:
+    engine, clock = await make(75)
+    first = asyncio.ensure_future(engine.complete(_query(TEXT[:-1])))
+    await clock.until_waiting(1)
+    second = asyncio.ensure_future(engine.complete(_query()))
+    await clock.until_waiting(2)
+    clock.release_all()
+    assert await first is None  # superseded before it asked anything
+    suggestion = await second
+    assert suggestion is not None and suggestion.text == "items)"
+    assert len(fake.requests_for("fim")) == 1 and engine.counters.endpoint_requests == 1
+
+
+async def test_invoked_completions_skip_the_debounce(make, fake: FakeMistral) -> None:
+    engine, clock = await make(75)
+    suggestion = await engine.complete(_query(invoked=True))
+    assert suggestion is not None and clock.waiting == []
+
+
+async def test_the_same_place_again_comes_from_the_cache(make, fake: FakeMistral) -> None:
+    engine, _ = await make(0)
+    assert (await engine.complete(_query())) is not None
+    again = await engine.complete(_query())
+    assert again is not None and again.source == "cache"
+    assert len(fake.requests_for("fim")) == 1
+    # Typing the first characters of the suggestion keeps serving its rest from the cache.
+    typed = await engine.complete(_query(TEXT + "it"))
+    assert typed is not None and typed.text == "ems)" and len(fake.requests_for("fim")) == 1
+
+
+async def test_typing_into_a_completion_in_flight_reuses_it(make, fake: FakeMistral) -> None:
+    fake.script("fim", Reply(delay_s=0.3))
+    engine, _ = await make(0)
+    first = asyncio.ensure_future(engine.complete(_query()))
+    while not fake.requests_for("fim"):
+        await asyncio.sleep(0.01)
+    second = await engine.complete(_query(TEXT + "i"))
+    assert (await first) is not None
+    assert second is not None and second.text == "tems)"
+    assert engine.counters.reused_in_flight == 1 and len(fake.requests_for("fim")) == 1
+
+
+async def test_closing_the_document_forgets_it(make, fake: FakeMistral) -> None:
+    engine, _ = await make(0)
+    assert (await engine.complete(_query())) is not None
+    engine.forget(URI)
+    again = await engine.complete(_query())
+    assert again is not None and again.source == "ai" and len(fake.requests_for("fim")) == 2
