@@ -114,7 +114,11 @@ _PLACEHOLDER = re.compile(
     r"insert\w*|enter\w*|some\w*|put\w*here|\w*_here|here|foo\w*|bar|baz|qwerty\w*|"
     r"letmein|hunter2|s3cr3t|p@ssw0rd|xyz|string|str|bytes|value)$"
 )
-_TEMPLATE = re.compile(r"\$\{|\{\{|\}\}|#\{|%\(|%[sdr]\b|<%|\{\d*\}|\$\(|\$[A-Za-z_]|^%|@@")
+# `$name` is a variable only at the start or as an UPPER_CASE name: generated passwords often
+# hold a `$` followed by letters (`hV9#kLm2$pQ7zX`).
+_TEMPLATE = re.compile(
+    r"\$\{|\{\{|\}\}|#\{|%\(|%[sdr]\b|<%|\{\d*\}|\$\(|^\$[A-Za-z_]|\$[A-Z_][A-Z0-9_]{2,}\b|^%|@@"
+)
 _IDENT_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*(?:\(.*|\[.*)?")
 _ALPHA_WORDS = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+)(?:[_.-]?(?:[A-Z]?[a-z]+|[A-Z]+))*")
 _ESCAPES = re.compile(r"\\[xuUN0-7]")

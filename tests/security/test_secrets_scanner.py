@@ -134,3 +134,23 @@ def test_find_spans_is_cached_per_text() -> None:
     assert len(calls) == 1
     scanner.find_spans(text + " ")  # another text is scanned (control)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'variable "db_password" {\n  default = "hV9#kLm2$pQ7zX"\n}\n',
+        'DB_PASSWORD = "k2$Lm9!qWz$abT"\n',
+        "password: 'Rt7$yPq2$mNb8'\n",
+    ],
+)
+def test_a_dollar_inside_a_password_is_not_a_template(text: str) -> None:
+    secret = text.split('"')[-2] if '"' in text.split("=")[-1] else text.split("'")[1]
+    assert secret not in SecretScanner().scan(text).text
+
+
+@pytest.mark.parametrize(
+    "text", ['password = "$DB_PASSWORD"\n', 'password = "${DB_PASSWORD}"\n', 'token = "$token"\n']
+)
+def test_variables_standing_for_a_secret_are_left_alone(text: str) -> None:
+    assert SecretScanner().scan(text).text == text
