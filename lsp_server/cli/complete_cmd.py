@@ -11,27 +11,52 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
+from lsp_server.cli.source import UsageError, check_position, read_source
 from lsp_server.cli.workspace import session_for
 from lsp_server.completion import CompletionEngine, CompletionQuery
 from lsp_server.documents import path_to_uri
 from lsp_server.index.languages import language_for_path
 from lsp_server.session import Session
 
+PROG = "mistral-lsp complete"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("location", help="FILE:LINE:COL, line and column counted from 1")
+    parser.add_argument(
+        "location",
+        nargs="+",
+        metavar="FILE:LINE:COL",
+        help="Line and column counted from 1; '- LINE:COL' reads the text from stdin.",
+    )
     parser.add_argument("--json", action="store_true", help="Machine-readable output.")
     parser.add_argument("--root", help="Workspace root (default: nearest folder with a marker).")
+    parser.add_argument(
+        "--stdin-filename", metavar="PATH", help="With FILE '-': the path the text stands for."
+    )
 
 
-def parse_location(location: str) -> tuple[Path, int, int]:
+def parse_location(location: str | list[str]) -> tuple[str, int, int]:
+    """`FILE:LINE:COL` or `- LINE:COL` → (FILE, LINE, COL); ValueError for any other shape."""
+    if isinstance(location, list):
+        if len(location) == 2 and location[0] == "-":
+            line, column = location[1].split(":")
+            return "-", int(line), int(column)
+        if len(location) != 1:
+            raise ValueError(location)
+        location = location[0]
     file_part, line, column = location.rsplit(":", 2)
-    return Path(file_part).resolve(), int(line), int(column)
+    if not file_part:
+        raise ValueError(location)
+    return file_part, int(line), int(column)
 
 
-async def complete_at(session: Session, path: Path, line: int, column: int) -> dict:
-    text = path.read_text(encoding="utf-8")
+async def complete_at(
+    session: Session, path: Path, line: int, column: int, text: str | None = None
+) -> dict[str, Any]:
+    if text is None:
+        text = path.read_text(encoding="utf-8")
     spec = language_for_path(path)
     uri = path_to_uri(path)
     doc = session.documents.open(uri, spec.id if spec else "plaintext", 1, text)
@@ -53,15 +78,20 @@ async def complete_at(session: Session, path: Path, line: int, column: int) -> d
 
 def run(args: argparse.Namespace) -> int:
     try:
-        path, line, column = parse_location(args.location)
+        file, line, column = parse_location(args.location)
     except ValueError:
-        print("mistral-lsp complete: expected FILE:LINE:COL", file=sys.stderr)
+        got = " ".join(args.location)
+        print(f"{PROG}: expected FILE:LINE:COL or '- LINE:COL', got {got!r}", file=sys.stderr)
         return 2
-    if not path.is_file():
-        print(f"mistral-lsp complete: no such file: {path}", file=sys.stderr)
+    try:
+        source = read_source(file, args.stdin_filename, PROG)
+        check_position(source.text, line, column, PROG)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return 2
+    path = source.path
     session = session_for(path, args.root)
-    result = asyncio.run(complete_at(session, path, line, column))
+    result = asyncio.run(complete_at(session, path, line, column, source.text))
     status = result["status"]
     if status["state"] != "ready":
         print(f"mistral-lsp: {status['state']}: {status['message']}", file=sys.stderr)

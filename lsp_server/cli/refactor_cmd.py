@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
+from lsp_server.cli.source import UsageError, check_position, display_path, read_source
 from lsp_server.cli.workspace import session_for
 from lsp_server.documents import Document
 from lsp_server.index.languages import language_for_path
@@ -45,32 +48,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Which action (default: refactor, which needs --instruction).",
     )
     parser.add_argument("--apply", action="store_true", help="Write the change instead of a diff.")
+    parser.add_argument("--json", action="store_true", help="Machine-readable output.")
     parser.add_argument("--root", help="Workspace root (default: nearest folder with a marker).")
+    parser.add_argument(
+        "--stdin-filename", metavar="PATH", help="With FILE '-': the path the text stands for."
+    )
+
+
+def _line_count(doc: Document) -> int:
+    return doc.text.count("\n") + (0 if doc.text.endswith("\n") else 1)
 
 
 def parse_range(text: str, doc: Document) -> tuple[int, int]:
-    """Offsets of `LINE:LINE` (whole lines, inclusive) or `LINE.COL:LINE.COL`."""
+    """Offsets of `LINE:LINE` (whole lines, inclusive) or `LINE.COL:LINE.COL`.
+
+    ValueError for a malformed range, UsageError (with the file's bounds) for one outside it.
+    """
     start_s, end_s = text.split(":", 1)
+    count = max(_line_count(doc), 1)
     if "." in start_s or "." in end_s:
         (sl, sc), (el, ec) = (tuple(int(x) for x in p.split(".", 1)) for p in (start_s, end_s))
-        return doc.offset(sl - 1, sc - 1, "utf-32"), doc.offset(el - 1, ec - 1, "utf-32")
+        for line, column in ((sl, sc), (el, ec)):
+            check_position(doc.text, line, column, f"{PROG}: --range {text}")
+        start, end = doc.offset(sl - 1, sc - 1, "utf-32"), doc.offset(el - 1, ec - 1, "utf-32")
+        if end < start:
+            raise UsageError(f"{PROG}: --range {text} ends before it starts")
+        return start, end
     first, last = int(start_s), int(end_s)
     if first < 1 or last < first:
         raise ValueError("bad line range")
+    if last > count:
+        raise UsageError(f"{PROG}: --range {text} is outside the file (lines 1-{count})")
     return doc.offset(first - 1, 0, "utf-32"), doc.offset(last, 0, "utf-32")
 
 
-def render(result: RefactorResult, path: Path, text: str, root: Path) -> str:
-    if result.markdown:
-        return result.markdown
-    name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-    out = unified_diff(text, result.new_text, name) if result.edits else ""
+def changed_files(result: RefactorResult, path: Path, text: str) -> list[tuple[Path, str, str]]:
+    """(path, old text, new text) of every file the refactor changes or creates."""
+    files: list[tuple[Path, str, str]] = []
+    if result.edits:
+        files.append((path, text, result.new_text))
     if result.test_file is not None:
         change = result.test_file
-        tpath = change.path
-        tname = tpath.relative_to(root).as_posix() if tpath.is_relative_to(root) else tpath.name
-        out += unified_diff(change.old_text, change.new_text, tname)
-    return out
+        files.append((change.path, change.old_text, change.new_text))
+    return files
+
+
+def render(
+    result: RefactorResult,
+    path: Path,
+    text: str,
+    root: Path | None = None,
+    cwd: Path | None = None,
+) -> str:
+    """Markdown for explain; else a diff with names relative to `cwd` (git apply, patch -p1)
+    when the files are under it, else relative to the project `root`."""
+    if result.markdown:
+        return result.markdown
+    files = changed_files(result, path, text)
+    return "".join(unified_diff(old, new, display_path(p, cwd, root)) for p, old, new in files)
 
 
 def write(result: RefactorResult, path: Path) -> list[Path]:
@@ -94,19 +129,27 @@ async def refactor(session: Session, request: RefactorRequest) -> RefactorResult
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.file).resolve()
-    if not path.is_file():
-        print(f"{PROG}: no such file: {path}", file=sys.stderr)
+    try:
+        source = read_source(args.file, args.stdin_filename, PROG)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return 2
-    text = path.read_bytes().decode("utf-8")
+    path, text = source.path, source.text
     spec = language_for_path(path)
     doc = Document(path.as_uri(), spec.id if spec else "plaintext", 1, text, path)
     try:
         start, end = parse_range(args.range, doc)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except ValueError:
         print(f"{PROG}: --range must be LINE:LINE or LINE.COL:LINE.COL", file=sys.stderr)
         return 2
+    if args.action == REFACTOR and not args.instruction.strip():
+        print(f"{PROG}: --action refactor needs --instruction TEXT", file=sys.stderr)
+        return 2
     session = session_for(path, args.root)
+    root = session.roots[0]
     if (index := session.index_for(path)) is not None:
         index.update_text(path, text)
     request = RefactorRequest(
@@ -123,12 +166,40 @@ def run(args: argparse.Namespace) -> int:
     except RefactorError as exc:
         print(f"{PROG}: {exc.reason}", file=sys.stderr)
         return 1
+    if args.json:
+        files = changed_files(result, path, text)
+        print(
+            json.dumps(
+                {
+                    "action": args.action,
+                    "changed": bool(result.changed),
+                    "markdown": result.markdown or None,
+                    "diff": render(result, path, text, root) if not result.markdown else None,
+                    "files": [
+                        {"path": display_path(p, root=root), "created": not p.exists()}
+                        for p, _, _ in files
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return 0
     if not result.changed and not result.markdown:
         print(f"{PROG}: Mistral suggested no changes.", file=sys.stderr)
+        if source.from_stdin and args.apply:
+            sys.stdout.write(text)
         return 0
     if args.apply and not result.markdown:
+        if source.from_stdin:
+            # A filter: the changed text on stdout; a generated test file is still written.
+            sys.stdout.write(result.new_text if result.edits else text)
+            result = _without_main_edits(result)
         for written in write(result, path):
-            print(f"wrote {written}", file=sys.stderr)
+            print(f"wrote {display_path(written, root=root)}", file=sys.stderr)
         return 0
-    sys.stdout.write(render(result, path, text, session.roots[0]))
+    sys.stdout.write(render(result, path, text, root))
     return 0
+
+
+def _without_main_edits(result: RefactorResult) -> RefactorResult:
+    return dataclasses.replace(result, edits=[])
