@@ -27,15 +27,16 @@ def _layers() -> Any:
 
 @dataclass(frozen=True)
 class EndpointSettings:
-    preset: Literal["eu", "codestral", "custom"] = _key(
+    preset: Literal["eu", "codestral", "custom", "local"] = _key(
         "Which Mistral endpoint: `eu` (https://api.eu.mistral.ai), `codestral` "
-        "(https://codestral.mistral.ai) or `custom` (`endpoint.url`, e.g. on-prem).",
+        "(https://codestral.mistral.ai), `custom` (`endpoint.url`, e.g. on-prem) or `local` "
+        "(an engine on this machine's loopback, found on its usual port).",
         "eu",
     )
     url: str = _key("Base URL for the `custom` preset, e.g. https://mistral.internal.example.", "")
-    api: Literal["mistral", "openai"] = _key(
-        "Wire protocol: `mistral` (the Mistral API) or `openai` (an on-prem OpenAI-compatible "
-        "server such as vLLM).",
+    api: Literal["mistral", "openai", "ollama", "llamacpp", "tgi"] = _key(
+        "Wire protocol: `mistral` (the Mistral API), `openai` (vLLM, LM Studio), `ollama`, "
+        "`llamacpp` (llama-server) or `tgi` (Text Generation Inference).",
         "mistral",
     )
     api_key_env: str = _key("Environment variable that holds the API key.", "MISTRAL_API_KEY")
@@ -47,7 +48,7 @@ class EndpointSettings:
     @property
     def base_url(self) -> str:
         """The URL requests go to; empty means misconfigured, never a fallback host."""
-        if self.preset == "custom":
+        if self.preset in ("custom", "local"):  # local: empty until an engine is found
             return self.url.rstrip("/")
         return PRESET_URLS.get(self.preset, "")
 

@@ -85,3 +85,16 @@ class ContentExcluded(EndpointError):
     """The request would include text of an excluded file."""
 
     kind = "excluded"
+
+
+class ModelUnfit(EndpointError):
+    """The engine answered, but this model cannot do the job here: it is not installed or not
+    served, or it cannot fill in the middle. `fix` is the one line that repairs it; the reason
+    shown (in `mistral/status` and `doctor`) carries it."""
+
+    kind = "model"
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(f"{problem}: {fix}")
+        self.problem = problem
+        self.fix = fix

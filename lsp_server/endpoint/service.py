@@ -8,9 +8,7 @@ client. Every outbound attempt, and every request refused on the way, gets an au
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import json
 import logging
 import ssl
 import time
@@ -24,13 +22,6 @@ import httpx2
 
 from lsp_server.audit.config import ForwardConfig
 from lsp_server.endpoint.audit import AuditLog, AuditRecord
-from lsp_server.endpoint.backends import (
-    Backend,
-    Delta,
-    MistralBackend,
-    OpenAIBackend,
-    preload_sdk,
-)
 from lsp_server.endpoint.boundary import (
     CURRENT_ATTEMPT,
     AttemptMeter,
@@ -38,9 +29,20 @@ from lsp_server.endpoint.boundary import (
     build_async_client,
     check_endpoint,
     check_proxy,
+    is_loopback,
     make_ssl_context,
     wait_for_drains,
 )
+from lsp_server.endpoint.engines import (
+    START_HINTS,
+    Backend,
+    Delta,
+    ModelFacts,
+    backend_class,
+    preload_sdk,
+)
+from lsp_server.endpoint.engines.base import error_message
+from lsp_server.endpoint.engines.discover import DEFAULT_PORTS, Found, discover
 from lsp_server.endpoint.errors import (
     CircuitOpen,
     ContentExcluded,
@@ -48,6 +50,7 @@ from lsp_server.endpoint.errors import (
     EndpointHTTPError,
     EndpointOffline,
     EndpointTimeout,
+    ModelUnfit,
     PolicyViolation,
     RateLimited,
     RedirectRefused,
@@ -62,6 +65,8 @@ from lsp_server.endpoint.types import ChatRequest, EndpointResult, EndpointStatu
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+MODEL_PROBLEM_S = 30.0  # how long "this model cannot complete" pauses requests before a retry
+LOCAL_RETRY_S = 10.0  # how long "no local engine found" holds before looking again
 
 
 @dataclass
@@ -122,6 +127,9 @@ class EndpointService:
         self._auth_problem = ""
         self._last_status: EndpointStatus | None = None
         self._cooldown_timer: asyncio.TimerHandle | None = None
+        self._model_problem = ""
+        self._model_problem_until = 0.0
+        self._local_candidates: list[tuple[str, str]] | None = None  # tests narrow the ports
         self.in_flight = 0
         self.peak_in_flight = 0
         self._configure(settings, workspace_roots)
@@ -135,10 +143,25 @@ class EndpointService:
         self._origin: Origin | None = None
         self._config_error: EndpointError | None = None
         self._ssl_context: ssl.SSLContext | None = None
+        self._api: str = ep.api
+        self._base = ep.base_url.rstrip("/")
+        # The local preset: which engine answers on loopback is found by `discover_local`.
+        # With a URL it is only identified there (when api is left at "mistral").
+        self._local = ep.preset == "local"
+        self._found: Found | None = None
+        self._local_searched_at: float | None = None
         try:
-            self._origin = check_endpoint(ep.base_url, settings.policy)
+            if not (self._local and not ep.base_url):
+                self._origin = check_endpoint(ep.base_url, settings.policy)
+                if self._local and not is_loopback(self._origin.host):
+                    raise PolicyViolation(
+                        f"the local preset only reaches this machine, not {self._origin}; "
+                        "use preset custom for other hosts"
+                    )
+            elif getattr(settings.policy, "error", ""):
+                check_endpoint(ep.base_url, settings.policy)  # fails closed the same way
             check_proxy(ep.proxy)
-            if self._origin.scheme == "https":
+            if self._origin is not None and self._origin.scheme == "https":
                 self._ssl_context = _load_ssl_context(ep.ca_bundle)
         except EndpointError as exc:
             self._config_error = exc
@@ -170,6 +193,7 @@ class EndpointService:
             self._breaker.record_success()
             self._rate_limited_until = 0.0
             self._auth_problem = ""
+            self._model_problem = ""
         self._notify()
 
     def _retire_conn(self) -> None:
@@ -191,7 +215,7 @@ class EndpointService:
 
     def _get_conn(self) -> _Conn:
         if self._conn is None:
-            assert self._origin is not None and self._key.key is not None
+            assert self._origin is not None and (self._key.key is not None or not self._needs_key)
             ep = self._settings.endpoint
             client = build_async_client(
                 frozenset({self._origin}),
@@ -201,14 +225,76 @@ class EndpointService:
                 max_connections=self.max_concurrency * 2,
                 ssl_context=self._ssl_context,
             )
-            base = ep.base_url.rstrip("/")
-            backend_cls = OpenAIBackend if ep.api == "openai" else MistralBackend
-            self._conn = _Conn(client, backend_cls(client, base, self._key.key))
+            backend_cls = backend_class(self._api)
+            self._conn = _Conn(client, backend_cls(client, self._base, self._key.key))
         return self._conn
+
+    @property
+    def _needs_key(self) -> bool:
+        """The Mistral API always needs a key; local engines and loopback servers need none
+        (a key that is set is still sent: llama-server --api-key, vLLM --api-key)."""
+        if self._api == "mistral" and not self._local:
+            return True
+        return self._api == "openai" and not (self._origin and is_loopback(self._origin.host))
+
+    @property
+    def api(self) -> str:
+        """The wire protocol in use (for the local preset: the one the engine found speaks)."""
+        return self._api
+
+    @property
+    def engine(self) -> str:
+        """What answers, in words: "Ollama", "llama.cpp", "the Mistral API", ..."""
+        if self._found is not None:
+            return self._found.engine
+        return str(backend_class(self._api).engine)
+
+    async def discover_local(self, force: bool = False) -> Found | None:
+        """The local preset: find the engine on loopback (or identify the one at endpoint.url).
+
+        Sends no code. Remembers a miss for LOCAL_RETRY_S so typing does not re-probe ports.
+        """
+        if not self._local or self._config_error is not None:
+            return self._found
+        if self._found is not None and not force:
+            return self._found
+        if (
+            not force
+            and self._local_searched_at is not None
+            and self._clock() - self._local_searched_at < LOCAL_RETRY_S
+        ):
+            return None
+        self._local_searched_at = self._clock()
+        ep = self._settings.endpoint
+        candidates = self._local_candidates
+        if ep.base_url:
+            candidates = [(ep.base_url.rstrip("/"), "")]
+        try:
+            found = await discover(candidates, timeout_s=min(2.0, self.models_timeout_s))
+        except ValueError as exc:
+            self._config_error = PolicyViolation(str(exc))
+            found = None
+        if found is not None:
+            self._found = found
+            if not ep.base_url or ep.api == "mistral":
+                self._api = found.api
+            self._base = found.url
+            self._origin = check_endpoint(found.url, self._settings.policy)
+            self._retire_conn()
+            log.info("endpoint: local preset found %s at %s", found.engine, found.url)
+        self._notify()
+        return found
+
+    async def _ensure_local(self) -> None:
+        unknown = self._origin is None or (self._found is None and self._api == "mistral")
+        if self._local and unknown:
+            await self.discover_local()
 
     async def warm_up(self) -> None:
         """Pay the SDK's import and client set-up before the first request, off the loop."""
-        await asyncio.get_running_loop().run_in_executor(None, preload_sdk)
+        await self._ensure_local()
+        if self._api == "mistral":
+            await asyncio.get_running_loop().run_in_executor(None, preload_sdk)
         if self.status.state == "ready":
             self._get_conn()
 
@@ -226,6 +312,8 @@ class EndpointService:
     def origin(self) -> str:
         if self._origin is not None:
             return str(self._origin)
+        if self._local:
+            return "local"
         return self._settings.endpoint.base_url or ""
 
     @property
@@ -252,10 +340,14 @@ class EndpointService:
             return make("offline", self._config_error.reason)
         if self._config_error is not None:
             return make("error", self._config_error.reason)
-        if self._key.key is None:
+        if self._local and self._origin is None:
+            return make("offline", self._local_problem())
+        if self._key.key is None and self._needs_key:
             return make("offline", self._key.problem)
         if self._auth_problem:
             return make("error", self._auth_problem)
+        if self._model_problem and self._clock() < self._model_problem_until:
+            return make("error", self._model_problem)
         if self._breaker.state == "open":
             wait = self._breaker.remaining_s()
             return make(
@@ -270,7 +362,18 @@ class EndpointService:
                 f"rate limited by the endpoint (429); completions come from the index for "
                 f"{wait:.0f} s, then resume by themselves",
             )
+        if self._api != "mistral" or self._local:
+            return make("ready", f"ready: {self.engine} at {origin}")
         return make("ready", f"ready: {origin}")
+
+    def _local_problem(self) -> str:
+        if self._local_searched_at is None:
+            return "looking for a local engine on this machine"
+        ports = ", ".join(str(p) for p, _ in DEFAULT_PORTS)
+        return (
+            f"no local engine answers on 127.0.0.1 (ports {ports}): start Ollama "
+            "(`ollama serve`), llama-server or vLLM, or set endpoint.url to its loopback URL"
+        )
 
     def _notify(self) -> None:
         status = self.status
@@ -316,8 +419,19 @@ class EndpointService:
         """A fill-in-the-middle completion, streamed. Never retried, never waits on 429."""
         model = req.model or self._settings.models.completion
         ctx = _Call("fim", uuid.uuid4().hex, model, list(req.sources))
+        await self._ensure_local()
         self._preflight(ctx)
-        (prompt, suffix), ctx.redacted = self._scan(ctx, [req.prompt, req.suffix])
+        apart = req.repo_context if backend_class(self._api).uses_repo_context else None
+        extra: list[tuple[str, str]] = []
+        if apart is not None:
+            # Only what is sent is scanned (and hashed for the audit): prefix, suffix, chunks.
+            texts = [apart.own_prefix, req.suffix, *(text for _, text in apart.chunks)]
+            scanned, ctx.redacted = self._scan(ctx, texts)
+            prompt, suffix = scanned[0], scanned[1]
+            paths = [path for path, _ in apart.chunks]
+            extra = list(zip(paths, scanned[2:], strict=True))
+        else:
+            (prompt, suffix), ctx.redacted = self._scan(ctx, [req.prompt, req.suffix])
         if self._clock() < self._rate_limited_until:
             wait = self._rate_limited_until - self._clock()
             self._refuse(ctx, RateLimited(f"rate limited by the endpoint; retry in {wait:.0f} s"))
@@ -328,6 +442,9 @@ class EndpointService:
             "max_tokens": req.max_tokens,
             "stop": list(req.stop),
             "temperature": req.temperature,
+            "extra": extra,
+            # Ollama's default context (2048-4096) would cut the budgeted prompt silently.
+            "num_ctx": _round_up(self._settings.completion.context_tokens + req.max_tokens, 1024),
         }
         return await self._run(
             ctx, params, on_delta, req.stop_when, retries=0, timeout_s=self.fim_timeout_s
@@ -339,6 +456,7 @@ class EndpointService:
         """A chat completion (refactors), streamed; retried on 429/5xx when `req.retry`."""
         model = req.model or self._settings.models.chat
         ctx = _Call("chat", uuid.uuid4().hex, model, list(req.sources))
+        await self._ensure_local()
         self._preflight(ctx)
         contents = [str(m.get("content", "")) for m in req.messages]
         redacted, ctx.redacted = self._scan(ctx, contents)
@@ -355,8 +473,20 @@ class EndpointService:
         )
 
     async def list_models(self) -> list[str]:
-        """GET /v1/models (sends no code): the reachability check of `doctor`."""
-        ctx = _Call("models", uuid.uuid4().hex, "", [])
+        """The served models (sends no code): the reachability check of `doctor`."""
+        models: list[str] = await self._lookup("models", lambda backend: backend.list_models)
+        return models
+
+    async def inspect_model(self, model: str) -> ModelFacts:
+        """Whether `model` is there, can fill in the middle, and its context (no code sent)."""
+        facts: ModelFacts = await self._lookup(
+            "models", lambda backend: lambda t: backend.inspect(model, t)
+        )
+        return facts
+
+    async def _lookup(self, operation: str, call: Callable[[Backend], Any]) -> Any:
+        ctx = _Call(operation, uuid.uuid4().hex, "", [])
+        await self._ensure_local()
         self._preflight(ctx, check_sources=False)
         conn = self._get_conn()
         meter = AttemptMeter()
@@ -364,7 +494,7 @@ class EndpointService:
         conn.active += 1
         try:
             async with asyncio.timeout(self.models_timeout_s):
-                models = await conn.backend.list_models(self.models_timeout_s)
+                models = await call(conn.backend)(self.models_timeout_s)
         except asyncio.CancelledError:
             self._audit_attempt(ctx, meter, "failed:cancelled", 0, None)
             raise
@@ -383,7 +513,9 @@ class EndpointService:
     def _preflight(self, ctx: _Call, check_sources: bool = True) -> None:
         if self._config_error is not None:
             self._refuse(ctx, self._config_error)
-        if self._key.key is None:
+        if self._origin is None:
+            self._refuse(ctx, EndpointOffline(self._local_problem()))
+        if self._key.key is None and self._needs_key:
             self._refuse(ctx, EndpointOffline(self._key.problem))
         if check_sources:
             excluded = [s for s in ctx.sources if self.is_excluded(s)]
@@ -464,6 +596,7 @@ class EndpointService:
                 raise failure.error from None
             self._breaker.record_success()
             self._auth_problem = ""
+            self._model_problem = ""
             self._audit_attempt(ctx, meter, "sent", attempt, delta.usage)
             self._notify()
             return EndpointResult(
@@ -558,6 +691,12 @@ class EndpointService:
         origin = self.origin
         if isinstance(exc, RedirectRefused | PolicyViolation):
             return _Failure(exc, trips_breaker=False, retryable=False)
+        if isinstance(exc, ModelUnfit):
+            # Each request would fail the same way: say why, pause, then try again by itself.
+            self._model_problem = exc.reason
+            self._model_problem_until = self._clock() + MODEL_PROBLEM_S
+            self._schedule_recovery_notice(MODEL_PROBLEM_S)
+            return _Failure(exc, trips_breaker=False, retryable=False)
         if isinstance(exc, EndpointError):
             return _Failure(exc, trips_breaker=True, retryable=False)
         status = getattr(exc, "status_code", None)
@@ -595,7 +734,9 @@ class EndpointService:
                     "your organisation's CA"
                 )
                 return _Failure(EndpointOffline(reason), True, False)
-            return _Failure(EndpointOffline(f"cannot connect to {origin}"), True, True)
+            hint = START_HINTS.get(self._api, "")
+            reason = f"cannot connect to {origin}" + (f": {hint}" if hint else "")
+            return _Failure(EndpointOffline(reason), True, True)
         if isinstance(exc, httpx2.TransportError):
             return _Failure(
                 EndpointHTTPError(f"the connection to {origin} broke during the answer"),
@@ -606,13 +747,7 @@ class EndpointService:
         return _Failure(EndpointHTTPError(f"malformed answer from {origin}"), True, True)
 
     def _upstream_message(self, body: Any) -> str:
-        text = body if isinstance(body, str) else ""
-        with contextlib.suppress(ValueError, TypeError):
-            obj = json.loads(text)
-            if isinstance(obj, dict):
-                msg = obj.get("message") or obj.get("detail") or obj.get("error") or ""
-                text = msg if isinstance(msg, str) else json.dumps(msg)[:160]
-        text = " ".join(text.split())[:160]
+        text = error_message(body if isinstance(body, str) else "")[:160]
         if self._key.key is not None:
             text = text.replace(self._key.key.reveal(), "****")
         return text
@@ -678,6 +813,10 @@ class _Call:
         for t in texts:
             digest.update(t.encode("utf-8", "surrogatepass") + b"\0")
         self.payload_sha256 = digest.hexdigest()
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
 
 
 def _load_ssl_context(ca_bundle: str) -> ssl.SSLContext:

@@ -16,6 +16,16 @@ class EndpointStatus:
     model: str
 
 
+@dataclass(frozen=True)
+class RepoContext:
+    """The prompt's repository part apart, for engines that take it separately (llama.cpp's
+    `input_extra`): `chunks` are (path, text) in prompt order, `own_prefix` is the prompt
+    without them. Both are cut from `FimRequest.prompt`, so the budget is the same."""
+
+    chunks: tuple[tuple[str, str], ...]
+    own_prefix: str
+
+
 @dataclass
 class FimRequest:
     """A fill-in-the-middle request. `sources`: repository-relative paths whose text is in it."""
@@ -29,6 +39,7 @@ class FimRequest:
     # Called with the text so far; True closes the stream at once (single-line completion done).
     stop_when: Callable[[str], bool] | None = None
     model: str | None = None
+    repo_context: RepoContext | None = None
 
 
 @dataclass

@@ -6,9 +6,9 @@ import { mock, workspace } from "./vscode.mock";
 
 // The server's settings model as the lead's brief lists it: key → [type, default, choices].
 const SERVER_MODEL: Record<string, [string, unknown, string[]?]> = {
-  "endpoint.preset": ["string", "eu", ["eu", "codestral", "custom"]],
+  "endpoint.preset": ["string", "eu", ["eu", "codestral", "custom", "local"]],
   "endpoint.url": ["string", ""],
-  "endpoint.api": ["string", "mistral", ["mistral", "openai"]],
+  "endpoint.api": ["string", "mistral", ["mistral", "openai", "ollama", "llamacpp", "tgi"]],
   "endpoint.apiKeyEnv": ["string", "MISTRAL_API_KEY"],
   "endpoint.apiKeyFile": ["string", ""],
   "endpoint.proxy": ["string", ""],
