@@ -15,6 +15,7 @@ from lsp_server.cli import index_cmd
 from lsp_server.index import walk
 from lsp_server.index.repo_index import RepoIndex
 from tests.index_helpers import copy_repo, make_index, names
+from tests.paths import ROOT
 
 
 def _importers(index: RepoIndex, path: str) -> list[str]:
@@ -169,7 +170,7 @@ def test_two_processes_build_the_same_root(tmp_path: Path) -> None:
     for i in range(120):
         _write(root / f"many/m{i}.py", f"def func_{i}():\n    return {i}\n\nclass C{i}: pass\n")
     cache = tmp_path / "cache"
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", _BUILD_SCRIPT, str(root), str(cache)],
