@@ -19,6 +19,7 @@ def register_all(server: MistralLanguageServer) -> None:
     from lsp_server.features.code_actions import CodeActionsFeature
     from lsp_server.features.commands import RefactorCommandsFeature
     from lsp_server.features.completion import CompletionFeature
+    from lsp_server.features.completion_events import CompletionEventsFeature
     from lsp_server.features.inline_completion import InlineCompletionFeature
     from lsp_server.features.lifecycle import LifecycleFeature
     from lsp_server.features.symbols import SymbolsFeature
@@ -33,6 +34,7 @@ def register_all(server: MistralLanguageServer) -> None:
         SymbolsFeature(server),
         InlineCompletionFeature(server),
         CompletionFeature(server),
+        CompletionEventsFeature(server),
         AssistantCommandsFeature(server),
         CodeActionsFeature(server),
         RefactorCommandsFeature(server),

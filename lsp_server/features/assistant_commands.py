@@ -1,4 +1,4 @@
-"""Commands about the assistant itself: acceptance counting, toggling, status, a debug probe."""
+"""Commands about the assistant itself: toggling, status, a debug probe."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from lsp_server.features.base import Feature, command
 from lsp_server.features.shared import (
-    ACCEPTED_COMMAND,
     DOCUMENT_TEXT_COMMAND,
     STATUS_COMMAND,
     TOGGLE_COMMAND,
@@ -19,11 +18,6 @@ log = logging.getLogger(__name__)
 
 
 class AssistantCommandsFeature(Feature):
-    @command(ACCEPTED_COMMAND)
-    def accepted(self, *args: Any) -> None:
-        """Counted locally; nothing is sent anywhere."""
-        self.server.completions.counters.accepted += 1
-
     @command(TOGGLE_COMMAND)
     def toggle(self, *args: Any) -> dict[str, bool]:
         session = self.session

@@ -70,7 +70,7 @@ class CompletionFeature(Feature):
                     preselect=True,
                     insert_text_format=types.InsertTextFormat.PlainText,
                     text_edit=types.TextEdit(range=word_range, new_text=word + suggestion.text),
-                    command=accepted_command(suggestion.source),
+                    command=accepted_command(suggestion.source, doc.language_id),
                 )
             )
         for rank, item in enumerate(engine.index_items(query)):

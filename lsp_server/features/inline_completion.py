@@ -44,6 +44,6 @@ class InlineCompletionFeature(Feature):
         item = types.InlineCompletionItem(
             insert_text=prefill + suggestion.text,
             range=replace,
-            command=accepted_command(suggestion.source),
+            command=accepted_command(suggestion.source, doc.language_id),
         )
         return types.InlineCompletionList(items=[item])

@@ -33,6 +33,8 @@ SYMBOL_KINDS: dict[str, types.SymbolKind] = {
 }
 
 
-def accepted_command(source: str) -> types.Command:
+def accepted_command(source: str, language_id: str) -> types.Command:
     """Attached to every AI suggestion: the editor runs it when the user accepts."""
-    return types.Command(title="Mistral: accepted", command=ACCEPTED_COMMAND, arguments=[source])
+    return types.Command(
+        title="Mistral: accepted", command=ACCEPTED_COMMAND, arguments=[source, language_id]
+    )
