@@ -38,6 +38,7 @@ def register_all(server: MistralLanguageServer) -> None:
         AssistantCommandsFeature(server),
         CodeActionsFeature(server),
         RefactorCommandsFeature(server),
+        __import__("lsp_server.features.config_report", fromlist=["*"]).ConfigReportFeature(server),
     )
     for feature in features:
         feature.register()
