@@ -19,8 +19,10 @@ from lsp_server.completion import decide, postprocess
 from lsp_server.completion.cache import Anchor, CompletionCache, forward
 from lsp_server.completion.index_items import IndexItem, index_items, inline_from_index
 from lsp_server.context import CompletionContext, ContextBuilder, RecentFiles
+from lsp_server.context.render import header, render_snippets
 from lsp_server.documents import DocumentEvent
 from lsp_server.endpoint import EndpointError, FimRequest
+from lsp_server.endpoint.types import RepoContext
 
 if TYPE_CHECKING:
     from lsp_server.session import Session
@@ -213,6 +215,7 @@ class CompletionEngine:
             sources=context.sources,
             stop_when=stop_when,
             model=settings.models.completion,
+            repo_context=repo_context(context),
         )
         self.counters.endpoint_requests += 1
         assert session.endpoint is not None
@@ -246,3 +249,29 @@ class CompletionEngine:
             and not self._session.is_excluded(doc.path)
         ):
             self.recent.touch(doc.path, doc.text)
+
+
+def repo_context(context: CompletionContext) -> RepoContext | None:
+    """The prompt's snippets apart from the file's own prefix (for llama.cpp's `input_extra`).
+
+    Cut from the rendered prefix itself, so the budget and redaction are those of the prompt;
+    None when the prefix does not start with exactly those snippets (then it goes whole).
+    """
+    if not context.snippets:
+        return None
+    first = context.prefix.split("\n", 1)[0]
+    marker = f" path: {context.snippets[0].path}"
+    if not first.endswith(marker):
+        return None
+    comment = first[: -len(marker)]
+    rendered = render_snippets(context.snippets, comment)
+    if not context.prefix.startswith(rendered):
+        return None
+    own = context.prefix[len(rendered) :]
+    if context.sources:
+        own_header = header(context.sources[0], comment)
+        own = own.removeprefix(own_header)
+    chunks = tuple(
+        (s.path, s.text if s.text.endswith("\n") else s.text + "\n") for s in context.snippets
+    )
+    return RepoContext(chunks, own)

@@ -52,7 +52,7 @@ async def tls_handshake(settings: Any, timeout_s: float = 5.0) -> TlsReport:
         expires = cert.get("notAfter")
         days = None
         if expires:
-            when = datetime.fromtimestamp(ssl.cert_time_to_seconds(expires), UTC)
+            when = datetime.fromtimestamp(ssl.cert_time_to_seconds(str(expires)), UTC)
             days = (when - datetime.now(UTC)).days
         return TlsReport(
             version=ssl_obj.version() or "?",

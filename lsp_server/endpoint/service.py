@@ -111,7 +111,7 @@ class EndpointService:
     ) -> None:
         self._on_status = on_status
         # A closure, not the dict: the environment holds the key and must not show in a repr.
-        self._env = lambda: env
+        self._env: Callable[[], dict[str, str] | None] = lambda: env
         self._clock = clock
         self._breaker = CircuitBreaker(failure_threshold, cooldown_s, clock)
         self._semaphore = asyncio.Semaphore(max(1, max_concurrency))
@@ -661,7 +661,7 @@ class EndpointService:
     def _retry_delay(self, failure: _Failure, attempt: int) -> float:
         if failure.retry_after is not None:
             return min(failure.retry_after, self._retry_cap)
-        return min(self._backoff * (2**attempt), self._retry_cap)
+        return min(self._backoff * float(2**attempt), self._retry_cap)
 
     def _record_failure(
         self, ctx: _Call, failure: _Failure, meter: AttemptMeter, attempt: int, is_probe: bool

@@ -93,7 +93,7 @@ class MistralBackend:
             async for event in stream:
                 yield self._delta(event)
         finally:
-            await stream.close()
+            await stream.close()  # type: ignore[no-untyped-call]
 
     async def chat_stream(self, p: dict[str, Any], timeout_s: float) -> AsyncIterator[Delta]:
         stream = await self._sdk.chat.stream_async(**self._chat_args(p, timeout_s))
@@ -101,7 +101,7 @@ class MistralBackend:
             async for event in stream:
                 yield self._delta(event)
         finally:
-            await stream.close()
+            await stream.close()  # type: ignore[no-untyped-call]
 
     @staticmethod
     def _whole(res: Any) -> Delta:
@@ -154,7 +154,7 @@ def install_sdk_model_cache() -> None:
     """
     from mistralai.client.utils import serializers
 
-    original = serializers.create_model
+    original = getattr(serializers, "create_model")  # noqa: B009 - not re-exported
     if getattr(original, "_mistral_lsp_cached", False):
         return
     cache: dict[Any, Any] = {}
@@ -173,7 +173,7 @@ def install_sdk_model_cache() -> None:
         return model
 
     cached_create_model._mistral_lsp_cached = True  # type: ignore[attr-defined]
-    serializers.create_model = cached_create_model
+    setattr(serializers, "create_model", cached_create_model)  # noqa: B010
 
 
 def strip_sdk_hooks(sdk: Any) -> None:
