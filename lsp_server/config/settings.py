@@ -57,6 +57,7 @@ class EndpointSettings:
 class ModelSettings:
     completion: str = _key("Model for fill-in-the-middle completions.", "codestral-latest")
     chat: str = _key("Model for refactors and explanations.", "mistral-medium-latest")
+    next_edit: str = _key("Model for next-edit suggestions (empty: `models.chat`).", "")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,20 @@ class CompletionSettings:
 class RefactorSettings:
     enabled: bool = _key("Offer Mistral code actions.", True)
     max_tokens: int = _key("Longest refactor answer, in tokens.", 2048, minimum=16, maximum=32768)
+
+
+@dataclass(frozen=True)
+class NextEditSettings:
+    enabled: bool = _key(
+        "Suggest the next edit elsewhere in the file after a pause (when the endpoint is ready).",
+        True,
+    )
+    debounce_ms: int = _key(
+        "Wait this long after the last edit before asking for a next edit.",
+        600,
+        minimum=0,
+        maximum=10000,
+    )
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,7 @@ class Settings:
     models: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     refactor: RefactorSettings = field(default_factory=RefactorSettings)
+    next_edit: NextEditSettings = field(default_factory=NextEditSettings)
     index: IndexSettings = field(default_factory=IndexSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
