@@ -20,6 +20,9 @@ from typing import Any
 from lsp_server.config import LoadedConfig, load_settings
 
 LIVE_PROMPT = "def add(a: int, b: int) -> int:\n    return "
+# How chat-tuned models open an answer to a FIM prompt (instead of continuing the code).
+CHAT_OPENERS = ("sure", "here", "certainly", "of course", "i ", "the code", "this function")
+FIM_MODEL_FIX = "this model is chat-tuned: use a FIM model such as codestral"
 
 
 @dataclass
@@ -95,8 +98,24 @@ async def _network_checks(loaded: LoadedConfig, roots: list[Path], live: bool) -
                 )
             )
             return checks
-        checks.append(Check("endpoint", "ok", f"{target} (from {layer} layer, api {ep.api})"))
-        if not service.has_key:
+        if ep.preset == "local":
+            found = await service.discover_local(force=True)
+            if found is None:
+                checks.append(
+                    Check(
+                        "engine",
+                        "fail",
+                        service.status.message,
+                        "start Ollama (`ollama serve`), llama-server or vLLM on this machine",
+                    )
+                )
+                return checks
+            target = found.url
+            checks.append(Check("engine", "ok", f"found {found.engine} at {found.url}"))
+        checks.append(Check("endpoint", "ok", f"{target} (from {layer} layer, api {service.api})"))
+        if not service.has_key and service.status.state == "ready":
+            checks.append(Check("api key", "skip", f"not needed for {service.engine}"))
+        elif not service.has_key:
             checks.append(
                 Check(
                     "api key",
@@ -106,7 +125,8 @@ async def _network_checks(loaded: LoadedConfig, roots: list[Path], live: bool) -
                 )
             )
             return checks
-        checks.append(Check("api key", "ok", f"set, from {service.key_source}"))
+        else:
+            checks.append(Check("api key", "ok", f"set, from {service.key_source}"))
 
         if not service.origin.startswith("https://"):
             checks.append(Check("tls", "skip", "plain http (loopback or allowed by policy)"))
@@ -115,38 +135,115 @@ async def _network_checks(loaded: LoadedConfig, roots: list[Path], live: bool) -
         else:
             checks.append(await _tls_check(settings, tls_handshake))
 
+        route = MODELS_ROUTE.get(service.api, "GET /v1/models")
         start = time.monotonic()
         try:
             models = await service.list_models()
         except EndpointError as exc:
-            checks.append(
-                Check("reachability", "fail", f"GET /v1/models: {exc.reason}", _fix_for(exc))
-            )
+            checks.append(Check("reachability", "fail", f"{route}: {exc.reason}", _fix_for(exc)))
             return checks
         ms = (time.monotonic() - start) * 1000
-        checks.append(
-            Check("reachability", "ok", f"GET /v1/models: {len(models)} models in {ms:.0f} ms")
-        )
-        checks.extend(_model_checks(settings, models))
+        checks.append(Check("reachability", "ok", f"{route}: {len(models)} models in {ms:.0f} ms"))
+        if service.api == "mistral":
+            checks.extend(_model_checks(settings, models))
+        else:
+            checks.extend(await _engine_checks(service, settings))
 
         if live:
-            start = time.monotonic()
-            try:
-                res = await service.fim(FimRequest(LIVE_PROMPT, "\n", max_tokens=8))
-            except EndpointError as exc:
-                checks.append(Check("live fim", "fail", exc.reason, _fix_for(exc)))
-            else:
-                ms = (time.monotonic() - start) * 1000
-                checks.append(
-                    Check(
-                        "live fim",
-                        "ok",
-                        f"{res.model}: {len(res.text)} characters in {ms:.0f} ms",
-                    )
-                )
+            checks.append(await _live_fim(service, FimRequest))
         return checks
     finally:
         await service.aclose()
+
+
+MODELS_ROUTE = {
+    "openai": "GET /v1/models",
+    "ollama": "GET /api/tags",
+    "llamacpp": "GET /v1/models",
+    "tgi": "GET /info",
+}
+
+
+async def _engine_checks(service: Any, settings: Any) -> list[Check]:
+    """The completion model: there, able to fill in the middle, with room for the prompt."""
+    from lsp_server.endpoint import EndpointError
+
+    name = settings.models.completion
+    key = "models.completion"
+    try:
+        facts = await service.inspect_model(name)
+    except EndpointError as exc:
+        return [Check(key, "fail", exc.reason, _fix_for(exc))]
+    if not facts.exists:
+        shown = ", ".join(facts.served[:6]) + (", ..." if len(facts.served) > 6 else "")
+        fix = f"set {key} to one of: {shown}" if shown else "install or load a model first"
+        if service.api == "ollama":
+            fix += f" (or `ollama pull {name}`)"
+        return [Check(key, "fail", f"{name} is not served by {service.engine}", fix)]
+    checks = [
+        Check(key, "warn", facts.note, f"set {key} to {facts.served[0]}")
+        if facts.note and facts.served
+        else Check(key, "ok", f"{name} is served by {service.engine}")
+    ]
+    if facts.can_fim is False:
+        checks.append(
+            Check(
+                "fim",
+                "fail",
+                f"{name} cannot fill in the middle (no 'insert' capability)",
+                FIM_MODEL_FIX,
+            )
+        )
+    elif facts.can_fim is True:
+        checks.append(Check("fim", "ok", f"{name} can fill in the middle"))
+    else:
+        checks.append(Check("fim", "skip", f"{service.engine} cannot tell without --live"))
+    need = settings.completion.context_tokens + settings.completion.max_tokens
+    if facts.context_length is None:
+        checks.append(Check("context", "skip", "the engine does not report its context length"))
+    elif facts.context_length < need:
+        fix = f"set completion.context_tokens to {max(256, facts.context_length - 256)} or less"
+        if service.api == "llamacpp":
+            fix += f", or start llama-server with -c {need}"
+        checks.append(
+            Check(
+                "context",
+                "warn",
+                f"{facts.context_length} tokens, the prompt budget needs {need}",
+                fix,
+            )
+        )
+    else:
+        checks.append(Check("context", "ok", f"{facts.context_length} tokens (needs {need})"))
+    return checks
+
+
+def continuation_problem(prompt: str, answer: str) -> str:
+    """Why `answer` is not a continuation of `prompt` ("" when it is one)."""
+    text = answer.strip().lower()
+    if not text:
+        return ""
+    if "```" in answer or text.startswith(CHAT_OPENERS):
+        return "the answer is chat prose, not a continuation of the code"
+    first_line = prompt.strip().splitlines()[0].strip().lower()
+    if first_line and first_line in text:
+        return "the answer repeats the prompt instead of continuing it"
+    return ""
+
+
+async def _live_fim(service: Any, fim_request: Any) -> Check:
+    from lsp_server.endpoint import EndpointError
+
+    start = time.monotonic()
+    try:
+        res = await service.fim(fim_request(LIVE_PROMPT, "\n", max_tokens=16))
+    except EndpointError as exc:
+        return Check("live fim", "fail", exc.reason, _fix_for(exc))
+    ms = (time.monotonic() - start) * 1000
+    problem = continuation_problem(LIVE_PROMPT, res.text)
+    if problem:
+        return Check("live fim", "fail", f"{res.model}: {problem}", FIM_MODEL_FIX)
+    return Check("live fim", "ok", f"{res.model}: {len(res.text)} characters in {ms:.0f} ms")
 
 
 async def _tls_check(settings: Any, tls_handshake: Any) -> Check:
@@ -223,6 +320,11 @@ def _fix_for(exc: Any) -> str:
     )
 
     reason = getattr(exc, "reason", "")
+    fix = getattr(exc, "fix", "")
+    if isinstance(fix, str) and fix:
+        return fix  # the engine recognised the problem (ModelUnfit)
+    if "cannot connect" in reason and ": start" in reason:
+        return reason.split(": ", 1)[1]
     if "TLS" in reason:
         return "set endpoint.ca_bundle to the PEM file of your organisation's CA"
     if isinstance(exc, EndpointHTTPError) and exc.status in (401, 403):

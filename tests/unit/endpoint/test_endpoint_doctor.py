@@ -144,3 +144,101 @@ def test_text_output_names_each_problem_and_its_fix(home: Path, capsys, monkeypa
     assert code == 1
     assert "[fail] endpoint" in out and "fix: use an https:// URL" in out
     assert "1 problem(s) found" in out
+
+
+# ------------------------------------------------------------------ engines
+
+
+ENGINE_API = {"ollama": "ollama", "llamacpp": "llamacpp", "tgi": "tgi", "vllm": "openai"}
+ENGINE_MODEL = {
+    "ollama": "codestral",
+    "llamacpp": "codestral-22b-v0.1-q4_k_m",
+    "tgi": "mistralai/Codestral-22B-v0.1",
+    "vllm": "codestral-latest",
+}
+
+
+def _engine_config(url: str, engine: str, model: str) -> str:
+    return _custom(url, f'api = "{ENGINE_API[engine]}"\n') + f'[models]\ncompletion = "{model}"\n'
+
+
+@pytest.mark.parametrize("engine", list(ENGINE_API))
+def test_each_engine_all_good_without_a_key(
+    home: Path, capsys, monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    monkeypatch.delenv("MISTRAL_API_KEY")
+    with FakeMistral(engine=engine) as fake:
+        fake.default_fim = fake.default_completions = "a + b"
+        _write_user(home, _engine_config(fake.url, engine, ENGINE_MODEL[engine]))
+        code, report = _doctor(home, capsys, "--live")
+    checks = report["by_name"]
+    assert code == 0, report["checks"]
+    assert checks["api key"]["status"] == "skip"
+    assert checks["models.completion"]["status"] == "ok"
+    assert checks["live fim"]["status"] == "ok"
+    assert checks["fim"]["status"] == ("ok" if engine == "ollama" else "skip")
+    assert checks["context"]["status"] == "ok" and "3276" in checks["context"]["detail"]
+
+
+def test_ollama_chat_model_wrong_name_and_small_context(home: Path, capsys) -> None:
+    with FakeMistral(engine="ollama") as fake:
+        _write_user(home, _engine_config(fake.url, "ollama", "llama3.1"))
+        fake.context_length = 2048
+        code, report = _doctor(home, capsys)
+        assert code == 1
+        fim, ctx = report["by_name"]["fim"], report["by_name"]["context"]
+        assert fim["status"] == "fail" and "codestral" in fim["fix"]
+        assert ctx["status"] == "warn" and "completion.context_tokens" in ctx["fix"]
+        _write_user(home, _engine_config(fake.url, "ollama", "codestrall"))
+        code, report = _doctor(home, capsys)
+    wrong = report["by_name"]["models.completion"]
+    assert code == 1 and wrong["status"] == "fail"
+    assert "codestral:latest" in wrong["fix"] and "ollama pull codestrall" in wrong["fix"]
+
+
+def test_llamacpp_without_fim_fails_the_live_probe_with_a_fix(home: Path, capsys) -> None:
+    with FakeMistral(engine="llamacpp") as fake:
+        fake.fim_models = set()
+        _write_user(home, _engine_config(fake.url, "llamacpp", ENGINE_MODEL["llamacpp"]))
+        code, report = _doctor(home, capsys, "--live")
+    live = report["by_name"]["live fim"]
+    assert code == 1 and live["status"] == "fail"
+    assert "Infill is not supported" in live["detail"] and "FIM model" in live["fix"]
+
+
+@pytest.mark.parametrize("engine", ["vllm", "tgi"])
+def test_chat_tuned_model_is_caught_by_the_live_probe(home: Path, capsys, engine: str) -> None:
+    with FakeMistral(engine=engine) as fake:
+        fake.models = ["mistralai/Mistral-7B-Instruct-v0.3"]
+        _write_user(home, _engine_config(fake.url, engine, fake.models[0]))
+        code, report = _doctor(home, capsys, "--live")
+    live = report["by_name"]["live fim"]
+    assert code == 1 and "chat prose" in live["detail"] and "chat-tuned" in live["fix"]
+
+
+def test_server_down_says_how_to_start_it(home: Path, capsys) -> None:
+    with FakeMistral(engine="ollama") as fake:
+        url = fake.url
+    _write_user(home, _engine_config(url, "ollama", "codestral"))
+    code, report = _doctor(home, capsys)
+    reach = report["by_name"]["reachability"]
+    assert code == 1 and reach["status"] == "fail" and "ollama serve" in reach["fix"]
+
+
+def test_local_preset_names_the_engine_it_found(home: Path, capsys) -> None:
+    with FakeMistral(engine="llamacpp") as fake:
+        _write_user(
+            home,
+            f'[endpoint]\npreset = "local"\nurl = "{fake.url}"\n'
+            f'[models]\ncompletion = "{ENGINE_MODEL["llamacpp"]}"\n',
+        )
+        code, report = _doctor(home, capsys)
+    assert code == 0, report["checks"]
+    assert report["by_name"]["engine"]["detail"] == f"found llama.cpp at {fake.url}"
+    assert "api llamacpp" in report["by_name"]["endpoint"]["detail"]
+
+
+def test_local_preset_refuses_a_remote_url(home: Path, capsys) -> None:
+    _write_user(home, '[endpoint]\npreset = "local"\nurl = "https://mistral.example"\n')
+    code, report = _doctor(home, capsys)
+    assert code == 1 and "only reaches this machine" in report["by_name"]["endpoint"]["detail"]
