@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 FUNNEL = ("shown", "accepted", "partially_accepted")
+#: Next-edit suggestions have their own funnel: a jump elsewhere is not ghost text.
+NEXT_EDIT_FUNNEL = ("next_edit_shown", "next_edit_accepted", "next_edit_dismissed")
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
@@ -63,6 +65,7 @@ class Bucket:
     funnel: Counter[str] = field(default_factory=Counter)
     funnel_by_language: dict[str, Counter[str]] = field(default_factory=dict)
     accepted_chars: int = 0
+    next_edit: Counter[str] = field(default_factory=Counter)
 
     def add(self, record: dict[str, Any]) -> None:
         if record.get("kind") == "event":
@@ -99,6 +102,9 @@ class Bucket:
 
     def _add_event(self, r: dict[str, Any]) -> None:
         event = str(r.get("event", ""))
+        if event in NEXT_EDIT_FUNNEL:
+            self.next_edit[event] += 1
+            return
         if event not in FUNNEL:
             return
         self.funnel[event] += 1
@@ -137,7 +143,20 @@ class Bucket:
                     for lang, c in sorted(self.funnel_by_language.items())
                 },
             },
+            "next_edit": {
+                **{
+                    k.removeprefix("next_edit_"): self.next_edit.get(k, 0) for k in NEXT_EDIT_FUNNEL
+                },
+                "acceptance_rate": _ratio(
+                    self.next_edit.get("next_edit_accepted", 0),
+                    self.next_edit.get("next_edit_shown", 0),
+                ),
+            },
         }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def _rate(counts: Counter[str]) -> float | None:
@@ -216,6 +235,10 @@ def rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
     funnel = summary["funnel"]
     out += [(f"completions {k.replace('_', ' ')}", str(funnel[k])) for k in FUNNEL]
     out.append(("acceptance rate", _pct(funnel["acceptance_rate"])))
+    next_edit = summary.get("next_edit") or {}
+    if any(next_edit.get(k) for k in ("shown", "accepted", "dismissed")):
+        out += [(f"next edits {k}", str(next_edit[k])) for k in ("shown", "accepted", "dismissed")]
+        out.append(("next-edit acceptance rate", _pct(next_edit["acceptance_rate"])))
     return out
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import threading
+import typing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,8 +30,15 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUPS = 3
 
-EventKind = Literal["shown", "accepted", "partially_accepted"]
-EVENT_KINDS: frozenset[str] = frozenset({"shown", "accepted", "partially_accepted"})
+EventKind = Literal[
+    "shown",
+    "accepted",
+    "partially_accepted",
+    "next_edit_shown",
+    "next_edit_accepted",
+    "next_edit_dismissed",
+]
+EVENT_KINDS: frozenset[str] = frozenset(typing.get_args(EventKind))
 _LANGUAGE = re.compile(r"[A-Za-z0-9_+#.-]{1,40}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 

@@ -22,11 +22,13 @@ def register_all(server: MistralLanguageServer) -> None:
     from lsp_server.features.completion_events import CompletionEventsFeature
     from lsp_server.features.inline_completion import InlineCompletionFeature
     from lsp_server.features.lifecycle import LifecycleFeature
+    from lsp_server.features.next_edit import NextEditFeature
     from lsp_server.features.symbols import SymbolsFeature
     from lsp_server.features.sync import SyncFeature
     from lsp_server.features.workspace import WorkspaceFeature
 
     workspace = WorkspaceFeature(server)
+    next_edit = NextEditFeature(server)
     features = (
         LifecycleFeature(server, workspace),
         workspace,
@@ -39,6 +41,7 @@ def register_all(server: MistralLanguageServer) -> None:
         CodeActionsFeature(server),
         RefactorCommandsFeature(server),
         __import__("lsp_server.features.config_report", fromlist=["*"]).ConfigReportFeature(server),
+        next_edit,
     )
     for feature in features:
         feature.register()
@@ -46,3 +49,4 @@ def register_all(server: MistralLanguageServer) -> None:
     events.subscribe(workspace.on_document)
     events.subscribe(server.session.index_document)
     events.subscribe(server.completions.on_document)
+    events.subscribe(next_edit.service.on_document)
