@@ -178,9 +178,12 @@ def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> No
     except BrokenPipeError:
         log.error("the connection to the client is lost; shutting down")
     except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
+        # A signal while stdin is still open: pygls' shutdown would wait forever for the
+        # thread blocked reading it. Leave that thread behind; the process is ending.
+        stop.set()
+        server.thread_pool.shutdown(wait=False, cancel_futures=True)
+        return
+    server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
 
 
 async def read_messages(
