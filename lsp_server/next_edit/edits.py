@@ -44,8 +44,8 @@ def window_around(text: str, cursor: int, before: int = 20, after: int = 30) -> 
 def derive_edits(text: str, window: Window, rewritten: str) -> list[Edit]:
     """Edits turning the window into `rewritten`, each trimmed to the characters that change."""
     old = text[window.start : window.end]
-    if old.endswith("\n") and not rewritten.endswith("\n"):
-        rewritten += "\n"  # models drop the final newline; it is not an edit
+    # Models drop or add newlines at the end of a block: those are never the edit.
+    rewritten = rewritten.rstrip("\n") + old[len(old.rstrip("\n")) :]
     old_lines = old.splitlines(keepends=True)
     new_lines = rewritten.splitlines(keepends=True)
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
@@ -56,10 +56,17 @@ def derive_edits(text: str, window: Window, rewritten: str) -> list[Edit]:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        start, end = offsets[i1], offsets[i2]
-        edit = _trim(text[start:end], "".join(new_lines[j1:j2]), start)
-        if edit is not None:
-            edits.append(edit)
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            pairs = [
+                (i, i + 1, j, j + 1) for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+            ]
+        else:  # line by line where lines correspond, else the hunk as one edit
+            pairs = [(i1, i2, j1, j2)]
+        for a1, a2, b1, b2 in pairs:
+            start, end = offsets[a1], offsets[a2]
+            edit = _trim(text[start:end], "".join(new_lines[b1:b2]), start)
+            if edit is not None:
+                edits.append(edit)
     return edits
 
 
