@@ -29,6 +29,7 @@ from lsp_server.endpoint.boundary import (
     build_async_client,
     check_endpoint,
     check_proxy,
+    guarded_transport,
     is_loopback,
     make_ssl_context,
     wait_for_drains,
@@ -129,6 +130,8 @@ class EndpointService:
         self._cooldown_timer: asyncio.TimerHandle | None = None
         self._model_problem = ""
         self._model_problem_until = 0.0
+        self._down_problem = ""  # a loopback engine refused the connection: it is not running
+        self._down_until = 0.0
         self._local_candidates: list[tuple[str, str]] | None = None  # tests narrow the ports
         self.in_flight = 0
         self.peak_in_flight = 0
@@ -298,6 +301,17 @@ class EndpointService:
         if self.status.state == "ready":
             self._get_conn()
 
+    def warm_connection(self) -> None:
+        """A keystroke that may lead to a request: have the connection (TCP, proxy CONNECT,
+        TLS) ready when the debounce ends rather than on the user's wait (connection.py)."""
+        if self._origin is None or self.status.state != "ready":
+            return
+        if self._origin.scheme != "https" and not self._settings.endpoint.proxy:
+            return  # plain http on loopback: nothing worth opening ahead
+        transport = guarded_transport(self._get_conn().client)
+        if transport is not None:
+            transport.warm(self._base)
+
     async def aclose(self) -> None:
         await wait_for_drains()
         self._retire_conn()
@@ -362,6 +376,8 @@ class EndpointService:
                 f"rate limited by the endpoint (429); completions come from the index for "
                 f"{wait:.0f} s, then resume by themselves",
             )
+        if self._down_problem and self._clock() < self._down_until:
+            return make("offline", self._down_problem)
         if self._api != "mistral" or self._local:
             return make("ready", f"ready: {self.engine} at {origin}")
         return make("ready", f"ready: {origin}")
@@ -596,7 +612,7 @@ class EndpointService:
                 raise failure.error from None
             self._breaker.record_success()
             self._auth_problem = ""
-            self._model_problem = ""
+            self._model_problem = self._down_problem = ""
             self._audit_attempt(ctx, meter, "sent", attempt, delta.usage)
             self._notify()
             return EndpointResult(
@@ -736,6 +752,10 @@ class EndpointService:
                 return _Failure(EndpointOffline(reason), True, False)
             hint = START_HINTS.get(self._api, "")
             reason = f"cannot connect to {origin}" + (f": {hint}" if hint else "")
+            if self._api != "mistral" and self._origin and is_loopback(self._origin.host):
+                # Nothing listens on this machine's port: say so now, look again shortly.
+                self._down_problem, self._down_until = reason, self._clock() + LOCAL_RETRY_S
+                self._schedule_recovery_notice(LOCAL_RETRY_S)
             return _Failure(EndpointOffline(reason), True, True)
         if isinstance(exc, httpx2.TransportError):
             return _Failure(

@@ -68,7 +68,7 @@ async def test_fim_and_chat_stream_through_both_wire_protocols(tmp_path: Path, a
         assert requests[0].body["suffix"] == "pass" and requests[0].body["stop"] == ["\n\n"]
     else:
         assert [r.path for r in requests][:2] == ["/v1/completions", "/v1/chat/completions"]
-        assert requests[0].body["prompt"] == "[SUFFIX]pass[PREFIX]def f("  # no literal <s>: vLLM adds BOS
+        assert requests[0].body["prompt"] == "[SUFFIX]pass[PREFIX]def f("  # vLLM adds BOS
         assert fim.text == "<def f(>"  # the responder saw the Codestral FIM layout's tail
     assert all(r.body is None or r.body["stream"] is True for r in requests)
 
