@@ -12,6 +12,10 @@ fixed latency, on a workspace that defaults to the CPython standard library.
   requests and stale results (a non-empty answer for a document state already typed past).
 
     python bench/completion_latency.py [--root DIR] [--requests 200] [--latency-ms 50] [--json]
+        [--engine mistral|ollama|llamacpp|tgi|vllm|all]
+
+`--engine` runs the same measurements against that engine's fake (its own routes and stream
+framing, fixtures/fake_mistral/engines) with the matching `endpoint.api`; `all` runs each.
 """
 
 from __future__ import annotations
@@ -42,6 +46,32 @@ from tests.lsp_harness import (  # noqa: E402
 )
 
 TARGET_FILE = "json/encoder.py"
+ENGINES = ("mistral", "ollama", "llamacpp", "tgi", "vllm")
+API = {"mistral": "mistral", "ollama": "ollama", "llamacpp": "llamacpp", "tgi": "tgi"}
+MODEL = {
+    "ollama": "codestral",
+    "llamacpp": "codestral-22b-v0.1-q4_k_m",
+    "tgi": "mistralai/Codestral-22B-v0.1",
+}
+
+
+def _fim_route(engine: str) -> str:
+    return "completions" if engine == "vllm" else "fim"
+
+
+def _options(url: str, engine: str, **sections: dict[str, object]) -> dict[str, object]:
+    options = endpoint_options(url, **sections)
+    options["endpoint"]["api"] = API.get(engine, "openai")  # type: ignore[index]
+    options.setdefault("models", {})["completion"] = MODEL.get(  # type: ignore[index]
+        engine, "codestral-latest"
+    )
+    return options
+
+
+def _fake(latency_s: float, engine: str, text: str) -> FakeMistral:
+    fake = FakeMistral(latency_s=latency_s, engine=engine)
+    fake.default_fim = fake.default_completions = text
+    return fake
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -71,16 +101,15 @@ def _params(uri: str, line: int, column: int) -> types.InlineCompletionParams:
 
 
 async def measure_overhead(
-    root: Path, requests: int, latency_s: float, debounce_ms: int
+    root: Path, requests: int, latency_s: float, debounce_ms: int, engine: str = "mistral"
 ) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp, FakeMistral(latency_s=latency_s) as fake:
-        fake.default_fim = "value"
+    with tempfile.TemporaryDirectory() as tmp, _fake(latency_s, engine, "value") as fake:
         env = isolated_env(Path(tmp))
         client = await start_server(
             root=root,
             env=env,
             profile="visual_studio_code",
-            init_options=endpoint_options(fake.url, completion={"debounceMs": debounce_ms}),
+            init_options=_options(fake.url, engine, completion={"debounceMs": debounce_ms}),
         )
         try:
             await wait_for_state(client, "ready", timeout=300)
@@ -115,12 +144,11 @@ async def measure_overhead(
     }
 
 
-async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
-    with tempfile.TemporaryDirectory() as tmp, FakeMistral(latency_s=latency_s) as fake:
-        fake.default_fim = "ghost_text()"
+async def measure_burst(root: Path, latency_s: float, engine: str = "mistral") -> dict[str, int]:
+    with tempfile.TemporaryDirectory() as tmp, _fake(latency_s, engine, "ghost_text()") as fake:
         env = isolated_env(Path(tmp))
-        options = endpoint_options(fake.url)
-        options["completion"].pop("debounceMs")  # the default debounce
+        options = _options(fake.url, engine)
+        options["completion"].pop("debounceMs")  # type: ignore[attr-defined] # the default
         client = await start_server(
             root=root, env=env, profile="visual_studio_code", init_options=options
         )
@@ -132,7 +160,7 @@ async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
             # One request first, as an editor's first keystroke would, so the burst measures
             # steady state rather than start-up work.
             await client.text_document_inline_completion_async(_params(uri, 0, 21))
-            warm_requests = len(fake.requests_for("fim"))
+            warm_requests = len(fake.requests_for(_fim_route(engine)))
             version = 1
             pending: list[tuple[int, asyncio.Future]] = []
             answered: list[tuple[int, int, asyncio.Future]] = []  # (asked at, current at answer)
@@ -178,7 +206,7 @@ async def measure_burst(root: Path, latency_s: float) -> dict[str, int]:
             await stop_server(client)
         return {
             "keystrokes": len(typed[:20]),
-            "endpoint_requests": len(fake.requests_for("fim")) - warm_requests,
+            "endpoint_requests": len(fake.requests_for(_fim_route(engine))) - warm_requests,
             "stale_results": stale,
             "answers_with_items": answered_with_items,
         }
@@ -189,22 +217,35 @@ def main() -> int:
     parser.add_argument("--root", default=sysconfig.get_paths()["stdlib"])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--engine", choices=(*ENGINES, "all"), default="mistral")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     root = Path(args.root)
     latency = args.latency_ms / 1000
     default_debounce = KEYS["completion.debounce_ms"].default
-    runs = {
-        f"debounce_{ms}ms": asyncio.run(measure_overhead(root, args.requests, latency, ms))
-        for ms in (default_debounce, 0)
-    }
-    burst = asyncio.run(measure_burst(root, latency))
-    figures = {"workspace": str(root), "latency_ms": args.latency_ms, **runs, "burst": burst}
+    engines = ENGINES if args.engine == "all" else (args.engine,)
+    results = {}
+    for engine in engines:
+        runs = {
+            f"debounce_{ms}ms": asyncio.run(
+                measure_overhead(root, args.requests, latency, ms, engine)
+            )
+            for ms in (default_debounce, 0)
+        }
+        burst = asyncio.run(measure_burst(root, latency, engine))
+        results[engine] = {**runs, "burst": burst}
     if args.json:
+        figures = {"workspace": str(root), "latency_ms": args.latency_ms, **results}
+        if len(engines) == 1:
+            figures = {"workspace": str(root), "latency_ms": args.latency_ms, **results[engine]}
         print(json.dumps(figures, indent=2))
-    else:
-        print(f"workspace: {root}  (fake endpoint latency {args.latency_ms:.0f} ms)")
-        for name, overhead in runs.items():
+        return 0
+    print(f"workspace: {root}  (fake endpoint latency {args.latency_ms:.0f} ms)")
+    for engine, result in results.items():
+        print(f"-- engine: {engine}")
+        for name, overhead in result.items():
+            if name == "burst":
+                continue
             print(
                 f"server overhead ({name.replace('_', ' ')}, excluded) over "
                 f"{overhead['requests']} requests: "
@@ -213,6 +254,7 @@ def main() -> int:
                 f"p99 {overhead['overhead_p99_ms']:.2f} ms (target ≤ 20); "
                 f"client→endpoint p50 {overhead['to_endpoint_p50_ms']:.2f} ms"
             )
+        burst = result["burst"]
         print(
             f"typing burst of {burst['keystrokes']} keystrokes 30 ms apart: "
             f"{burst['endpoint_requests']} endpoint request(s) (target ≤ 2), "
