@@ -193,6 +193,9 @@ end
 function M.on_attach(client, bufnr)
   enable_completion(client, bufnr)
   set_keymaps(bufnr)
+  if M.options.next_edit ~= false then
+    require('mistral_lsp.next_edit').attach(bufnr)
+  end
 end
 
 --- Configure (and by default enable) the server.
