@@ -9,7 +9,10 @@
 #   e2e.sh              install, then run
 #
 # Tools live in $MISTRAL_E2E_HOME (default ~/.cache/mistral-lsp-e2e), outside the repository.
-# The server is started as `$PYTHON -m lsp_server serve` (PYTHON defaults to the repo's .venv).
+# The .vsix is the platform-specific one (linux-x64) with the server bundled: code-server runs on
+# a PATH without the repository's venv, no PYTHONPATH and no mistral-lsp installed anywhere, so the
+# server can only come from the bundle, started by python3 from PATH. The fake endpoint runs with
+# $PYTHON (default: the repo's .venv).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -113,11 +116,11 @@ PY
   local env_vars=(
     "HOME=$work/home" "XDG_CONFIG_HOME=$xdg/config" "XDG_CACHE_HOME=$xdg/cache"
     "XDG_STATE_HOME=$xdg/state" "XDG_DATA_HOME=$xdg/data" "XDG_CONFIG_DIRS=$xdg/site"
-    "PYTHONPATH=$ROOT" "PATH=$NODE24_DIR/bin:$PATH"
+    "PATH=$NODE24_DIR/bin:$CLEAN_PATH"
   )
 
   log "[$name] starting the fake endpoint"
-  env "${env_vars[@]}" "$PYTHON" "$HERE/e2e/fake_endpoint.py" --port-file "$work/endpoint" \
+  env "${env_vars[@]}" "PYTHONPATH=$ROOT" "$PYTHON" "$HERE/e2e/fake_endpoint.py" --port-file "$work/endpoint" \
     --report "$out/endpoint-requests.json" --fim '"Hello, " + name' \
     --instruction "$INSTRUCTION" --refactor-file "$work/refactored.py" \
     --explanation "$EXPLANATION" --key "$API_KEY" >"$out/endpoint.log" 2>&1 &
@@ -132,7 +135,8 @@ PY
     trust_settings='"security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never", "security.workspace.trust.banner": "never",'
     trust_flag=
   fi
-  local server_setting="\"mistral.server.command\": [\"$PYTHON\", \"-m\", \"lsp_server\", \"serve\"],"
+  # No server setting: the default (mistral.server.source = "bundled", python3 from PATH).
+  local server_setting=""
   if [ "$trust" = missing ]; then
     server_setting='"mistral.server.python": "/nonexistent/bin/python3",'
   fi
@@ -170,7 +174,7 @@ JSON
   port=$(free_port)
   log "[$name] starting code-server on 127.0.0.1:$port"
   # shellcheck disable=SC2086 # $trust_flag is one flag or nothing
-  env -u MISTRAL_API_KEY "${env_vars[@]}" "$CODE_SERVER" --auth none --bind-addr "127.0.0.1:$port" \
+  env -u MISTRAL_API_KEY -u PYTHONPATH -u VIRTUAL_ENV "${env_vars[@]}" "$CODE_SERVER" --auth none --bind-addr "127.0.0.1:$port" \
     --disable-telemetry --disable-update-check $trust_flag \
     --user-data-dir "$data" --extensions-dir "$exts" "$ws" >"$out/code-server.log" 2>&1 &
   PIDS+=($!)
@@ -218,11 +222,13 @@ if trust == "missing":
 elif trust == "untrusted":
     assert requests == [], f"Restricted Mode sent requests: {requests}"
     assert "Restricted Mode" in logs and "Server:" not in logs, "a server was started"
+    assert "(from bundled)" not in logs
     print("e2e: [untrusted] no request reached the endpoint and no server was started")
 else:
     saved = open(saved_path).read()
     assert 'return "Hello, " + name' in saved, f"the accepted completion is not in the file:\n{saved}"
     assert "politely" in saved, f"the refactor is not in the saved file:\n{saved}"
+    assert "(from bundled)" in logs and "bundled/tool/serve.py serve" in logs, "not the bundled server"
     fim = [r for r in requests if r["route"] == "fim"]
     chat = [r for r in requests if r["route"] == "chat"]
     assert fim, f"the endpoint received no FIM request: {requests}"
@@ -245,9 +251,31 @@ run_e2e() {
   mkdir -p "$out"
   trap cleanup EXIT
 
-  log "building the .vsix"
+  # A PATH on which neither the repository's venv nor any mistral-lsp is found.
+  CLEAN_PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v -e '/\.venv/' -e "^$ROOT" | paste -sd: -)
+  if env PATH="$CLEAN_PATH" sh -c 'command -v mistral-lsp' >/dev/null; then
+    echo "e2e: mistral-lsp is on PATH ($(env PATH="$CLEAN_PATH" sh -c 'command -v mistral-lsp')): the test needs a machine without it" >&2
+    exit 1
+  fi
+  if (cd / && env -u PYTHONPATH PATH="$CLEAN_PATH" python3 -c 'import lsp_server' 2>/dev/null); then
+    echo "e2e: python3 on PATH can import lsp_server: the test needs a machine without it" >&2
+    exit 1
+  fi
+
+  log "building the .vsix (linux-x64, server bundled)"
   [ -d "$EXT/node_modules" ] || "$EXT/scripts/ci.sh" --install-only
-  (cd "$EXT" && npm run --silent package >"$out/vsce.log" 2>&1) || { cat "$out/vsce.log"; exit 1; }
+  if [ ! -f "$EXT/bundled/libs/manifest.json" ]; then
+    # Only the version python3 on PATH has, to keep the run short; ci.sh bundles 3.11-3.13.
+    local pyver
+    pyver=$(env PATH="$CLEAN_PATH" python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    "$PYTHON" "$EXT/scripts/bundle.py" --target linux-x64 --python "$pyver" >"$out/bundle.log" 2>&1 \
+      || { cat "$out/bundle.log"; exit 1; }
+  fi
+  # The secret scan of the bundled third-party libraries is ci.sh's job (it takes minutes).
+  (cd "$EXT" && npm run --silent compile -- --production && npx vsce package --no-dependencies \
+    --allow-missing-repository --allow-package-all-secrets --target linux-x64 \
+    --out dist/mistral-lsp.vsix >"$out/vsce.log" 2>&1) || { cat "$out/vsce.log"; exit 1; }
+  log "vsix: $(du -h "$EXT/dist/mistral-lsp.vsix" | cut -f1)"
 
   local status=0
   scenario trusted trusted "$out/trusted" || status=1

@@ -19,13 +19,16 @@ import { explanationText, showMarkdown } from "./explain";
 import { createExecuteCommandMiddleware, EXPLAIN_COMMAND, REFACTOR_COMMAND, type InstructionPrompt } from "./middleware";
 import { ApiKeyStore, isValidEnvName, serverEnvironment } from "./secrets";
 import {
+  discoverLaunch,
   fixHint,
-  installCommand,
+  machineDiscovery,
   probeVersion,
-  resolveServerCommand,
+  type Discovery,
+  type LaunchSettings,
   type ProbeResult,
   type ServerCommand,
 } from "./serverCommand";
+import { CONFIG_REPORT_COMMAND, parseConfigReport, settingsLayerNote, type ConfigReport } from "./effective";
 import { buildServerSettings, needsRestart, SECTION, type JsonValue, type SettingsTree } from "./settings";
 import { parseStatus, STATUS_NOTIFICATION, type StatusBar } from "./status";
 
@@ -56,12 +59,20 @@ export interface Dependencies {
   keys: ApiKeyStore;
   createClient?: ClientFactory;
   findPython?: () => Promise<string | undefined>;
+  /** Bundle, interpreters and PATH of this machine; defaults to the real ones. */
+  discovery?: Discovery;
+  /** Where the extension is installed (its bundled/ folder). */
+  extensionRoot?: string;
+  /** Whether VS Code reads machine-scoped settings from a remote's settings (code-server, SSH). */
+  remote?: boolean;
   probe?: (server: ServerCommand, env: NodeJS.ProcessEnv) => Promise<ProbeResult>;
   baseEnv?: NodeJS.ProcessEnv;
   promptInstruction?: InstructionPrompt;
   /** Shows an explanation (Markdown); defaults to a read-only panel beside the editor. */
   showExplanation?: (markdown: string) => Promise<void>;
 }
+
+export const USE_BUNDLED = "Use the bundled server";
 
 export const UNTRUSTED_MESSAGE =
   "Restricted Mode: the workspace is not trusted, so the Mistral server is not started and no AI request is made.";
@@ -98,8 +109,11 @@ export class MistralServer implements vscode.Disposable {
   private readonly probe: (server: ServerCommand, env: NodeJS.ProcessEnv) => Promise<ProbeResult>;
   private readonly prompt: InstructionPrompt;
   readonly showExplanation: (markdown: string) => Promise<void>;
+  private readonly discovery: Discovery;
   /** What the running server was started with (for logs and tests; never the key itself). */
-  lastLaunch: { server: ServerCommand; keyEnv: string; keyHandedOver: boolean } | undefined;
+  lastLaunch: { server: ServerCommand; keyEnv: string; keyHandedOver: boolean; settingsKey: string } | undefined;
+  /** The server's own view of its settings (`mistral.configReport`), once it answered. */
+  effective: ConfigReport | undefined;
 
   constructor(private readonly deps: Dependencies) {
     this.createClient = deps.createClient ?? defaultClientFactory;
@@ -107,18 +121,52 @@ export class MistralServer implements vscode.Disposable {
     this.probe = deps.probe ?? probeVersion;
     this.prompt = deps.promptInstruction ?? defaultPrompt;
     this.showExplanation = deps.showExplanation ?? showMarkdown;
+    this.discovery = deps.discovery ?? machineDiscovery(deps.extensionRoot);
     this.disposables.push(
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.deps.log.info("Workspace trusted: starting the server");
-        void this.restart();
+        void this.restartIfChanged();
       }),
       vscode.workspace.onDidChangeConfiguration((event) => {
+        // Granting trust also changes the restricted settings' effective values: the launch
+        // settings decide, so the server starts once, not twice.
         if (needsRestart((section) => event.affectsConfiguration(section))) {
-          this.deps.log.info("Server settings changed: restarting");
-          void this.restart();
+          void this.restartIfChanged("Server settings changed: restarting");
         }
       }),
     );
+  }
+
+  /** The settings a running server's command line and environment depend on. */
+  private launchSettings(): LaunchSettings & { keyEnv: string } {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    return {
+      command: config.get<string[]>("server.command") ?? [],
+      source: config.get<string>("server.source") ?? "bundled",
+      path: config.get<string>("server.path") ?? "",
+      python: config.get<string>("server.python") ?? "",
+      keyEnv: config.get<string>("endpoint.apiKeyEnv") || "MISTRAL_API_KEY",
+    };
+  }
+
+  /** Restart only when the server would be started differently (or is not running). */
+  restartIfChanged(reason?: string): Promise<void> {
+    return this.enqueue(async () => {
+      const key = JSON.stringify(this.launchSettings());
+      if (this.client?.isRunning() && this.lastLaunch?.settingsKey === key) {
+        return;
+      }
+      if (reason) {
+        this.deps.log.info(reason);
+      }
+      await this.doStop();
+      await this.doStart();
+    });
+  }
+
+  /** Whether VS Code reads machine-scoped settings from a remote's settings in this window. */
+  get remote(): boolean {
+    return this.deps.remote ?? false;
   }
 
   get running(): ClientLike | undefined {
@@ -166,23 +214,29 @@ export class MistralServer implements vscode.Disposable {
       return;
     }
     status.update({ state: "starting", message: "Starting the server" });
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const commandSetting = config.get<string[]>("server.command") ?? [];
-    const pythonSetting = config.get<string>("server.python") ?? "";
-    const needPython = commandSetting.every((p) => p.trim() === "") && pythonSetting.trim() === "";
-    const server = resolveServerCommand({
-      command: commandSetting,
-      python: pythonSetting,
-      pythonFromExtension: needPython ? await this.findPython() : undefined,
-    });
+    const settings = this.launchSettings();
+    const settingsKey = JSON.stringify(settings);
+    if (this.deps.remote) {
+      log.info(settingsLayerNote(true));
+    }
+    const baseEnv = this.deps.baseEnv ?? process.env;
+    const plan = await discoverLaunch(settings, this.discovery, baseEnv, this.findPython);
+    if (!plan.ok) {
+      this.reportProblem(plan.problem, plan.canUseBundled);
+      return;
+    }
+    if (plan.note) {
+      log.info(plan.note);
+    }
+    const server = plan.server;
 
-    const keyEnv = config.get<string>("endpoint.apiKeyEnv") || "MISTRAL_API_KEY";
+    const keyEnv = settings.keyEnv;
     const key = await keys.get();
     if (key && !isValidEnvName(keyEnv)) {
       log.warn(`mistral.endpoint.apiKeyEnv "${keyEnv}" is not a valid variable name; the stored key is not handed over`);
     }
     const keyHandedOver = Boolean(key) && isValidEnvName(keyEnv);
-    const env = serverEnvironment(this.deps.baseEnv ?? process.env, keyEnv, key);
+    const env = serverEnvironment(baseEnv, keyEnv, key);
     log.info(
       `Server: ${[server.command, ...server.args].join(" ")} (from ${server.source}); ` +
         (keyHandedOver ? `API key from secret storage in $${keyEnv}` : "no stored API key"),
@@ -211,13 +265,42 @@ export class MistralServer implements vscode.Disposable {
       }
     });
     this.client = client;
-    this.lastLaunch = { server, keyEnv, keyHandedOver };
+    this.lastLaunch = { server, keyEnv, keyHandedOver, settingsKey };
     try {
       await client.start();
     } catch (error) {
       status.update({ state: "error", message: `The server failed to start: ${String(error)}` });
       log.error(`The server failed to start: ${String(error)}`);
+      return;
     }
+    await this.refreshEffective();
+  }
+
+  /**
+   * Asks the server what it actually uses (value and layer of every setting) and shows the
+   * endpoint and model with their source: the editor's own settings can be shadowed by
+   * config.toml or a policy, or ignored by VS Code (machine settings in a remote window).
+   */
+  async refreshEffective(): Promise<ConfigReport | undefined> {
+    const client = this.running;
+    if (!client) {
+      return undefined;
+    }
+    try {
+      const raw = await client.sendRequest(ExecuteCommandRequest.type, { command: CONFIG_REPORT_COMMAND, arguments: [] });
+      this.effective = parseConfigReport(raw);
+    } catch (error) {
+      this.deps.log.warn(`Could not read the server's effective settings: ${String(error)}`);
+      this.effective = undefined;
+    }
+    if (this.effective) {
+      this.deps.status.setEffective(this.effective);
+      this.deps.log.info(
+        `Effective endpoint ${this.effective.endpointUrl || "(none)"} (from ${this.effective.sourceOf("endpoint.url")}), ` +
+          `completion model ${this.effective.valueOf("models.completion")} (from ${this.effective.sourceOf("models.completion")})`,
+      );
+    }
+    return this.effective;
   }
 
   private clientOptions(overrides: Record<string, JsonValue>): LanguageClientOptions {
@@ -250,6 +333,7 @@ export class MistralServer implements vscode.Disposable {
             await this.client?.sendNotification(DidChangeConfigurationNotification.type, {
               settings: { [SECTION]: this.serverSettings(overrides) },
             });
+            await this.refreshEffective();
           },
           configuration: (params: ConfigurationParams, token, next) => {
             if (!params.items.some((item) => item.section === SECTION)) {
@@ -280,16 +364,21 @@ export class MistralServer implements vscode.Disposable {
   }
 
   private reportLaunchProblem(server: ServerCommand, probe: ProbeResult): void {
-    const hint = fixHint(server, probe);
-    this.deps.log.error(hint);
+    const canUseBundled = server.source !== "bundled" && this.discovery.bundle !== undefined;
+    this.reportProblem(fixHint(server, probe), canUseBundled);
+  }
+
+  /** The problem in the status bar and a notification; never offers `pip install` (PEP 668). */
+  private reportProblem(hint: string, canUseBundled: boolean): void {
+    const where = this.deps.remote ? ` ${settingsLayerNote(true)}` : "";
+    this.deps.log.error(hint + where);
     this.deps.status.update({ state: "error", message: hint });
-    const install = installCommand(server, probe);
-    const actions = [...(install ? ["Install in terminal"] : []), "Open settings", "Show logs"];
-    void vscode.window.showErrorMessage(`Mistral: ${hint}`, ...actions).then((choice) => {
-      if (choice === "Install in terminal" && install) {
-        const terminal = vscode.window.createTerminal("Mistral: install server");
-        terminal.show();
-        terminal.sendText(install, false); // the user reads it and presses Enter
+    const actions = [...(canUseBundled ? [USE_BUNDLED] : []), "Open settings", "Show logs"];
+    void vscode.window.showErrorMessage(`Mistral: ${hint}${where}`, ...actions).then((choice) => {
+      if (choice === USE_BUNDLED) {
+        void vscode.workspace
+          .getConfiguration(SECTION)
+          .update("server.source", "bundled", vscode.ConfigurationTarget.Global);
       } else if (choice === "Open settings") {
         void vscode.commands.executeCommand("workbench.action.openSettings", "mistral.server");
       } else if (choice === "Show logs") {

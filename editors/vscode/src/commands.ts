@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 
 import type { MistralServer } from "./client";
+import { reportMarkdown, type ConfigReport } from "./effective";
 import { explanationText } from "./explain";
 import { EXPLAIN_COMMAND } from "./middleware";
 import type { ApiKeyStore } from "./secrets";
@@ -17,6 +18,7 @@ export const COMMANDS = {
   showLogs: "mistral.showLogs",
   openSettings: "mistral.openSettings",
   showMenu: "mistral.showMenu",
+  showEffectiveSettings: "mistral.showEffectiveSettings",
 } as const;
 
 /**
@@ -49,7 +51,23 @@ export interface MenuItem extends vscode.QuickPickItem {
 }
 
 /** The status bar menu; pure apart from the types so its content is testable. */
-export function menuItems(state: { completionsEnabled: boolean; trusted: boolean; hasKey: boolean }): MenuItem[] {
+/** What the key item says: the stored key, else the server's own (environment, key file). */
+export function keyDescription(hasStoredKey: boolean, effective: ConfigReport | undefined): string {
+  if (hasStoredKey) {
+    return "a key is stored";
+  }
+  if (effective?.key.set) {
+    return `using the key from ${effective.key.from}`;
+  }
+  return "no key set";
+}
+
+export function menuItems(state: {
+  completionsEnabled: boolean;
+  trusted: boolean;
+  hasKey: boolean;
+  effective?: ConfigReport | undefined;
+}): MenuItem[] {
   const items: MenuItem[] = [];
   if (!state.trusted) {
     items.push({
@@ -65,8 +83,13 @@ export function menuItems(state: { completionsEnabled: boolean; trusted: boolean
     },
     {
       label: "$(key) Set API key…",
-      description: state.hasKey ? "a key is stored" : "no key stored",
+      description: keyDescription(state.hasKey, state.effective),
       command: COMMANDS.setApiKey,
+    },
+    {
+      label: "$(list-flat) Show effective settings",
+      description: state.effective ? `endpoint from the ${state.effective.endpointSource()}` : "",
+      command: COMMANDS.showEffectiveSettings,
     },
     { label: "$(output) Show logs", command: COMMANDS.showLogs },
     { label: "$(debug-restart) Restart server", command: COMMANDS.restartServer },
@@ -166,11 +189,26 @@ export function registerCommands(
     vscode.commands.executeCommand("workbench.action.openSettings", `@ext:${context.extension.id}`),
   );
 
+  register(COMMANDS.showEffectiveSettings, async () => {
+    const report = await server.refreshEffective();
+    if (!report) {
+      void vscode.window.showWarningMessage("Mistral: the server is not running, so it cannot say which settings it uses.");
+      return;
+    }
+    const launch = server.lastLaunch ? [server.lastLaunch.server.command, ...server.lastLaunch.server.args].join(" ") : "";
+    const doc = await vscode.workspace.openTextDocument({
+      language: "markdown",
+      content: reportMarkdown(report, server.remote, launch),
+    });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  });
+
   register(COMMANDS.showMenu, async () => {
     const items = menuItems({
       completionsEnabled: vscode.workspace.getConfiguration(SECTION).get<boolean>("completion.enabled") ?? true,
       trusted: vscode.workspace.isTrusted,
       hasKey: Boolean(await keys.get()),
+      effective: server.effective,
     });
     const picked = await vscode.window.showQuickPick(items, { title: "Mistral", placeHolder: "Mistral" });
     if (picked) {

@@ -3,7 +3,7 @@ import * as vscode from "vscode";
 
 import { MistralServer } from "./client";
 import { COMMANDS, registerCommands } from "./commands";
-import { pythonFromExtension } from "./python";
+import { onDidChangeInterpreter, pythonFromExtension } from "./python";
 import { ApiKeyStore } from "./secrets";
 import { SECTION } from "./settings";
 import { StatusBar } from "./status";
@@ -15,7 +15,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const status = new StatusBar(COMMANDS.showMenu);
   const keys = new ApiKeyStore(context.secrets);
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  server = new MistralServer({ log, status, keys, findPython: () => pythonFromExtension(folder) });
+  // In a remote window (code-server, Remote-SSH, WSL) VS Code reads machine-scoped settings from
+  // the remote's settings: we say so in the log, the menu and "Show effective settings".
+  const remote = Boolean(vscode.env.remoteName) || vscode.env.uiKind === vscode.UIKind.Web;
+  server = new MistralServer({
+    log,
+    status,
+    keys,
+    findPython: () => pythonFromExtension(folder),
+    extensionRoot: context.extensionPath,
+    remote,
+  });
   context.subscriptions.push(log, status, { dispose: () => void server?.dispose() });
   registerCommands(context, server, keys, log);
   // A key set or cleared here or in another window reaches the server through its environment:
@@ -34,6 +44,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void server?.restart();
     }),
   );
+  void onDidChangeInterpreter(() => {
+    log.info("The Python interpreter changed: restarting the server on it");
+    void server?.restart();
+  }).then((d) => d && context.subscriptions.push(d));
   await server.start();
 }
 

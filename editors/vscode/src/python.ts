@@ -18,6 +18,7 @@ interface ResolvedEnvironment {
 interface PythonExtensionApi {
   environments?: {
     getActiveEnvironmentPath(resource?: vscode.Uri): EnvironmentPath;
+    onDidChangeActiveEnvironmentPath?: vscode.Event<unknown>;
     resolveEnvironment(env: EnvironmentPath | string): Promise<ResolvedEnvironment | undefined>;
   };
   settings?: {
@@ -43,6 +44,23 @@ export async function pythonFromExtension(resource?: vscode.Uri): Promise<string
     }
     const legacy = api?.settings?.getExecutionDetails(resource).execCommand;
     return legacy && legacy.length === 1 ? legacy[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Calls `listener` when the user selects another interpreter in the Python extension (the
+ * server then restarts on it, as ruff-vscode does). Nothing when that extension is absent.
+ */
+export async function onDidChangeInterpreter(listener: () => void): Promise<vscode.Disposable | undefined> {
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
+  if (!extension) {
+    return undefined;
+  }
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    return api?.environments?.onDidChangeActiveEnvironmentPath?.(() => listener());
   } catch {
     return undefined;
   }

@@ -1,57 +1,169 @@
 /**
- * Which process to start, and how to ask it for its version. Pure, apart from `probeVersion`,
- * which runs the command with `--version` before the real start so that a missing or outdated
- * server gets a useful message instead of a crashed client.
+ * Which process to start, and how to ask it for its version.
+ *
+ * Like ruff-vscode and Microsoft's vscode-python-tools-extension-template, the extension ships
+ * the server: `bundled/libs` holds mistral-lsp and its dependencies (installed at package time
+ * with `pip install --target`, see scripts/bundle.py) and `bundled/tool/serve.py` puts them first
+ * on sys.path — the template's `bundled/tool/lsp_server.py` and its `importStrategy` setting
+ * (`useBundled` | `fromEnvironment`) are the model for `mistral.server.source`:
+ *
+ * - `bundled` (default): the user's Python >= 3.11 (the Python extension's interpreter, else
+ *   python3 / python3.X on PATH) runs `-I bundled/tool/serve.py serve`;
+ * - `environment`: that interpreter's own install: the `mistral-lsp` script next to it
+ *   (`mistral-lsp serve`, the command Neovim and the recipes use), else `python -m lsp_server serve`;
+ * - `path`: `mistral.server.path`, else `mistral-lsp` found on PATH (pipx installs it there).
+ *
+ * `mistral.server.command` overrides all three. Everything here is pure apart from the probes at
+ * the bottom, so each decision is tested without an editor.
  */
 import { execFile } from "node:child_process";
+import { accessSync, constants, existsSync, readdirSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
 
 export const MODULE = "lsp_server";
+export const EXECUTABLE = "mistral-lsp";
 export const MIN_SERVER_VERSION = "0.1.0";
-export const DEFAULT_PYTHON = "python3";
+export const MIN_PYTHON: [number, number] = [3, 11];
+export const PATH_PYTHONS = ["python3", "python3.13", "python3.12", "python3.11", "python"];
 
-export type CommandSource = "setting:server.command" | "setting:server.python" | "python-extension" | "default";
+export const SOURCES = ["bundled", "environment", "path"] as const;
+export type ServerSource = (typeof SOURCES)[number];
+
+export type CommandSource = "setting:server.command" | ServerSource;
+export type PythonOrigin = "setting:server.python" | "python-extension" | "PATH";
 
 export interface ServerCommand {
   command: string;
   args: string[];
   source: CommandSource;
-  /** The interpreter, when the server is started as `python -m lsp_server`. */
+  /** The interpreter, when the server runs on Python we chose. */
   python?: string;
 }
 
-export interface CommandInputs {
-  /** `mistral.server.command`. */
-  command?: readonly string[] | undefined;
-  /** `mistral.server.python`. */
-  python?: string | undefined;
-  /** The Python extension's active interpreter for the workspace, when that extension is present. */
-  pythonFromExtension?: string | undefined;
+export interface PythonCandidate {
+  path: string;
+  origin: PythonOrigin;
+  /** "3.12", or undefined when it could not be run. */
+  version: string | undefined;
 }
 
-/** server.command, else server.python, else the Python extension's environment, else python3. */
-export function resolveServerCommand(inputs: CommandInputs): ServerCommand {
+export interface Bundle {
+  /** bundled/tool/serve.py */
+  tool: string;
+  /** Python versions a bundle exists for, e.g. ["3.11", "3.12", "3.13"]. */
+  versions: string[];
+}
+
+export interface LaunchInputs {
+  /** `mistral.server.command`. */
+  command?: readonly string[] | undefined;
+  source?: ServerSource | string | undefined;
+  /** `mistral.server.path`. */
+  path?: string | undefined;
+  /** Interpreters in order of preference, already asked for their version. */
+  pythons: PythonCandidate[];
+  bundle: Bundle | undefined;
+  /** `mistral-lsp` on PATH, if any. */
+  onPath: string | undefined;
+  /** The `mistral-lsp` script next to an interpreter (a venv's bin/), if any. */
+  scriptNextTo: (python: string) => string | undefined;
+}
+
+export type LaunchPlan =
+  | { ok: true; server: ServerCommand; note?: string }
+  | { ok: false; problem: string; canUseBundled: boolean };
+
+export function parsePythonVersion(text: string): string | undefined {
+  return /^(\d+)\.(\d+)/.exec(text.trim())?.slice(1, 3).join(".");
+}
+
+export function isSupportedPython(version: string | undefined): boolean {
+  if (!version) {
+    return false;
+  }
+  const [major, minor] = version.split(".").map(Number);
+  return major! > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor! >= MIN_PYTHON[1]);
+}
+
+function describe(candidates: PythonCandidate[]): string {
+  if (candidates.length === 0) {
+    return "no Python interpreter was found";
+  }
+  return (
+    "found " +
+    candidates.map((c) => `${c.path} (${c.version ? `Python ${c.version}` : "does not run"})`).join(", ")
+  );
+}
+
+/** The command to start, or why there is none — in words the user can act on. */
+export function planLaunch(inputs: LaunchInputs): LaunchPlan {
   const command = (inputs.command ?? []).filter((part) => part.trim() !== "");
   if (command.length > 0) {
-    return { command: command[0]!, args: command.slice(1), source: "setting:server.command" };
+    return { ok: true, server: { command: command[0]!, args: command.slice(1), source: "setting:server.command" } };
   }
-  const candidates: [string | undefined, CommandSource][] = [
-    [inputs.python, "setting:server.python"],
-    [inputs.pythonFromExtension, "python-extension"],
-    [DEFAULT_PYTHON, "default"],
-  ];
-  for (const [python, source] of candidates) {
-    if (python && python.trim() !== "") {
-      const interpreter = python.trim();
-      return { command: interpreter, args: ["-m", MODULE, "serve"], source, python: interpreter };
+  const source: ServerSource = SOURCES.includes(inputs.source as ServerSource)
+    ? (inputs.source as ServerSource)
+    : "bundled";
+  const canUseBundled = source !== "bundled" && inputs.bundle !== undefined;
+  const want = `${MIN_PYTHON.join(".")} or newer`;
+
+  if (source === "path") {
+    const exe = inputs.path?.trim() || inputs.onPath;
+    if (!exe) {
+      return {
+        ok: false,
+        canUseBundled,
+        problem:
+          `mistral.server.source is "path" but ${EXECUTABLE} is not on PATH and mistral.server.path is empty. ` +
+          `Install it with "pipx install ${EXECUTABLE}", set mistral.server.path, or use the bundled server.`,
+      };
     }
+    return { ok: true, server: { command: exe, args: ["serve"], source: "path" } };
   }
-  throw new Error("unreachable: the default interpreter is always a candidate");
+
+  if (source === "environment") {
+    const python = inputs.pythons.find((c) => isSupportedPython(c.version));
+    if (!python) {
+      return {
+        ok: false,
+        canUseBundled,
+        problem: `mistral-lsp needs Python ${want}: ${describe(inputs.pythons)}. Set mistral.server.python.`,
+      };
+    }
+    const script = inputs.scriptNextTo(python.path);
+    const server: ServerCommand = script
+      ? { command: script, args: ["serve"], source: "environment", python: python.path }
+      : { command: python.path, args: ["-m", MODULE, "serve"], source: "environment", python: python.path };
+    return { ok: true, server };
+  }
+
+  // bundled
+  if (!inputs.bundle) {
+    const fallback = planLaunch({ ...inputs, source: "environment" });
+    return fallback.ok
+      ? { ...fallback, note: "this build of the extension has no bundled server: using the environment's" }
+      : fallback;
+  }
+  const bundle = inputs.bundle;
+  const python = inputs.pythons.find((c) => c.version !== undefined && bundle.versions.includes(c.version));
+  if (!python) {
+    return {
+      ok: false,
+      canUseBundled: false,
+      problem:
+        `The bundled server needs Python ${bundle.versions.join(", ")}: ${describe(inputs.pythons)}. ` +
+        "Install one of them, or point mistral.server.python at it.",
+    };
+  }
+  return {
+    ok: true,
+    server: { command: python.path, args: ["-I", bundle.tool, "serve"], source: "bundled", python: python.path },
+  };
 }
 
 /**
- * The same program asked for its version: `python -m lsp_server --version`, or for a custom
- * command everything before its `serve` argument followed by `--version`. A custom command
- * without `serve` cannot be probed safely (we do not know its syntax): undefined.
+ * The same program asked for its version: everything before its `serve` argument followed by
+ * `--version`. A custom command without `serve` cannot be probed safely: undefined.
  */
 export function versionCommand(server: ServerCommand): { command: string; args: string[] } | undefined {
   const serveAt = server.args.indexOf("serve");
@@ -116,6 +228,34 @@ export function classifyProbe(outcome: ExecOutcome): ProbeResult {
   return { kind: "ok", version };
 }
 
+/**
+ * A one-line fix for the user. It never proposes `pip install` into an interpreter: on Debian and
+ * Ubuntu that ends in PEP 668's "externally-managed-environment" error. The bundled server and
+ * pipx are the ways that always work.
+ */
+export function fixHint(server: ServerCommand, result: ProbeResult): string {
+  const alternatives =
+    server.source === "bundled"
+      ? ""
+      : ` Use the bundled server (mistral.server.source "bundled"), or "pipx install ${EXECUTABLE}" and mistral.server.source "path".`;
+  switch (result.kind) {
+    case "not-found":
+      return server.source === "setting:server.command"
+        ? `"${server.command}" was not found. Fix mistral.server.command, or clear it.`
+        : `"${server.command}" was not found.${alternatives}`;
+    case "not-installed":
+      return `mistral-lsp is not installed for "${server.python ?? server.command}".${alternatives}`;
+    case "too-old":
+      return `mistral-lsp ${result.version} is too old (${MIN_SERVER_VERSION} or newer needed).${alternatives}`;
+    case "failed":
+      return `The server did not start: ${result.detail}`;
+    default:
+      return "";
+  }
+}
+
+// ---- probes (I/O) ----
+
 export function probeVersion(
   server: ServerCommand,
   env: NodeJS.ProcessEnv,
@@ -133,29 +273,133 @@ export function probeVersion(
   });
 }
 
-/** A one-line fix for the user, shown in the notification. */
-export function fixHint(server: ServerCommand, result: ProbeResult): string {
-  const pip = server.python ? `"${server.python}" -m pip install -U mistral-lsp` : "pip install -U mistral-lsp";
-  switch (result.kind) {
-    case "not-found":
-      return server.source === "setting:server.command"
-        ? `"${server.command}" was not found. Fix mistral.server.command, or clear it to use Python.`
-        : `Python "${server.command}" was not found. Set mistral.server.python to an interpreter that has mistral-lsp.`;
-    case "not-installed":
-      return `mistral-lsp is not installed for "${server.command}". Install it: ${pip}`;
-    case "too-old":
-      return `mistral-lsp ${result.version} is too old (${MIN_SERVER_VERSION} or newer needed). Upgrade: ${pip}`;
-    case "failed":
-      return `The server did not start: ${result.detail}`;
-    default:
-      return "";
+/** "3.12" for an interpreter, undefined when it does not run. */
+export function pythonVersion(python: string, env: NodeJS.ProcessEnv, timeoutMs = 10000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      python,
+      ["-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+      { env, timeout: timeoutMs, windowsHide: true },
+      (error, stdout) => resolve(error ? undefined : parsePythonVersion(String(stdout))),
+    );
+  });
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
-/** The install command to prefill in a terminal (the user presses Enter), when it applies. */
-export function installCommand(server: ServerCommand, result: ProbeResult): string | undefined {
-  if (!server.python || (result.kind !== "not-installed" && result.kind !== "too-old")) {
+/** The first `name` on PATH (with Windows' extensions), like `which`. */
+export function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const exts = process.platform === "win32" ? (env.PATHEXT ?? ".EXE;.CMD;.BAT").split(";") : [""];
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    for (const ext of exts) {
+      const candidate = join(dir, name + ext);
+      if (dir && existsSync(candidate) && isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function scriptNextTo(python: string): string | undefined {
+  const name = process.platform === "win32" ? `${EXECUTABLE}.exe` : EXECUTABLE;
+  const candidate = join(dirname(python), name);
+  return existsSync(candidate) && isExecutable(candidate) ? candidate : undefined;
+}
+
+/** The bundle shipped in this extension (`bundled/libs/py3.X`), if the .vsix has one. */
+export function findBundle(extensionRoot: string): Bundle | undefined {
+  const libs = join(extensionRoot, "bundled", "libs");
+  const tool = join(extensionRoot, "bundled", "tool", "serve.py");
+  if (!existsSync(tool) || !existsSync(libs)) {
     return undefined;
   }
-  return `"${server.python}" -m pip install -U mistral-lsp`;
+  const versions = readdirSync(libs)
+    .filter((n) => /^py\d+\.\d+$/.test(n))
+    .map((n) => n.slice(2));
+  return versions.length > 0 ? { tool, versions } : undefined;
+}
+
+/** Interpreters to try, in order: the setting alone when set, else the Python extension's, then PATH. */
+export function pythonCandidates(
+  setting: string | undefined,
+  fromExtension: string | undefined,
+  lookup: (name: string) => string | undefined,
+): { path: string; origin: PythonOrigin }[] {
+  if (setting && setting.trim() !== "") {
+    return [{ path: setting.trim(), origin: "setting:server.python" }];
+  }
+  const out: { path: string; origin: PythonOrigin }[] = [];
+  if (fromExtension) {
+    out.push({ path: fromExtension, origin: "python-extension" });
+  }
+  for (const name of PATH_PYTHONS) {
+    const found = lookup(name);
+    if (found && !out.some((c) => c.path === found)) {
+      out.push({ path: found, origin: "PATH" });
+    }
+  }
+  return out;
+}
+
+/** What the machine offers; tests pass a fake. */
+export interface Discovery {
+  bundle: Bundle | undefined;
+  pythonVersion(path: string, env: NodeJS.ProcessEnv): Promise<string | undefined>;
+  which(name: string, env: NodeJS.ProcessEnv): string | undefined;
+  scriptNextTo(python: string): string | undefined;
+}
+
+export function machineDiscovery(extensionRoot: string | undefined): Discovery {
+  return {
+    bundle: extensionRoot ? findBundle(extensionRoot) : undefined,
+    pythonVersion,
+    which,
+    scriptNextTo,
+  };
+}
+
+export interface LaunchSettings {
+  command: readonly string[];
+  source: string;
+  path: string;
+  python: string;
+}
+
+/** Finds and asks the interpreters only when the chosen source needs one. */
+export async function discoverLaunch(
+  settings: LaunchSettings,
+  discovery: Discovery,
+  env: NodeJS.ProcessEnv,
+  findPython: () => Promise<string | undefined>,
+): Promise<LaunchPlan> {
+  const needsPython = settings.command.every((p) => p.trim() === "") && settings.source !== "path";
+  const pythons: PythonCandidate[] = [];
+  if (needsPython) {
+    const fromExtension = settings.python.trim() === "" ? await findPython() : undefined;
+    for (const c of pythonCandidates(settings.python, fromExtension, (n) => discovery.which(n, env))) {
+      const version = await discovery.pythonVersion(c.path, env);
+      pythons.push({ ...c, version });
+      const bundled = settings.source !== "environment" && discovery.bundle !== undefined;
+      if (bundled ? version !== undefined && discovery.bundle!.versions.includes(version) : isSupportedPython(version)) {
+        break; // the first that fits is the one planLaunch picks: no need to start the others
+      }
+    }
+  }
+  return planLaunch({
+    command: settings.command,
+    source: settings.source,
+    path: settings.path,
+    pythons,
+    bundle: discovery.bundle,
+    onPath: settings.source === "path" ? discovery.which(EXECUTABLE, env) : undefined,
+    scriptNextTo: discovery.scriptNextTo,
+  });
 }

@@ -4,6 +4,8 @@
  */
 import * as vscode from "vscode";
 
+import type { ConfigReport } from "./effective";
+
 export const STATUS_NOTIFICATION = "mistral/status";
 
 export const STATES = ["starting", "indexing", "ready", "offline", "error", "disabled"] as const;
@@ -68,17 +70,19 @@ export function endpointHost(endpoint: string): string {
 
 export const COMPLETIONS_OFF = "Inline completions are off (mistral.completion.enabled)";
 
-export function statusView(status: ServerStatus, completionsEnabled = true): StatusView {
+export function statusView(status: ServerStatus, completionsEnabled = true, effective?: ConfigReport): StatusView {
   const lines = [`Mistral: ${LABELS[status.state]}`];
   if (!completionsEnabled && status.state !== "disabled") {
     lines.push(COMPLETIONS_OFF);
   }
-  const host = endpointHost(status.endpoint);
+  // The server's effective values and where each came from (not the editor's defaults).
+  const host = endpointHost(status.endpoint || effective?.endpointUrl || "");
   if (host) {
-    lines.push(`Endpoint: ${host}`);
+    lines.push(`Endpoint: ${host}` + (effective ? ` (from the ${effective.endpointSource()})` : ""));
   }
-  if (status.model) {
-    lines.push(`Model: ${status.model}`);
+  const model = status.model || effective?.valueOf("models.completion");
+  if (model) {
+    lines.push(`Model: ${model}` + (effective ? ` (from the ${effective.sourceOf("models.completion")})` : ""));
   }
   if (status.message) {
     lines.push(status.message);
@@ -98,6 +102,7 @@ export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private current: ServerStatus = { state: "starting", message: "", endpoint: "", model: "" };
   private completionsEnabled = true;
+  private effective: ConfigReport | undefined;
 
   constructor(menuCommand: string) {
     this.item = vscode.window.createStatusBarItem("mistral.status", vscode.StatusBarAlignment.Right, 100);
@@ -128,8 +133,18 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** The server's `mistral.configReport`, shown next to the endpoint and model. */
+  setEffective(report: ConfigReport | undefined): void {
+    this.effective = report;
+    this.render();
+  }
+
+  get effectiveSettings(): ConfigReport | undefined {
+    return this.effective;
+  }
+
   private render(): void {
-    const view = statusView(this.current, this.completionsEnabled);
+    const view = statusView(this.current, this.completionsEnabled, this.effective);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.background ? new vscode.ThemeColor(view.background) : undefined;

@@ -100,6 +100,13 @@ function setup(probe: ProbeResult = { kind: "ok", version: "0.1.0" }) {
     keys,
     baseEnv: { PATH: "/usr/bin", HOME: "/home/u" },
     findPython: async () => "/venv/bin/python",
+    // No bundle in the unit tests' "extension": the environment's server, as in a dev build.
+    discovery: {
+      bundle: undefined,
+      pythonVersion: async () => "3.12",
+      which: () => undefined,
+      scriptNextTo: () => undefined,
+    },
     probe: async () => probe,
     showExplanation: async (markdown) => {
       explanations.push(markdown);
@@ -181,14 +188,25 @@ describe("launch", () => {
     expect(opts.synchronize?.configurationSection).toBe("mistral");
   });
 
-  it("reports a missing server with a fix instead of starting", async () => {
+  it("reports a missing server with a fix instead of starting, never a pip install", async () => {
     const { server, launches, item } = setup({ kind: "not-installed", detail: "No module named lsp_server" });
     await server.start();
     expect(launches).toHaveLength(0);
     expect(item().text).toBe("$(error) Mistral");
     const message = mock.messages.find((m) => m.level === "error")!;
-    expect(message.text).toContain('"/venv/bin/python" -m pip install -U mistral-lsp');
-    expect(message.actions).toContain("Install in terminal");
+    expect(message.text).toContain('not installed for "/venv/bin/python"');
+    expect(message.text).toContain("pipx install mistral-lsp");
+    expect(message.text).not.toMatch(/pip install -U|-m pip/);
+    expect(message.actions).not.toContain("Install in terminal");
+  });
+
+  it("says which settings layer it reads in a remote window (code-server)", async () => {
+    const { server, log } = setup({ kind: "not-installed", detail: "No module named lsp_server" });
+    (server as unknown as { deps: { remote: boolean } }).deps.remote = true;
+    await server.start();
+    const message = mock.messages.find((m) => m.level === "error")!;
+    expect(message.text).toContain("Remote settings");
+    expect(log.lines.join("\n")).toContain("ignores them in User settings");
   });
 
   it("restarts when the interpreter setting changes, not for behaviour settings", async () => {
@@ -203,6 +221,17 @@ describe("launch", () => {
     expect(launches[0]!.client.running).toBe(false);
     expect(launches[1]!.server.command).toBe("/opt/other/python3");
     expect(launches[1]!.client.running).toBe(true);
+  });
+
+  it("starts once when trust is granted, even though the restricted settings change with it", async () => {
+    mock.trusted = false;
+    const { server, launches } = setup();
+    await server.start();
+    mock.trusted = true;
+    mock.grantTrust.fire();
+    mock.set("global", "mistral.completion.debounceMs", 10); // a configuration event, as trust sends
+    await server.settled();
+    expect(launches).toHaveLength(1);
   });
 });
 
@@ -226,9 +255,18 @@ describe("server messages and settings", () => {
     const { options, client } = launches[0]!;
     mock.set("workspace", "mistral.index.exclude", ["vendor/**"]);
     await options.middleware!.workspace!.didChangeConfiguration!(["mistral"], async () => undefined);
-    expect(client.sent.at(-1)!.params).toEqual({
+    const pushed = client.sent.filter((m) => (m.params as { settings?: unknown }).settings !== undefined);
+    expect(pushed.at(-1)!.params).toEqual({
       settings: {
-        mistral: { endpoint: {}, models: {}, completion: {}, refactor: {}, index: { exclude: ["vendor/**"] }, privacy: {} },
+        mistral: {
+          endpoint: {},
+          models: {},
+          completion: {},
+          refactor: {},
+          index: { exclude: ["vendor/**"] },
+          privacy: {},
+          nextEdit: {},
+        },
       },
     });
     const pulled = await options.middleware!.workspace!.configuration!(
@@ -237,7 +275,7 @@ describe("server messages and settings", () => {
       () => ["unused"],
     );
     expect(pulled).toEqual([
-      { endpoint: {}, models: {}, completion: {}, refactor: {}, index: { exclude: ["vendor/**"] }, privacy: {} },
+      { endpoint: {}, models: {}, completion: {}, refactor: {}, index: { exclude: ["vendor/**"] }, privacy: {}, nextEdit: {} },
       null,
     ]);
   });
@@ -290,7 +328,11 @@ describe("server messages and settings", () => {
       window.activeTextEditor = undefined;
     }
     const range = { start: { line: 3, character: 0 }, end: { line: 5, character: 4 } };
-    const requests = launches[0]!.client.sent.filter((m) => (m.method as { method?: string }).method === "workspace/executeCommand");
+    const requests = launches[0]!.client.sent.filter(
+      (m) =>
+        (m.method as { method?: string }).method === "workspace/executeCommand" &&
+        (m.params as { command: string }).command !== "mistral.configReport",
+    );
     expect(requests.map((r) => r.params)).toEqual([
       { command: "mistral.refactor", arguments: [{ uri: "file:///ws/greet.py", range, instruction: "make it faster" }] },
       { command: "mistral.explain", arguments: [{ uri: "file:///ws/greet.py", range }] },

@@ -69,6 +69,7 @@ describe("activation", () => {
     expect(items.map((i) => i.command)).toEqual([
       "mistral.toggleCompletionsSetting",
       "mistral.setApiKey",
+      "mistral.showEffectiveSettings",
       "mistral.showLogs",
       "mistral.restartServer",
       "mistral.openSettings",

@@ -47,9 +47,16 @@ describe("contributed settings", () => {
     { type: string; default: unknown; enum?: string[]; scope?: string }
   >;
 
-  it("are exactly the server's keys plus server.command and server.python", () => {
+  it("are exactly the server's keys plus the extension's server.* launch settings", () => {
     expect(serverKeys().sort()).toEqual(Object.keys(SERVER_MODEL).sort());
-    expect(allKeys().filter((k) => !serverKeys().includes(k)).sort()).toEqual(["server.command", "server.python"]);
+    expect(allKeys().filter((k) => !serverKeys().includes(k)).sort()).toEqual([
+      "server.command",
+      "server.path",
+      "server.python",
+      "server.source",
+    ]);
+    expect(props["mistral.server.source"]!.enum).toEqual(["bundled", "environment", "path"]);
+    expect(props["mistral.server.source"]!.default).toBe("bundled");
   });
 
   it("have the server's types, defaults and choices", () => {
@@ -62,7 +69,7 @@ describe("contributed settings", () => {
   it("scope endpoint, privacy and server settings to the machine and restrict them", () => {
     const restricted = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
     const sensitive = allKeys().filter((k) => /^(endpoint|privacy|server)\./.test(k));
-    expect(sensitive.length).toBe(16);
+    expect(sensitive.length).toBe(18);
     for (const key of sensitive) {
       expect(isMachineScoped(key), key).toBe(true);
       expect(restricted, key).toContain(`mistral.${key}`);

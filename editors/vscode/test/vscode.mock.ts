@@ -361,5 +361,13 @@ export const extensions = {
 };
 
 export const languages = {};
-export const env = { appName: "vitest" };
+export const env: { appName: string; remoteName: string | undefined; uiKind: number } = {
+  appName: "vitest",
+  remoteName: undefined,
+  uiKind: 1,
+};
+export enum UIKind {
+  Desktop = 1,
+  Web = 2,
+}
 export const version = "1.91.0";

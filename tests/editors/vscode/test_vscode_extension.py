@@ -79,3 +79,19 @@ def test_vsix_contains_bundle_and_manifest(vsix: Path) -> None:
     # The client library is bundled, and vscode stays external.
     assert "textDocument/inlineCompletion" in bundle
     assert 'require("vscode")' in bundle
+
+
+def test_vsix_ships_the_server_bundle_without_junk(vsix: Path) -> None:
+    """With bundled/libs built (scripts/bundle.py, as ci.sh does), the .vsix carries the server
+    and its launcher, and no bytecode, caches, test suites or sources; its size stays reasonable."""
+    with zipfile.ZipFile(vsix) as archive:
+        names = archive.namelist()
+    junk = [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
+    assert junk == [], junk[:10]
+    assert not any(n.startswith("extension/test/") or n.startswith("extension/scripts/") for n in names)
+    if not (EXTENSION / "bundled" / "libs" / "manifest.json").is_file():
+        pytest.skip("no bundle built here (editors/vscode/scripts/bundle.py)")
+    assert "extension/bundled/tool/serve.py" in names
+    assert any(n.startswith("extension/bundled/libs/common/lsp_server/") for n in names)
+    assert any(n.startswith("extension/bundled/libs/py3.") for n in names)
+    assert vsix.stat().st_size < 40 * 1024 * 1024, f"{vsix.stat().st_size / 1e6:.1f} MB"

@@ -9,7 +9,12 @@ from lsp_server.config.schema import KEYS, POLICY_ONLY_SECTION, is_protected_fro
 from tests.paths import ROOT
 
 PACKAGE = ROOT / "editors" / "vscode" / "package.json"
-EXTENSION_ONLY = {"mistral.server.command", "mistral.server.python"}
+EXTENSION_ONLY = {
+    "mistral.server.command",
+    "mistral.server.python",
+    "mistral.server.source",
+    "mistral.server.path",
+}
 JSON_TYPES = {
     "bool": "boolean",
     "int": "integer",

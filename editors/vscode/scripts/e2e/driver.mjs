@@ -364,7 +364,8 @@ async function missingServer() {
   const icon = await statusIcon(item);
   step("missing server reported", { text, icon });
   await shot("02-missing-server");
-  if (!text.includes("was not found") || !text.includes("Open settings") || !icon.includes("codicon-error")) {
+  const named = text.includes("was not found") || (text.includes("needs Python") && text.includes("/nonexistent/bin/python3"));
+  if (!named || !text.includes("Open settings") || !icon.includes("codicon-error")) {
     throw new Error(`no clear report of the missing server: ${text} / ${icon}`);
   }
 }
