@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from lsp_server.config import LoadedConfig, load_settings
-from lsp_server.config.schema import KEYS
+from lsp_server.config import load_settings
+from lsp_server.config.report import setting_rows
+from lsp_server.endpoint.keys import key_presence
 
 API_KEY_ROW = "endpoint.api_key"
 
@@ -22,31 +21,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def api_key_presence(loaded: LoadedConfig) -> dict[str, Any]:
-    """Whether a key is set and where from — never the key itself."""
-    endpoint = loaded.settings.endpoint
-    if os.environ.get(endpoint.api_key_env):
-        return {"set": True, "from": f"environment variable {endpoint.api_key_env}"}
-    if endpoint.api_key_file and Path(endpoint.api_key_file).expanduser().is_file():
-        return {"set": True, "from": f"file {endpoint.api_key_file}"}
-    return {"set": False, "from": None}
-
-
-def report(loaded: LoadedConfig) -> dict[str, dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = {}
-    for key in KEYS:
-        value = loaded.value(key)
-        rows[key] = {
-            "value": list(value) if isinstance(value, tuple) else value,
-            "source": loaded.sources[key],
-        }
-    return rows
-
-
 def run(args: argparse.Namespace) -> int:
     loaded = load_settings([Path(args.workspace).resolve()])
-    rows = report(loaded)
-    key = api_key_presence(loaded)
+    rows = setting_rows(loaded)
+    endpoint = loaded.settings.endpoint
+    key = key_presence(endpoint.api_key_env, endpoint.api_key_file)
     policies = [str(p) for p in loaded.policy_files]
     if args.json:
         print(json.dumps({**rows, API_KEY_ROW: key, "policy_files": policies}, indent=2))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class ApiKey:
@@ -80,6 +81,12 @@ def load_api_key(
         f"environment variable {name}",
         f"no API key: set the environment variable {name} or endpoint.api_key_file",
     )
+
+
+def key_presence(api_key_env: str, api_key_file: str) -> dict[str, Any]:
+    """Whether a usable key is set and where from — never the key itself."""
+    found = load_api_key(api_key_env, api_key_file)
+    return {"set": found.key is not None, "from": found.source if found.key else None}
 
 
 def _checked(value: str, source: str) -> KeyLookup:

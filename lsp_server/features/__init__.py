@@ -20,6 +20,7 @@ def register_all(server: MistralLanguageServer) -> None:
     from lsp_server.features.commands import RefactorCommandsFeature
     from lsp_server.features.completion import CompletionFeature
     from lsp_server.features.completion_events import CompletionEventsFeature
+    from lsp_server.features.config_report import ConfigReportFeature
     from lsp_server.features.inline_completion import InlineCompletionFeature
     from lsp_server.features.lifecycle import LifecycleFeature
     from lsp_server.features.next_edit import NextEditFeature
@@ -40,7 +41,7 @@ def register_all(server: MistralLanguageServer) -> None:
         AssistantCommandsFeature(server),
         CodeActionsFeature(server),
         RefactorCommandsFeature(server),
-        __import__("lsp_server.features.config_report", fromlist=["*"]).ConfigReportFeature(server),
+        ConfigReportFeature(server),
         next_edit,
     )
     for feature in features:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lsp_server.cli.config_cmd import API_KEY_ROW, api_key_presence, report
+from lsp_server.config.report import setting_rows
+from lsp_server.endpoint.keys import key_presence
 from lsp_server.features.base import Feature, command
 
 CONFIG_REPORT_COMMAND = "mistral.configReport"
@@ -23,8 +24,8 @@ class ConfigReportFeature(Feature):
         loaded = self.session.config
         endpoint = loaded.settings.endpoint
         return {
-            "settings": report(loaded),
-            API_KEY_ROW: api_key_presence(loaded),
+            "settings": setting_rows(loaded),
+            "endpoint.api_key": key_presence(endpoint.api_key_env, endpoint.api_key_file),
             "endpoint_url": endpoint.base_url or "",
             "policy_files": [str(p) for p in loaded.policy_files],
             "workspace_roots": [str(p) for p in self.session.roots],

@@ -285,7 +285,7 @@ def test_policy_files_with_no_common_origin_fail_closed(tmp_path: Path) -> None:
 
 
 def test_config_command_lists_every_policy_file(tmp_path: Path, monkeypatch) -> None:
-    from lsp_server.cli import config_cmd
+    from lsp_server.config.report import setting_rows
 
     dirs = [tmp_path / "one", tmp_path / "two"]
     for d in dirs:
@@ -294,7 +294,7 @@ def test_config_command_lists_every_policy_file(tmp_path: Path, monkeypatch) -> 
     monkeypatch.setenv("XDG_CONFIG_DIRS", ":".join(map(str, dirs)))
     loaded = load_settings([])
     assert loaded.policy_files[:2] == [d / APP_NAME / "policy.toml" for d in dirs]
-    assert config_cmd.report(loaded)["models.chat"]["source"] == "policy"
+    assert setting_rows(loaded)["models.chat"]["source"] == "policy"
 
 
 # ------------------------------------------------------------ 8. the key file
