@@ -300,6 +300,17 @@ class EndpointService:
         if self.status.state == "ready":
             self._get_conn()
 
+    async def aclose(self) -> None:
+        await wait_for_drains()
+        self._retire_conn()
+        if self._cooldown_timer is not None:
+            self._cooldown_timer.cancel()
+        if self._closing:
+            await asyncio.gather(*list(self._closing), return_exceptions=True)
+
+    # ------------------------------------------------------------------ status
+
+    @property
     def origin(self) -> str:
         if self._origin is not None:
             return str(self._origin)
