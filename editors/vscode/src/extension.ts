@@ -3,6 +3,7 @@ import * as vscode from "vscode";
 
 import { MistralServer } from "./client";
 import { COMMANDS, registerCommands } from "./commands";
+import { NextEditController } from "./nextEdit";
 import { onDidChangeInterpreter, pythonFromExtension } from "./python";
 import { ApiKeyStore } from "./secrets";
 import { SECTION } from "./settings";
@@ -28,6 +29,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
   context.subscriptions.push(log, status, { dispose: () => void server?.dispose() });
   registerCommands(context, server, keys, log);
+  context.subscriptions.push(
+    new NextEditController(() => {
+      const client = server?.running;
+      return client && { sendRequest: (method: string, params: unknown) => client.sendRequest(method, params) };
+    }),
+  );
   // A key set or cleared here or in another window reaches the server through its environment:
   // only a new process gets it.
   const showCompletionsSwitch = () =>

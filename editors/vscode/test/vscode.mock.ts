@@ -74,6 +74,13 @@ export class MarkdownString {
   constructor(public value = "") {}
 }
 
+export enum OverviewRulerLane {
+  Left = 1,
+  Center = 2,
+  Right = 4,
+  Full = 7,
+}
+
 export enum StatusBarAlignment {
   Left = 1,
   Right = 2,
@@ -293,6 +300,7 @@ export const workspace = {
   workspaceFolders: undefined,
   getConfiguration: (section?: string) => configuration(section),
   onDidGrantWorkspaceTrust: (listener: () => unknown) => mock.grantTrust.event(listener),
+  onDidChangeTextDocument: (_listener: unknown): Disposable => new Disposable(() => undefined),
   onDidChangeConfiguration: (listener: Listener<{ affectsConfiguration(section: string): boolean }>) =>
     mock.configurationChanged.event(listener),
   applyEdit: async () => true,
@@ -304,6 +312,8 @@ export const workspace = {
 
 export const window = {
   activeTextEditor: undefined as unknown,
+  visibleTextEditors: [] as unknown[],
+  createTextEditorDecorationType: (_options: unknown) => new Disposable(() => undefined),
   createStatusBarItem(id: string, alignment: StatusBarAlignment, priority: number): FakeStatusBarItem {
     const item = new FakeStatusBarItem(id, alignment, priority);
     mock.statusItems.push(item);
@@ -360,7 +370,10 @@ export const extensions = {
   getExtension: (id: string) => mock.extensions.get(id),
 };
 
-export const languages = {};
+export const languages = {
+  registerInlineCompletionItemProvider: (_selector: unknown, _provider: unknown): Disposable =>
+    new Disposable(() => undefined),
+};
 export const env: { appName: string; remoteName: string | undefined; uiKind: number } = {
   appName: "vitest",
   remoteName: undefined,
