@@ -99,6 +99,9 @@ class CompletionEngine:
             return None
         generation = self._generation.get(query.uri, 0) + 1
         self._generation[query.uri] = generation
+        if self._session.endpoint is not None:
+            # The user is typing: the connection is opened during the debounce, not after.
+            self._session.endpoint.warm_connection()
 
         cached = self.cache.lookup(query.uri, query.text, query.offset)
         if cached is not None:

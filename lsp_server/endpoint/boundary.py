@@ -17,13 +17,15 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
 
+from lsp_server.endpoint.connection import KEEPALIVE_EXPIRY_S, Warmer, http2_available
 from lsp_server.endpoint.errors import EndpointOffline, PolicyViolation, RedirectRefused
 
 log = logging.getLogger(__name__)
@@ -166,9 +168,15 @@ class _CountingStream(httpx2.AsyncByteStream):
     DRAIN_LIMIT = 64 * 1024
     DRAIN_TIMEOUT_S = 2.0
 
-    def __init__(self, inner: Any, meter: AttemptMeter | None) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        meter: AttemptMeter | None,
+        on_early_close: Callable[[], None] | None = None,
+    ) -> None:
         self._inner = inner
         self._meter = meter
+        self._on_early_close = on_early_close
         self._tail = b""
         self._iterator: AsyncIterator[bytes] | None = None
         self._exhausted = False
@@ -194,6 +202,8 @@ class _CountingStream(httpx2.AsyncByteStream):
             task.add_done_callback(_DRAINING.discard)
             return
         await self._inner.aclose()
+        if not self._exhausted and self._on_early_close is not None:
+            self._on_early_close()
 
     async def _drain_then_close(self) -> None:
         assert self._iterator is not None
@@ -224,15 +234,44 @@ async def wait_for_drains() -> None:
 class GuardedTransport(httpx2.AsyncBaseTransport):
     """Only the allowed origin, never a redirect; counts bytes for the audit log."""
 
-    def __init__(self, inner: httpx2.AsyncBaseTransport, allowed: frozenset[Origin]) -> None:
+    def __init__(
+        self,
+        inner: httpx2.AsyncBaseTransport,
+        allowed: frozenset[Origin],
+        connect_timeout_s: float = 5.0,
+    ) -> None:
         self._inner = inner
         self._allowed = allowed
+        self.warmer: Warmer | None = None
+        if isinstance(inner, httpx2.AsyncHTTPTransport):
+            self.warmer = Warmer(inner, timeout_s=connect_timeout_s)
 
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        origin = origin_of(request.url)
+    def _check(self, origin: Origin) -> None:
         if origin not in self._allowed:
             log.warning("boundary: refused a request to %s (not the configured endpoint)", origin)
             raise PolicyViolation(f"refused a request to {origin}: not the configured endpoint")
+
+    def warm(self, url: str) -> None:
+        """A keystroke: have a connection to url's origin ready by the time a request needs it.
+
+        The same origin check as a request; only handshakes follow (connection.py), no HTTP
+        request, so nothing to meter or audit.
+        """
+        if self.warmer is None:
+            return
+        target = httpx2.URL(url)
+        self._check(origin_of(target))
+        self.warmer.poke(target)
+
+    def _early_close(self) -> None:
+        if self.warmer is not None:
+            self.warmer.stream_closed_early()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        origin = origin_of(request.url)
+        self._check(origin)
+        if self.warmer is not None:
+            await self.warmer.settled()  # a handshake under way is nearer done than a new one
         meter = CURRENT_ATTEMPT.get()
         try:
             body = request.content
@@ -266,12 +305,24 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
         return httpx2.Response(
             status_code=response.status_code,
             headers=response.headers,
-            stream=_CountingStream(response.stream, meter),
+            stream=_CountingStream(response.stream, meter, self._early_close),
             extensions=response.extensions,
         )
 
     async def aclose(self) -> None:
+        if self.warmer is not None:
+            await self.warmer.aclose()
         await self._inner.aclose()
+
+
+_GUARDS: weakref.WeakKeyDictionary[httpx2.AsyncClient, GuardedTransport] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def guarded_transport(client: httpx2.AsyncClient) -> GuardedTransport | None:
+    """The boundary transport of a client made by `build_async_client`."""
+    return _GUARDS.get(client)
 
 
 def _describe_location(location: str, base: httpx2.URL) -> str:
@@ -347,15 +398,26 @@ def build_async_client(
         trust_env=False,
         proxy=proxy or None,
         retries=0,
+        # HTTP/2 where the endpoint offers it (ALPN): completions, a cancelled completion and a
+        # running refactor share one connection instead of each needing its own handshake.
+        http2=http2_available(),
         socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-        limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=4),
+        limits=httpx2.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=4,
+            keepalive_expiry=KEEPALIVE_EXPIRY_S,
+        ),
     )
-    return httpx2.AsyncClient(
-        transport=GuardedTransport(inner, allowed),
+    timeout = make_timeout(timeout_s)
+    transport = GuardedTransport(inner, allowed, connect_timeout_s=timeout.connect or 5.0)
+    client = httpx2.AsyncClient(
+        transport=transport,
         trust_env=False,
         follow_redirects=False,
-        timeout=make_timeout(timeout_s),
+        timeout=timeout,
     )
+    _GUARDS[client] = transport
+    return client
 
 
 def build_refusing_sync_client() -> httpx2.Client:

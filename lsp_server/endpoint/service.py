@@ -29,6 +29,7 @@ from lsp_server.endpoint.boundary import (
     build_async_client,
     check_endpoint,
     check_proxy,
+    guarded_transport,
     is_loopback,
     make_ssl_context,
     wait_for_drains,
@@ -299,6 +300,17 @@ class EndpointService:
             await asyncio.get_running_loop().run_in_executor(None, preload_sdk)
         if self.status.state == "ready":
             self._get_conn()
+
+    def warm_connection(self) -> None:
+        """A keystroke that may lead to a request: have the connection (TCP, proxy CONNECT,
+        TLS) ready when the debounce ends rather than on the user's wait (connection.py)."""
+        if self._origin is None or self.status.state != "ready":
+            return
+        if self._origin.scheme != "https" and not self._settings.endpoint.proxy:
+            return  # plain http on loopback: nothing worth opening ahead
+        transport = guarded_transport(self._get_conn().client)
+        if transport is not None:
+            transport.warm(self._base)
 
     async def aclose(self) -> None:
         await wait_for_drains()
