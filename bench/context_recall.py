@@ -63,6 +63,13 @@ from lsp_server.index.languages import language_for_path  # noqa: E402
 from lsp_server.index.repo_index import IndexOptions, RepoIndex  # noqa: E402
 
 BUDGETS = (1000, 2000, 4000)
+#: Where the cursor is put on the ground-truth line (everything from it on is removed):
+#: "start" before the call (`total = |pricing.compute_total(cart)`), "typed" after two
+#: characters of the name (`pricing.co|`), "dot" right after the receiver's `.` (only for
+#: points that have one), "line" after the indentation (the older placement).
+PLACEMENTS = ("start", "typed", "dot", "line")
+TYPED = 2
+_CHAIN = re.compile(r"(?:[A-Za-z_$][\w$]*\s*\.\s*)+$")
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
 _SKIP_LINE = re.compile(
     r"^\s*(?:$|#|//|/\*|\*|import\b|from\s+\S+\s+import\b|package\b|export\s+\*|"
@@ -80,6 +87,19 @@ class Point:
     name: str
     target: str  # repo-relative file of the definition
     header_line: str  # the definition's first source line, stripped
+    name_column: int = -1  # where the name starts in the line (-1: unknown)
+
+    def cursor(self, line: str, placement: str) -> int:
+        """The cursor column for a placement (see PLACEMENTS)."""
+        if placement == "line" or self.name_column < 0:
+            return self.column
+        if placement == "typed":
+            return self.name_column + min(TYPED, len(self.name))
+        chain = _CHAIN.search(line[: self.name_column])
+        start = chain.start() if chain else self.name_column
+        if placement == "dot":
+            return self.name_column if chain and chain.group() else -1
+        return start  # "start": before the receiver chain (`pricing.compute_total`)
 
 
 # ---------------------------------------------------------------------------------------
@@ -87,12 +107,20 @@ class Point:
 
 
 def _point(
-    root: Path, path: Path, index: int, line: str, name: str, target: Path, header: str
+    root: Path,
+    path: Path,
+    index: int,
+    line: str,
+    name: str,
+    target: Path,
+    header: str,
+    name_column: int = -1,
 ) -> Point:
-    """A completion point at the indentation of `line`, whose truth is `header` in `target`."""
+    """A completion point on `line`, whose truth is `header` in `target`."""
     column = len(line) - len(line.lstrip())
     rel = path.relative_to(root).as_posix()
-    return Point(path, rel, index, column, name, target.relative_to(root).as_posix(), header)
+    target_rel = target.relative_to(root).as_posix()
+    return Point(path, rel, index, column, name, target_rel, header, name_column)
 
 
 def source_files(root: Path, languages: set[str]) -> list[Path]:
@@ -164,7 +192,11 @@ def candidate_lines(text: str, python: bool = False) -> list[int]:
 def python_points(root: Path, files: list[Path], wanted: int, rng: random.Random) -> list[Point]:
     import jedi
 
-    project = jedi.Project(str(root), smart_sys_path=False, load_unsafe_extensions=False)
+    # the copy under ROOT first: a stdlib or installed package must resolve to itself there
+    sys_path = [str(root), *(p for p in sys.path if p and Path(p).resolve() != root)]
+    project = jedi.Project(
+        str(root), sys_path=sys_path, smart_sys_path=False, load_unsafe_extensions=False
+    )
     order = [(f, i) for f in files for i in candidate_lines(f.read_text(errors="replace"), True)]
     rng.shuffle(order)
     scripts: dict[Path, jedi.Script] = {}
@@ -197,7 +229,7 @@ def python_points(root: Path, files: list[Path], wanted: int, rng: random.Random
             header_line = target.read_text(errors="replace").split("\n")[hit.line - 1].strip()
             if not header_line.startswith(("def ", "class ", "async def ")):
                 continue
-            points.append(_point(root, path, index, line, name, target, header_line))
+            points.append(_point(root, path, index, line, name, target, header_line, match.start()))
             break
     return points
 
@@ -347,6 +379,7 @@ def regex_points(
             continue
         clean = re.sub(r"(['\"`]).*?\1", '""', line)
         hit: tuple[str, Path, str] | None = None
+        name_column = -1
         for match in re.finditer(r"(?:([\w$]+)\.)?([A-Za-z_$][\w$]*)", clean):
             qualifier, name = match.group(1), match.group(2)
             if language == "go":
@@ -370,11 +403,14 @@ def regex_points(
                 if result and result[0] != path:
                     hit = (name, result[0], result[1])
             if hit:
+                name_column = match.start(2) if clean == line else line.find(match.group(0))
+                if name_column >= 0 and match.group(1):
+                    name_column += len(match.group(0)) - len(match.group(2))
                 break
         if hit is None:
             continue
         name, target, header_line = hit
-        points.append(_point(root, path, index, line, name, target, header_line))
+        points.append(_point(root, path, index, line, name, target, header_line, name_column))
     return points
 
 
@@ -455,7 +491,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
-def run(root: Path, points_wanted: int, seed: int) -> dict:
+def run(
+    root: Path, points_wanted: int, seed: int, placements: tuple[str, ...] = PLACEMENTS[:3]
+) -> dict:
     root = root.resolve()
     rng = random.Random(seed)
     warm_up(background=False)
@@ -477,7 +515,8 @@ def run(root: Path, points_wanted: int, seed: int) -> dict:
         truth_seconds = time.perf_counter() - started
         bm25 = BM25(root, files)
         builder = ContextBuilder(index, is_excluded=lambda _p: False)
-        hits = {b: {"ours": 0, "none": 0, "bm25": 0} for b in BUDGETS}
+        hits = {p: {b: {"ours": 0, "none": 0, "bm25": 0} for b in BUDGETS} for p in placements}
+        counted = dict.fromkeys(placements, 0)
         over_budget = 0
         latencies: list[float] = []
         cpu_times: list[float] = []  # CPU time of the thread: robust to a busy machine
@@ -486,55 +525,72 @@ def run(root: Path, points_wanted: int, seed: int) -> dict:
         misses: list[dict] = []
         for point in points:
             original = point.path.read_text(errors="replace").split("\n")
-            indent = original[point.line][: point.column]
-            hole = "\n".join(original[: point.line] + [indent])
-            index.update_text(point.path, hole)
-            lines = hole.split("\n")
             spec = language_for_path(point.path)
             comment = spec.line_comment if spec else "#"
-            chunks = bm25.top("\n".join(lines[-10:]), point.rel)
-            # latency: a cold assembly (no index answers cached) and the same one repeated,
-            # as on the next keystroke
-            clear_shared_cache()
-            for repeat in (False, True):
-                t0 = time.perf_counter()
-                builder.build(
-                    path=point.path,
-                    language_id=spec.id if spec else None,
-                    text=hole,
-                    offset=len(hole),
-                    budget_tokens=2000,
-                )
-                (warm if repeat else cold).append((time.perf_counter() - t0) * 1000)
-            for budget in BUDGETS:
-                t0 = time.perf_counter()
-                c0 = time.thread_time()
-                context = builder.build(
-                    path=point.path,
-                    language_id=spec.id if spec else None,
-                    text=hole,
-                    offset=len(hole),
-                    budget_tokens=budget,
-                )
-                elapsed = (time.perf_counter() - t0) * 1000
-                cpu = (time.thread_time() - c0) * 1000
-                if budget == 2000:
-                    latencies.append(elapsed)
-                    cpu_times.append(cpu)
-                if count_tokens(context.prefix) + count_tokens(context.suffix) > budget:
-                    over_budget += 1
-                found = point.header_line in context.prefix + context.suffix
-                hits[budget]["ours"] += found
-                if not found and budget == 2000 and len(misses) < 15:
-                    miss = {"file": point.rel, "line": point.line + 1, "name": point.name}
-                    misses.append(miss | {"target": point.target, "header": point.header_line})
-                hits[budget]["none"] += point.header_line in plain_context(lines, budget)
-                hits[budget]["bm25"] += point.header_line in baseline_context(
-                    lines, budget, comment, chunks
-                )
+            language_id = spec.id if spec else None
+            for placement in placements:
+                column = point.cursor(original[point.line], placement)
+                if column < 0:
+                    continue
+                counted[placement] += 1
+                hole = "\n".join(original[: point.line] + [original[point.line][:column]])
+                index.update_text(point.path, hole)
+                lines = hole.split("\n")
+                chunks = bm25.top("\n".join(lines[-10:]), point.rel)
+                if placement == placements[0]:
+                    # latency: a cold assembly (no index answers cached) and the same one
+                    # repeated, as on the next keystroke
+                    clear_shared_cache()
+                    for repeat in (False, True):
+                        t0 = time.perf_counter()
+                        builder.build(
+                            path=point.path,
+                            language_id=language_id,
+                            text=hole,
+                            offset=len(hole),
+                            budget_tokens=2000,
+                        )
+                        (warm if repeat else cold).append((time.perf_counter() - t0) * 1000)
+                for budget in BUDGETS:
+                    t0 = time.perf_counter()
+                    c0 = time.thread_time()
+                    context = builder.build(
+                        path=point.path,
+                        language_id=language_id,
+                        text=hole,
+                        offset=len(hole),
+                        budget_tokens=budget,
+                    )
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    cpu = (time.thread_time() - c0) * 1000
+                    if budget == 2000 and placement == placements[0]:
+                        latencies.append(elapsed)
+                        cpu_times.append(cpu)
+                    if count_tokens(context.prefix) + count_tokens(context.suffix) > budget:
+                        over_budget += 1
+                    found = point.header_line in context.prefix + context.suffix
+                    row = hits[placement][budget]
+                    row["ours"] += found
+                    if not found and budget == 2000 and len(misses) < 30:
+                        miss = {"at": placement, "file": point.rel, "line": point.line + 1}
+                        misses.append(
+                            miss
+                            | {"name": point.name, "target": point.target}
+                            | {"header": point.header_line}
+                        )
+                    row["none"] += point.header_line in plain_context(lines, budget)
+                    row["bm25"] += point.header_line in baseline_context(
+                        lines, budget, comment, chunks
+                    )
             index.close_text(point.path)
         index.close()
-    n = max(1, len(points))
+    recall = {
+        p: {
+            str(b): {k: round(v / max(1, counted[p]), 3) for k, v in hits[p][b].items()}
+            for b in BUDGETS
+        }
+        for p in placements
+    }
     return {
         "repo": str(root),
         "language": language,
@@ -544,8 +600,9 @@ def run(root: Path, points_wanted: int, seed: int) -> dict:
         "ground_truth": "jedi" if languages == {"python"} else "regex imports + definitions",
         "ground_truth_seconds": round(truth_seconds, 1),
         "points": len(points),
+        "points_per_placement": counted,
         "tokenizer": tokenizer_name(),
-        "recall": {str(b): {k: round(v / n, 3) for k, v in hits[b].items()} for b in BUDGETS},
+        "recall": recall,
         "assembly_ms_p50": round(percentile(latencies, 50), 2),
         "assembly_ms_p95": round(percentile(latencies, 95), 2),
         "assembly_cpu_ms_p50": round(percentile(cpu_times, 50), 2),
@@ -559,12 +616,51 @@ def run(root: Path, points_wanted: int, seed: int) -> dict:
     }
 
 
+def summary(results: list[dict]) -> str:
+    """One row per repository and a pooled row: recall per placement at each budget."""
+    placements = list(results[0]["recall"]) if results else []
+    head = f"{'repository':<22} {'n':>4}"
+    for placement in placements:
+        for budget in BUDGETS:
+            head += f" {placement[:5] + '@' + str(budget // 1000) + 'k':>9}"
+    head += "   (ours/bm25, start@2k none)"
+    rows = [head]
+    pooled: dict[str, dict[str, list[float]]] = {}
+    for result in results:
+        row = f"{Path(result['repo']).name[:22]:<22} {result['points']:>4}"
+        for placement in placements:
+            for budget in BUDGETS:
+                cell = result["recall"][placement][str(budget)]
+                n = result["points_per_placement"][placement]
+                entry = pooled.setdefault(f"{placement}{budget}", {"ours": [], "bm25": [], "n": []})
+                entry["ours"].append(cell["ours"] * n)
+                entry["bm25"].append(cell["bm25"] * n)
+                entry["n"].append(n)
+                row += f" {cell['ours']:.2f}/{cell['bm25']:.2f}"
+        if placements:
+            row += f"   {result['recall'][placements[0]]['2000']['none']:.2f}"
+        rows.append(row)
+    row = f"{'pooled':<22} {sum(r['points'] for r in results):>4}"
+    for placement in placements:
+        for budget in BUDGETS:
+            entry = pooled[f"{placement}{budget}"]
+            n = max(1.0, sum(entry["n"]))
+            row += f" {sum(entry['ours']) / n:.2f}/{sum(entry['bm25']) / n:.2f}"
+    rows.append(row)
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("repo", type=Path)
+    parser.add_argument("repo", type=Path, nargs="+")
     parser.add_argument("--points", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--placements",
+        default="start,typed,dot",
+        help=f"comma-separated cursor placements among {', '.join(PLACEMENTS)}",
+    )
     parser.add_argument(
         "--prefix-share", type=float, help="override the prefix's reserved share (a sweep)"
     )
@@ -574,15 +670,28 @@ def main() -> None:
 
         builder_module.PREFIX_SHARE = args.prefix_share
         globals()["PREFIX_SHARE"] = args.prefix_share
-    result = run(args.repo, args.points, args.seed)
+    placements = tuple(p for p in args.placements.split(",") if p in PLACEMENTS)
+    results = []
+    for repo in args.repo:
+        result = run(repo, args.points, args.seed, placements or PLACEMENTS[:1])
+        results.append(result)
+        if not args.json:
+            report(result)
     if args.json:
-        print(json.dumps(result, indent=2))
-        return
+        print(json.dumps(results if len(results) > 1 else results[0], indent=2))
+    elif len(results) > 1:
+        print(summary(results))
+
+
+def report(result: dict) -> None:
     print(f"{result['repo']} ({result['language']}, {result['files']} files, "
           f"{result['points']} points, truth: {result['ground_truth']})")  # fmt: skip
-    print(f"{'budget':>8} {'ours':>6} {'bm25':>6} {'none':>6}")
-    for budget, row in result["recall"].items():
-        print(f"{budget:>8} {row['ours']:>6.3f} {row['bm25']:>6.3f} {row['none']:>6.3f}")
+    print(f"{'placement':>9} {'n':>4} {'budget':>6} {'ours':>6} {'bm25':>6} {'none':>6}")
+    for placement, rows in result["recall"].items():
+        n = result["points_per_placement"][placement]
+        for budget, row in rows.items():
+            print(f"{placement:>9} {n:>4} {budget:>6} "
+                  f"{row['ours']:>6.3f} {row['bm25']:>6.3f} {row['none']:>6.3f}")  # fmt: skip
     print(f"assembly p50 {result['assembly_ms_p50']} ms, p95 {result['assembly_ms_p95']} ms "
           f"(CPU p50 {result['assembly_cpu_ms_p50']} ms, p95 {result['assembly_cpu_ms_p95']} ms); "
           f"cold p50 {result['assembly_cold_ms_p50']} ms, p95 {result['assembly_cold_ms_p95']} ms; "

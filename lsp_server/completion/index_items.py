@@ -12,14 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsp_server.index.model import Definition
+from lsp_server.index.pymodules import PY_EXTS, exported, modules_for
 
 if TYPE_CHECKING:
+    from lsp_server.index.repo_index import RepoIndex
     from lsp_server.session import Session
 
 _WORD_BEFORE = re.compile(r"[A-Za-z_$][\w$]*$")
 _RECEIVER = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\.|->|::)\s*([A-Za-z_$][\w$]*)?$")
 _SELF_NAMES = frozenset({"self", "this", "cls", "@"})
 _CALLABLE = frozenset({"function", "method"})
+_CLASSES = frozenset({"class", "struct", "enum", "interface"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ def _member_candidates(
         line = text.count("\n", 0, offset)
         container = _enclosing_class(index.file_definitions(path), line)
         return index.members(container) if container else []
+    if path.suffix in PY_EXTS:
+        bound = _python_receiver(index, path, receiver)
+        if bound is not None:
+            return bound
     classes = [d for d in index.definitions(receiver) if d.kind in ("class", "struct", "enum")]
     if classes:
         return index.members(receiver)
@@ -64,6 +71,31 @@ def _member_candidates(
         aliases = dict(imp.aliases)
         if imp.resolved and receiver in (imp.module.split(".")[-1], *aliases.values()):
             return index.file_definitions(imp.resolved)
+    return None
+
+
+def _python_receiver(index: RepoIndex, path: Path, receiver: str) -> list[Definition] | None:
+    """What `receiver.` offers when an import of this file binds `receiver`: a module's
+    top-level names (`from pkg import nodes` -> `nodes.section`, not some class's
+    methods), or the members of an imported class."""
+    rel = index.relative(path)
+    if rel is None:
+        return None
+    modules = modules_for(index.files())
+    for binding in reversed(modules.bindings(rel, index.imports_of(path))):
+        if binding.local != receiver and binding.local.rsplit(".", 1)[-1] != receiver:
+            continue
+        if binding.member is None:
+            found = exported(binding.file, modules, index.file_definitions, index.imports_of)
+            return sorted(found, key=lambda d: d.name.startswith("_"))
+        if binding.member != "*":
+            classes = [
+                d
+                for d in index.definitions(binding.member)
+                if d.path == binding.file and d.container is None and d.kind in _CLASSES
+            ]
+            if classes:
+                return [m for m in index.members(binding.member) if m.path == binding.file]
     return None
 
 

@@ -11,6 +11,7 @@ Order of work for a completion:
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -20,6 +21,7 @@ from pathlib import Path
 from lsp_server.endpoint.secrets import current_scanner, learn, note_redacted, redact_around
 from lsp_server.index.languages import LanguageSpec, language_by_id, language_for_path
 from lsp_server.index.model import Definition
+from lsp_server.index.protocol import IndexReader
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
 from .gather import Candidate, Gatherer
@@ -34,6 +36,7 @@ from .names import (
 from .pack import Piece, pack
 from .recent import RecentFiles
 from .redact import Scrubber
+from .relevance import LineWords
 from .render import header, render_snippets
 from .similar import jaccard, token_set
 from .skeleton import (
@@ -75,7 +78,7 @@ class ContextBuilder:
 
     def __init__(
         self,
-        index: object | None,
+        index: IndexReader | None,
         *,
         is_excluded: Callable[[Path], bool],
         recent: RecentFiles | None = None,
@@ -83,7 +86,7 @@ class ContextBuilder:
         self.index = index
         self.is_excluded = is_excluded
         self.recent = recent
-        self._root: Path | None = Path(index.root) if index is not None else None  # type: ignore[attr-defined]
+        self._root: Path | None = Path(index.root) if index is not None else None
         self._excluded: dict[str, bool] = {}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -93,7 +96,7 @@ class ContextBuilder:
             return None
         if self.index is not None:
             try:
-                rel = self.index.relative(path)  # type: ignore[attr-defined]
+                rel = self.index.relative(path)
                 if rel:
                     return str(rel).replace("\\", "/")
             except Exception:  # noqa: BLE001 - outside the repository
@@ -144,9 +147,12 @@ class ContextBuilder:
 
         lines = text[:offset].split("\n")
         after = text[offset:].split("\n")
-        lines[-1] = clip_line_left(lines[-1], max(1, budget // 2))
+        clipped = clip_line_left(lines[-1], max(1, budget // 2))
+        # a cursor line cut from the left cannot be joined to the lines above it
+        floor = len(lines) - 1 if clipped != lines[-1] else None
+        lines[-1] = clipped
         kept_after, suffix_used = cut_suffix(after, int(budget * SUFFIX_SHARE))
-        first, prefix_used = cut_prefix(lines, max(0, int(budget * PREFIX_SHARE)))
+        first, prefix_used = cut_prefix(lines, max(0, int(budget * PREFIX_SHARE)), floor)
         own_header = header(rel, comment) if rel else ""
         header_cost = count_tokens(own_header) + 1 if own_header else 0
         room = budget - prefix_used - suffix_used - header_cost
@@ -165,7 +171,7 @@ class ContextBuilder:
             own_header = ""
         leftover = budget - prefix_used - suffix_used - header_cost - snippet_tokens
         if leftover > 0 and first > 0:
-            first, prefix_used = cut_prefix(lines, prefix_used + leftover)
+            first, prefix_used = cut_prefix(lines, prefix_used + leftover, floor)
             leftover = budget - prefix_used - suffix_used - header_cost - snippet_tokens
         if leftover > 0 and kept_after < len(after):
             kept_after, suffix_used = cut_suffix(after, suffix_used + leftover)
@@ -191,6 +197,7 @@ class ContextBuilder:
         after: list[str],
         first: int,
     ) -> list[Piece]:
+        assert self.index is not None
         view = IndexView(self.index, self._allowed, rel)
         gatherer = Gatherer(view, rel, lang)
         cursor_line = len(lines) - 1
@@ -214,17 +221,19 @@ class ContextBuilder:
             for name, function in call_assignments(fields).items():
                 calls.setdefault(name, function)
         gatherer.add_call_types(calls)
+        gatherer.line_words = LineWords(lines)
         gatherer.local_names = local_names(func.signature if func is not None else "", recent_lines)
+        counts = _counts(lines[max(0, cursor_line - FILE_SCAN_LINES) : cursor_line])
         cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
         if cursor_receiver is not None:
             # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
-            gatherer.add_receiver(cursor_receiver.group(1), cursor_receiver.group(2), cls)
+            receiver, partial = cursor_receiver.group(1), cursor_receiver.group(2)
+            gatherer.add_receiver(receiver, partial, cls, counts)
         uses = names_near(lines, after)
         gatherer.add_typed_receivers(uses)
         if func is not None and func.line < cursor_line - 40:
             # the enclosing function's parameters and annotations, even if far above
             scan_line(func.signature.replace("\n", " "), 0.8, uses, receiver_ok=False)
-        counts = _counts(lines[max(0, cursor_line - FILE_SCAN_LINES) : cursor_line])
         gatherer.add_names(uses, counts, first)
         if cls is not None and cls.line < first:
             # the class around the cursor starts above the kept prefix: show its outline
@@ -266,7 +275,7 @@ class ContextBuilder:
                 cand.score,
                 "skeleton",
                 render_class,
-                compact=lambda d=d: compact_text(header_of(d), lang),
+                compact=lambda: compact_text(header_of(d), lang),
                 shrink=shrink_class,
                 covers=(d.path, d.name),
             )
@@ -290,7 +299,7 @@ class ContextBuilder:
                 cand.score,
                 "definition",
                 render_member,
-                compact=lambda d=d, indent=indent: compact_text(header_of(d), lang, indent),
+                compact=lambda: compact_text(header_of(d), lang, indent),
                 group=(d.path, container),
                 group_open=opener,
             )
@@ -305,7 +314,7 @@ class ContextBuilder:
             cand.score,
             "definition",
             render_def,
-            compact=lambda d=d: compact_text(header_of(d), lang),
+            compact=lambda: compact_text(header_of(d), lang),
         )
 
     @staticmethod
@@ -369,7 +378,7 @@ class ContextBuilder:
                     start,
                     W_SIMILAR * score,
                     "similar",
-                    lambda t=window_text: t,
+                    functools.partial(str, window_text),
                 )
             )
         return pieces

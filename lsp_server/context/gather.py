@@ -8,14 +8,17 @@ and uses close to the cursor outweigh uses far above it.
 
 from __future__ import annotations
 
+import heapq
 import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lsp_server.index.model import Definition
+from lsp_server.index.pymodules import PY_EXTS, exported
 
 from .names import NameUse
+from .relevance import LineWords
 from .skeleton import CLASS_KINDS
 from .view import IndexView, parent_dir
 
@@ -33,7 +36,9 @@ MAX_DEFS_PER_NAME = 3
 PACKAGE_NAMES = 40  # Go/Java: most frequent names of the file looked up in its package
 PACKAGE_FILES = 16  # Go/Java: at most this many files of a package are outlined
 PRIOR_PACKAGE = 0.12
-MODULE_OUTLINE_USES = 3  # a module alias used this often gets an outline of its names
+MODULE_NAMES = 40  # at most this many names of one module are candidates
+MODULE_PER_USE = 0.1  # a module's weight per use of it in the file (capped)
+W_FIT = 1.0  # a module name whose words the cursor line uses (see relevance.LineWords)
 MAX_ATTR_DEFS = 4
 MAX_NAMES = 40  # names near the cursor looked up, closest and most used first
 W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
@@ -101,12 +106,16 @@ class Gatherer:
         self.receiver_types: dict[str, str] = {}
         self.local_names: set[str] = set()  # parameters and assigned variables: not looked up
         self.imported_files: set[str] = set()
+        self.line_words: LineWords | None = None
         self.out = Gathered()
         self._read_imports()
 
     # -- imports ----------------------------------------------------------------------------
 
     def _read_imports(self) -> None:
+        if self.language_id == "python":
+            self._read_python_imports()
+            return
         for imp in self.view.imports_of(self.current):
             target = imp.resolved
             if target is None or not self.view.allowed(target):
@@ -143,6 +152,24 @@ class Gatherer:
                 if self.language_id == "python" and _stem(target) == name:
                     self.modules[local] = self._module(target)  # `from pkg import module`
 
+    def _read_python_imports(self) -> None:
+        """Per imported name: a module (`from pkg import mod`, `import a.b as m`), a member
+        of a module, or a star import."""
+        modules = self.view.python_modules()
+        for binding in modules.bindings(self.current, self.view.imports_of(self.current)):
+            if not self.view.allowed(binding.file):
+                continue
+            self.imported_files.add(binding.file)
+            if binding.member is None:
+                self.modules[binding.local] = ModuleTarget((binding.file,))
+                if "." in binding.local:  # `import a.b.c`: `c.f()` stands for `a.b.c.f()`
+                    last = binding.local.rsplit(".", 1)[-1]
+                    self.modules.setdefault(last, ModuleTarget((binding.file,)))
+            elif binding.member == "*":
+                self.star_files.append(binding.file)
+            else:
+                self.bindings[binding.local] = (binding.file, binding.member)
+
     def _module(self, target: str) -> ModuleTarget:
         if self.package_scoped:
             return ModuleTarget((target,) + (("dir:" + _dir(target)),))
@@ -165,6 +192,8 @@ class Gatherer:
         return found
 
     def _reexported(self, name: str, file: str, depth: int) -> list[Definition]:
+        if file.endswith(PY_EXTS):
+            return self._python_reexported(name, file, depth)
         for imp in self.view.imports_of(file):
             if imp.resolved is None or imp.resolved == file:
                 continue
@@ -176,6 +205,21 @@ class Gatherer:
                 defs = self.resolve_in(name, (imp.resolved,), depth + 1)
                 if defs:
                     return defs
+        return []
+
+    def _python_reexported(self, name: str, file: str, depth: int) -> list[Definition]:
+        """`name` imported into `file` (an `__init__` re-exporting it, usually)."""
+        modules = self.view.python_modules()
+        stars: list[str] = []
+        for binding in modules.bindings(file, self.view.imports_of(file)):
+            if binding.member == "*":
+                stars.append(binding.file)
+            elif binding.local == name and binding.member is not None:
+                return self.resolve_in(binding.member, (binding.file,), depth + 1)
+        for star in stars:
+            defs = self.resolve_in(name, (star,), depth + 1)
+            if defs:
+                return defs
         return []
 
     # -- names ------------------------------------------------------------------------------
@@ -201,27 +245,25 @@ class Gatherer:
         # names used as `module.name` anywhere above, for every imported module
         seen_files: set[str] = set()
         for alias, module in self.modules.items():
-            outline = file_counts.get(alias, 0) >= MODULE_OUTLINE_USES
             files = [
                 f for entry in module.files for f in (
                     self.view.files_in(entry[4:])[:PACKAGE_FILES]
                     if entry.startswith("dir:") else [entry]
                 )
             ]  # fmt: skip
+            usage = self._module_usage(alias, uses, file_counts)
             for file in files:
                 if file in seen_files:
                     continue
                 seen_files.add(file)
-                for definition in self.view.file_definitions(file):
-                    if definition.container is not None or definition.name in uses:
-                        continue
-                    used = file_counts.get(definition.name, 0)
-                    if used:
-                        weight = PRIOR_IMPORTED + PER_USE * min(used, 10)
+                scored = [
+                    (self._module_name_weight(d, usage, uses, file_counts), d)
+                    for d in self._module_names(file)
+                ]
+                best = heapq.nlargest(MODULE_NAMES, scored, key=lambda item: item[0])
+                for weight, definition in best:
+                    if weight > 0:
                         self.out.add(definition, W_MODULE_ATTR * weight, "name")
-                    elif outline and definition.kind in TOP_KINDS:
-                        # a module used a lot here: its other top-level names, compact
-                        self.out.add(definition, W_MODULE_ATTR * PRIOR_PACKAGE, "name")
         if self.package_scoped:
             self._add_package_names(uses, file_counts)
             self._add_package_outline(file_counts)
@@ -230,6 +272,42 @@ class Gatherer:
             weight = PRIOR_IMPORTED + PER_USE * min(file_counts.get(local, 0), 10)
             for definition in self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]:
                 self.out.add(definition, W_IMPORTED * weight, "name")
+
+    def _module_names(self, file: str) -> list[Definition]:
+        """The top-level names a module offers (re-exports of a package's `__init__` too)."""
+        if file.endswith(PY_EXTS):
+            return exported(
+                file, self.view.python_modules(), self.view.file_definitions, self.view.imports_of
+            )
+        return [d for d in self.view.file_definitions(file) if d.container is None]
+
+    @staticmethod
+    def _module_usage(alias: str, uses: dict[str, NameUse], file_counts: dict[str, int]) -> float:
+        """How much the code around the cursor works with a module (0: not at all yet)."""
+        near = uses.get(alias)
+        near_weight = near.bare + near.attr if near is not None else 0.0
+        return min(1.0, near_weight) + MODULE_PER_USE * min(file_counts.get(alias, 0), 10)
+
+    def _module_name_weight(
+        self,
+        definition: Definition,
+        usage: float,
+        uses: dict[str, NameUse],
+        file_counts: dict[str, int],
+    ) -> float:
+        """A module's top-level name, by the module's use here, the name's use in this
+        file and how well it fits the words of the line being written."""
+        if definition.name in uses:
+            return 0.0  # scored with its receiver by `_add_attr`
+        used = file_counts.get(definition.name, 0)
+        weight = PRIOR_IMPORTED + PER_USE * min(used, 10) if used else 0.0
+        fit = self.line_words.fit(definition.name) if self.line_words is not None else 0.0
+        weight += usage * (PRIOR_PACKAGE + W_FIT * fit)
+        if definition.name.startswith("_"):
+            weight *= 0.5
+        if definition.kind not in TOP_KINDS:
+            weight *= 0.5
+        return weight
 
     def _add_package_names(self, uses: dict[str, NameUse], file_counts: dict[str, int]) -> None:
         """Go/Java: names of this package used above the near window (no import needed)."""
@@ -374,7 +452,13 @@ class Gatherer:
                 self.out.containers.add(definition.name)
                 self.out.add(definition, weight, "base")
 
-    def add_receiver(self, receiver: str, partial: str, cls: Definition | None) -> None:
+    def add_receiver(
+        self,
+        receiver: str,
+        partial: str,
+        cls: Definition | None,
+        file_counts: dict[str, int] | None = None,
+    ) -> None:
         """The cursor follows `receiver.`: outline what the receiver offers."""
         if receiver in ("self", "this", "cls"):
             if cls is not None:
@@ -382,13 +466,21 @@ class Gatherer:
             return
         module = self.modules.get(receiver)
         if module is not None:
+            counts = file_counts or {}
             for file in module.files:
                 if file.startswith("dir:"):
                     continue
-                for definition in self.view.file_definitions(file):
-                    if definition.container is None and definition.name.startswith(partial):
-                        weight = W_CURSOR if partial else W_MODULE_ATTR * PRIOR_IMPORTED
-                        self.out.add(definition, weight, "name")
+                # nothing typed yet: the module's names this file uses, or that fit the
+                # line, first (a big module does not fit whole)
+                scored = [
+                    (self._module_name_weight(d, 1.0, {}, counts), d)
+                    for d in self._module_names(file)
+                    if d.name.startswith(partial)
+                ]
+                for weight, definition in heapq.nlargest(
+                    2 * MODULE_NAMES, scored, key=lambda item: item[0]
+                ):
+                    self.out.add(definition, W_CURSOR * (0.5 + weight), "name")
             return
         type_name = self.receiver_types.get(receiver)
         if type_name is None:

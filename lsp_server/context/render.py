@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .types import Snippet
 
@@ -29,6 +29,6 @@ def render_snippets(snippets: Iterable[Snippet], line_comment: str) -> str:
     return "".join(parts)
 
 
-def snippet_cost(snippet: Snippet, line_comment: str, count: callable) -> int:  # type: ignore[valid-type]
+def snippet_cost(snippet: Snippet, line_comment: str, count: Callable[[str], int]) -> int:
     """Tokens the snippet costs when rendered alone (its header and a blank line included)."""
     return count(header(snippet.path, line_comment)) + count(snippet.text) + 2

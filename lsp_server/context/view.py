@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from lsp_server.index.model import Definition, Import
 from lsp_server.index.protocol import IndexReader
+from lsp_server.index.pymodules import PythonModules, modules_for
 
 _T = TypeVar("_T")
 
@@ -121,10 +122,18 @@ class IndexView:
         share = path != self.current
         return self._ask("f", path, lambda: self.index.file_definitions(path), share)
 
+    def all_files(self) -> list[str]:
+        """Every indexed file, excluded ones too (the same list object while it is shared,
+        so that what is derived from it can be reused: see `pymodules.modules_for`)."""
+        return self._ask("l", "", lambda: self.index.files())
+
+    def python_modules(self) -> PythonModules:
+        return modules_for(self.all_files())
+
     def files_in(self, directory: str) -> list[str]:
         """Indexed files directly in a directory (one listing per assembly)."""
         if self._dirs is None:
             self._dirs = {}
-            for path in self._ask("l", "", lambda: self.index.files()):
+            for path in self.all_files():
                 self._dirs.setdefault(parent_dir(path), []).append(path)
         return [p for p in self._dirs.get(directory, []) if self.allowed(p)]

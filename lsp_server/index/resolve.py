@@ -15,10 +15,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .pymodules import PythonModules, is_package_init
+
 ByName = Callable[[str, str], list[str]]  # (name, language) -> paths defining it
 
 _JS_EXTS = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
-_PY_EXTS = (".py", ".pyi")
 
 
 def _norm(path: str) -> str | None:
@@ -58,86 +59,30 @@ class Resolver:
         self.files = set(files)
         self.by_name = by_name
         self._dirs: dict[str, list[str]] = defaultdict(list)
-        self._py_suffix: dict[str, list[str]] = defaultdict(list)
         self._basename: dict[str, list[str]] = defaultdict(list)
+        self.python = PythonModules(self.files)
         for path in sorted(self.files):
             directory, _, base = path.rpartition("/")
             self._dirs[directory].append(path)
             self._basename[base].append(path)
-            if path.endswith(_PY_EXTS):
-                self._index_python(path)
         self._go_modules = self._find_go_modules()
         self._tsconfigs: dict[str, tuple[str, dict[str, list[str]]] | None] = {}
         self._cargo_roots = self._find_cargo_roots()
 
     # -- python -----------------------------------------------------------------------------
 
-    def _index_python(self, path: str) -> None:
-        stem = path.rsplit(".", 1)[0]
-        parts = stem.split("/")
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        for i in range(len(parts)):
-            self._py_suffix[".".join(parts[i:])].append(path)
-
-    def _python_module(self, dotted: str, importer: str) -> str | None:
-        candidates = self._py_suffix.get(dotted)
-        if not candidates:
-            return None
-        if len(candidates) == 1:
-            return candidates[0]
-        parts = dotted.split(".")
-
-        def score(path: str) -> tuple[int, int, str]:
-            # the prefix before the module path is the source root; prefer "", src/, lib/,
-            # then a root shared with the importer, then the shortest
-            stem = path.rsplit(".", 1)[0].split("/")
-            if stem[-1] == "__init__":
-                stem = stem[:-1]
-            prefix = "/".join(stem[: len(stem) - len(parts)])
-            rank = {"": 0, "src": 1, "lib": 2}.get(prefix, 4)
-            if rank == 4 and prefix and importer.startswith(prefix + "/"):
-                rank = 3
-            return (rank, len(path), path)
-
-        return min(candidates, key=score)
-
     def _resolve_python(self, importer: str, module: str, names: tuple[str, ...]) -> str | None:
-        if module.startswith("."):
-            level = len(module) - len(module.lstrip("."))
-            rest = module[level:]
-            base = importer.rsplit("/", 1)[0] if "/" in importer else ""
-            for _ in range(level - 1):
-                base = base.rsplit("/", 1)[0] if "/" in base else ""
-            target = "/".join(p for p in [base, rest.replace(".", "/")] if p)
-            if rest and len(names) == 1 and names[0] != "*":
-                hit = self._py_path(f"{target}/{names[0]}")
-                if hit:
-                    return hit
-            if not rest and names and names[0] != "*":
-                hit = self._py_path(f"{target}/{names[0]}" if target else names[0])
-                if hit:
-                    return hit
-            return self._py_path(target) if target else self._py_path("__init__")
-        hit = self._python_module(module, importer)
-        package = hit is None or hit.endswith(("__init__.py", "__init__.pyi"))
-        if package and len(names) == 1 and names[0] != "*":
+        """One file per statement (the store keeps one): a single imported submodule, else
+        the module itself. Per-name answers: `PythonModules.bindings`."""
+        python = self.python
+        package, _stem = python.target(importer, module)
+        first = names[0] if len(names) == 1 and names[0] != "*" else None
+        if first is not None and (package is None or is_package_init(package)):
             # `from pkg import mod` (also for namespace packages without __init__.py)
-            sub = self._python_module(f"{module}.{names[0]}", importer)
-            if sub:
+            sub = python.submodule(importer, module, first)
+            if sub is not None:
                 return sub
-        return hit
-
-    def _py_path(self, stem: str) -> str | None:
-        for candidate in (
-            f"{stem}.py",
-            f"{stem}.pyi",
-            f"{stem}/__init__.py",
-            f"{stem}/__init__.pyi",
-        ):
-            if candidate in self.files:
-                return candidate
-        return None
+        return package
 
     # -- javascript / typescript -------------------------------------------------------------
 
