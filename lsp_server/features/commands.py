@@ -12,7 +12,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from lsp_server.documents import Document
+from lsp_server.documents import Document, path_to_uri
 from lsp_server.features.base import Feature, command
 from lsp_server.features.refactor_support import (
     REQUEST_CANCELLED,
@@ -20,6 +20,7 @@ from lsp_server.features.refactor_support import (
     check_unchanged,
     compute,
     fail,
+    show_other_file,
     workspace_edit,
 )
 from lsp_server.features.shared import (
@@ -74,7 +75,16 @@ class RefactorCommandsFeature(Feature):
         if not answer.applied:
             reason = answer.failure_reason or "the editor refused the edit"
             raise RefactorError(f"The change was not applied: {reason}.")
-        return {"applied": True, "attempts": result.attempts, "edits": len(result.edits)}
+        shown = await show_other_file(server, result)
+        answer_json: dict[str, Any] = {
+            "applied": True,
+            "attempts": result.attempts,
+            "edits": len(result.edits),
+        }
+        if result.test_file is not None:
+            answer_json["file"] = path_to_uri(result.test_file.path)
+            answer_json["shown"] = shown
+        return answer_json
 
     @command(REFACTOR_COMMAND)
     async def refactor(self, *args: Any) -> Any:

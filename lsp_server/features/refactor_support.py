@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -209,6 +210,37 @@ def workspace_edit(
     if doc_changes and (versioned or any(isinstance(c, types.CreateFile) for c in doc_changes)):
         return types.WorkspaceEdit(document_changes=doc_changes)
     return types.WorkspaceEdit(changes=changes)
+
+
+def _shown_path(server: MistralLanguageServer, path: Path) -> str:
+    for root in server.session.roots:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            continue
+    return str(path)
+
+
+async def show_other_file(server: MistralLanguageServer, result: RefactorResult) -> bool:
+    """After an applied edit that created or changed another file (generated tests), open it
+    (`window/showDocument`) when the client can, else say where it went. Never fails the
+    refactor: the edit is already in."""
+    change = result.test_file
+    if change is None:
+        return False
+    verb = "changed" if change.exists else "created"
+    where = _shown_path(server, change.path)
+    if get_capability(server.client_capabilities, "window.show_document.support", False):
+        params = types.ShowDocumentParams(uri=path_to_uri(change.path), take_focus=True)
+        try:
+            shown = await server.window_show_document_async(params)
+        except Exception as exc:  # noqa: BLE001 - a client error must not undo a good refactor
+            log.info("window/showDocument for %s failed: %s", where, exc)
+        else:
+            if shown is not None and shown.success:
+                return True
+    server.show(f"Mistral {verb} {where}.", types.MessageType.Info)
+    return False
 
 
 def check_unchanged(server: MistralLanguageServer, snapshot: Document) -> None:
