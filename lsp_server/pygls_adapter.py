@@ -12,6 +12,7 @@ fails loudly instead of silently bringing the bugs back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -165,18 +166,52 @@ class MistralProtocol(LanguageServerProtocol):
         return (yield from super().lsp_workspace__execute_command(params))
 
 
+class ClientWriter(StdoutWriter):
+    """pygls' stdout writer, for a client that may go away at any moment.
+
+    An editor quitting or restarting its server closes the pipe; pygls' `_send_data` logs a
+    BrokenPipeError at ERROR with a traceback and re-raises it (into whatever handler or
+    logging callback was writing). A client going away is normal: say so once at INFO and
+    drop what is still written. `tests/lsp/test_noise.py` kills a client and reads the log.
+    """
+
+    def __init__(self, stdout: BinaryIO) -> None:
+        super().__init__(stdout)
+        self.gone = False
+
+    def _went_away(self, exc: BaseException) -> None:
+        if not self.gone:
+            self.gone = True
+            log.info("the client closed the connection (%s); shutting down", type(exc).__name__)
+
+    def write(self, data: bytes) -> None:
+        if self.gone:
+            return
+        try:
+            super().write(data)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            self._went_away(exc)
+        except ValueError as exc:  # "write to closed file": the pipe is already closed
+            self._went_away(exc)
+
+    def close(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, ValueError):
+            super().close()  # type: ignore[no-untyped-call]  # flushing a dead pipe
+
+
 def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
     """pygls' `start_io`, with the framing of `read_messages`."""
     stop = threading.Event()
     server._stop_event = stop
     reader = StdinAsyncReader(stdin, server.thread_pool)
-    server.protocol.set_writer(StdoutWriter(stdout))
+    server.protocol.set_writer(ClientWriter(stdout))
     protocol = server.protocol
     assert isinstance(protocol, MistralProtocol)
     try:
         asyncio.run(read_messages(stop, reader, protocol))
-    except BrokenPipeError:
-        log.error("the connection to the client is lost; shutting down")
+    except (BrokenPipeError, ConnectionResetError):
+        # A client going away is normal (an editor quit or restarted its server).
+        log.info("the connection to the client is lost; shutting down")
     except (KeyboardInterrupt, SystemExit):
         # A signal while stdin is still open: pygls' shutdown would wait forever for the
         # thread blocked reading it. Leave that thread behind; the process is ending.

@@ -135,6 +135,8 @@ class EndpointService:
         self._local_candidates: list[tuple[str, str]] | None = None  # tests narrow the ports
         self.in_flight = 0
         self.peak_in_flight = 0
+        # Attempts that went out, by operation ("fim", "chat", "models"...): mistral.status.
+        self.requests: dict[str, int] = {}
         self._configure(settings, workspace_roots)
 
     # ------------------------------------------------------------------ configuration
@@ -508,6 +510,7 @@ class EndpointService:
         meter = AttemptMeter()
         token = CURRENT_ATTEMPT.set(meter)
         conn.active += 1
+        self._count(operation)
         try:
             async with asyncio.timeout(self.models_timeout_s):
                 models = await call(conn.backend)(self.models_timeout_s)
@@ -581,6 +584,7 @@ class EndpointService:
                     token = CURRENT_ATTEMPT.set(meter)
                     conn.active += 1
                     self.in_flight += 1
+                    self._count(ctx.operation)
                     self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
                     try:
                         async with asyncio.timeout(timeout_s):
@@ -668,6 +672,9 @@ class EndpointService:
         if not stopped and total.finish_reason is None:
             raise EndpointHTTPError("the answer stream ended before it was complete")
         return total, stopped
+
+    def _count(self, operation: str) -> None:
+        self.requests[operation] = self.requests.get(operation, 0) + 1
 
     def _release(self, conn: _Conn) -> None:
         conn.active -= 1

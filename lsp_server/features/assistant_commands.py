@@ -33,10 +33,23 @@ class AssistantCommandsFeature(Feature):
         # Task and handler counts let soak tests see leaks from outside the process.
         return {
             **self.session.current_status().to_json(),
-            "counters": vars(self.server.completions.counters),
+            "counters": self._counters(),
             "tasks": len(asyncio.all_tasks()),
             "handlers": pending_handlers(self.server),
         }
+
+    def _counters(self) -> dict[str, Any]:
+        """The completion engine's counters, and every endpoint request of this window by kind
+        (refactors, explanations and model lookups too; `completion_requests` are the FIMs the
+        completion engine sent)."""
+        counters: dict[str, Any] = dict(vars(self.server.completions.counters))
+        counters["completion_requests"] = counters.pop("endpoint_requests", 0)
+        endpoint = self.session.endpoint
+        by_kind = dict(endpoint.requests) if endpoint is not None else {}
+        counters["endpoint_requests"] = sum(by_kind.values())
+        for kind, count in sorted(by_kind.items()):
+            counters[f"endpoint_{kind}"] = count
+        return counters
 
     @command(DOCUMENT_TEXT_COMMAND)
     def document_text(self, uri: str, *args: Any) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from lsprotocol import types
@@ -33,5 +34,9 @@ class LspLogHandler(logging.Handler):
             self.handleError(record)
 
     def _send(self, params: types.LogMessageParams) -> None:
-        if self._server.protocol.writer is not None:
+        writer = self._server.protocol.writer
+        if writer is None or getattr(writer, "gone", False):
+            return  # no client (any more): the log file has the record
+        # The client went away while we wrote: normal at quit.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, ValueError):
             self._server.window_log_message(params)
