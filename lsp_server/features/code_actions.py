@@ -18,6 +18,7 @@ from lsp_server.features.refactor_support import (
     compute,
     diagnostic_json,
     fail,
+    show_file_command,
     workspace_edit,
 )
 from lsp_server.features.shared import APPLY_COMMAND, EXPLAIN_COMMAND, REFACTOR_COMMAND
@@ -151,4 +152,6 @@ class CodeActionsFeature(Feature):
         except RefactorError as exc:
             raise fail(server, exc) from exc
         action.edit = edit
+        # The client applies this edit itself; the command then opens the file it created.
+        action.command = show_file_command(result)
         return action

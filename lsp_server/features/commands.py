@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -20,6 +21,7 @@ from lsp_server.features.refactor_support import (
     check_unchanged,
     compute,
     fail,
+    show_file,
     show_other_file,
     workspace_edit,
 )
@@ -27,6 +29,7 @@ from lsp_server.features.shared import (
     APPLY_COMMAND,
     EXPLAIN_COMMAND,
     REFACTOR_COMMAND,
+    SHOW_FILE_COMMAND,
     TESTS_COMMAND,
 )
 from lsp_server.pygls_adapter import CURRENT_COMMAND, link_request_cancellation
@@ -101,3 +104,10 @@ class RefactorCommandsFeature(Feature):
     @command(APPLY_COMMAND)
     async def apply_action(self, *args: Any) -> Any:
         return await self._run(args, None)
+
+    @command(SHOW_FILE_COMMAND)
+    async def show_file(self, *args: Any) -> bool:
+        """Run by the client after it applied a resolved action that wrote another file."""
+        if not args or not isinstance(args[0], str):
+            return False
+        return await show_file(self.server, Path(args[0]), created=bool(args[1:2] and args[1]))

@@ -20,6 +20,7 @@ from pygls.exceptions import JsonRpcException
 from lsp_server.documents import Document, path_to_uri
 from lsp_server.features.convert import offset_of, position_at
 from lsp_server.features.progress import WorkDoneProgress
+from lsp_server.features.shared import SHOW_FILE_COMMAND
 from lsp_server.refactor import (
     DiagnosticInfo,
     RefactorError,
@@ -228,10 +229,27 @@ async def show_other_file(server: MistralLanguageServer, result: RefactorResult)
     change = result.test_file
     if change is None:
         return False
-    verb = "changed" if change.exists else "created"
-    where = _shown_path(server, change.path)
+    return await show_file(server, change.path, created=not change.exists)
+
+
+def show_file_command(result: RefactorResult) -> types.Command | None:
+    """For a code action whose edit the client applies itself (resolve): the command it runs
+    afterwards, which opens the other file the edit created or changed."""
+    change = result.test_file
+    if change is None:
+        return None
+    return types.Command(
+        title="Open the generated tests",
+        command=SHOW_FILE_COMMAND,
+        arguments=[str(change.path), not change.exists],
+    )
+
+
+async def show_file(server: MistralLanguageServer, path: Path, created: bool) -> bool:
+    verb = "created" if created else "changed"
+    where = _shown_path(server, path)
     if get_capability(server.client_capabilities, "window.show_document.support", False):
-        params = types.ShowDocumentParams(uri=path_to_uri(change.path), take_focus=True)
+        params = types.ShowDocumentParams(uri=path_to_uri(path), take_focus=True)
         try:
             shown = await server.window_show_document_async(params)
         except Exception as exc:  # noqa: BLE001 - a client error must not undo a good refactor

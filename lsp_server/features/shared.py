@@ -13,6 +13,7 @@ APPLY_COMMAND = "mistral.applyAction"
 TOGGLE_COMMAND = "mistral.toggleCompletions"
 STATUS_COMMAND = "mistral.status"
 DOCUMENT_TEXT_COMMAND = "mistral.debug.documentText"
+SHOW_FILE_COMMAND = "mistral.showFile"
 
 # The index's definition kinds as LSP symbol kinds.
 SYMBOL_KINDS: dict[str, types.SymbolKind] = {

@@ -399,6 +399,10 @@ async def test_generate_tests_creates_the_file_when_the_client_can(
     assert isinstance(fill, types.TextDocumentEdit) and fill.text_document.uri == target
     assert fill.edits[0].new_text == tests
     assert "tests/test_cart.py" in chat_prompt(fake)
+    # VS Code applies a resolved edit itself, then runs the action's command: it opens the file.
+    assert resolved.command is not None and resolved.command.command == "mistral.showFile"
+    await execute(client, resolved.command.command, *(resolved.command.arguments or []))
+    assert [p.uri for p in client.shown_documents] == [target]
 
 
 async def test_generate_tests_extends_an_existing_file_and_never_creates_without_support(
