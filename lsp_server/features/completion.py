@@ -6,6 +6,8 @@ names from the index. Items replace the word being typed so client-side filterin
 
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types
 
 from lsp_server.completion import CompletionQuery
@@ -27,6 +29,13 @@ _ITEM_KINDS = {
     types.SymbolKind.Field: types.CompletionItemKind.Field,
     types.SymbolKind.Property: types.CompletionItemKind.Property,
 }
+
+
+def _fenced(text: str, language: str) -> str:
+    """`text` as a Markdown code block, with a fence longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
 
 
 def _item_kind(kind: str) -> types.CompletionItemKind:
@@ -60,10 +69,15 @@ class CompletionFeature(Feature):
             items.append(
                 types.CompletionItem(
                     label=label.strip()[:80] or suggestion.text.strip()[:80],
-                    kind=types.CompletionItemKind.Snippet,
+                    # Text, not Snippet: the text is inserted as is (no tab stops), and
+                    # editors show the kind ("Snippet" misled Neovim users).
+                    kind=types.CompletionItemKind.Text,
                     detail=f"Mistral ({suggestion.detail})",
+                    # The whole answer, highlighted as code where the editor renders Markdown
+                    # (the label is only its first line).
                     documentation=types.MarkupContent(
-                        kind=types.MarkupKind.PlainText, value=suggestion.text
+                        kind=types.MarkupKind.Markdown,
+                        value=_fenced(suggestion.text, doc.language_id),
                     ),
                     filter_text=label,
                     sort_text="0000",

@@ -1,4 +1,6 @@
--- mistral-lsp user commands. Loaded once at startup; everything heavy is required lazily.
+-- mistral-lsp: buffer-local commands for buffers a mistral_lsp client attaches to.
+-- Nothing is global: the commands (:MistralRefactor, :MistralFix, :MistralStatus,
+-- :MistralToggle) exist only where the server is attached, as nvim-lspconfig asks.
 if vim.g.loaded_mistral_lsp == 1 then
   return
 end
@@ -9,39 +11,30 @@ if vim.fn.has('nvim-0.11') == 0 then
   return
 end
 
-local function commands()
-  return require('mistral_lsp.commands')
-end
+local CLIENT_NAME = 'mistral_lsp'
+local group = vim.api.nvim_create_augroup('mistral_lsp.plugin', { clear = true })
 
-vim.api.nvim_create_user_command('MistralRefactor', function(args)
-  local instruction = args.args ~= '' and args.args or nil
-  commands().refactor({
-    line1 = args.line1,
-    line2 = args.line2,
-    range = args.range,
-    instruction = instruction,
-  })
-end, {
-  range = true,
-  nargs = '*',
-  desc = 'Mistral: rewrite the lines (or selection) following an instruction',
+vim.api.nvim_create_autocmd('LspAttach', {
+  group = group,
+  desc = 'mistral-lsp: buffer-local commands',
+  callback = function(args)
+    local client = vim.lsp.get_client_by_id(args.data.client_id)
+    if client and client.name == CLIENT_NAME then
+      require('mistral_lsp.commands').attach(client, args.buf)
+    end
+  end,
 })
 
-vim.api.nvim_create_user_command('MistralExplain', function(args)
-  commands().explain({ line1 = args.line1, line2 = args.line2, range = args.range })
-end, { range = true, desc = 'Mistral: explain the lines (or selection) in a floating window' })
-
-vim.api.nvim_create_user_command('MistralFix', function(args)
-  commands().fix({ line1 = args.line1, line2 = args.line2 })
-end, { range = true, desc = 'Mistral: fix the diagnostics on the lines (from any source)' })
-
-vim.api.nvim_create_user_command('MistralStatus', function()
-  commands().show_status()
-end, { desc = 'Mistral: show the server state, endpoint and model' })
-
-vim.api.nvim_create_user_command('MistralToggle', function()
-  commands().toggle()
-end, { desc = 'Mistral: turn AI completions off or on' })
+vim.api.nvim_create_autocmd('LspDetach', {
+  group = group,
+  desc = 'mistral-lsp: drop the buffer-local commands with the last client',
+  callback = function(args)
+    local client = vim.lsp.get_client_by_id(args.data.client_id)
+    if client and client.name == CLIENT_NAME then
+      require('mistral_lsp.commands').detach(args.buf, client.id)
+    end
+  end,
+})
 
 -- A server started outside lsp/mistral_lsp.lua (e.g. through a plugin manager's own config)
 -- still feeds the statusline.

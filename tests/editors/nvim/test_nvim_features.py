@@ -32,6 +32,7 @@ AREA_REFACTORED = "    return float(circle.area())"
 DIAGNOSTIC = "Division by zero when values is empty (FIXDIAG)"
 FIXED = "return total / len(values) if values else 0.0"
 TESTS = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3"
+LONG_FIRST_LINE = "result = sorted(values, key=lambda value: (value.priority, value.name))"
 EXPLANATION = "## What it does\n\n`add` returns the **sum** of its two arguments."
 
 
@@ -95,6 +96,14 @@ def test_multiline_completion_is_inserted_whole(
     v = run.values
     assert not run.failures, run.explain()
     assert v["menu_labels"][0] == MULTILINE.splitlines()[0], run.explain()
+    # The menu keeps the AI item narrow (room for the documentation popup): first line, kind
+    # "Mistral" (not "Snippet"), how many lines follow; the popup holds the whole text.
+    first = v["menu_first"]
+    assert first["kind"] == "Mistral" and first["menu"] == "+2 lines", first
+    assert first["info"] == MULTILINE, first
+    item = v["lsp_item"]
+    assert item["kind"] == 1, "CompletionItemKind.Text: the text is not a snippet"
+    assert item["documentation"] == {"kind": "markdown", "value": f"```python\n{MULTILINE}\n```"}
     assert v["tail"] == "def median(values):\n    " + MULTILINE, run.explain()
     # The cursor ends after the inserted text, ready to type on.
     assert v["cursor_after"][1] == len(MULTILINE.splitlines()[-1]), run.explain()
@@ -181,6 +190,7 @@ def test_explain_opens_a_markdown_float(nvim: str, tmp_path: Path, fake: FakeMis
     assert floats[0]["filetype"] == "markdown"
     assert not run.failures, run.explain()
     assert v.get("command_float") is True
+    assert v.get("mode_after_keymap") == "n", run.explain()
     assert "sum" in (v.get("action_float") or ""), run.explain()
 
 
@@ -204,3 +214,57 @@ def test_endpoint_errors_reach_the_user(nvim: str, tmp_path: Path, fake: FakeMis
     assert len(shown) == 2, run.explain()
     assert v["floats"] == 0
     assert fake.requests_for("chat"), "the server never asked the endpoint"
+
+
+def test_long_ai_item_is_cut_in_the_menu_not_in_the_popup(
+    nvim: str, tmp_path: Path, fake: FakeMistral
+) -> None:
+    fake.default_fim = LONG_FIRST_LINE + "\n    return result"
+    run = run_scenario(
+        nvim,
+        "completion_multiline",
+        tmp=tmp_path,
+        workspace=make_workspace(tmp_path),
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+    )
+    v = run.values
+    assert not run.failures, run.explain()
+    first = v["menu_first"]
+    assert first["abbr"] == LONG_FIRST_LINE[:39] + "…", first
+    assert first["menu"] == "+1 line" and first["info"] == fake.default_fim, first
+    assert v["tail"].endswith(fake.default_fim), "accepting still inserts all of it"
+
+
+def test_visual_code_action_prompts_at_once_and_leaves_visual_mode(
+    nvim: str, tmp_path: Path, fake: FakeMistral
+) -> None:
+    """`V…gra`, pick "Refactor selection…" from the default menu, type the instruction."""
+    fake.chat_responder = lambda body: _fenced(REFACTORED)
+    run = run_scenario(
+        nvim,
+        "visual_action",
+        tmp=tmp_path,
+        workspace=make_workspace(tmp_path),
+        env=nvim_env(tmp_path),
+        settings=endpoint_settings(fake.url),
+        instruction=INSTRUCTION,
+        timeout_s=90,
+    )
+    v = run.values
+    assert not run.failures, run.explain()
+    assert v["select_mode"] == "V", "the action must be chosen from Visual-line mode"
+    prompt = v["prompt"]
+    assert prompt["prompt"] == "Mistral refactor: " and prompt["typed"] == INSTRUCTION, prompt
+    # Loose on time (a loaded machine), strict on behaviour: the old wait was 4 s, now ~10 ms.
+    assert 0 <= prompt["after_ms"] < 2500, prompt
+    assert prompt["mode"] == "n", "Visual mode must be left once the action is chosen"
+    assert REFACTORED in v["after"] and "def mean(values):" in v["after"], run.explain()
+    assert v["mode_after"] == "n", run.explain()
+    assert v["marks"] == [6, 7], "the selection stays in '< and '> (gv)"
+    assert any(INSTRUCTION in _body_text(r.body) for r in fake.requests_for("chat"))
+    # Commands are buffer-local (nvim-lspconfig's rule), and only those that add something.
+    assert sorted(v["buffer_commands"]) == [
+        "MistralFix", "MistralRefactor", "MistralStatus", "MistralToggle",
+    ]  # fmt: skip
+    assert v["global_commands"] == [], run.explain()

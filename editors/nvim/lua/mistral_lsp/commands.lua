@@ -1,10 +1,16 @@
--- What :MistralRefactor, :MistralExplain, :MistralStatus and :MistralToggle do, and the
--- client-side handlers of the server commands `mistral.refactor` and `mistral.explain`.
+-- The buffer-local commands (:MistralRefactor, :MistralFix, :MistralStatus, :MistralToggle),
+-- created on LspAttach for a mistral_lsp client, and the client-side handlers of the server
+-- commands `mistral.refactor` and `mistral.explain`.
 --
--- Neovim runs a client-side handler (the `commands` field of the config) instead of sending
--- workspace/executeCommand when a code action's command has one. The handlers below fill in
--- what only the editor can provide (the refactor instruction, a window for the explanation)
--- and then send the command to the server themselves.
+-- Everything goes through `client:exec_cmd()`. Neovim runs a client-side handler (the
+-- `commands` field of lsp/mistral_lsp.lua) instead of sending workspace/executeCommand when
+-- the command has one: the two handlers below fill in what only the editor can provide (the
+-- refactor instruction, a window for the explanation), then send the command to the server
+-- with a workspace/executeCommand request (exec_cmd() would dispatch back to the handler).
+--
+-- The Explain, Refactor, Add docstring… actions are code actions (`gra`): no command repeats
+-- them. :MistralRefactor adds the instruction on the command line; :MistralFix adds the
+-- diagnostics of every other source, which vim.lsp.buf.code_action() does not send us.
 
 local status = require('mistral_lsp.status')
 
@@ -16,6 +22,24 @@ local EXECUTE = 'workspace/executeCommand'
 ---@param level? integer
 local function notify(msg, level)
   vim.notify('mistral-lsp: ' .. msg, level or vim.log.levels.INFO)
+end
+
+--- Leave Visual mode (the selection stays in '< and '>) when a choice for it was made.
+---
+--- Neovim 0.11 handles no events in Visual mode after the default vim.ui.select() (an
+--- inputlist()) returned, until a key is pressed or about 4 s pass: choosing a code action
+--- from `V…gra` left the codeAction/resolve answer, and so the instruction prompt, waiting
+--- ~4 s while the keys typed meanwhile went to the Visual selection, and the buffer stayed in
+--- Visual mode after the edit. Leaving Visual mode as soon as the action is chosen (Normal
+--- mode handles events at once) fixes both. tests/editors/nvim/scenarios/visual_action.lua.
+---@return boolean left
+function M.leave_visual()
+  local mode = vim.api.nvim_get_mode().mode
+  if mode == 'v' or mode == 'V' or mode == '\22' then
+    vim.cmd('normal! \27')
+    return true
+  end
+  return false
 end
 
 --- The mistral client attached to a buffer, or nil (with a message saying why).
@@ -98,14 +122,27 @@ local function report_error(err, what, client_id)
   return true
 end
 
---- Send `mistral.refactor` to the server once the instruction is known.
+--- Show what is being waited for (the server's work-done progress follows on the same line).
+---@param msg string
+local function working(msg)
+  -- A fresh command line: after a prompt, text echoed next to it asks for "Press ENTER".
+  vim.cmd.redraw()
+  vim.api.nvim_echo({ { 'mistral-lsp: ' .. msg } }, false, {})
+end
+
+--- Send `mistral.refactor` to the server once the instruction is known (the server half:
+--- a request, as exec_cmd() would run the client-side handler again).
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 ---@param arg {uri: string, range: lsp.Range, instruction?: string}
 ---@param on_done? fun(err: lsp.ResponseError?, result: any)
 function M.send_refactor(client, bufnr, arg, on_done)
   local params = { command = 'mistral.refactor', arguments = { arg } }
+  working('refactoring…')
   client:request(EXECUTE, params, function(err, result)
+    if not err then
+      working('refactor done')
+    end
     report_error(err, 'refactor', client.id)
     if on_done then
       on_done(err, result)
@@ -132,17 +169,18 @@ function M.refactor_with_instruction(client, bufnr, arg, on_done)
   end)
 end
 
---- Client-side handler of `mistral.refactor` (a code action's command).
+--- Client-side handler of `mistral.refactor` (a code action's command, :MistralRefactor).
 ---@param command lsp.Command
----@param ctx {bufnr: integer, client_id: integer}
+---@param ctx {bufnr: integer, client_id: integer, on_done?: fun(err: lsp.ResponseError?, result: any)}
 function M.refactor_command(command, ctx)
+  M.leave_visual()
   local client = vim.lsp.get_client_by_id(ctx.client_id)
   local arg = (command.arguments or {})[1]
   if client == nil or type(arg) ~= 'table' then
     notify('mistral.refactor: missing client or arguments', vim.log.levels.ERROR)
     return
   end
-  M.refactor_with_instruction(client, ctx.bufnr, arg)
+  M.refactor_with_instruction(client, ctx.bufnr, arg, ctx.on_done)
 end
 
 --- Pull the Markdown text out of whatever shape the server returned.
@@ -187,6 +225,7 @@ end
 ---@param on_done? fun(err: lsp.ResponseError?, markdown: string?)
 function M.send_explain(client, bufnr, arg, on_done)
   local params = { command = 'mistral.explain', arguments = { arg } }
+  working('explaining…')
   client:request(EXECUTE, params, function(err, result)
     local markdown = nil
     if report_error(err, 'explain', client.id) then
@@ -195,6 +234,7 @@ function M.send_explain(client, bufnr, arg, on_done)
         notify('the server returned no explanation', vim.log.levels.WARN)
       else
         M.last_explanation = markdown
+        working('explanation shown')
         M.show_markdown(markdown)
       end
     end
@@ -206,15 +246,16 @@ end
 
 --- Client-side handler of `mistral.explain` (a code action's command).
 ---@param command lsp.Command
----@param ctx {bufnr: integer, client_id: integer}
+---@param ctx {bufnr: integer, client_id: integer, on_done?: fun(err: lsp.ResponseError?, markdown: string?)}
 function M.explain_command(command, ctx)
+  M.leave_visual()
   local client = vim.lsp.get_client_by_id(ctx.client_id)
   local arg = (command.arguments or {})[1]
   if client == nil or type(arg) ~= 'table' then
     notify('mistral.explain: missing client or arguments', vim.log.levels.ERROR)
     return
   end
-  M.send_explain(client, ctx.bufnr, arg)
+  M.send_explain(client, ctx.bufnr, arg, ctx.on_done)
 end
 
 ---@class mistral_lsp.RangeOpts
@@ -242,25 +283,51 @@ local function target(opts)
   return client, bufnr, arg
 end
 
---- :MistralRefactor — rewrite the lines (or selection) following an instruction.
+--- Run a server command through client:exec_cmd() (and so through its client-side half).
+---@param client vim.lsp.Client
+---@param bufnr integer
+---@param name string
+---@param arg table
+---@param on_done? function
+local function exec(client, bufnr, name, arg, on_done)
+  client:exec_cmd(
+    { title = name, command = name, arguments = { arg } },
+    { bufnr = bufnr, on_done = on_done }
+  )
+end
+
+--- :MistralRefactor [instruction] — rewrite the lines (or selection) following an instruction,
+--- asked for when not given.
 ---@param opts mistral_lsp.RangeOpts
 function M.refactor(opts)
   local client, bufnr, arg = target(opts)
   if client == nil or arg == nil then
     return
   end
-  arg.instruction = opts.instruction
-  M.refactor_with_instruction(client, bufnr, arg, opts.on_done)
+  local instruction = opts.instruction
+  if type(instruction) == 'string' and instruction ~= '' then
+    arg.instruction = instruction
+    exec(client, bufnr, 'mistral.refactor', arg, opts.on_done)
+    return
+  end
+  vim.ui.input({ prompt = 'Mistral refactor: ' }, function(input)
+    if input == nil or vim.trim(input) == '' then
+      return -- cancelled
+    end
+    arg.instruction = input
+    exec(client, bufnr, 'mistral.refactor', arg, opts.on_done)
+  end)
 end
 
---- :MistralExplain — explain the lines (or selection) in a floating window.
+--- Explain the lines (or selection) in a floating window (Lua API; the "Mistral: Explain"
+--- code action does the same).
 ---@param opts mistral_lsp.RangeOpts
 function M.explain(opts)
   local client, bufnr, arg = target(opts)
   if client == nil or arg == nil then
     return
   end
-  M.send_explain(client, bufnr, arg, opts.on_done)
+  exec(client, bufnr, 'mistral.explain', arg, opts.on_done)
 end
 
 --- The diagnostics of every source on lines line1..line2, as LSP diagnostics.
@@ -328,7 +395,8 @@ function M.toggle(on_done)
   end
   local pending, results = #clients, {}
   for _, client in ipairs(clients) do
-    client:request(EXECUTE, { command = 'mistral.toggleCompletions' }, function(err, result)
+    local cmd = { title = 'toggle', command = 'mistral.toggleCompletions' }
+    client:exec_cmd(cmd, {}, function(err, result)
       if report_error(err, 'toggle', client.id) then
         results[client.id] = result
         local enabled = result
@@ -362,7 +430,7 @@ function M.show_status(on_done)
   end
   local pending, lines = #clients, {}
   for _, client in ipairs(clients) do
-    client:request(EXECUTE, { command = 'mistral.status' }, function(err, result)
+    client:exec_cmd({ title = 'status', command = 'mistral.status' }, {}, function(err, result)
       local st = (not err and type(result) == 'table') and result or status.by_client[client.id]
       local header = ('mistral-lsp (client %d, root %s)'):format(client.id, client.root_dir or '-')
       lines[#lines + 1] = header
@@ -382,6 +450,90 @@ function M.show_status(on_done)
       end
     end)
   end
+end
+
+--- The buffer-local commands, created on LspAttach for a mistral_lsp client (the convention of
+--- nvim-lspconfig: nothing global, nothing before a server is there).
+---@type table<string, {fn: fun(args: table), opts: vim.api.keyset.user_command}>
+M.COMMANDS = {
+  MistralRefactor = {
+    fn = function(args)
+      M.refactor({
+        line1 = args.line1,
+        line2 = args.line2,
+        range = args.range,
+        instruction = args.args ~= '' and args.args or nil,
+      })
+    end,
+    opts = {
+      range = true,
+      nargs = '*',
+      desc = 'Mistral: rewrite the lines (or selection) following an instruction (asked for when not given)',
+    },
+  },
+  MistralFix = {
+    fn = function(args)
+      M.fix({ line1 = args.line1, line2 = args.line2 })
+    end,
+    opts = { range = true, desc = 'Mistral: fix the diagnostics of every source on the lines' },
+  },
+  MistralStatus = {
+    fn = function()
+      M.show_status()
+    end,
+    opts = { desc = 'Mistral: show the server state, endpoint and model' },
+  },
+  MistralToggle = {
+    fn = function()
+      M.toggle()
+    end,
+    opts = { desc = 'Mistral: turn AI completions off or on' },
+  },
+}
+
+--- What a buffer gets when a mistral_lsp client attaches: the commands above, and Visual mode
+--- left as soon as one of our code actions is chosen (see M.leave_visual).
+---@param client vim.lsp.Client
+---@param bufnr integer
+function M.attach(client, bufnr)
+  for name, spec in pairs(M.COMMANDS) do
+    vim.api.nvim_buf_create_user_command(bufnr, name, spec.fn, spec.opts)
+  end
+  local group = vim.api.nvim_create_augroup('mistral_lsp.buffer.' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd('LspRequest', {
+    group = group,
+    buffer = bufnr,
+    desc = 'mistral-lsp: leave Visual mode once a code action is chosen',
+    callback = function(args)
+      local data = args.data or {}
+      local request = data.request or {}
+      if
+        data.client_id == client.id
+        and request.type == 'pending'
+        and (request.method == 'codeAction/resolve' or request.method == EXECUTE)
+      then
+        M.leave_visual()
+      end
+    end,
+  })
+end
+
+--- Undo M.attach when the last mistral_lsp client leaves the buffer.
+---@param bufnr integer
+---@param client_id? integer  the client that is detaching
+function M.detach(bufnr, client_id)
+  for _, other in ipairs(vim.lsp.get_clients({ bufnr = bufnr, name = status.CLIENT_NAME })) do
+    if other.id ~= client_id then
+      return
+    end
+  end
+  if not vim.api.nvim_buf_is_valid(bufnr) then
+    return
+  end
+  for name in pairs(M.COMMANDS) do
+    pcall(vim.api.nvim_buf_del_user_command, bufnr, name)
+  end
+  pcall(vim.api.nvim_del_augroup_by_name, 'mistral_lsp.buffer.' .. bufnr)
 end
 
 return M

@@ -15,8 +15,8 @@ local M = {}
 ---@field accept? string|false    insert mode: accept the inline suggestion (0.12+)
 ---@field next? string|false      insert mode: show the next inline suggestion (0.12+)
 ---@field trigger? string|false   insert mode: ask for a completion now
----@field refactor? string|false  normal/visual: :MistralRefactor
----@field explain? string|false   normal/visual: :MistralExplain
+---@field refactor? string|false  normal/visual: :MistralRefactor (asks for the instruction)
+---@field explain? string|false   normal/visual: the "Mistral: Explain" code action
 ---@field fix? string|false       normal: :MistralFix
 ---@field toggle? string|false    normal: :MistralToggle
 
@@ -118,6 +118,47 @@ local function complete_rest_of_item(client, bufnr)
   })
 end
 
+--- Widest first line of the AI item in the 0.11 menu, in display cells.
+M.ABBR_WIDTH = 40
+
+---@param text string
+---@param width integer
+---@return string
+local function shorten(text, width)
+  if vim.fn.strdisplaywidth(text) <= width then
+    return text
+  end
+  local out = text
+  while vim.fn.strdisplaywidth(out) > width - 1 do
+    out = vim.fn.strcharpart(out, 0, vim.fn.strchars(out) - 1)
+  end
+  return out .. '…'
+end
+
+--- How an item looks in the Neovim 0.11 completion menu (the `convert` option of
+--- vim.lsp.completion.enable). The AI item is kept narrow: a menu as wide as its first line
+--- plus the model name left the documentation popup 13 columns and cut the detail at the
+--- screen edge. Its kind reads "Mistral", the menu column says how many more lines follow, and
+--- the popup shows the whole text. Other items (other servers' too: `convert` is per buffer)
+--- are left as they are.
+---@param item lsp.CompletionItem
+---@return table  fields of |complete-items| that replace the defaults
+function M.complete_item(item)
+  local command = item.command
+  if type(command) ~= 'table' or command.command ~= 'mistral.accepted' then
+    return {}
+  end
+  local text = item.textEdit and item.textEdit.newText or item.insertText or item.label
+  local lines = vim.split(vim.trim(text), '\n', { plain = true })
+  local more = #lines - 1
+  return {
+    abbr = shorten(item.label, M.ABBR_WIDTH),
+    kind = 'Mistral',
+    menu = more > 0 and ('+%d line%s'):format(more, more == 1 and '' or 's') or '',
+    info = text,
+  }
+end
+
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 local function enable_completion(client, bufnr)
@@ -148,7 +189,10 @@ local function enable_completion(client, bufnr)
     vim.bo[bufnr].completeopt = opts.completeopt
   end
   complete_rest_of_item(client, bufnr)
-  vim.lsp.completion.enable(true, client.id, bufnr, { autotrigger = opts.autotrigger ~= false })
+  vim.lsp.completion.enable(true, client.id, bufnr, {
+    autotrigger = opts.autotrigger ~= false,
+    convert = M.complete_item,
+  })
 end
 
 ---@param bufnr integer
@@ -181,8 +225,15 @@ local function set_keymaps(bufnr)
   end
   map('n', keys.refactor, '<Cmd>MistralRefactor<CR>', 'Mistral: refactor line')
   map('x', keys.refactor, ':MistralRefactor<CR>', 'Mistral: refactor selection')
-  map('n', keys.explain, '<Cmd>MistralExplain<CR>', 'Mistral: explain line')
-  map('x', keys.explain, ':MistralExplain<CR>', 'Mistral: explain selection')
+  local function explain()
+    vim.lsp.buf.code_action({
+      apply = true,
+      filter = function(action)
+        return action.title == 'Mistral: Explain'
+      end,
+    })
+  end
+  map({ 'n', 'x' }, keys.explain, explain, 'Mistral: explain (code action)')
   map('n', keys.fix, '<Cmd>MistralFix<CR>', 'Mistral: fix diagnostics on the line')
   map('n', keys.toggle, '<Cmd>MistralToggle<CR>', 'Mistral: toggle completions')
 end
@@ -228,6 +279,7 @@ function M.setup(opts)
   -- Buffers a client is already attached to (setup() called late).
   for _, client in ipairs(vim.lsp.get_clients({ name = status.CLIENT_NAME })) do
     for bufnr in pairs(client.attached_buffers) do
+      commands.attach(client, bufnr)
       M.on_attach(client, bufnr)
     end
   end

@@ -23,6 +23,10 @@ local info = vim.fn.complete_info({ 'items', 'selected' })
 T.set('menu_labels', vim.tbl_map(function(i)
   return i.abbr
 end, info.items))
+local first = info.items[1] or {}
+T.set('menu_first', { abbr = first.abbr, kind = first.kind, menu = first.menu, info = first.info })
+local lsp_item = vim.tbl_get(first, 'user_data', 'nvim', 'lsp', 'completion_item') or {}
+T.set('lsp_item', { kind = lsp_item.kind, documentation = lsp_item.documentation })
 vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<C-y>', true, false, true), 'n', false)
 T.wait(5000, function()
   return vim.api.nvim_buf_line_count(buf) > row

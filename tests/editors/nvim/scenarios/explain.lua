@@ -1,5 +1,6 @@
--- :MistralExplain shows the server's Markdown in a floating window.
-T.setup()
+-- Explain shows the server's Markdown in a floating window: through the Lua API (which goes
+-- through client:exec_cmd()), the explain keymap on a Visual selection, and the code action.
+T.setup({ keymaps = true })
 local buf = T.open('calc.py')
 local client = T.client(buf)
 T.wait_state('ready', 30000)
@@ -32,21 +33,23 @@ for _, win in ipairs(vim.api.nvim_list_wins()) do
 end
 T.set('floats', floats)
 
--- The same through the Ex command.
+-- The same through the explain keymap (<leader>me, here \me) on a Visual selection: the
+-- "Mistral: Explain" code action applied directly, and Visual mode left.
 for _, win in ipairs(vim.api.nvim_list_wins()) do
   if vim.api.nvim_win_get_config(win).relative ~= '' then
     vim.api.nvim_win_close(win, true)
   end
 end
-vim.cmd('6,7MistralExplain')
+vim.api.nvim_feedkeys('6GVj\\me', 'mt', false)
 T.wait(30000, function()
   for _, win in ipairs(vim.api.nvim_list_wins()) do
     if vim.api.nvim_win_get_config(win).relative ~= '' then
       return true
     end
   end
-end, 'a floating window from :MistralExplain')
+end, 'a floating window from the explain keymap')
 T.set('command_float', true)
+T.set('mode_after_keymap', vim.api.nvim_get_mode().mode)
 
 -- And through the "Mistral: Explain" code action (the client-side mistral.explain handler).
 local function close_floats()
