@@ -47,6 +47,8 @@ return {
     end,
   },
   -- Client-side halves of server commands: ask for what the server needs, show what it returns.
+  -- Code actions and the buffer-local commands (plugin/mistral_lsp.lua) reach them through
+  -- client:exec_cmd().
   commands = {
     ['mistral.refactor'] = function(command, ctx)
       require('mistral_lsp.commands').refactor_command(command, ctx)

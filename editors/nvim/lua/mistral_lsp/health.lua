@@ -183,6 +183,14 @@ function M.check()
     return
   end
 
+  if vim.g.loaded_mistral_lsp == 1 then
+    vim.health.ok('plugin/mistral_lsp.lua loaded: buffer-local commands on LspAttach')
+  else
+    vim.health.warn('plugin/mistral_lsp.lua not loaded: no :MistralRefactor, :MistralFix, :MistralStatus', {
+      'Put editors/nvim on the runtimepath before startup (or let your plugin manager source plugin/).',
+    })
+  end
+
   vim.health.start('mistral-lsp: server')
   local config = resolved_config()
   if config == nil then
