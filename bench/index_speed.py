@@ -10,6 +10,13 @@ without site-packages):
   - rss:    peak resident memory of the cold indexer (its process and its workers)
   - update: p50 of RepoIndex.update_text after a one-line edit in a 6,000-line file
 Targets: cold <= 4 x ctags, warm <= 0.5 s, update p50 <= 5 ms, peak RSS <= 350 MB.
+
+    python bench/index_speed.py --scale 2000,20000,100000 [--copy]
+
+How it scales: trees of N files made of the standard library's Python files repeated under
+numbered directories (hard links unless --copy: the same real code, no disk cost; the page
+cache then holds one copy, so reads are cheaper than on a real monorepo), each indexed cold
+once and tagged by ctags once, with wall time and peak RSS of both.
 """
 
 from __future__ import annotations
@@ -77,6 +84,79 @@ def run_ctags(tree: Path, runs: int) -> tuple[float, float, int]:
         with out.open("rb") as handle:
             lines = sum(1 for line in handle if not line.startswith(b"!_"))
     return statistics.median(times), statistics.median(cpus), lines
+
+
+_CTAGS_CHILD = r"""
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+seconds = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "rss_kb": usage.ru_maxrss,
+                  "cpu": usage.ru_utime + usage.ru_stime}))
+"""
+
+
+def run_ctags_measured(tree: Path, out: Path) -> dict[str, float]:
+    """ctags -R once, in a wrapper process that reports its wall time and peak RSS."""
+    ctags = shutil.which("ctags") or "ctags"
+    cmd = [ctags, "-R", "--exclude=__pycache__", "-f", str(out), str(tree)]
+    result = subprocess.run(
+        [sys.executable, "-c", _CTAGS_CHILD, *cmd], check=True, capture_output=True, text=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def make_tree(dest: Path, files: int, copy: bool) -> int:
+    """`files` Python files of the standard library, repeated under copy0/, copy1/, ..."""
+    stdlib = default_tree()
+    sources = sorted(
+        p
+        for p in stdlib.rglob("*.py")
+        if "site-packages" not in p.parts and "__pycache__" not in p.parts
+    )
+    made = 0
+    round_ = 0
+    while made < files:
+        for src in sources:
+            if made >= files:
+                break
+            target = dest / f"copy{round_}" / src.relative_to(stdlib)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if copy:
+                shutil.copyfile(src, target)
+            else:
+                os.link(src, target)
+            made += 1
+        round_ += 1
+    return made
+
+
+def scaling(sizes: list[int], copy: bool) -> list[dict[str, float]]:
+    rows = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = Path(tmp) / "tree"
+            made = make_tree(tree, size, copy)
+            ctags = run_ctags_measured(tree, Path(tmp) / "tags")
+            cold = run_child(tree, Path(tmp) / "cache")
+            rows.append(
+                {
+                    "files": made,
+                    "indexed_files": cold["files"],
+                    "symbols": cold["symbols"],
+                    "ctags_seconds": round(ctags["seconds"], 2),
+                    "ctags_rss_mb": round(ctags["rss_kb"] / 1024, 1),
+                    "cold_seconds": round(cold["seconds"], 2),
+                    "cold_vs_ctags": round(cold["seconds"] / ctags["seconds"], 2),
+                    "cold_rss_mb": round(max(cold["rss_kb"], cold["children_rss_kb"]) / 1024, 1),
+                    "cold_cpu_seconds": round(cold["cpu"], 2),
+                    "ctags_cpu_seconds": round(ctags["cpu"], 2),
+                    "load_average": round(os.getloadavg()[0], 2),
+                }
+            )
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
 
 
 def run_child(tree: Path, cache: Path, workers: int = 0) -> dict[str, float]:
@@ -150,7 +230,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", help="Tree to index (default: the stdlib).")
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--runs", type=int, default=3, help="Runs per measurement (median).")
+    parser.add_argument("--scale", help="Comma-separated tree sizes in files (e.g. 2000,20000).")
+    parser.add_argument("--copy", action="store_true", help="Copy files instead of hard links.")
     args = parser.parse_args(argv)
+    if args.scale:
+        rows = scaling([int(n) for n in args.scale.split(",")], args.copy)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        print(f"{'files':>7} {'ctags s':>8} {'ctags MB':>9} {'cold s':>8} {'× ctags':>8} "
+              f"{'cold MB':>8} {'CPU s (ctags/cold)':>19}")  # fmt: skip
+        for r in rows:
+            print(f"{r['files']:>7} {r['ctags_seconds']:>8} {r['ctags_rss_mb']:>9} "
+                  f"{r['cold_seconds']:>8} {r['cold_vs_ctags']:>8} {r['cold_rss_mb']:>8} "
+                  f"{r['ctags_cpu_seconds']:>9}/{r['cold_cpu_seconds']}")  # fmt: skip
+        return 0
     tree = Path(args.path).resolve() if args.path else default_tree()
 
     ctags_s, ctags_cpu, ctags_tags = run_ctags(tree, args.runs)
