@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore2
 import httpx2
 
 from lsp_server.endpoint.connection import KEEPALIVE_EXPIRY_S, Warmer, http2_available
@@ -271,7 +272,11 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
         origin = origin_of(request.url)
         self._check(origin)
         if self.warmer is not None:
-            await self.warmer.settled()  # a handshake under way is nearer done than a new one
+            # A handshake under way is nearer done than a new one; a failed one is this
+            # request's failure (no second attempt at a failing endpoint).
+            failure = await self.warmer.settled()
+            if failure is not None:
+                raise _connect_error(failure, request)
         meter = CURRENT_ATTEMPT.get()
         try:
             body = request.content
@@ -323,6 +328,18 @@ _GUARDS: weakref.WeakKeyDictionary[httpx2.AsyncClient, GuardedTransport] = (
 def guarded_transport(client: httpx2.AsyncClient) -> GuardedTransport | None:
     """The boundary transport of a client made by `build_async_client`."""
     return _GUARDS.get(client)
+
+
+def _connect_error(exc: BaseException, request: httpx2.Request) -> httpx2.TransportError:
+    """httpcore2's connect failure as the httpx2 error a request would have raised."""
+    kind: type[httpx2.TransportError] = httpx2.ConnectError
+    if isinstance(exc, httpcore2.ConnectTimeout | TimeoutError):
+        kind = httpx2.ConnectTimeout
+    elif isinstance(exc, httpcore2.ProxyError):
+        kind = httpx2.ProxyError
+    error = kind(str(exc) or type(exc).__name__, request=request)
+    error.__cause__ = exc
+    return error
 
 
 def _describe_location(location: str, base: httpx2.URL) -> str:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,6 +107,40 @@ def _http_layer(conn: Any) -> Any:
     return inner
 
 
+class _FreshHTTP11Connection(httpcore2.AsyncHTTP11Connection):
+    """HTTP/1.1 on a connection opened ahead of its first request.
+
+    httpcore2 drops an idle connection whose socket is readable, taking the bytes for a
+    hang-up; on a fresh TLS 1.3 connection they are the server's session tickets, which may
+    arrive just after a request took the connection over. Until its first request, only an
+    end of stream (or the expiry) counts; after it, httpcore2's own check applies.
+    """
+
+    def has_expired(self) -> bool:
+        if getattr(self, "_request_count", 1) or not self.is_idle():
+            return super().has_expired()
+        expire_at = getattr(self, "_expire_at", None)
+        if expire_at is not None and time.monotonic() > expire_at:
+            return True
+        return _peer_closed(getattr(self, "_network_stream", None))
+
+
+def _peer_closed(stream: Any) -> bool:
+    """Whether the peer ended the stream (a peek: TLS records stay for the TLS layer)."""
+    raw = stream.get_extra_info("socket") if stream is not None else None
+    fileno = getattr(raw, "fileno", None)
+    if fileno is None:
+        return bool(stream is None or stream.get_extra_info("is_readable"))
+    try:
+        # asyncio hands out a TransportSocket without recv(): peek through a duplicate.
+        with socket.socket(fileno=os.dup(fileno())) as sock:
+            return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False  # nothing to read: still open
+    except OSError:
+        return True
+
+
 def _http_connection(
     origin: httpcore2.Origin, stream: Any, http1: bool, http2: bool, keepalive: float | None
 ) -> Any:
@@ -115,7 +151,7 @@ def _http_connection(
         return httpcore2.AsyncHTTP2Connection(
             origin=origin, stream=stream, keepalive_expiry=keepalive
         )
-    return httpcore2.AsyncHTTP11Connection(origin=origin, stream=stream, keepalive_expiry=keepalive)
+    return _FreshHTTP11Connection(origin=origin, stream=stream, keepalive_expiry=keepalive)
 
 
 def _make_idle(inner: Any, keepalive: float | None) -> None:
@@ -262,6 +298,7 @@ class Warmer:
     _typed_at: float = float("-inf")
     _url: httpx2.URL | None = None
     _handover: asyncio.Event | None = None
+    _failure: tuple[float, BaseException] | None = None
     _tasks: set[asyncio.Task[bool]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -288,6 +325,8 @@ class Warmer:
     def _ensure(self, url: httpx2.URL) -> None:
         if not self.enabled or (self._task is not None and not self._task.done()):
             return
+        if self._recent_failure() is not None:
+            return  # the next request reports it; no second attempt before that
         if usable_connection(self.transport, url):
             return
         self._handover = asyncio.Event()
@@ -299,20 +338,38 @@ class Warmer:
     async def _open(self, url: httpx2.URL, handover: asyncio.Event) -> bool:
         try:
             opened = await open_connection(self.transport, url, self.timeout_s, handover)
-        except Exception as exc:  # noqa: BLE001 - the request will connect and report it
+        except Exception as exc:  # noqa: BLE001 - the next request reports it
             log.debug("endpoint: warm-up connection failed: %s", type(exc).__name__)
+            self._failure = (self.clock(), exc)
             return False
         if opened:
             self.opened += 1
         return opened
 
-    async def settled(self) -> None:
-        """Wait for a warm-up in progress (a request is about to need its connection)."""
+    def _recent_failure(self) -> BaseException | None:
+        if self._failure is None:
+            return None
+        failed_at, exc = self._failure
+        if self.clock() - failed_at > TYPING_WINDOW_S:
+            self._failure = None  # from another burst: let the next one try afresh
+            return None
+        return exc
+
+    async def settled(self) -> BaseException | None:
+        """Wait for a warm-up in progress (a request is about to need its connection).
+
+        Returns how the burst's warm-up failed, once: the request reports that failure
+        instead of trying again, so a failing endpoint sees no more connection attempts
+        (and the circuit breaker counts no fewer) than without the warm-up.
+        """
         task = self._task
         if task is not None and not task.done():
             if self._handover is not None:
                 self._handover.set()
             await asyncio.wait({task}, timeout=self.timeout_s)
+        failure = self._recent_failure()
+        self._failure = None
+        return failure
 
     async def aclose(self) -> None:
         for task in list(self._tasks):

@@ -204,7 +204,8 @@ async def test_warm_up_sends_no_request_and_respects_the_origin(fake: FakeMistra
         with pytest.raises(PolicyViolation):
             transport.warm("https://elsewhere.example")
         transport.warm(fake.url)
-        await transport.warmer.settled()
+        await transport.warmer.settled()  # a request took it over mid-handshake ...
+        await asyncio.sleep(0.2)  # ... and the TLS 1.3 session tickets arrive unread
         assert ctx.session_stats()["connect"] == 1 and transport.warmer.opened == 1
         assert usable_connection(transport._inner, httpx2.URL(fake.url))  # type: ignore[arg-type]
         assert fake.requests == []  # handshakes only: no request line, no header, no key
@@ -225,3 +226,48 @@ def test_keepalive_is_chosen_and_httpcore_internals_are_still_there() -> None:
         frozenset({parse_origin("https://mistral.example")}), proxy="http://127.0.0.1:3128"
     )
     assert supported(guarded_transport(proxied)._inner)  # type: ignore[union-attr,arg-type]
+
+
+async def test_a_failed_warm_up_is_the_requests_failure_not_an_extra_attempt(
+    tmp_path: Path, fake: FakeMistral
+) -> None:
+    """Against a certificate from the wrong CA: one handshake per request, as without it."""
+    import trustme
+
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other))
+    client = build_async_client(
+        frozenset({parse_origin(fake.url)}), ssl_context=make_ssl_context(str(other))
+    )
+    transport = guarded_transport(client)
+    assert transport is not None and transport.warmer is not None
+    try:
+        for attempt in range(1, 3):
+            transport.warm(fake.url)
+            with pytest.raises(httpx2.ConnectError) as caught:
+                await client.get(fake.url + "/v1/models")
+            assert "CERTIFICATE_VERIFY_FAILED" in repr(caught.value.__cause__)
+            assert fake.wait_for(lambda n=attempt: fake.tls_failures >= n)
+            await asyncio.sleep(0.1)
+            assert fake.tls_failures == attempt and fake.requests == []
+            await asyncio.sleep(CHECK_INTERVAL_S)
+    finally:
+        await client.aclose()
+
+
+async def test_a_fresh_connection_the_server_closed_is_not_offered(fake: FakeMistral) -> None:
+    ctx = make_ssl_context(fake.ca_pem_path or "")
+    client = build_async_client(frozenset({parse_origin(fake.url)}), ssl_context=ctx)
+    transport = guarded_transport(client)
+    assert transport is not None and transport.warmer is not None
+    url = httpx2.URL(fake.url)
+    try:
+        transport.warm(fake.url)
+        await transport.warmer.settled()
+        await asyncio.sleep(0.2)
+        assert usable_connection(transport._inner, url)  # type: ignore[arg-type]
+        fake.stop()  # hangs up the kept-alive connections
+        await asyncio.sleep(0.2)
+        assert not usable_connection(transport._inner, url)  # type: ignore[arg-type]
+    finally:
+        await client.aclose()
