@@ -18,7 +18,7 @@ from lsp_server.index.model import Definition
 from lsp_server.index.pymodules import PY_EXTS, exported
 
 from .names import NameUse
-from .relevance import LineWords
+from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
 from .view import IndexView, parent_dir
 
@@ -42,6 +42,8 @@ W_FIT = 1.0  # a module name whose words the cursor line uses (see relevance.Lin
 MAX_ATTR_DEFS = 4
 MAX_NAMES = 40  # names near the cursor looked up, closest and most used first
 W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
+W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
+W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class
 
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
@@ -107,6 +109,7 @@ class Gatherer:
         self.local_names: set[str] = set()  # parameters and assigned variables: not looked up
         self.imported_files: set[str] = set()
         self.line_words: LineWords | None = None
+        self._guesses: dict[str, list[tuple[Definition, float]]] = {}
         self.out = Gathered()
         self._read_imports()
 
@@ -388,6 +391,9 @@ class Gatherer:
             return
         self_weight = sum(w for r, w in use.receivers.items() if r in ("self", "this", "cls"))
         typed = {self.receiver_types[r] for r in use.receivers if r in self.receiver_types}
+        for receiver in use.receivers:
+            if receiver not in self.receiver_types and receiver not in ("self", "this", "cls"):
+                typed.update(d.name for d, _ in self._guessed(receiver))
         defs = [
             d
             for d in self.view.definitions(name)
@@ -483,15 +489,70 @@ class Gatherer:
                     self.out.add(definition, W_CURSOR * (0.5 + weight), "name")
             return
         type_name = self.receiver_types.get(receiver)
-        if type_name is None:
-            return
-        for definition in self.type_classes(type_name):
+        weight = W_CURSOR
+        if type_name is not None:
+            classes = self.type_classes(type_name)
+        else:
+            classes = self.classes_named_like(receiver)
+            weight = W_CURSOR * W_GUESSED
+        for definition, share in self._with_bases(classes):
             self.out.containers.add(definition.name)
-            self.out.add(definition, W_CURSOR, "base")
+            self.out.add(definition, weight * share, "base")
             if partial:
                 for member in self.view.members(definition.name, definition.path):
                     if member.name.startswith(partial):
-                        self.out.add(member, W_CURSOR, "member")
+                        self.out.add(member, weight * share, "member")
+
+    def _with_bases(self, classes: list[Definition]) -> list[tuple[Definition, float]]:
+        """The classes and their direct bases (where inherited members live), weighted."""
+        out = [(c, 1.0) for c in classes]
+        for cls in classes:
+            for base in base_names(cls.signature, self.language_id)[:2]:
+                for definition in self._base_classes(base, cls.path)[:1]:
+                    if all(definition != d for d, _ in out):
+                        out.append((definition, W_BASE_OF_RECEIVER))
+        return out
+
+    def _base_classes(self, base: str, path: str) -> list[Definition]:
+        """The class a base name in `path` refers to: imported there, or by name."""
+        modules = self.view.python_modules() if path.endswith(PY_EXTS) else None
+        if modules is not None:
+            for binding in modules.bindings(path, self.view.imports_of(path)):
+                if binding.local == base and binding.member not in (None, "*"):
+                    defs = self.resolve_in(binding.member or base, (binding.file,))
+                    return [d for d in defs if d.kind in CLASS_KINDS]
+        defs = [d for d in self.view.definitions(base) if d.kind in CLASS_KINDS]
+        return sorted(defs, key=lambda d: (d.path != path, self._location_factor(d) * -1))
+
+    def _guessed(self, receiver: str) -> list[tuple[Definition, float]]:
+        """`classes_named_like` and their bases, once per receiver."""
+        hit = self._guesses.get(receiver)
+        if hit is None:
+            hit = self._guesses[receiver] = self._with_bases(self.classes_named_like(receiver))
+        return hit
+
+    def classes_named_like(self, variable: str) -> list[Definition]:
+        """A receiver of unknown type, by its name: `protocol` -> `JsonRPCProtocol`,
+        `text_document` -> `TextDocument`. Imported classes first, then exact names."""
+        wanted = words(variable)
+        if not wanted:
+            return []
+        found: list[Definition] = []
+        for local, (file, original) in self.bindings.items():
+            if local[:1].isupper() and wanted <= words(local):
+                found.extend(self.resolve_in(original, (file,)))
+        camel = "".join(part[:1].upper() + part[1:] for part in variable.split("_") if part)
+        if camel:
+            found.extend(
+                sorted(self.view.definitions(camel), key=self._location_factor, reverse=True)
+            )
+        classes = [d for d in found if d.kind in CLASS_KINDS]
+        classes.sort(key=lambda d: len(d.name))  # the closest fit: fewest other words
+        unique: list[Definition] = []
+        for definition in classes:
+            if definition not in unique:
+                unique.append(definition)
+        return unique[:2]
 
     # -- enclosing scope --------------------------------------------------------------------
 

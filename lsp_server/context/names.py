@@ -72,10 +72,38 @@ def names_near(
     """
     out: dict[str, NameUse] = {}
     n = len(prefix_lines)
-    for distance in range(min(before, n)):
-        scan_line(prefix_lines[n - 1 - distance], _decay(distance), out)
-    for distance, line in enumerate(suffix_lines[:after], start=1):
+    window = code_lines(prefix_lines[max(0, n - before) :])
+    for distance in range(len(window)):
+        scan_line(window[-1 - distance], _decay(distance), out)
+    for distance, line in enumerate(code_lines(suffix_lines[:after]), start=1):
         scan_line(line, 0.5 * _decay(distance), out)
+    return out
+
+
+_TRIPLE = re.compile(r"\"\"\"|'''")
+_COMMENT_LINE = re.compile(r"^\s*(?:#|//|/?\*)")
+
+
+def code_lines(lines: list[str]) -> list[str]:
+    """The lines with docstrings (triple-quoted text) and whole-line comments blanked:
+    prose words are not names the code is about to use."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        marks = list(_TRIPLE.finditer(line))
+        if not marks:
+            out.append("" if inside or _COMMENT_LINE.match(line) else line)
+            continue
+        kept: list[str] = []
+        position = 0
+        for mark in marks:
+            if not inside:
+                kept.append(line[position : mark.start()])
+            inside = not inside
+            position = mark.end()
+        if not inside:
+            kept.append(line[position:])
+        out.append(" ".join(kept))
     return out
 
 

@@ -294,3 +294,33 @@ def test_complete_command_with_endpoint(tmp_path: Path, shop: Path) -> None:
         )
     assert result.returncode == 0, result.stderr
     assert "[AI] ute_total(subtotal, discount, self.country)" in result.stdout
+
+
+LAYOUTS = FIXTURES / "repos" / "context_layouts"
+
+
+async def test_prompt_has_the_definition_of_a_submodule_imported_by_name(
+    launch, tmp_path, env, fake
+) -> None:
+    """`from . import models, pricing` then `pricing.compute_total(cart)`: the index keeps
+    one file per import statement (here the package's __init__), the context resolves each
+    name. Control: the same file without `pricing` in the import gets no such definition."""
+    root = tmp_path / "layouts"
+    shutil.copytree(LAYOUTS, root)
+    checkout = root / "src" / "shop" / "checkout.py"
+    control = root / "src" / "shop" / "control.py"
+    text = checkout.read_text()
+    control.write_text(text.replace("from . import models, pricing", "from . import models"))
+    fake.fim_responder = lambda body: "pricing.compute_total(cart)"
+    client = await _ready(launch, root, env, fake)
+    line = text.split("\n").index("    total = pricing.compute_total(cart)")
+    prompts = []
+    for path in (checkout, control):
+        uri = open_document(client, path, path.read_text())
+        await _inline(client, uri, line, len("    total = "), invoked=True)
+        prompts.append(fake.requests_for("fim")[-1].body["prompt"])
+    with_import, without = prompts
+    assert "def compute_total(cart, tax_rate=0.2):" in with_import
+    assert "# path: src/shop/pricing.py" in with_import
+    assert with_import.endswith("    total = ")
+    assert "def compute_total(cart, tax_rate=0.2):" not in without
