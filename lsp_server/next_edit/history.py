@@ -46,13 +46,37 @@ def diff_texts(old: str, new: str) -> Change | None:
     if old == new:
         return None
     limit = min(len(old), len(new))
-    prefix = 0
-    while prefix < limit and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
+    prefix = _common_prefix(old, new, limit)
+    suffix = _common_suffix(old, new, limit - prefix)
     return Change(prefix, old[prefix : len(old) - suffix], new[prefix : len(new) - suffix])
+
+
+_CHUNK = 4096
+
+
+def _common_prefix(old: str, new: str, limit: int) -> int:
+    """Chunks compared in C first, characters only in the chunk that differs: a keystroke in
+    a 20 MB document costs milliseconds, not seconds."""
+    start = 0
+    while start + _CHUNK <= limit and old[start : start + _CHUNK] == new[start : start + _CHUNK]:
+        start += _CHUNK
+    while start < limit and old[start] == new[start]:
+        start += 1
+    return start
+
+
+def _common_suffix(old: str, new: str, limit: int) -> int:
+    """Like `_common_prefix`, from the ends, never more than `limit` characters."""
+    n, m = len(old), len(new)
+    size = 0
+    while (
+        size + _CHUNK <= limit
+        and old[n - size - _CHUNK : n - size] == new[m - size - _CHUNK : m - size]
+    ):
+        size += _CHUNK
+    while size < limit and old[n - 1 - size] == new[m - 1 - size]:
+        size += 1
+    return size
 
 
 def _step(change: Change, text: str, now: float) -> Step:
