@@ -32,7 +32,10 @@ async def test_rows_name_the_layer_and_never_the_key(launch, workspace: Path, en
     assert rows["models.chat"] == {"value": "from-user-file", "source": "user"}
     assert rows["models.completion"]["source"] == "default"
     assert report["endpoint_url"] == "https://mistral.internal.example"
-    assert report["endpoint.api_key"] == {"set": True, "from": "environment variable MISTRAL_API_KEY"}
+    assert report["endpoint.api_key"] == {
+        "set": True,
+        "from": "environment variable MISTRAL_API_KEY",
+    }
     assert TEST_API_KEY not in repr(report)
 
 

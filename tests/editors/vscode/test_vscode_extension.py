@@ -88,7 +88,9 @@ def test_vsix_ships_the_server_bundle_without_junk(vsix: Path) -> None:
         names = archive.namelist()
     junk = [n for n in names if "__pycache__" in n or n.endswith(".pyc") or "/tests/" in n]
     assert junk == [], junk[:10]
-    assert not any(n.startswith("extension/test/") or n.startswith("extension/scripts/") for n in names)
+    assert not any(
+        n.startswith("extension/test/") or n.startswith("extension/scripts/") for n in names
+    )
     if not (EXTENSION / "bundled" / "libs" / "manifest.json").is_file():
         pytest.skip("no bundle built here (editors/vscode/scripts/bundle.py)")
     assert "extension/bundled/tool/serve.py" in names

@@ -14,13 +14,15 @@ EXIT_NO_BUNDLE = 3
 
 
 def main() -> int:
-    version = "%d.%d" % sys.version_info[:2]
+    version = "{}.{}".format(*sys.version_info[:2])
     own = os.path.join(LIBS, "py" + version)
     if not os.path.isdir(own):
-        found = sorted(n[2:] for n in os.listdir(LIBS) if n.startswith("py")) if os.path.isdir(LIBS) else []
+        names = os.listdir(LIBS) if os.path.isdir(LIBS) else []
+        found = sorted(n[2:] for n in names if n.startswith("py"))
         sys.stderr.write(
-            "mistral-lsp: no bundled server for Python %s (bundled for: %s); choose another "
-            "interpreter with mistral.server.python\n" % (version, ", ".join(found) or "none")
+            f"mistral-lsp: no bundled server for Python {version} (bundled for: "
+            f"{', '.join(found) or 'none'}); choose another interpreter with "
+            "mistral.server.python\n"
         )
         return EXIT_NO_BUNDLE
     sys.path[0:0] = [own, os.path.join(LIBS, "common")]
