@@ -150,6 +150,27 @@ class DelayProxy:
                 dst.close()
 
 
+class NoDelayConnectProxy(ConnectProxy):
+    """tests' CONNECT proxy with TCP_NODELAY on both legs, as real proxies set it: without
+    it Nagle's algorithm and delayed ACKs add ~40 ms to a new tunnel's first request."""
+
+    def _tunnel(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super()._tunnel(conn)
+
+
+_create_connection = socket.create_connection
+
+
+def _create_nodelay_connection(*args: Any, **kwargs: Any) -> socket.socket:
+    sock = _create_connection(*args, **kwargs)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+socket.create_connection = _create_nodelay_connection  # the proxy's upstream leg
+
+
 # ----------------------------------------------------------------------------- clients
 
 
@@ -235,7 +256,7 @@ async def _burst(variant: Variant, link: DelayProxy, fake: FakeMistral, conditio
 async def _wan(args: argparse.Namespace, fake: FakeMistral, link: DelayProxy) -> dict[str, Any]:
     url = f"https://127.0.0.1:{link.port}"
     ca = fake.ca_pem_path or ""
-    with tempfile.TemporaryDirectory() as tmp, ConnectProxy() as proxy:
+    with tempfile.TemporaryDirectory() as tmp, NoDelayConnectProxy() as proxy:
         variants: list[Variant] = []
         for name in ("before", "after", "after+proxy"):
             folder = Path(tmp) / name.replace("+", "_")

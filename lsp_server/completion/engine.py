@@ -122,6 +122,8 @@ class CompletionEngine:
         started = time.monotonic()
         context = self._context(query)  # built inside the debounce window, where it is free
         if not query.invoked and settings.completion.debounce_ms:
+            if self._session.endpoint is not None:  # so is its secret scan
+                self._session.endpoint.prescan((context.prefix, context.suffix))
             remaining = settings.completion.debounce_ms / 1000 - (time.monotonic() - started)
             await self._sleep(max(0.0, remaining))
             if self._generation.get(query.uri) != generation:

@@ -314,6 +314,12 @@ class EndpointService:
         if transport is not None:
             transport.warm(self._base)
 
+    def prescan(self, texts: Sequence[str]) -> None:
+        """Find the secrets of what a request will send while the debounce waits: the scan
+        after it is then a cache hit (the scanner caches per text), off the user's wait."""
+        for text in texts:
+            self._scanner.find_spans(text)
+
     async def aclose(self) -> None:
         await wait_for_drains()
         self._retire_conn()
