@@ -234,7 +234,7 @@ class ContextBuilder:
         if func is not None and func.line < cursor_line - 40:
             # the enclosing function's parameters and annotations, even if far above
             scan_line(func.signature.replace("\n", " "), 0.8, uses, receiver_ok=False)
-        gatherer.add_names(uses, counts, first)
+        gatherer.add_names(uses, counts, first, max(0, cursor_line - FILE_SCAN_LINES))
         if cls is not None and cls.line < first:
             # the class around the cursor starts above the kept prefix: show its outline
             gatherer.out.add(cls, 1.5, "local")

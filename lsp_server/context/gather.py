@@ -31,6 +31,7 @@ W_BASE = 4.0  # a base class of the class around the cursor
 W_SELF_MEMBER = 2.5  # `self.x` / `this.x` defined in the enclosing class or its bases
 W_LOCAL_OUT_OF_VIEW = 1.2  # defined in this file but above the part of it that is sent
 PRIOR_IMPORTED = 0.3  # any imported name, used or not
+PRIOR_UNUSED = 0.5  # an imported name not used yet between its import and the cursor
 PER_USE = 0.04  # per use of a name anywhere in the prefix (capped)
 MAX_DEFS_PER_NAME = 3
 PACKAGE_NAMES = 40  # Go/Java: most frequent names of the file looked up in its package
@@ -103,6 +104,7 @@ class Gatherer:
         self.language_id = language_id
         self.package_scoped = language_id in ("go", "java", "csharp", "rust")
         self.bindings: dict[str, tuple[str, str]] = {}  # local -> (file, original name)
+        self.binding_lines: dict[str, int] = {}  # local -> line of its import (Python)
         self.modules: dict[str, ModuleTarget] = {}  # local module alias -> its files
         self.star_files: list[str] = []
         self.receiver_types: dict[str, str] = {}
@@ -172,6 +174,7 @@ class Gatherer:
                 self.star_files.append(binding.file)
             else:
                 self.bindings[binding.local] = (binding.file, binding.member)
+                self.binding_lines[binding.local] = binding.line
 
     def _module(self, target: str) -> ModuleTarget:
         if self.package_scoped:
@@ -235,9 +238,15 @@ class Gatherer:
         return W_ELSEWHERE
 
     def add_names(
-        self, uses: dict[str, NameUse], file_counts: dict[str, int], view_start: int
+        self,
+        uses: dict[str, NameUse],
+        file_counts: dict[str, int],
+        view_start: int,
+        scan_start: int = -1,
     ) -> None:
-        """Score the definitions of the names used near the cursor."""
+        """Score the definitions of the names used near the cursor (`file_counts`: names
+        counted from line `scan_start` to the cursor; -1: unknown)."""
+        scan_start = scan_start if scan_start >= 0 else 1 << 30
         ranked = sorted(uses.items(), key=lambda item: -(item[1].bare + item[1].attr))
         for name, use in ranked[:MAX_NAMES]:
             count_bonus = PER_USE * min(file_counts.get(name, 0), 10)
@@ -270,9 +279,14 @@ class Gatherer:
         if self.package_scoped:
             self._add_package_names(uses, file_counts)
             self._add_package_outline(file_counts)
-        # every imported name, used near the cursor or not, gets a small prior
+        # every imported name, used near the cursor or not, gets a small prior; one not
+        # used yet between its import and the cursor is likely what comes next
         for local, (file, original) in self.bindings.items():
-            weight = PRIOR_IMPORTED + PER_USE * min(file_counts.get(local, 0), 10)
+            count = file_counts.get(local, 0)
+            weight = PRIOR_IMPORTED + PER_USE * min(count, 10)
+            line = self.binding_lines.get(local, -1)
+            if line >= scan_start and count <= 1 and local not in uses:
+                weight += PRIOR_UNUSED
             for definition in self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]:
                 self.out.add(definition, W_IMPORTED * weight, "name")
 
@@ -457,6 +471,22 @@ class Gatherer:
             for definition in self.type_classes(type_name):
                 self.out.containers.add(definition.name)
                 self.out.add(definition, weight, "base")
+        # receivers of unknown type (`config.getoption(...)` above): guessed by their name
+        receivers = {r for use in uses.values() for r in use.receivers}
+        for variable in sorted(receivers):
+            use = uses.get(variable)
+            if (
+                use is None
+                or variable in self.receiver_types
+                or variable in self.modules
+                or variable in self.bindings
+                or variable in ("self", "this", "cls")
+            ):
+                continue
+            weight = (use.bare + use.attr) * W_NEAR_FILE * W_GUESSED
+            for definition, share in self._guessed(variable):
+                self.out.containers.add(definition.name)
+                self.out.add(definition, weight * share, "base")
 
     def add_receiver(
         self,
