@@ -1,6 +1,7 @@
 """CrossCodeEval-style recall of the context assembly, no model needed.
 
-    bench/context_recall.py REPO [--points 200] [--seed 0] [--json]
+    bench/context_recall.py REPO [REPO ...] [--points 200] [--seed 0] [--json]
+                            [--placements start,typed,dot]
 
 For sampled completion points whose ground-truth line uses a name defined in ANOTHER file
 of the repository (import statements, definitions and comments are not sampled), the
@@ -30,6 +31,21 @@ Code bases used for the figures in the issue (none written by us):
         -> REPO = package/src (rxjs, TypeScript), package/lib (axios, JavaScript)
     apt-get download golang-github-pelletier-go-toml.v2-dev && dpkg -x *.deb x
         -> REPO = x/usr/share/gocode/src/github.com/pelletier/go-toml/v2 (Go)
+
+Code bases available offline (the figures in the notes of issue 14): each package copied
+under a root of its own, so that `from email import utils` resolves inside it (jedi is
+given that root first on its path):
+    mkdir -p /tmp/ctx/std_email && cp -r /usr/lib/python3.11/email /tmp/ctx/std_email/
+    mkdir -p /tmp/ctx/sp_cattrs && cp -r $SITE_PACKAGES/cattrs /tmp/ctx/sp_cattrs/
+    -> bench/context_recall.py /tmp/ctx/std_email /tmp/ctx/sp_cattrs ... --points 60
+Tuned on: email json http importlib unittest (stdlib), pygls cattrs jedi _pytest hypothesis;
+held out: asyncio xml logging multiprocessing concurrent urllib (stdlib), httpx2 pathspec
+pydantic pygments requests urllib3 mypy jsonschema pluggy referencing.
+
+Cursor placements (`--placements`): "start" before the call or name, nothing of it typed
+(`total = |pricing.compute_total(cart)`); "typed" after two characters of the name
+(`pricing.co|`); "dot" right after the receiver's dot, for points that have one; "line"
+after the indentation. With several repositories, a table per repository and pooled.
 
 The assembly runs with no recently edited files (the similar-code source stays empty), as
 in CrossCodeEval. Latency is the wall time of `ContextBuilder.build` at the 2k budget:
