@@ -118,3 +118,17 @@ def _fresh_cache() -> Iterator[None]:
 def test_fixture_module_is_large() -> None:
     nodes = (ROOT / "src" / "shop" / "nodes.py").read_text()
     assert nodes.count("\nclass ") > 80 and Path(ROOT / "gen_nodes.py").is_file()
+
+
+def test_receiver_of_unknown_type_is_typed_by_its_name(index: RepoIndex) -> None:
+    # `def compute_total(cart, ...)`: no annotation, no import of models; `cart` -> `Cart`
+    prompt = prompt_at(index, "src/shop/pricing.py", "    return sum(", "    cart.ad")
+    assert "def add(self, item):" in prompt
+
+
+def test_docstrings_and_comments_are_not_names() -> None:
+    from lsp_server.context.names import code_lines, names_near
+
+    lines = ["def f(cart):", '    """Compute every total."""', "    # the price", "    x = cart."]
+    assert [line.strip() for line in code_lines(lines)] == ["def f(cart):", "", "", "x = cart."]
+    assert set(names_near(lines, [])) == {"f", "cart", "x"}
