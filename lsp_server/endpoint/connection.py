@@ -46,6 +46,9 @@ CHECK_INTERVAL_S = 0.25
 # After a keystroke, for how long an answer stream closed early (a superseded request, a
 # single-line completion cut at its first line) gets its HTTP/1.1 connection replaced.
 TYPING_WINDOW_S = 2.0
+# How long after its handshake a pre-opened connection's readable socket may still be the
+# server's TLS session tickets rather than a hang-up (they follow within a round trip).
+TICKET_GRACE_S = 1.0
 
 
 def http2_available() -> bool:
@@ -112,12 +115,17 @@ class _FreshHTTP11Connection(httpcore2.AsyncHTTP11Connection):
 
     httpcore2 drops an idle connection whose socket is readable, taking the bytes for a
     hang-up; on a fresh TLS 1.3 connection they are the server's session tickets, which may
-    arrive just after a request took the connection over. Until its first request, only an
-    end of stream (or the expiry) counts; after it, httpcore2's own check applies.
+    arrive just after a request took the connection over. Until its first request and for
+    TICKET_GRACE_S after the handshake, only an end of stream (or the expiry) counts; then
+    httpcore2's own check applies (unread tickets could hide a later hang-up).
     """
 
+    opened_at = float("-inf")
+
     def has_expired(self) -> bool:
-        if getattr(self, "_request_count", 1) or not self.is_idle():
+        fresh = time.monotonic() - self.opened_at <= TICKET_GRACE_S
+        used = int(getattr(self, "_request_count", 1)) > 0
+        if not fresh or used or not self.is_idle():
             return super().has_expired()
         expire_at = getattr(self, "_expire_at", None)
         if expire_at is not None and time.monotonic() > expire_at:
@@ -158,6 +166,8 @@ def _make_idle(inner: Any, keepalive: float | None) -> None:
     """A connection nobody has used yet, expiring like one a response just released."""
     inner._state = type(inner._state).IDLE
     inner._expire_at = None if keepalive is None else time.monotonic() + keepalive
+    if isinstance(inner, _FreshHTTP11Connection):
+        inner.opened_at = time.monotonic()
 
 
 async def _connect_direct(conn: Any, request: httpcore2.Request) -> Any:
