@@ -104,10 +104,16 @@ def digest(entry: Path) -> str:
 
 
 def share_identical(out: Path, versions: list[str]) -> None:
-    """Move top-level entries that are identical in every version's tree to `common/`."""
+    """Move top-level entries that are identical in every version's tree to `common/`.
+
+    With one version there is nothing to share: everything stays in its own folder (an empty
+    `py3.X/` would not even be packaged, and the launcher would find no server for it).
+    """
     dirs = [out / f"py{v}" for v in versions]
     common = out / COMMON
     common.mkdir()
+    if len(dirs) < 2:
+        return
     for entry in sorted(dirs[0].iterdir()):
         copies = [d / entry.name for d in dirs]
         if all(c.exists() for c in copies) and len({digest(c) for c in copies}) == 1:
