@@ -57,6 +57,7 @@ class _Packer:
         self.group_cost: dict[tuple[str, str], int] = {}
         self.group_text: dict[tuple[str, str], tuple[str, str]] = {}
         self.covered: set[tuple[str, str]] = set()
+        self.first_form: dict[tuple[str, int], tuple[str, int]] = {}
 
     def _overhead(self, piece: Piece) -> tuple[int, int, tuple[str, str]]:
         path_extra = 0
@@ -77,10 +78,13 @@ class _Packer:
         if piece.key in self.chosen or (piece.group is not None and piece.group in self.covered):
             return False
         full = piece.compact is None
-        text = piece.render() if full else piece.compact()  # type: ignore[misc]
+        known = self.first_form.get(piece.key)
+        if known is None:  # rendering (and scrubbing) a piece costs: once per piece
+            text = piece.render() if full else piece.compact()  # type: ignore[misc]
+            known = self.first_form[piece.key] = (text, count_tokens(text) + 1)
+        text, cost = known
         if not text.strip():
             return False
-        cost = count_tokens(text) + 1
         path_extra, group_extra, opened = self._overhead(piece)
         if self.used + cost + path_extra + group_extra > limit:
             return False
@@ -133,26 +137,31 @@ SHRINK_STEPS = (12, 6, 3)
 
 #: The upgrade pass gives up after this many upgrades in a row that did not fit.
 MAX_FAILED_UPGRADES = 6
+#: ... and stops adding compact pieces after this many in a row that did not fit (each
+#: attempt renders and scrubs a piece: the cost of a large candidate list).
+MAX_FAILED_ADDS = 12
 
 
 def pack(pieces: list[Piece], budget: int, comment: str) -> Packed:
     ranked = sorted(pieces, key=lambda p: -p.score)[:MAX_CONSIDERED]
     packer = _Packer(budget, comment)
     compact_limit = int(budget * COMPACT_SHARE)
+    missed = 0
     for piece in ranked:
-        if budget - packer.used < 6:
+        if budget - packer.used < 6 or missed >= MAX_FAILED_ADDS:
             break
-        packer.add(piece, compact_limit if piece.compact is not None else budget)
-    failed = 0
+        limit = compact_limit if piece.compact is not None else budget
+        missed = 0 if packer.add(piece, limit) else missed + 1
+    failed = missed = 0
     for piece in ranked:
         if budget - packer.used < 6 or failed >= MAX_FAILED_UPGRADES:
             break
         if piece.key in packer.chosen:
             failed = 0 if packer.upgrade(piece) else failed + 1
-        elif piece.compact is None:
+        elif piece.compact is None or missed >= MAX_FAILED_ADDS:
             continue
         else:
-            packer.add(piece, budget)
+            missed = 0 if packer.add(piece, budget) else missed + 1
     return Packed(_arrange(list(packer.chosen.values()), packer.group_text), packer.used)
 
 
