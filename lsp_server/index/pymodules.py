@@ -17,6 +17,8 @@ from typing import NamedTuple
 from .model import Definition, Import
 
 PY_EXTS = (".py", ".pyi")
+#: Answers of `bindings` kept per import list (the same few files ask on every keystroke).
+_BINDINGS_MAX = 4096
 #: Source roots preferred, in order, when a dotted module matches several files.
 _ROOTS = {"": 0, "src": 1, "lib": 2}
 
@@ -55,11 +57,13 @@ class PythonModules:
         self.files: set[str] = files if isinstance(files, set) else set(files)
         self._suffix: dict[str, list[str]] = defaultdict(list)
         self._indexed: set[str] = set()
+        self._bindings: dict[tuple[str, tuple[Import, ...]], list[Binding]] = {}
         for path in sorted(self.files):
             self.add(path)
 
     def add(self, path: str) -> None:
         """Learn one more file (a new file seen by the index)."""
+        self._bindings = {}
         self.files.add(path)
         if path in self._indexed or not path.endswith(PY_EXTS):
             return
@@ -131,6 +135,15 @@ class PythonModules:
 
     def bindings(self, importer: str, imports: Iterable[Import]) -> list[Binding]:
         """What each import of `importer` binds, in source order (repository targets only)."""
+        key = (importer, tuple(imports))
+        hit = self._bindings.get(key)
+        if hit is None:
+            if len(self._bindings) >= _BINDINGS_MAX:
+                self._bindings.clear()
+            hit = self._bindings[key] = self._bind(importer, key[1])
+        return list(hit)
+
+    def _bind(self, importer: str, imports: Iterable[Import]) -> list[Binding]:
         out: list[Binding] = []
         for imp in imports:
             aliases = dict(imp.aliases)
