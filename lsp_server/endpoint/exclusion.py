@@ -22,6 +22,9 @@ from lsp_server.index.patterns import LayeredPatterns
 __all__ = ["DENY_LIST", "ContentExclusion"]
 
 
+_MAX_VERDICTS = 65536
+
+
 class ContentExclusion:
     """Answers "may this file's text be sent?" for a set of workspace roots."""
 
@@ -36,9 +39,13 @@ class ContentExclusion:
         self._rules = [
             IgnoreRules(Path(r), extra_patterns=privacy_exclude, per_file=True) for r in roots
         ]
+        # Verdicts per resolved path: the context asks about the same few hundred files on every
+        # keystroke. Symlinks are still resolved on each call; ignore-file changes clear it.
+        self._verdicts: dict[str, bool] = {}
 
     def invalidate(self) -> None:
         """Forget cached ignore files (call after a .gitignore / .mistralignore changes)."""
+        self._verdicts = {}
         for rules in self._rules:
             rules.invalidate()
 
@@ -46,7 +53,15 @@ class ContentExclusion:
         raw = os.path.abspath(os.path.expanduser(str(path)))
         real = os.path.realpath(raw)
         candidates = [real] if real == raw else [raw, real]
-        return any(self._excluded_one(c) for c in candidates)
+        return any(self._verdict(c) for c in candidates)
+
+    def _verdict(self, path: str) -> bool:
+        verdict = self._verdicts.get(path)
+        if verdict is None:
+            if len(self._verdicts) >= _MAX_VERDICTS:
+                self._verdicts = {}
+            verdict = self._verdicts[path] = self._excluded_one(path)
+        return verdict
 
     def _excluded_one(self, path: str) -> bool:
         for rules in self._rules:

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 #: Cached scans (texts) per scanner, and remembered secret fragments (process-wide).
-CACHE_SIZE = 64
+CACHE_SIZE = 1024  # a context holds ~40 pieces and a typing burst revisits them
 LEARNED_SIZE = 4096
 #: A fragment shorter than this is not remembered (it would match ordinary text).
 FRAGMENT_MIN = 12
