@@ -36,31 +36,11 @@ from lsp_server.endpoint.connection import (
 )
 from lsp_server.endpoint.errors import PolicyViolation
 from lsp_server.session import Session
+from tests.fake_clock import Clock
 from tests.fake_endpoint import ConnectProxy
 
 TEXT = "def total(items):\n    return sum(i.price for i in "
 URI = "file:///ws/shop.py"
-
-
-class Clock:
-    """A debounce `sleep` the test releases by hand."""
-
-    def __init__(self) -> None:
-        self.waiting: list[asyncio.Future[None]] = []
-
-    async def sleep(self, seconds: float) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiting.append(future)
-        await future
-
-    async def until_waiting(self, count: int) -> None:
-        while len(self.waiting) < count:
-            await asyncio.sleep(0)
-
-    def release_all(self) -> None:
-        for future in self.waiting:
-            if not future.done():
-                future.set_result(None)
 
 
 @pytest.fixture
