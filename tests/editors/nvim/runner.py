@@ -160,3 +160,17 @@ def run_scenario(
         raw=raw,
         lsp_log=lsp_log,
     )
+
+
+def run_against(nvim: str, name: str, tmp: Path, url: str, **variables: Any) -> NvimResult:
+    """The usual run: a fresh demo workspace and an isolated environment, the server pointed at
+    the fake endpoint at `url`."""
+    return run_scenario(
+        nvim,
+        name,
+        tmp=tmp,
+        workspace=make_workspace(tmp),
+        env=nvim_env(tmp),
+        settings=endpoint_settings(url),
+        **variables,
+    )

@@ -18,6 +18,7 @@ from tests.editors.nvim.runner import (
     find_nvim,
     make_workspace,
     nvim_env,
+    run_against,
     run_scenario,
 )
 
@@ -85,13 +86,11 @@ def test_multiline_completion_is_inserted_whole(
     nvim: str, tmp_path: Path, fake: FakeMistral
 ) -> None:
     fake.default_fim = MULTILINE
-    run = run_scenario(
+    run = run_against(
         nvim,
         "completion_multiline",
-        tmp=tmp_path,
-        workspace=make_workspace(tmp_path),
-        env=nvim_env(tmp_path),
-        settings=endpoint_settings(fake.url),
+        tmp_path,
+        fake.url,
     )
     v = run.values
     assert not run.failures, run.explain()
@@ -196,13 +195,11 @@ def test_explain_opens_a_markdown_float(nvim: str, tmp_path: Path, fake: FakeMis
 
 def test_endpoint_errors_reach_the_user(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
     fake.script("chat", *[Reply(status=401) for _ in range(10)])
-    run = run_scenario(
+    run = run_against(
         nvim,
         "errors",
-        tmp=tmp_path,
-        workspace=make_workspace(tmp_path),
-        env=nvim_env(tmp_path),
-        settings=endpoint_settings(fake.url),
+        tmp_path,
+        fake.url,
     )
     v = run.values
     assert not run.failures, run.explain()
@@ -220,13 +217,11 @@ def test_long_ai_item_is_cut_in_the_menu_not_in_the_popup(
     nvim: str, tmp_path: Path, fake: FakeMistral
 ) -> None:
     fake.default_fim = LONG_FIRST_LINE + "\n    return result"
-    run = run_scenario(
+    run = run_against(
         nvim,
         "completion_multiline",
-        tmp=tmp_path,
-        workspace=make_workspace(tmp_path),
-        env=nvim_env(tmp_path),
-        settings=endpoint_settings(fake.url),
+        tmp_path,
+        fake.url,
     )
     v = run.values
     assert not run.failures, run.explain()
@@ -241,13 +236,11 @@ def test_visual_code_action_prompts_at_once_and_leaves_visual_mode(
 ) -> None:
     """`V…gra`, pick "Refactor selection…" from the default menu, type the instruction."""
     fake.chat_responder = lambda body: _fenced(REFACTORED)
-    run = run_scenario(
+    run = run_against(
         nvim,
         "visual_action",
-        tmp=tmp_path,
-        workspace=make_workspace(tmp_path),
-        env=nvim_env(tmp_path),
-        settings=endpoint_settings(fake.url),
+        tmp_path,
+        fake.url,
         instruction=INSTRUCTION,
         timeout_s=90,
     )

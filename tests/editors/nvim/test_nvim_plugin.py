@@ -17,6 +17,7 @@ from tests.editors.nvim.runner import (
     find_nvim,
     make_workspace,
     nvim_env,
+    run_against,
     run_scenario,
 )
 
@@ -168,13 +169,11 @@ def test_setup_prefers_inline_completion_when_neovim_has_it(
     nvim: str, tmp_path: Path, fake: FakeMistral
 ) -> None:
     """The 0.12 branch, with vim.lsp.inline_completion stubbed (the wheel ships 0.11)."""
-    run = run_scenario(
+    run = run_against(
         nvim,
         "inline",
-        tmp=tmp_path,
-        workspace=make_workspace(tmp_path),
-        env=nvim_env(tmp_path),
-        settings=endpoint_settings(fake.url),
+        tmp_path,
+        fake.url,
     )
     v = run.values
     assert not run.failures, run.explain()
@@ -192,13 +191,11 @@ def test_setup_prefers_inline_completion_when_neovim_has_it(
 
 
 def test_setup_without_keymaps_maps_nothing(nvim: str, tmp_path: Path, fake: FakeMistral) -> None:
-    run = run_scenario(
+    run = run_against(
         nvim,
         "nokeys",
-        tmp=tmp_path,
-        workspace=make_workspace(tmp_path),
-        env=nvim_env(tmp_path),
-        settings=endpoint_settings(fake.url),
+        tmp_path,
+        fake.url,
     )
     assert not run.failures, run.explain()
     assert run.values["maps"] == [], run.values
