@@ -1,7 +1,9 @@
 """CrossCodeEval-style recall of the context assembly, no model needed.
 
     bench/context_recall.py REPO [REPO ...] [--points 200] [--seed 0] [--json]
-                            [--placements start,typed,dot]
+                            [--placements start,typed,dot] [--budgets 1000,2000,4000]
+                            [--determinism N]
+    bench/context_recall.py --summarize RUN.json [RUN.json ...]
 
 For sampled completion points whose ground-truth line uses a name defined in ANOTHER file
 of the repository (import statements, definitions and comments are not sampled), the
@@ -13,9 +15,9 @@ from the cursor on is removed, and the index is told so with `update_text`), the
 (prefix/suffix only), and BM25 over 10-line chunks of the repository with the last 10
 lines before the cursor as the query.
 
-Ground truth never comes from our index:
+Ground truth never comes from our index (bench/recall_truth.py):
 - Python: jedi (`Script.goto(follow_imports=True)`), kept when it lands on a function or
-  class in another file of the repository.
+  class in another file of the repository (ROOT/src first on jedi's path when it exists).
 - JavaScript/TypeScript: regexes written for this benchmark (not tree-sitter): relative
   `import {a, b as c} / * as ns / default from './x'` statements, path resolution with
   .ts/.js/index fallbacks, `export ... from` followed twice, and top-level
@@ -23,24 +25,37 @@ Ground truth never comes from our index:
 - Go: `pkg.Name` where `pkg` imports a package of the module (go.mod), or a bare `Name`
   declared in another file of the same directory; top-level `func Name` / `type Name`
   found by line pattern, kept only when unique in that package (methods left out).
+- Rust: files under src/ mapped to module paths (`a/b.rs`, `a/b/mod.rs` -> crate::a::b);
+  `use` trees (`crate::`, `self::`, `super::`, braces, `as`, globs) and `mod x;` bind
+  names; a used path (`Name`, `module::func(`, `crate::a::f(`) resolves to a top-level
+  fn/struct/enum/trait/type at column 0 of the module's file, `pub use` re-exports followed;
+  `Type::method(` to `fn method` in an `impl ... Type` block of the type's file (else the
+  type's header: `Enum::Variant`).
+- Java: `package` + top-level type declarations give fully qualified names; single-type,
+  on-demand (`.*`) and static imports and the file's own package bind simple names;
+  `Type.member(` resolves to the first declaration of `member` in the type's file (else
+  the type's header), a bare type to its header, a statically imported name to its method.
 
-Code bases used for the figures in the issue (none written by us):
+The code bases of issue 14's own benchmark (none seen before; 14 Python, 5 TS/JS, 4 Go,
+4 Rust, 3 Java), pinned and fetched by bench/fetch_corpora.py:
+    bench/fetch_corpora.py /tmp/corpora > /tmp/roots.txt
+    bench/context_recall.py $(cat /tmp/roots.txt) --points 40 --budgets 2000 \
+        --determinism 3 --json > all.json    # or one root per run, then:
+    bench/context_recall.py --summarize /tmp/recall_runs/*.json
+
+Code bases of the earlier figures (do not reuse for generalization):
     pip install --no-deps --target /tmp/py requests rich click attrs jinja2 httpcore
-        -> REPO = /tmp/py/requests, /tmp/py/rich, /tmp/py/click, /tmp/py/attr, ...
-    npm pack rxjs@7 axios && tar xzf ...
-        -> REPO = package/src (rxjs, TypeScript), package/lib (axios, JavaScript)
-    apt-get download golang-github-pelletier-go-toml.v2-dev && dpkg -x *.deb x
-        -> REPO = x/usr/share/gocode/src/github.com/pelletier/go-toml/v2 (Go)
-
-Code bases available offline (the figures in the notes of issue 14): each package copied
-under a root of its own, so that `from email import utils` resolves inside it (jedi is
-given that root first on its path):
-    mkdir -p /tmp/ctx/std_email && cp -r /usr/lib/python3.11/email /tmp/ctx/std_email/
-    mkdir -p /tmp/ctx/sp_cattrs && cp -r $SITE_PACKAGES/cattrs /tmp/ctx/sp_cattrs/
-    -> bench/context_recall.py /tmp/ctx/std_email /tmp/ctx/sp_cattrs ... --points 60
+    npm pack rxjs@7 axios; apt-get download golang-github-pelletier-go-toml.v2-dev
+    stdlib copies: mkdir -p /tmp/ctx/std_email && cp -r /usr/lib/python3.11/email ...
 Tuned on: email json http importlib unittest (stdlib), pygls cattrs jedi _pytest hypothesis;
 held out: asyncio xml logging multiprocessing concurrent urllib (stdlib), httpx2 pathspec
 pydantic pygments requests urllib3 mypy jsonschema pluggy referencing.
+
+Prompt checks on every assembly: prompts holding one snippet (or one definition header
+of a file) twice; prompts holding a test file's snippet when the edited file is not a
+test. `--determinism N` assembles each "start" point N times cold (every cache of
+lsp_server.context/index cleared, a new ContextBuilder) and once warm, and counts the
+points whose prompts differ.
 
 Cursor placements (`--placements`): "start" before the call or name, nothing of it typed
 (`total = |pricing.compute_total(cart)`); "typed" after two characters of the name

@@ -80,7 +80,8 @@ CORPORA = (
     Corpus("cordova-android", "java", "npm", "cordova-android@15.1.0", "package/framework/src"),
     Corpus("capacitor-android", "java", "npm", "@capacitor/android@8.5.2",
            "package/capacitor/src/main/java"),
-    Corpus("jpype", "java", "sdist", "jpype1==1.7.1", "jpype1-1.7.1/native/jpype_module/src/main/java"),
+    Corpus("jpype", "java", "sdist", "jpype1==1.7.1",
+           "jpype1-1.7.1/native/jpype_module/src/main/java"),
 )  # fmt: skip
 
 
