@@ -214,6 +214,15 @@ _GO_DEFS = [
     re.compile(r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)"),
     re.compile(r"^type\s+([A-Za-z_]\w*)"),
 ]
+#: Go's predeclared names: a package may shadow one for old compilers (`type any =
+#: interface{}` behind a build tag), but a line using it does not need that definition
+_GO_PREDECLARED = {
+    "any", "bool", "byte", "comparable", "complex64", "complex128", "error", "float32",
+    "float64", "int", "int8", "int16", "int32", "int64", "rune", "string", "uint", "uint8",
+    "uint16", "uint32", "uint64", "uintptr", "true", "false", "iota", "nil", "append", "cap",
+    "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max", "min", "new",
+    "panic", "print", "println", "real", "recover",
+}  # fmt: skip
 _NOT_NAMES = {"if", "for", "while", "switch", "catch", "function", "return", "constructor",
               "super", "new", "typeof", "with", "else", "do", "try"}  # fmt: skip
 
@@ -347,7 +356,7 @@ def regex_points(
                     found = [d for d in go_defs.get(path.parent, {}).get(name, []) if d[0] != path]
                 else:
                     continue
-                if len(found) == 1:
+                if len(found) == 1 and name not in _GO_PREDECLARED:
                     hit = (name, found[0][0], found[0][1])
             else:
                 binding = bindings[path].get(qualifier) if qualifier else None
@@ -756,7 +765,7 @@ def is_test_path(rel: str) -> bool:
     folders = ("test", "tests", "__tests__", "testing", "testdata", "spec")
     return (
         any(p.lower() in folders for p in parts[:-1])
-        or name.startswith("test_")
+        or (name.startswith("test_") and name.endswith(".py"))
         or name == "conftest.py"
         or re.search(r"(_test\.(py|go|rs)|\.(test|spec)\.[jt]sx?|Tests?\.java)$", name) is not None
         or re.match(r"Test[A-Z]\w*\.java$", name) is not None
