@@ -48,6 +48,7 @@ from .skeleton import (
     definition_text,
 )
 from .source import SourceLines
+from .testfiles import is_test_path
 from .tokens import count_tokens
 from .types import CompletionContext, RangeContext, Snippet
 from .view import IndexView
@@ -88,6 +89,8 @@ class ContextBuilder:
         self.recent = recent
         self._root: Path | None = Path(index.root) if index is not None else None
         self._excluded: dict[str, bool] = {}
+        #: test files are context only for a test (set per request by `_for_file`)
+        self._tests_ok = True
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -104,7 +107,13 @@ class ContextBuilder:
             return None
         return Path(path).name
 
+    def _for_file(self, rel: str | None) -> None:
+        """What this request may show: test files only when the edited file is a test."""
+        self._tests_ok = rel is None or is_test_path(rel)
+
     def _allowed(self, rel: str) -> bool:
+        if not self._tests_ok and is_test_path(rel):
+            return False
         hit = self._excluded.get(rel)
         if hit is None:
             full = (self._root / rel) if self._root is not None else Path(rel)
@@ -142,6 +151,7 @@ class ContextBuilder:
         comment = spec.line_comment if spec is not None else "#"
         lang = spec.id if spec is not None else (language_id or "")
         rel = self._relative(path)
+        self._for_file(rel)
         text, offset, redacted = self._redact_whole(text, offset)
         scrubber = Scrubber(self._root, (rel, text) if rel else None, self.recent)
 
@@ -243,6 +253,7 @@ class ContextBuilder:
         return [
             self._piece(view, cand, lang, comment, hot, source)
             for cand in gatherer.out.candidates.values()
+            if self._allowed(cand.definition.path) or cand.definition.path == rel
         ]
 
     def _piece(
@@ -405,6 +416,7 @@ class ContextBuilder:
         comment = spec.line_comment if spec is not None else "#"
         lang = spec.id if spec is not None else (language_id or "")
         rel = self._relative(path)
+        self._for_file(rel)
         budget = max(0, int(budget_tokens * SAFETY))
         selection = text[start:end]
         all_lines = text.split("\n")
@@ -443,6 +455,7 @@ class ContextBuilder:
             pieces = [
                 scrubber.wrap(self._piece(view, c, lang, comment))
                 for c in gatherer.out.candidates.values()
+                if self._allowed(c.definition.path) or c.definition.path == rel
             ]
             packed = pack(pieces, budget - used, comment)
             snippets = packed.snippets

@@ -6,10 +6,18 @@ are upgraded to their full form (doc line, class members) while the budget allow
 Members of one class share a single opening/closing line; pieces of one file share one
 path header; a full class skeleton makes the separately chosen members of that class
 redundant (their budget is given back).
+
+Nothing is shown twice: a piece whose header line a chosen piece of the same file already
+shows (an identical overload, a member listed by its class's skeleton) is not added, and
+a piece that comes to show the header of another chosen piece (a class skeleton, a window
+of similar code) replaces it. Every order is total (score, then place), so the result
+does not depend on the order the candidates were found in.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,6 +55,45 @@ class Packed:
     tokens: int = 0
 
 
+#: What a rendered line ends with that says nothing (an elided body, an opening brace).
+_ELIDED_TAIL = re.compile(r"(?:\s*(?:\.\.\.|…|\{\s*…\s*\}|\{|:))+\s*$")
+#: Lines that carry no content of their own (an elided body, a closing brace).
+_TRIVIAL = frozenset(("", "...", "…", "}", "};", ")", "]", '"' * 3, "'" * 3))
+
+
+def content_lines(text: str) -> list[str]:
+    """The lines of a rendered piece that say something, normalized so that one header
+    rendered alone (`def f(a): ...`), in a skeleton (`    def f(a): ...`) or with its
+    doc line (`def f(a):`) compares equal."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = _ELIDED_TAIL.sub("", line.strip()).strip()
+        if line not in _TRIVIAL:
+            out.append(line)
+    return out
+
+
+def scoped_lines(piece: Piece, text: str) -> list[tuple[str, str]]:
+    """`content_lines` with the scope each belongs to: a member's lines are its class's,
+    a full class skeleton's lines after its header are the class's members."""
+    lines = content_lines(text)
+    if piece.kind == "similar":
+        return [("*", line) for line in lines]
+    if piece.group is not None:
+        return [(piece.group[1], line) for line in lines]
+    if piece.covers is not None and len(lines) > 1:
+        return [("", lines[0])] + [(piece.covers[1], line) for line in lines[1:]]
+    return [("", line) for line in lines]
+
+
+_NONE: Counter[str] = Counter()
+
+
+def piece_order(piece: Piece) -> tuple[float, str, str, int, int]:
+    """Best first; ties broken by place, never by the order candidates were found in."""
+    return (-piece.score, piece.path, piece.kind, piece.line, piece.key[1])
+
+
 class _Packer:
     def __init__(self, budget: int, comment: str) -> None:
         self.budget = budget
@@ -58,6 +105,52 @@ class _Packer:
         self.group_text: dict[tuple[str, str], tuple[str, str]] = {}
         self.covered: set[tuple[str, str]] = set()
         self.first_form: dict[tuple[str, int], tuple[str, int]] = {}
+        #: (path, scope) -> content lines of the chosen pieces; a scope is the class whose
+        #: members the lines are ("" for top level, "*" for a window of similar code)
+        self.shown: dict[tuple[str, str], Counter[str]] = {}
+        self.lines_of: dict[tuple[str, int], list[tuple[str, str]]] = {}
+
+    def _show(self, piece: Piece, text: str) -> None:
+        lines = self.lines_of[piece.key] = scoped_lines(piece, text)
+        for scope, line in lines:
+            self.shown.setdefault((piece.path, scope), Counter())[line] += 1
+
+    def _unshow(self, piece: Piece) -> None:
+        for scope, line in self.lines_of.pop(piece.key, []):
+            self.shown[(piece.path, scope)][line] -= 1
+
+    def _shown_already(self, piece: Piece, text: str) -> bool:
+        """The piece's header is on screen already (same file, same class)."""
+        lines = scoped_lines(piece, text)
+        if not lines:
+            return False
+        scope, head = lines[0]
+        return any(self.shown.get((piece.path, where), _NONE)[head] > 0 for where in (scope, "*"))
+
+    def _drop_repeated(self, piece: Piece) -> None:
+        """Chosen pieces of the same file whose header `piece` now shows are redundant."""
+        lines = self.lines_of.get(piece.key, [])
+        inside = set(lines[1:])
+        if not inside:
+            return
+        window = {line for _, line in lines} if piece.kind == "similar" else set()
+        for key, other in list(self.chosen.items()):
+            if other is piece or other.path != piece.path or other.kind == "similar":
+                continue
+            head = self.lines_of.get(key, [])
+            if head and (head[0] in inside or head[0][1] in window):
+                self._remove(key)
+
+    def _remove(self, key: tuple[str, int]) -> None:
+        piece = self.chosen.pop(key)
+        self.used -= piece.cost
+        self._unshow(piece)
+        group = piece.group
+        if group is not None and not any(p.group == group for p in self.chosen.values()):
+            self.used -= self.group_cost.pop(group, 0)
+            self.group_text.pop(group, None)
+        if not any(p.path == piece.path for p in self.chosen.values()):
+            self.used -= self.path_cost.pop(piece.path, 0)
 
     def _overhead(self, piece: Piece) -> tuple[int, int, tuple[str, str]]:
         path_extra = 0
@@ -83,7 +176,7 @@ class _Packer:
             text = piece.render() if full else piece.compact()  # type: ignore[misc]
             known = self.first_form[piece.key] = (text, count_tokens(text) + 1)
         text, cost = known
-        if not text.strip():
+        if not text.strip() or self._shown_already(piece, text):
             return False
         path_extra, group_extra, opened = self._overhead(piece)
         if self.used + cost + path_extra + group_extra > limit:
@@ -96,15 +189,20 @@ class _Packer:
             self.group_cost[piece.group] = group_extra
             self.group_text[piece.group] = opened
         self.used += cost + path_extra + group_extra
+        self._show(piece, text)
         if full and piece.covers is not None:
             self._cover(piece.covers)
+        self._drop_repeated(piece)
         return True
 
     def _cover(self, group: tuple[str, str]) -> None:
         self.covered.add(group)
         for key in [k for k, p in self.chosen.items() if p.group == group]:
-            self.used -= self.chosen.pop(key).cost
+            piece = self.chosen.pop(key)
+            self.used -= piece.cost
+            self._unshow(piece)
         self.used -= self.group_cost.pop(group, 0)
+        self.group_text.pop(group, None)
 
     def upgrade(self, piece: Piece) -> bool:
         if piece.full or piece.key not in self.chosen:
@@ -127,8 +225,11 @@ class _Packer:
             return False
         self.used += cost - piece.cost
         piece.text, piece.cost, piece.full = text, cost, True
+        self._unshow(piece)
+        self._show(piece, text)
         if piece.covers is not None:
             self._cover(piece.covers)
+        self._drop_repeated(piece)
         return True
 
 
@@ -143,7 +244,7 @@ MAX_FAILED_ADDS = 12
 
 
 def pack(pieces: list[Piece], budget: int, comment: str) -> Packed:
-    ranked = sorted(pieces, key=lambda p: -p.score)[:MAX_CONSIDERED]
+    ranked = sorted(pieces, key=piece_order)[:MAX_CONSIDERED]
     packer = _Packer(budget, comment)
     compact_limit = int(budget * COMPACT_SHARE)
     missed = 0
@@ -173,10 +274,10 @@ def _arrange(
     by_path: dict[str, list[Piece]] = {}
     for piece in chosen:
         by_path.setdefault(piece.path, []).append(piece)
-    order = sorted(by_path, key=lambda p: max(x.score for x in by_path[p]))
+    order = sorted(by_path, key=lambda p: (max(x.score for x in by_path[p]), p))
     snippets: list[Snippet] = []
     for path in order:
-        items: list[tuple[int, Snippet]] = []
+        items: list[tuple[int, str, Snippet]] = []
         groups: dict[tuple[str, str], list[Piece]] = {}
         grouped = {p.group for p in by_path[path] if p.group is not None}
         for piece in by_path[path]:
@@ -186,14 +287,15 @@ def _arrange(
                 groups.setdefault(piece.group, []).append(piece)
             else:
                 kind = piece.kind if piece.full or piece.kind == "similar" else "definition"
-                items.append((piece.line, Snippet(path, piece.text, kind, piece.score)))
+                snippet = Snippet(path, piece.text, kind, piece.score)
+                items.append((piece.line, snippet.text, snippet))
         for group, members in groups.items():
-            members.sort(key=lambda p: p.line)
+            members.sort(key=lambda p: (p.line, p.key[1]))
             opened, closed = group_text.get(group, ("", ""))
             body = "".join(m.text for m in members)
             score = max(m.score for m in members)
             snippet = Snippet(path, opened + body + closed, "definition", score)
-            items.append((members[0].line, snippet))
-        items.sort(key=lambda item: item[0])
-        snippets.extend(s for _, s in items)
+            items.append((members[0].line, snippet.text, snippet))
+        items.sort(key=lambda item: (item[0], item[1]))
+        snippets.extend(s for _, _, s in items)
     return snippets

@@ -4,6 +4,12 @@ Answers about files other than the one being edited are shared across assemblies
 few seconds (a burst of keystrokes asks the same questions); the edited file's own
 definitions and imports are always asked fresh. Exclusion is applied on every read, so
 an answer cached before a file was excluded never leaks it.
+
+Determinism: answers listing definitions of many files (by name, by container) are put in
+one canonical order (path, position), whatever order the index's rows were written in (a
+parallel build writes them in any order) and whether a file is open (the index appends
+open documents last). An index that exposes an integer `generation` (bumped on every
+change) gets its shared answers dropped as soon as it changes, instead of after the TTL.
 """
 
 from __future__ import annotations
@@ -38,6 +44,25 @@ _shared: weakref.WeakKeyDictionary[IndexReader, dict[tuple[str, str], tuple[floa
     weakref.WeakKeyDictionary()
 )
 _shared_lock = threading.Lock()
+#: Where the generation the shared answers belong to is kept (never a real question).
+_GENERATION_KEY = ("generation", "")
+
+
+def canonical(definitions: Iterable[Definition]) -> list[Definition]:
+    """Definitions of many files in one order that depends on nothing but their place."""
+    return sorted(definitions, key=_place)
+
+
+def _place(d: Definition) -> tuple[str, int, int, str, str]:
+    return (d.path, d.line, d.column, d.name, d.kind)
+
+
+def _generation(index: IndexReader) -> object:
+    """The index's change counter if it has one (None: unknown, the TTL alone applies)."""
+    try:
+        return getattr(index, "generation", None)
+    except Exception:  # noqa: BLE001 - a property that fails: as if unknown
+        return None
 
 
 def clear_shared_cache() -> None:
@@ -62,6 +87,13 @@ class IndexView:
         try:
             with _shared_lock:
                 self._shared = _shared.setdefault(index, {})
+                generation = _generation(index)
+                if generation is not None and self._shared.get(_GENERATION_KEY) != (
+                    0.0,
+                    [generation],
+                ):
+                    self._shared.clear()
+                    self._shared[_GENERATION_KEY] = (0.0, [generation])
         except TypeError:  # not weak-referenceable: no sharing
             self._shared = {}
 
@@ -104,7 +136,7 @@ class IndexView:
         return self._current_defs, self._current_members
 
     def definitions(self, name: str) -> list[Definition]:
-        found = self._ask("d", name, lambda: self.index.definitions(name))
+        found = self._ask("d", name, lambda: canonical(self.index.definitions(name)))
         own = self._own()[0].get(name, [])
         return [d for d in found if d.path != self.current and self.allowed(d.path)] + own
 
@@ -115,7 +147,7 @@ class IndexView:
     def members(self, container: str, path: str) -> list[Definition]:
         if path == self.current:
             return list(self._own()[1].get(container, []))
-        found = self._ask("m", container, lambda: self.index.members(container))
+        found = self._ask("m", container, lambda: canonical(self.index.members(container)))
         return [m for m in found if m.path == path]
 
     def file_definitions(self, path: str) -> list[Definition]:

@@ -1,0 +1,33 @@
+"""Which repository files are tests: they go into a prompt only when a test is edited.
+
+A test file's definitions (fixtures, fakes, helpers named like the code under test) and its
+code look like good context by name, but for code that is not a test they spend the budget
+on what the completion will not use (the issue's Go case: three `_test.go` files).
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+
+#: Directories whose files are tests (any level of the path).
+TEST_DIRS = frozenset(("test", "tests", "__tests__", "testdata"))
+#: File name endings of tests (JavaScript/TypeScript, Go, Python, Rust, Java and others).
+_TEST_SUFFIXES = tuple(
+    f"{infix}{ext}"
+    for infix in (".test", ".spec", "_test", "_spec", ".e2e-spec")
+    for ext in (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".py", ".go", ".rs")
+) + ("Test.java", "Tests.java", "IT.java", "Test.kt", "Tests.kt")
+_TEST_NAMES = frozenset(("conftest.py", "setup_tests.py", "jest.setup.js", "jest.setup.ts"))
+
+
+@functools.lru_cache(maxsize=16384)
+def is_test_path(path: str) -> bool:
+    """`tests/x.py`, `pkg/test_x.py`, `x_test.go`, `a.spec.ts`, `__tests__/a.js`,
+    `src/test/java/...`: a repository-relative posix path that holds tests."""
+    directory, name = posixpath.split(path)
+    if name.startswith("test_") and name.endswith((".py", ".pyi")):
+        return True
+    if name in _TEST_NAMES or name.endswith(_TEST_SUFFIXES):
+        return True
+    return any(part in TEST_DIRS for part in directory.split("/"))
