@@ -44,6 +44,12 @@ class Point:
     target: str  # repo-relative file of the definition
     header_line: str  # the definition's first source line, stripped
     name_column: int = -1  # where the name starts in the line (-1: unknown)
+    #: other headers that answer as well: the overloads of a Java method
+    alternatives: tuple[str, ...] = ()
+
+    def found_in(self, text: str) -> bool:
+        """Whether a prompt shows the definition (any of its overloads)."""
+        return any(h in text for h in (self.header_line, *self.alternatives))
 
     def cursor(self, line: str, placement: str) -> int:
         """The cursor column for a placement (see PLACEMENTS)."""
@@ -110,6 +116,7 @@ _JS_IMPORT_SPAN = re.compile(
     r"^\s*(?:import|export)\b[^;]*?\bfrom\s*['\"][^'\"]+['\"]", re.M | re.S
 )
 _GO_IMPORT_SPAN = re.compile(r"^import\s*\((?:.|\n)*?^\)", re.M)
+_RS_USE_SPAN = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?use\s[^;]*;", re.M)
 
 
 def import_lines(text: str, python: bool) -> set[int]:
@@ -126,7 +133,7 @@ def import_lines(text: str, python: bool) -> set[int]:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 lines.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
         return lines
-    for pattern in (_JS_IMPORT_SPAN, _GO_IMPORT_SPAN):
+    for pattern in (_JS_IMPORT_SPAN, _GO_IMPORT_SPAN, _RS_USE_SPAN):
         for match in pattern.finditer(text):
             first = text.count("\n", 0, match.start())
             lines.update(range(first, first + match.group().count("\n") + 1))
@@ -162,7 +169,7 @@ def python_points(root: Path, files: list[Path], wanted: int, rng: random.Random
     points: list[Point] = []
     calls = 0
     for path, index in order:
-        if len(points) >= wanted or calls > wanted * 40:
+        if len(points) >= wanted or calls > wanted * 150:
             break
         if path not in scripts:
             code = path.read_text(errors="replace")
@@ -526,17 +533,23 @@ class RustCrate:
         return None
 
     def method(self, type_def: tuple[Path, int, str], name: str) -> str | None:
-        """The header of `fn name` in an `impl ... Type` block of the type's file."""
-        file, _line, header = type_def
-        type_name = _RS_DEF.match(header).group(2) if _RS_DEF.match(header) else ""  # type: ignore[union-attr]
-        impl = re.compile(rf"^impl\b.*\b{re.escape(type_name)}\b[^;]*\{{\s*$")
-        inside = False
-        for line in self.lines(file):
-            if impl.match(line):
-                inside = True
-            elif line.startswith("}"):
-                inside = False
-            elif inside:
+        """The header of `fn name` in a trait's body or in an inherent `impl Type` block of
+        the type's file (trait impls left out: `from`, `fmt`... have one per trait)."""
+        file, line_number, header = type_def
+        found = _RS_DEF.match(header)
+        if found is None:
+            return None
+        kind, type_name = found.groups()
+        lines = self.lines(file)
+        if kind == "trait":
+            starts = [line_number]
+        else:
+            inherent = re.compile(rf"^impl\b(?:<[^>]*>)?\s*{re.escape(type_name)}\b(?!.*\bfor\b)")
+            starts = [i for i, line in enumerate(lines) if inherent.match(line)]
+        for start in starts:
+            for line in lines[start + 1 :]:
+                if line.startswith("}"):
+                    break
                 match = _RS_METHOD.match(line)
                 if match and match.group(1) == name:
                     return line.strip()
@@ -650,12 +663,13 @@ _JAVA_NAME = re.compile(r"(?:([A-Za-z_]\w*)\s*\.\s*)?([A-Za-z_]\w*)")
 
 
 def java_method_header(lines: list[str], name: str) -> str | None:
-    """The first declaration of method `name` in a file's lines (overloads: the first)."""
+    """The declarations of method `name` in a file's lines, "\n"-joined (overloads)."""
+    found = []
     for line in lines:
         match = _JAVA_METHOD.match(line)
         if match and match.group(2) == name and match.group(1) not in _JAVA_NOT_TYPES:
-            return line.strip()
-    return None
+            found.append(line.strip())
+    return "\n".join(found) or None
 
 
 class JavaSources:
@@ -727,9 +741,12 @@ def java_points(root: Path, files: list[Path], wanted: int, rng: random.Random) 
             hit = _java_hit(sources, types, statics, match.group(1), match.group(2))
             if hit is None or hit[1] == path:
                 continue
-            name, target, header_line = hit
+            name, target, headers = hit
             column = match.start(2) if name == match.group(2) else match.start(1)
-            points.append(_point(root, path, index, line, name, target, header_line, column))
+            first, *overloads = headers.split("\n")
+            point = _point(root, path, index, line, name, target, first, column)
+            point.alternatives = tuple(overloads)
+            points.append(point)
             break
     return points
 
