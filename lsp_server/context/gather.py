@@ -14,12 +14,17 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lsp_server.index.model import Definition
+from lsp_server.index.jsmodules import JsModules, require_bindings
+from lsp_server.index.model import Definition, Import
+from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, exported
+from lsp_server.index.resolve import rust_child_module
 
 from .names import NameUse
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
+from .source import file_lines
+from .testfiles import is_test_path
 from .view import IndexView, parent_dir
 
 #: Weights (tuned with bench/context_recall.py).
@@ -35,7 +40,7 @@ PRIOR_UNUSED = 0.5  # an imported name not used yet between its import and the c
 PER_USE = 0.04  # per use of a name anywhere in the prefix (capped)
 MAX_DEFS_PER_NAME = 3
 PACKAGE_NAMES = 40  # Go/Java: most frequent names of the file looked up in its package
-PACKAGE_FILES = 16  # Go/Java: at most this many files of a package are outlined
+PACKAGE_OUTLINE = 60  # Go/Java: at most this many names of the own package are outlined
 PRIOR_PACKAGE = 0.12
 MODULE_NAMES = 40  # at most this many names of one module are candidates
 MODULE_PER_USE = 0.1  # a module's weight per use of it in the file (capped)
@@ -46,6 +51,7 @@ W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
 W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
 W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class
 
+JS_LANGUAGES = frozenset(("javascript", "typescript", "tsx"))
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
@@ -72,8 +78,11 @@ class ModuleTarget:
 class Gathered:
     candidates: dict[tuple[str, int], Candidate] = field(default_factory=dict)
     containers: set[str] = field(default_factory=set)  # enclosing class and its bases
+    tests: bool = True  # test files may be candidates (the edited file is a test)
 
     def add(self, definition: Definition, score: float, role: str) -> None:
+        if not self.tests and is_test_path(definition.path):
+            return
         key = (definition.path, definition.line)
         current = self.candidates.get(key)
         if current is None:
@@ -112,7 +121,11 @@ class Gatherer:
         self.imported_files: set[str] = set()
         self.line_words: LineWords | None = None
         self._guesses: dict[str, list[tuple[Definition, float]]] = {}
-        self.out = Gathered()
+        self.tests = is_test_path(current)
+        self.out = Gathered(tests=self.tests)
+        self._requires: list[tuple[str, str]] = []  # CommonJS (module, file), see read_source
+        self._source_read = False
+        self._js: JsModules | None = None
         self._read_imports()
 
     # -- imports ----------------------------------------------------------------------------
@@ -121,41 +134,167 @@ class Gatherer:
         if self.language_id == "python":
             self._read_python_imports()
             return
+        if self.language_id in JS_LANGUAGES:
+            self._read_js_imports()
+            return
         for imp in self.view.imports_of(self.current):
             target = imp.resolved
             if target is None or not self.view.allowed(target):
                 continue
             self.imported_files.add(target)
             aliases = dict(imp.aliases)
-            if self.language_id == "go":  # `import "x/y/pkg"`: names = ("pkg",), a package
-                for name in imp.names or (imp.module.rsplit("/", 1)[-1],):
-                    self.modules[aliases.get(name, name)] = self._module(target)
+            if self.language_id == "go":
+                self._read_go_import(imp.module, imp.names, aliases, target)
+            elif self.language_id == "rust":
+                self._read_rust_import(imp.module, imp.names, aliases, target)
+            elif self.language_id == "java":
+                self._read_java_import(imp.names, target)
+            else:
+                self._read_other_import(imp.module, imp.names, aliases, target)
+
+    def _read_go_import(
+        self, module: str, names: tuple[str, ...], aliases: dict[str, str], target: str
+    ) -> None:
+        """`import "x/y/pkg"` (names = ("pkg",)): a package, i.e. all files of a directory."""
+        package = ModuleTarget(("dir:" + _dir(target),))
+        for name in names or (module.rsplit("/", 1)[-1],):
+            local = aliases.get(name, name)
+            if local == "_":
                 continue
-            if not imp.names:
-                alias = aliases.get(imp.module)
-                local = alias or imp.module.rstrip("/").split("/")[-1].split(".")[-1]
-                if self.language_id == "go" and re.fullmatch(r"v\d+", local):
-                    local = imp.module.rstrip("/").split("/")[-2]
-                if self.language_id == "python" and alias is None:
-                    local = imp.module.split(".")[0]
-                    self.modules.setdefault(imp.module.split(".")[-1], self._module(target))
-                self.modules[local] = self._module(target)
+            if local == ".":
+                self.star_files.append(package.files[0])
+                continue
+            if re.fullmatch(r"v\d+", local) and "/" in module:  # `.../pkg/v2` is `pkg`
+                local = module.rstrip("/").split("/")[-2]
+            self.modules[local] = package
+
+    def _read_rust_import(
+        self, module: str, names: tuple[str, ...], aliases: dict[str, str], target: str
+    ) -> None:
+        """`mod x;`, `use crate::a::b;`, `use super::x::{self, Y as Z, sub}`: each name
+        is a module (a child file of the target) or an item of the target."""
+        if not names:  # `mod x;` / `use x;`
+            local = aliases.get(module, module.rsplit("::", 1)[-1])
+            self.modules[local] = ModuleTarget((target,))
+            return
+        for name in names:
+            local = aliases.get(name, name)
+            if name == "*":
+                self.star_files.append(target)
+            elif name == "self":
+                self.modules[aliases.get("self", module.rsplit("::", 1)[-1])] = ModuleTarget(
+                    (target,)
+                )
+            elif _stem(target) == name and len(names) == 1:
+                self.modules[local] = ModuleTarget((target,))
+            else:
+                child = rust_child_module(target, name, self._has_file)
+                if child is not None:
+                    self.modules[local] = ModuleTarget((child,))
+                    self.imported_files.add(child)
+                else:
+                    self.bindings[local] = (target, name)
+
+    def _read_java_import(self, names: tuple[str, ...], target: str) -> None:
+        """`import a.b.C;` binds C; `import a.b.*;` the package a/b; `import static
+        a.b.C.m;` the member m of C (found in C's file)."""
+        for name in names:
+            if name == "*":
+                self.star_files.append("dir:" + _dir(target))
+            else:
+                self.bindings[name] = (target, name)
+
+    def _read_other_import(
+        self, module: str, names: tuple[str, ...], aliases: dict[str, str], target: str
+    ) -> None:
+        if not names:
+            local = aliases.get(module) or module.rstrip("/").split("/")[-1].split(".")[-1]
+            self.modules[local] = self._module(target)
+            return
+        for name in names:
+            local = aliases.get(name, name)
+            if name == "*":
+                if local != "*":
+                    self.modules[local] = self._module(target)
+                else:
+                    self.star_files.append(target)
+                continue
+            self.bindings[local] = (target, name)
+
+    def _read_js_imports(self) -> None:
+        """Named, default and namespace imports, `export ... from` through barrels, and
+        CommonJS `require` (read from the source lines, see `read_source`)."""
+        js = self.js_modules()
+        for imp in self.view.imports_of(self.current):
+            target = imp.resolved
+            if target is None or not self.view.allowed(target):
+                continue
+            self.imported_files.add(target)
+            aliases = dict(imp.aliases)
+            if not imp.names:  # `require('./x')`: bound by `read_source`
+                self._requires.append((imp.module, target))
                 continue
             for name in imp.names:
                 local = aliases.get(name, name)
                 if name == "*":
                     if local != "*":
-                        self.modules[local] = self._module(target)
+                        self.modules[local] = ModuleTarget((target,))
                     else:
                         self.star_files.append(target)
                     continue
-                if name == "default":
-                    self.bindings[local] = (target, local)
-                    self.modules.setdefault(local, self._module(target))
+                found = js.resolve(target, name)
+                if isinstance(found, str):  # a namespace re-exported by a barrel
+                    self.modules[local] = ModuleTarget((found,))
                     continue
                 self.bindings[local] = (target, name)
-                if self.language_id == "python" and _stem(target) == name:
-                    self.modules[local] = self._module(target)  # `from pkg import module`
+                if name == "default":
+                    # `import utils from './utils'`: often an object of functions
+                    self.modules.setdefault(local, ModuleTarget((target,)))
+
+    def read_source(self, lines: list[str]) -> None:
+        """Bindings only the source shows: CommonJS `const {a} = require('./x')`."""
+        if not self._requires or self._source_read:
+            return
+        self._source_read = True
+        text = "\n".join(lines[: max((i.line for i in self._import_lines()), default=0) + 12])
+        for module, target in self._requires:
+            bound = require_bindings(text, module)
+            for local, member in bound:
+                if member is None:
+                    self.modules[local] = ModuleTarget((target,))
+                    self.bindings.setdefault(local, (target, "default"))
+                else:
+                    found = self.js_modules().resolve(target, member)
+                    if isinstance(found, str):
+                        self.modules[local] = ModuleTarget((found,))
+                    else:
+                        self.bindings[local] = (target, member)
+            if not bound:
+                local = module.rstrip("/").split("/")[-1].split(".")[0]
+                self.modules.setdefault(local, ModuleTarget((target,)))
+
+    def _import_lines(self) -> list[Import]:
+        return self.view.imports_of(self.current)
+
+    def js_modules(self) -> JsModules:
+        if self._js is None:
+            root = self.view.index.root
+            read: dict[str, list[str] | None] = {}
+
+            def lines_of(path: str) -> list[str] | None:
+                if path not in read:
+                    read[path] = file_lines(root / path)
+                return read[path]
+
+            self._js = JsModules(self.view.file_definitions, self.view.imports_of, lines_of)
+        return self._js
+
+    def _keep(self, path: str) -> bool:
+        """Whether a file may give candidates: tests only when a test is edited."""
+        return self.tests or not is_test_path(path)
+
+    def _has_file(self, path: str) -> bool:
+        return path in self.view.files_in(_dir(path))
 
     def _read_python_imports(self) -> None:
         """Per imported name: a module (`from pkg import mod`, `import a.b as m`), a member
@@ -177,21 +316,52 @@ class Gatherer:
                 self.binding_lines[binding.local] = binding.line
 
     def _module(self, target: str) -> ModuleTarget:
-        if self.package_scoped:
-            return ModuleTarget((target,) + (("dir:" + _dir(target)),))
+        if self.language_id in ("java", "csharp"):
+            return ModuleTarget((target, "dir:" + _dir(target)))
         return ModuleTarget((target,))
 
+    def package_files(self, directory: str) -> list[str]:
+        """The files of a Go/Java package (a directory), tests only for a test."""
+        like = self.current if _dir(self.current) == directory else ""
+        files = self.view.files_in(directory)
+        if not like:
+            like = next((f for f in files if not is_test_path(f)), files[0] if files else "")
+        return package_files(files, like, self._keep)
+
+    def expand(self, entries: Iterable[str]) -> list[str]:
+        """Module entries as files: `dir:` entries become their package's files."""
+        out: list[str] = []
+        for entry in entries:
+            files = self.package_files(entry[4:]) if entry.startswith("dir:") else [entry]
+            out.extend(f for f in files if f not in out)
+        return out
+
     def resolve_in(self, name: str, files: Iterable[str], depth: int = 0) -> list[Definition]:
-        """`name` as defined in (or re-exported by) one of `files`."""
+        """`name` as defined in (or re-exported by) one of `files` (top-level first; a Java
+        static import names a member of the class in its file)."""
         found: list[Definition] = []
         for file in files:
             if file.startswith("dir:"):
                 directory = file[4:]
-                found.extend(d for d in self.view.definitions(name) if _dir(d.path) == directory)
+                found.extend(
+                    d
+                    for d in self.view.definitions(name)
+                    if _dir(d.path) == directory
+                    and d.container is None
+                    and d.path != self.current
+                    and (self.tests or not is_test_path(d.path))
+                )
+                continue
+            if self.language_id in JS_LANGUAGES and not file.endswith(PY_EXTS):
+                hit = self.js_modules().resolve(file, name)
+                if isinstance(hit, Definition):
+                    found.append(hit)
                 continue
             defs = [
                 d for d in self.view.definitions(name) if d.path == file and d.container is None
             ]
+            if not defs and file.endswith(".java"):
+                defs = [d for d in self.view.definitions(name) if d.path == file]
             if not defs and depth < 2:
                 defs = self._reexported(name, file, depth)
             found.extend(defs)
@@ -255,27 +425,20 @@ class Gatherer:
             if use.attr > 0:
                 self._add_attr(name, use, count_bonus)
         # names used as `module.name` anywhere above, for every imported module
-        seen_files: set[str] = set()
+        seen: set[tuple[str, ...]] = set()
         for alias, module in self.modules.items():
-            files = [
-                f for entry in module.files for f in (
-                    self.view.files_in(entry[4:])[:PACKAGE_FILES]
-                    if entry.startswith("dir:") else [entry]
-                )
-            ]  # fmt: skip
+            files = tuple(self.expand(module.files))
+            if files in seen:
+                continue
+            seen.add(files)
             usage = self._module_usage(alias, uses, file_counts)
-            for file in files:
-                if file in seen_files:
-                    continue
-                seen_files.add(file)
-                scored = [
-                    (self._module_name_weight(d, usage, uses, file_counts), d)
-                    for d in self._module_names(file)
-                ]
-                best = heapq.nlargest(MODULE_NAMES, scored, key=lambda item: item[0])
-                for weight, definition in best:
-                    if weight > 0:
-                        self.out.add(definition, W_MODULE_ATTR * weight, "name")
+            scored = [
+                (self._module_name_weight(d, usage, uses, file_counts), d)
+                for d in self.module_offer(files)
+            ]
+            for weight, definition in heapq.nlargest(MODULE_NAMES, scored, key=_first):
+                if weight > 0:
+                    self.out.add(definition, W_MODULE_ATTR * weight, "name")
         if self.package_scoped:
             self._add_package_names(uses, file_counts)
             self._add_package_outline(file_counts)
@@ -291,12 +454,32 @@ class Gatherer:
                 self.out.add(definition, W_IMPORTED * weight, "name")
 
     def _module_names(self, file: str) -> list[Definition]:
-        """The top-level names a module offers (re-exports of a package's `__init__` too)."""
+        """The top-level names a module offers (re-exports of a package's `__init__` or of
+        a JS barrel too)."""
         if file.endswith(PY_EXTS):
             return exported(
                 file, self.view.python_modules(), self.view.file_definitions, self.view.imports_of
             )
+        if self.language_id in JS_LANGUAGES:
+            return list(self.js_modules().exports(file).definitions.values())
         return [d for d in self.view.file_definitions(file) if d.container is None]
+
+    def module_offer(self, files: Iterable[str]) -> list[Definition]:
+        """What `module.` offers from a module's files, one definition per name: a Go
+        package of another directory only its exported names, never `_`."""
+        foreign_go = self.language_id == "go"
+        here = _dir(self.current)
+        offer: dict[str, Definition] = {}
+        for file in files:
+            if file == self.current:
+                continue
+            exported_only = foreign_go and _dir(file) != here
+            for definition in self._module_names(file):
+                name = definition.name
+                if name == "_" or name in offer or (exported_only and not name[:1].isupper()):
+                    continue
+                offer[name] = definition
+        return list(offer.values())
 
     @staticmethod
     def _module_usage(alias: str, uses: dict[str, NameUse], file_counts: dict[str, int]) -> float:
@@ -344,14 +527,18 @@ class Gatherer:
                     self.out.add(definition, W_IMPORTED * weight, "name")
 
     def _add_package_outline(self, file_counts: dict[str, int]) -> None:
-        """Go/Java: the top-level declarations of the other files of this package."""
-        for file in self.view.files_in(_dir(self.current))[:PACKAGE_FILES]:
-            if file == self.current or file.endswith("_test.go"):
+        """Go/Java: the top-level declarations of the other files of this package, those
+        this file uses or whose words fit the line first."""
+        files = self.package_files(_dir(self.current))
+        scored: list[tuple[float, Definition]] = []
+        for definition in self.module_offer(files):
+            if definition.kind not in TOP_KINDS:
                 continue
-            for definition in self.view.file_definitions(file):
-                if definition.container is None and definition.kind in TOP_KINDS:
-                    used = PER_USE * min(file_counts.get(definition.name, 0), 10)
-                    self.out.add(definition, W_IMPORTED * (PRIOR_PACKAGE + used), "name")
+            used = PER_USE * min(file_counts.get(definition.name, 0), 10)
+            fit = self.line_words.fit(definition.name) if self.line_words is not None else 0.0
+            scored.append((PRIOR_PACKAGE + used + PRIOR_PACKAGE * fit, definition))
+        for weight, definition in heapq.nlargest(PACKAGE_OUTLINE, scored, key=_first):
+            self.out.add(definition, W_IMPORTED * weight, "name")
 
     def _add_bare(self, name: str, weight: float, view_start: int) -> None:
         if name in self.bindings:
@@ -502,21 +689,7 @@ class Gatherer:
             return
         module = self.modules.get(receiver)
         if module is not None:
-            counts = file_counts or {}
-            for file in module.files:
-                if file.startswith("dir:"):
-                    continue
-                # nothing typed yet: the module's names this file uses, or that fit the
-                # line, first (a big module does not fit whole)
-                scored = [
-                    (self._module_name_weight(d, 1.0, {}, counts), d)
-                    for d in self._module_names(file)
-                    if d.name.startswith(partial)
-                ]
-                for weight, definition in heapq.nlargest(
-                    2 * MODULE_NAMES, scored, key=lambda item: item[0]
-                ):
-                    self.out.add(definition, W_CURSOR * (0.5 + weight), "name")
+            self._add_module_members(module, partial, file_counts or {})
             return
         type_name = self.receiver_types.get(receiver)
         weight = W_CURSOR
@@ -532,6 +705,26 @@ class Gatherer:
                 for member in self.view.members(definition.name, definition.path):
                     if member.name.startswith(partial):
                         self.out.add(member, weight * share, "member")
+
+    def _add_module_members(
+        self, module: ModuleTarget, partial: str, counts: dict[str, int]
+    ) -> None:
+        """`module.` / `module.pa|`: the names of the module (all files of a Go package)
+        that start with what is typed, those this file already uses or that fit the line
+        first (a big module does not fit whole); a name typed in another case last."""
+        lowered = partial.lower()
+        scored: list[tuple[float, Definition]] = []
+        for definition in self.module_offer(self.expand(module.files)):
+            if definition.name.startswith(partial):
+                bonus = 0.5
+            elif definition.name.lower().startswith(lowered):
+                bonus = 0.1
+            else:
+                continue
+            weight = self._module_name_weight(definition, 1.0, {}, counts)
+            scored.append((bonus + weight, definition))
+        for weight, definition in heapq.nlargest(2 * MODULE_NAMES, scored, key=_first):
+            self.out.add(definition, W_CURSOR * weight, "name")
 
     def _with_bases(self, classes: list[Definition]) -> list[tuple[Definition, float]]:
         """The classes and their direct bases (where inherited members live), weighted."""
@@ -595,6 +788,8 @@ class Gatherer:
         last statement of a block, one line past the block's syntactic end: indentation
         decides then.
         """
+        if lines is not None:
+            self.read_source(lines)
         cls = func = None
         indent = _indent(lines[line]) if lines is not None and line < len(lines) else -1
         for definition in self.view.file_definitions(self.current):
@@ -633,6 +828,10 @@ class Gatherer:
                 if definition.kind in CLASS_KINDS:
                     self.out.containers.add(definition.name)
                     self.out.add(definition, W_BASE, "base")
+
+
+def _first(item: tuple[float, Definition]) -> float:
+    return item[0]
 
 
 def _indent(line: str) -> int:

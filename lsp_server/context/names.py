@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_USE = re.compile(r"(\.\s*)?([A-Za-z_$][\w$]*)")
+_USE = re.compile(r"(\.\s*|::)?([A-Za-z_$][\w$]*)")  # `::`: Rust/C++ paths (`Foo::new`)
 _STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 
 KEYWORDS = frozenset(

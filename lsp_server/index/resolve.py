@@ -53,6 +53,21 @@ def _strip_json_comments(text: str) -> str:
     return re.sub(r",(\s*[}\]])", r"\1", "".join(out))
 
 
+def rust_child_module(file: str, name: str, exists: Callable[[str], bool]) -> str | None:
+    """The file of module `name` declared in the Rust module `file` (`a/b.rs` -> `a/b/x.rs`
+    or `a/b/x/mod.rs`; a `mod.rs`, `lib.rs` or `main.rs` holds its directory's modules)."""
+    directory, _, base = file.rpartition("/")
+    stem = base[:-3] if base.endswith(".rs") else base
+    own_dir = (
+        directory if stem in ("mod", "lib", "main") else "/".join(p for p in (directory, stem) if p)
+    )
+    for candidate in (f"{own_dir}/{name}.rs", f"{own_dir}/{name}/mod.rs"):
+        candidate = candidate.lstrip("/")
+        if exists(candidate):
+            return candidate
+    return None
+
+
 class Resolver:
     def __init__(self, root: Path, files: Iterable[str], by_name: ByName | None = None) -> None:
         self.root = root

@@ -1,0 +1,190 @@
+"""What a JavaScript/TypeScript module exports: its own top-level definitions plus what it
+re-exports (`export {a as b} from`, `export * from`, `export * as ns from`), followed
+through barrel (`index.ts`) files.
+
+The index stores an `export ... from` like an import (module, names, aliases); only the
+source line says which of the two it is, so the caller passes `line_text`. Answers are
+memoized in a dict the caller owns (one per context assembly or completion request).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .model import Definition, Import
+
+#: How many `export ... from` hops are followed (barrels of barrels are common).
+MAX_DEPTH = 5
+
+DefinitionsOf = Callable[[str], list[Definition]]
+ImportsOf = Callable[[str], list[Import]]
+LinesOf = Callable[[str], "list[str] | None"]
+
+
+@dataclass
+class JsExports:
+    """Exported name -> its definition, or -> the module file it names (a namespace)."""
+
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    namespaces: dict[str, str] = field(default_factory=dict)
+
+    def offers(self, name: str) -> bool:
+        return name in self.definitions or name in self.namespaces
+
+
+@dataclass
+class JsModules:
+    """Exports of JS/TS files, resolved through re-exports and memoized."""
+
+    definitions_of: DefinitionsOf
+    imports_of: ImportsOf
+    lines_of: LinesOf
+    _memo: dict[str, JsExports] = field(default_factory=dict)
+    _defaults: dict[str, Definition | None] = field(default_factory=dict)
+
+    def _line(self, file: str, line: int) -> str:
+        lines = self.lines_of(file)
+        return lines[line] if lines is not None and 0 <= line < len(lines) else ""
+
+    def default(self, file: str) -> Definition | None:
+        """The definition a file exports as default (`export default function f`), or
+        the one `export default f` names."""
+        if file in self._defaults:
+            return self._defaults[file]
+        found: Definition | None = None
+        lines = self.lines_of(file) or []
+        own = [d for d in self.definitions_of(file) if d.container is None]
+        for definition in own:
+            if definition.line < len(lines) and _is_default(lines[definition.line]):
+                found = definition
+                break
+        if found is None:
+            named = {d.name: d for d in own}
+            for line in reversed(lines):
+                match = _DEFAULT_NAME.match(line)
+                if match and match.group(1) in named:
+                    found = named[match.group(1)]
+                    break
+        self._defaults[file] = found
+        return found
+
+    def exports(self, file: str) -> JsExports:
+        return self._exports(file, 0, frozenset())
+
+    def _exports(self, file: str, depth: int, visiting: frozenset[str]) -> JsExports:
+        hit = self._memo.get(file)
+        if hit is not None:
+            return hit
+        out = JsExports()
+        for definition in self.definitions_of(file):
+            if definition.container is not None or definition.name in ("_", "default"):
+                continue
+            out.definitions.setdefault(definition.name, definition)
+        if depth < MAX_DEPTH:
+            self._reexports(file, out, depth, visiting | {file})
+            self._memo[file] = out  # (cut short only at the depth limit: not kept then)
+        return out
+
+    def _reexports(self, file: str, out: JsExports, depth: int, visiting: frozenset[str]) -> None:
+        for imp in self.imports_of(file):
+            target = imp.resolved
+            if target is None or target == file or target in visiting:
+                continue
+            aliases = dict(imp.aliases)
+            is_export: bool | None = None
+            for name in imp.names:
+                local = aliases.get(name, name)
+                if name == "*" and local == "*":  # `export * from` (no `import *` without as)
+                    inner = self._exports(target, depth + 1, visiting)
+                    for key, value in inner.definitions.items():
+                        out.definitions.setdefault(key, value)
+                    for key, module in inner.namespaces.items():
+                        out.namespaces.setdefault(key, module)
+                    continue
+                if is_export is None:
+                    is_export = self._line(file, imp.line).lstrip().startswith("export")
+                if not is_export or out.offers(local):
+                    continue
+                if name == "*":
+                    out.namespaces[local] = target
+                    continue
+                inner = self._exports(target, depth + 1, visiting)
+                found = self.default(target) if name == "default" else inner.definitions.get(name)
+                if found is not None:
+                    out.definitions[local] = found
+                elif name in inner.namespaces:
+                    out.namespaces[local] = inner.namespaces[name]
+
+    def resolve(self, file: str, name: str) -> Definition | str | None:
+        """`name` imported from `file`: its definition, a module file (a namespace
+        re-export), or None. "default" is the default export. Follows only the
+        re-exports that can bind `name` (a barrel is not listed whole for one name)."""
+        return self._resolve(file, name, 0, frozenset())
+
+    def _resolve(
+        self, file: str, name: str, depth: int, visiting: frozenset[str]
+    ) -> Definition | str | None:
+        if name == "default":
+            return self.default(file)
+        known = self._memo.get(file)
+        if known is not None:
+            return known.definitions.get(name) or known.namespaces.get(name)
+        for definition in self.definitions_of(file):
+            if definition.container is None and definition.name == name:
+                return definition
+        if depth >= MAX_DEPTH:
+            return None
+        visiting = visiting | {file}
+        stars: list[str] = []
+        for imp in self.imports_of(file):
+            target = imp.resolved
+            if target is None or target in visiting:
+                continue
+            aliases = dict(imp.aliases)
+            for original in imp.names:
+                local = aliases.get(original, original)
+                if original == "*" and local == "*":
+                    stars.append(target)
+                elif local == name and self._line(file, imp.line).lstrip().startswith("export"):
+                    if original == "*":
+                        return target
+                    return self._resolve(target, original, depth + 1, visiting)
+        for target in stars:
+            found = self._resolve(target, name, depth + 1, visiting)
+            if found is not None:
+                return found
+        return None
+
+
+_DEFAULT_NAME = re.compile(r"^\s*(?:export\s+default|module\.exports\s*=)\s+([\w$]+)\s*;?\s*$")
+
+
+def _is_default(line: str) -> bool:
+    return line.lstrip().startswith("export default")
+
+
+def require_bindings(text: str, module: str) -> list[tuple[str, str | None]]:
+    """CommonJS bindings of `require(module)` in `text`: (local, member), member None for
+    the module itself (`const x = require('./x')`), else `const {a, b: c} = require(...)`
+    -> [("a", "a"), ("c", "b")] and `const f = require('./x').f` -> [("f", "f")]."""
+    quoted = re.escape(module)
+    pattern = re.compile(
+        r"(?:const|let|var)\s+(\{[^}]*\}|[\w$]+)\s*=\s*require\(\s*['\"`]"
+        + quoted
+        + r"['\"`]\s*\)(?:\s*\.\s*([\w$]+))?"
+    )
+    out: list[tuple[str, str | None]] = []
+    for match in pattern.finditer(text):
+        target, member = match.group(1), match.group(2)
+        if not target.startswith("{"):
+            out.append((target, member))
+            continue
+        for item in target.strip("{} \n").split(","):
+            original, _, local = item.partition(":")
+            original, local = original.strip(), (local.strip() or original.strip())
+            local = local.split("=", 1)[0].strip()
+            if re.fullmatch(r"[\w$]+", original) and re.fullmatch(r"[\w$]+", local):
+                out.append((local, original))
+    return out
