@@ -73,6 +73,7 @@ loop (after the two, i.e. warm).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
@@ -318,6 +319,7 @@ def run(
         warm: list[float] = []
         misses: list[dict] = []
         unstable: list[str] = []
+        digests: dict[str, str] = {}  # point -> prompt digest, to compare across processes
         for point in points:
             original = point.path.read_text(errors="replace").split("\n")
             spec = language_for_path(point.path)
@@ -353,6 +355,9 @@ def run(
                     if count_tokens(context.prefix) + count_tokens(context.suffix) > budget:
                         over_budget += 1
                     found = point.found_in(context.prefix + context.suffix)
+                    if budget == 2000:
+                        digest = hashlib.sha1((context.prefix + "\x00" + context.suffix).encode())
+                        digests[f"{point.rel}:{point.line + 1}:{placement}"] = digest.hexdigest()
                     row = hits[placement][budget]
                     row["ours"] += found
                     if not found and budget == 2000:
@@ -403,6 +408,7 @@ def run(
         "points_with_different_prompts": len(unstable) if determinism else None,
         "unstable_points": unstable[:20],
         "misses_at_2k": misses,
+        "prompt_digests": digests,
     }
 
 
@@ -455,6 +461,20 @@ def summary(results: list[dict], budgets: tuple[int, ...] = BUDGETS) -> str:
     return "\n".join(rows)
 
 
+def compare_runs(first: Path, second: Path) -> str:
+    """Per repository: points whose prompts differ between two runs of the same points."""
+    rows = []
+    runs = [json.loads(p.read_text()) for p in (first, second)]
+    a, b = ([r] if isinstance(r, dict) else r for r in runs)
+    for left, right in zip(a, b, strict=True):
+        da, db = left["prompt_digests"], right["prompt_digests"]
+        common = sorted(set(da) & set(db))
+        differ = [k for k in common if da[k] != db[k]]
+        name = Path(left["repo"]).name
+        rows.append(f"{name}: {len(differ)} of {len(common)} prompts differ {differ[:3]}")
+    return "\n".join(rows)
+
+
 def _language_group(language: str) -> str:
     scripts = ("javascript", "typescript", "tsx")
     return "js/ts" if language in scripts or "/" in language else language
@@ -483,10 +503,21 @@ def main() -> None:
         "--summarize", type=Path, nargs="+", help="print the table of saved --json outputs"
     )
     parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs=2,
+        metavar=("A", "B"),
+        help="count the points whose 2k prompts differ between two saved --json runs "
+        "(e.g. two processes with different PYTHONHASHSEED)",
+    )
+    parser.add_argument(
         "--prefix-share", type=float, help="override the prefix's reserved share (a sweep)"
     )
     args = parser.parse_args()
     budgets = tuple(int(b) for b in args.budgets.split(","))
+    if args.compare:
+        print(compare_runs(*args.compare))
+        return
     if args.summarize:
         saved = [json.loads(p.read_text()) for p in args.summarize]
         results = [r for s in saved for r in (s if isinstance(s, list) else [s])]
