@@ -55,6 +55,11 @@ class Counters:
     superseded: int = 0
     accepted: int = 0
     offline_answers: int = 0
+    # CPU of the event-loop thread (time.thread_time), summed over requests that reached the
+    # endpoint: before the debounce (context, secret scan: hidden by it) and after it (on the
+    # user's wait; the network wait itself costs no CPU). bench/completion_latency.py reads them.
+    prepare_cpu_ms: float = 0.0
+    critical_cpu_ms: float = 0.0
 
 
 @dataclass
@@ -76,6 +81,43 @@ class _Flight:
         return None
 
 
+class ExclusionMemo:
+    """The context's pre-filter of files, remembered across keystrokes for a moment.
+
+    A context asks about ~180 files; judging one resolves its symlinks (an lstat per path
+    component), about half the context's CPU per keystroke. A verdict is reused for `ttl_s`
+    and forgotten at once when the exclusion rules change (`exclusion_epoch`). Nothing is
+    weakened: the endpoint judges every source of the request again, uncached, before anything
+    leaves, so a file excluded within the window is refused there, not sent.
+    """
+
+    def __init__(
+        self,
+        judge: Callable[[Path], bool],
+        ttl_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._judge = judge
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._verdicts: dict[Path, bool] = {}
+        self._key: tuple[object, float] = (None, 0.0)
+
+    def fresh_for(self, epoch: object) -> ExclusionMemo:
+        """This memo, emptied when the rules changed or its verdicts grew old."""
+        now = self._clock()
+        if epoch != self._key[0] or now - self._key[1] > self._ttl_s:
+            self._verdicts = {}
+            self._key = (epoch, now)
+        return self
+
+    def __call__(self, path: Path) -> bool:
+        verdict = self._verdicts.get(path)
+        if verdict is None:
+            verdict = self._verdicts[path] = bool(self._judge(path))
+        return verdict
+
+
 class CompletionEngine:
     def __init__(
         self, session: Session, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
@@ -87,6 +129,7 @@ class CompletionEngine:
         self.counters = Counters()
         self._flights: dict[str, _Flight] = {}
         self._generation: dict[str, int] = {}
+        self._exclusions = ExclusionMemo(lambda path: self._session.is_excluded(path))
 
     # -- the request path -----------------------------------------------------------
 
@@ -119,17 +162,25 @@ class CompletionEngine:
                 return await self._await_flight(flight, query, typed)
             self._supersede(query.uri)
 
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.thread_time()
         context = self._context(query)  # built inside the debounce window, where it is free
         if not query.invoked and settings.completion.debounce_ms:
             if self._session.endpoint is not None:  # so is its secret scan
                 self._session.endpoint.prescan((context.prefix, context.suffix))
+            prepared = time.thread_time()
             remaining = settings.completion.debounce_ms / 1000 - (time.monotonic() - started)
             await self._sleep(max(0.0, remaining))
             if self._generation.get(query.uri) != generation:
                 return None  # a newer keystroke arrived; its request will answer
-        flight = self._start(query, context)
-        return await self._await_flight(flight, query, "")
+        else:
+            prepared = time.thread_time()
+        self.counters.prepare_cpu_ms += (prepared - cpu) * 1000
+        cpu = time.thread_time()
+        try:
+            flight = self._start(query, context)
+            return await self._await_flight(flight, query, "")
+        finally:
+            self.counters.critical_cpu_ms += (time.thread_time() - cpu) * 1000
 
     def _endpoint_ready(self) -> bool:
         endpoint = self._session.endpoint
@@ -149,7 +200,10 @@ class CompletionEngine:
     def _context(self, query: CompletionQuery) -> CompletionContext:
         session = self._session
         index = session.index_for(query.path) if query.path is not None else None
-        builder = ContextBuilder(index, is_excluded=session.is_excluded, recent=self.recent)
+        endpoint = session.endpoint
+        epoch = (id(endpoint), endpoint.exclusion_epoch if endpoint is not None else 0)
+        is_excluded = self._exclusions.fresh_for(epoch)
+        builder = ContextBuilder(index, is_excluded=is_excluded, recent=self.recent)
         return builder.build(
             path=query.path,
             language_id=query.language_id,

@@ -172,6 +172,7 @@ class EndpointService:
             self._config_error = exc
         self._key: KeyLookup = load_api_key(ep.api_key_env, ep.api_key_file, self._env())
         self._exclusion = ContentExclusion(self._roots, settings.privacy.exclude_layers)
+        self.exclusion_epoch = getattr(self, "exclusion_epoch", 0) + 1
         known = [self._key.key.reveal()] if self._key.key else []
         rules = settings.privacy.secret_rules or None  # a gitleaks TOML file, added rules
         self._scanner = configure_scanner(known_secrets=known, extra_rules_path=rules)
@@ -434,6 +435,7 @@ class EndpointService:
 
     def invalidate_exclusions(self) -> None:
         self._exclusion.invalidate()
+        self.exclusion_epoch += 1  # callers' memos of verdicts (completion context) expire
 
     # ------------------------------------------------------------------ public calls
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -147,7 +147,7 @@ class HttpEngine:
 
     async def _lines(
         self, path: str, body: dict[str, Any], timeout_s: float, accept: str, model: str
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """The response's lines as they arrive; the response is closed however this ends."""
         request = self._client.build_request(
             "POST",
@@ -168,23 +168,27 @@ class HttpEngine:
 
     async def _sse_data(
         self, path: str, body: dict[str, Any], timeout_s: float, model: str
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """Server-sent events' `data:` payloads as JSON objects; `[DONE]` ends the stream.
 
         `data:` with or without the space (axum writes none, llama.cpp and vLLM write one);
         multi-line data joined as the SSE spec says.
         """
         data: list[str] = []
-        async for line in self._lines(path, body, timeout_s, "text/event-stream", model):
-            if line.startswith("data:"):
-                value = line[5:]
-                data.append(value[1:] if value.startswith(" ") else value)
-                continue
-            if line or not data:
-                continue  # comments, event:, id:, or a blank line with nothing pending
-            payload, data = "\n".join(data), []
-            if payload == "[DONE]":
-                return
-            yield json.loads(payload)
+        # aclosing: at `[DONE]` the response closes now (its connection back in the pool for
+        # the next keystroke), not whenever the abandoned generator is finalised.
+        lines = self._lines(path, body, timeout_s, "text/event-stream", model)
+        async with contextlib.aclosing(lines):
+            async for line in lines:
+                if line.startswith("data:"):
+                    value = line[5:]
+                    data.append(value[1:] if value.startswith(" ") else value)
+                    continue
+                if line or not data:
+                    continue  # comments, event:, id:, or a blank line with nothing pending
+                payload, data = "\n".join(data), []
+                if payload == "[DONE]":
+                    return
+                yield json.loads(payload)
         if data and data != ["[DONE]"]:
             yield json.loads("\n".join(data))

@@ -1,15 +1,27 @@
-"""The Mistral API through the mistralai SDK (3.x), with hooks that could export data removed."""
+"""The Mistral API: the streamed FIM of every keystroke as plain JSON over the guarded client,
+everything else through the mistralai SDK (3.x), with hooks that could export data removed.
+
+Why the keystroke path skips the SDK: per streamed FIM the SDK spent ~3 ms of CPU on the
+event loop (type hints re-evaluated per call, pydantic request and per-chunk models, query
+parameter reflection) against ~0.5 ms for the same request and events as JSON; that CPU sat
+between the debounce and the request leaving, on every completion. The wire format is the
+documented `/v1/fim/completions` with `stream: true` (server-sent events, `data: [DONE]`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx2
 
-from lsp_server.endpoint.engines.base import Delta, ModelFacts
+from lsp_server import __version__
+from lsp_server.endpoint.engines.base import Delta, HttpEngine, ModelFacts
 from lsp_server.endpoint.engines.base import usage_of as _usage
 from lsp_server.endpoint.keys import ApiKey
+
+USER_AGENT = f"mistral-lsp/{__version__}"
 
 
 def _content_text(content: Any) -> str:
@@ -17,6 +29,57 @@ def _content_text(content: Any) -> str:
         return content or ""
     if isinstance(content, list):  # content chunks: keep the text ones
         return "".join(str(getattr(c, "text", "") or "") for c in content)
+    return ""
+
+
+class _FimWire(HttpEngine):
+    """`/v1/fim/completions` streamed as JSON: what the SDK sends, without its per-call cost."""
+
+    engine = "the Mistral API"
+
+    def _headers(self, accept: str = "application/json") -> dict[str, str]:
+        return {**super()._headers(accept), "User-Agent": USER_AGENT}
+
+    @staticmethod
+    def _body(p: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": p["model"],
+            "prompt": p["prompt"],
+            "suffix": p["suffix"],
+            "max_tokens": p["max_tokens"],
+            "temperature": p["temperature"],
+            "stream": True,
+        }
+        if p.get("stop"):
+            body["stop"] = list(p["stop"])
+        return body
+
+    async def stream(self, p: dict[str, Any], timeout_s: float) -> AsyncIterator[Delta]:
+        model = str(p["model"])
+        chunks = self._sse_data("/v1/fim/completions", self._body(p), timeout_s, model)
+        async with contextlib.aclosing(chunks):  # a stop decided early closes the response now
+            async for chunk in chunks:
+                if "error" in chunk and not chunk.get("choices"):
+                    raise self._mid_stream(str(chunk["error"]), model)
+                choices = chunk.get("choices") or []
+                choice = choices[0] if choices else {}
+                reason = choice.get("finish_reason")
+                yield Delta(
+                    text=_content_text_json((choice.get("delta") or {}).get("content")),
+                    finish_reason=reason if isinstance(reason, str) else None,
+                    usage=_usage(chunk.get("usage")),
+                    model=str(chunk.get("model") or ""),
+                )
+
+
+def _content_text_json(content: Any) -> str:
+    """A delta's content as JSON gives it: a string, or chunks whose text ones count."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            str(c.get("text") or "") for c in content if isinstance(c, dict) and "text" in c
+        )
     return ""
 
 
@@ -51,6 +114,7 @@ class MistralBackend:
         )
         strip_sdk_hooks(self._sdk)
         install_sdk_model_cache()
+        self._fim_wire = _FimWire(client, base_url, key)
 
     @staticmethod
     def _fim_args(p: dict[str, Any], timeout_s: float) -> dict[str, Any]:
@@ -87,13 +151,8 @@ class MistralBackend:
             delta.finish_reason = reason if isinstance(reason, str) else None
         return delta
 
-    async def fim_stream(self, p: dict[str, Any], timeout_s: float) -> AsyncIterator[Delta]:
-        stream = await self._sdk.fim.stream_async(**self._fim_args(p, timeout_s))
-        try:
-            async for event in stream:
-                yield self._delta(event)
-        finally:
-            await stream.close()  # type: ignore[no-untyped-call]
+    def fim_stream(self, p: dict[str, Any], timeout_s: float) -> AsyncIterator[Delta]:
+        return self._fim_wire.stream(p, timeout_s)
 
     async def chat_stream(self, p: dict[str, Any], timeout_s: float) -> AsyncIterator[Delta]:
         stream = await self._sdk.chat.stream_async(**self._chat_args(p, timeout_s))
