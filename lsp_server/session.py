@@ -14,6 +14,7 @@ from typing import Any
 
 from lsp_server.config import ConfigProblem, LoadedConfig, load_settings
 from lsp_server.config.settings import Settings
+from lsp_server.context.tokens import exact_tokenizer_enabled, use_exact_tokenizer, warm_up
 from lsp_server.documents import DocumentEvent, DocumentEvents, DocumentStore, uri_excluded
 from lsp_server.endpoint import EndpointService, EndpointStatus
 from lsp_server.index.model import IndexStats
@@ -44,6 +45,7 @@ class Session:
         self._status: Status | None = None
         # Open documents too large to re-parse on every keystroke.
         self._oversized: set[str] = set()
+        self._configured = False
 
     @property
     def settings(self) -> Settings:
@@ -60,7 +62,9 @@ class Session:
         if editor is not None:
             self.editor_settings = dict(editor)
         old_index_options = self._index_options()
+        was_exact = exact_tokenizer_enabled()
         self.config = self._load(self.roots, self.editor_settings)
+        self._apply_tokenizer(was_exact)
         if self.endpoint is None:
             self.endpoint = EndpointService(self.settings, self.roots, self._endpoint_changed)
         else:
@@ -69,6 +73,16 @@ class Session:
             self._reset_indexes()
         self.publish_status()
         return list(self.config.problems)
+
+    def _apply_tokenizer(self, was_exact: bool) -> None:
+        """`completion.exact_tokenizer`: the first configuration only chooses (the server loads
+        the tokenizer in the background after `initialize`; the CLI when first counting); a
+        later switch on loads it in the background at once, so no keystroke waits for it."""
+        exact = self.settings.completion.exact_tokenizer
+        use_exact_tokenizer(exact)
+        if exact and not was_exact and self._configured:
+            warm_up()
+        self._configured = True
 
     def _index_options(self) -> IndexOptions:
         s = self.settings

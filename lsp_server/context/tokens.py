@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import threading
 import warnings
@@ -30,9 +31,21 @@ _exact = True  # False: never load the tokenizer (it costs ~140 MB of memory), e
 
 
 def use_exact_tokenizer(enabled: bool) -> None:
-    """Choose exact counting (Tekken, ~140 MB resident) or the estimate (no memory cost)."""
-    global _exact
+    """Choose exact counting (Tekken, ~140 MB resident) or the estimate (no memory cost).
+
+    Turning it off lets go of a loaded tokenizer (and its cached counts), so the memory the
+    setting is about can be reclaimed; turning it back on loads it again when next needed.
+    """
+    global _exact, _encode
     _exact = enabled
+    if not enabled and _encode is not None:
+        with _lock:
+            _encode = None
+            _cached_count.cache_clear()
+
+
+def exact_tokenizer_enabled() -> bool:
+    return _exact
 
 
 #: Pieces that approximate Tekken's pre-tokenizer: words (with a leading space or
@@ -123,16 +136,26 @@ def _cached_count(text: str) -> int:
     return encode(text)
 
 
+#: While the tokenizer loads, the estimate stands in for it with this margin: on 2,000-character
+#: chunks of the standard library the estimate's lowest ratio to Tekken was 0.916 (docstring
+#: prose), so 1.1 keeps a stand-in count at or above the exact one and the budget is never
+#: overrun by the first completions of a session.
+STAND_IN_MARGIN = 1.1
+
+
 def count_tokens(text: str) -> int:
     """Tokens of `text` under Mistral's Tekken tokenizer (exact once loaded).
 
-    While a background `warm_up()` is still loading the tokenizer, the estimate answers (no
-    request waits for it); without any warm-up the first call loads it (~0.5 s).
+    While a background `warm_up()` is still loading the tokenizer, a conservative estimate
+    answers (no request waits for it); without any warm-up the first call loads it (~0.5 s).
+    With the exact tokenizer turned off (`use_exact_tokenizer(False)`), the plain estimate.
     """
     if not text:
         return 0
-    if not _exact or (_encode is None and (_loading.is_set() or _load() is None)):
+    if not _exact:
         return estimate_tokens(text)
+    if _encode is None and (_loading.is_set() or _load() is None):
+        return math.ceil(estimate_tokens(text) * STAND_IN_MARGIN)
     if len(text) <= 512:
         return _cached_count(text)
     assert _encode is not None
