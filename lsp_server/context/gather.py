@@ -18,7 +18,7 @@ from lsp_server.index.jsmodules import JsModules, require_bindings
 from lsp_server.index.model import Definition, Import
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, exported
-from lsp_server.index.resolve import rust_child_module
+from lsp_server.index.resolve import rust_child_module, rust_crate_root, rust_parent_module
 
 from .names import NameUse
 from .relevance import LineWords, words
@@ -126,6 +126,7 @@ class Gatherer:
         self._requires: list[tuple[str, str]] = []  # CommonJS (module, file), see read_source
         self._source_read = False
         self._js: JsModules | None = None
+        self._not_modules: set[str] = set()
         self._read_imports()
 
     # -- imports ----------------------------------------------------------------------------
@@ -288,6 +289,49 @@ class Gatherer:
 
             self._js = JsModules(self.view.file_definitions, self.view.imports_of, lines_of)
         return self._js
+
+    def module_named(self, name: str) -> ModuleTarget | None:
+        """The module a receiver names: imported, or in Rust a path segment needing no
+        `use` (`crate::`, `super::`, a child module `x::`)."""
+        module = self.modules.get(name)
+        if module is not None or self.language_id != "rust" or name in self._not_modules:
+            return module
+        file: str | None = None
+        if name == "crate":
+            file = rust_crate_root(self.current, self._has_file)
+        elif name == "super":
+            file = rust_parent_module(self.current, self._has_file)
+        elif name[:1].islower() and name != "self":  # `self.x` is a field, not `self::x`
+            file = rust_child_module(self.current, name, self._has_file)
+            root = rust_crate_root(self.current, self._has_file)
+            if file is None and root is not None:
+                file = rust_child_module(root, name, self._has_file)
+            if file is None and root is not None:  # `crate::a::name::`: the one module so named
+                found = self._rust_modules_named(name, _dir(root))
+                file = found[0] if len(found) == 1 else None
+        if file is None or not self.view.allowed(file):
+            self._not_modules.add(name)
+            return None
+        module = self.modules[name] = ModuleTarget((file,))
+        return module
+
+    def _rust_modules_named(self, name: str, crate_dir: str) -> list[str]:
+        prefix = crate_dir + "/" if crate_dir else ""
+        endings = (f"/{name}.rs", f"/{name}/mod.rs")
+        return [
+            f for f in self.view.all_files() if f.startswith(prefix) and ("/" + f).endswith(endings)
+        ]
+
+    def _namespace_member(self, name: str) -> ModuleTarget | None:
+        """JS/TS `lib.dates.` where the barrel `lib` re-exports `* as dates`."""
+        if self.language_id not in JS_LANGUAGES:
+            return None
+        for module in list(self.modules.values()):
+            for file in module.files:
+                found = self.js_modules().exports(file).namespaces.get(name)
+                if found is not None:
+                    return ModuleTarget((found,))
+        return None
 
     def _keep(self, path: str) -> bool:
         """Whether a file may give candidates: tests only when a test is edited."""
@@ -579,7 +623,7 @@ class Gatherer:
         weight = use.attr + count_bonus
         handled = 0.0
         for receiver, receiver_weight in use.receivers.items():
-            module = self.modules.get(receiver)
+            module = self.module_named(receiver)
             if module is None:
                 continue
             defs = self.resolve_in(name, module.files)
@@ -687,7 +731,7 @@ class Gatherer:
             if cls is not None:
                 self.out.add(cls, W_CURSOR, "base")
             return
-        module = self.modules.get(receiver)
+        module = self.module_named(receiver) or self._namespace_member(receiver)
         if module is not None:
             self._add_module_members(module, partial, file_counts or {})
             return

@@ -56,16 +56,42 @@ def _strip_json_comments(text: str) -> str:
 def rust_child_module(file: str, name: str, exists: Callable[[str], bool]) -> str | None:
     """The file of module `name` declared in the Rust module `file` (`a/b.rs` -> `a/b/x.rs`
     or `a/b/x/mod.rs`; a `mod.rs`, `lib.rs` or `main.rs` holds its directory's modules)."""
-    directory, _, base = file.rpartition("/")
-    stem = base[:-3] if base.endswith(".rs") else base
-    own_dir = (
-        directory if stem in ("mod", "lib", "main") else "/".join(p for p in (directory, stem) if p)
-    )
+    own_dir = _rust_own_dir(file)
     for candidate in (f"{own_dir}/{name}.rs", f"{own_dir}/{name}/mod.rs"):
         candidate = candidate.lstrip("/")
         if exists(candidate):
             return candidate
     return None
+
+
+def _rust_own_dir(file: str) -> str:
+    directory, _, base = file.rpartition("/")
+    stem = base[:-3] if base.endswith(".rs") else base
+    return (
+        directory if stem in ("mod", "lib", "main") else "/".join(p for p in (directory, stem) if p)
+    )
+
+
+def rust_crate_root(file: str, exists: Callable[[str], bool]) -> str | None:
+    """`crate::` seen from `file`: the nearest `lib.rs`/`main.rs` above it."""
+    directory = file.rpartition("/")[0]
+    while True:
+        for name in ("lib.rs", "main.rs"):
+            candidate = f"{directory}/{name}" if directory else name
+            if exists(candidate):
+                return candidate
+        if not directory:
+            return None
+        directory = directory.rpartition("/")[0]
+
+
+def rust_parent_module(file: str, exists: Callable[[str], bool]) -> str | None:
+    """`super::` seen from `file`: the module file whose child `file` is."""
+    parent = _rust_own_dir(file).rpartition("/")[0]
+    candidates = [f"{parent}/mod.rs", f"{parent}.rs", f"{parent}/lib.rs", f"{parent}/main.rs"]
+    if not parent:
+        candidates = ["lib.rs", "main.rs"]
+    return next((c for c in candidates if exists(c)), None)
 
 
 class Resolver:
@@ -258,11 +284,20 @@ class Resolver:
                 if rest[0] == "super":
                     current = current.rsplit("/", 1)[0] if "/" in current else ""
                 rest = rest[1:]
-            return self._rust_mod_file(current, rest)
+            if not rest:  # `use super::{a, B}`: the parent module's own file
+                return self._rust_dir_module(current)
+            return self._rust_mod_file(current, rest) or self._rust_dir_module(current)
         crate = next((r for r in self._cargo_roots if importer.startswith(r)), None)
         if crate is not None:
             return self._rust_mod_file(crate, segments)
         return None
+
+    def _rust_dir_module(self, directory: str) -> str | None:
+        """The file of the module whose children live in `directory`."""
+        candidates = [f"{directory}/mod.rs", f"{directory}.rs"] if directory else []
+        candidates += [f"{directory}/lib.rs", f"{directory}/main.rs"] if directory else []
+        candidates += [] if directory else ["lib.rs", "main.rs", "mod.rs"]
+        return next((c for c in candidates if c in self.files), None)
 
     def _rust_root_file(self, crate: str) -> str | None:
         for name in ("lib.rs", "main.rs"):

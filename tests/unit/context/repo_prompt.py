@@ -1,0 +1,39 @@
+"""Small repositories written by a test, and the FIM prefix the context builder assembles
+for a cursor in one of their files (the file cut at the cursor, as while typing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsp_server.context import ContextBuilder
+from lsp_server.index.languages import language_for_path
+from lsp_server.index.repo_index import IndexOptions, RepoIndex
+
+
+def write_repo(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def build_index(root: Path, cache: Path) -> RepoIndex:
+    index = RepoIndex(root, IndexOptions(cache_dir=cache))
+    index.build()
+    return index
+
+
+def prompt(index: RepoIndex, rel: str, text: str, budget: int = 1000) -> str:
+    """The prefix sent for `text` (the file's content up to the cursor) as file `rel`."""
+    path = index.root / rel
+    spec = language_for_path(path)
+    assert spec is not None
+    index.update_text(path, text)
+    try:
+        context = ContextBuilder(index, is_excluded=lambda _p: False).build(
+            path=path, language_id=spec.id, text=text, offset=len(text), budget_tokens=budget
+        )
+    finally:
+        index.close_text(path)
+    return context.prefix

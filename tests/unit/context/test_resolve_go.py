@@ -1,0 +1,87 @@
+"""Go package selectors: `util.IsBlank(` names a definition in ANY file of the package's
+directory (not only the first one), exported names only, never `_`, test files only when
+a test is edited; names of the own package come from sibling files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from lsp_server.index.repo_index import RepoIndex
+
+from .repo_prompt import build_index, prompt, write_repo
+
+FILLER = "".join(
+    f'\nfunc Helper{letter}{i}(value string) string {{\n\treturn value + "{letter}{i}"\n}}\n'
+    for letter in "AB"
+    for i in range(12)
+)
+
+
+def _files() -> dict[str, str]:
+    files = {"go.mod": "module example.com/app\n\ngo 1.21\n"}
+    # 20 files before the one that defines IsBlank (alphabetically): `util.` must reach it
+    for i in range(20):
+        files[f"util/a{i:02d}.go"] = f"package util\n{FILLER.replace('Helper', f'H{i}x')}"
+    files["util/strings.go"] = (
+        "package util\n\nconst (\n\t_ resultFlags = (1 << iota) / 2\n\tFlagA\n)\n\n"
+        "type resultFlags int\n\n"
+        "// IsBlank reports whether s holds only spaces.\n"
+        "func IsBlank(s string) bool {\n\treturn len(s) == 0\n}\n\n"
+        "func isSecret(s string) bool {\n\treturn false\n}\n"
+    )
+    files["util/strings_test.go"] = (
+        'package util\n\nfunc blankFixture() string {\n\treturn "  "\n}\n'
+    )
+    files["cmd/main.go"] = (
+        'package main\n\nimport (\n\t"fmt"\n\n\t"example.com/app/util"\n)\n\n'
+        'func main() {\n\tif util.IsBlank("x") {\n\t\tfmt.Println(1)\n\t}\n'
+    )
+    files["util/sibling.go"] = "package util\n\nfunc trimAll(s string) string {\n\treturn s\n}\n"
+    return files
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
+    root = write_repo(tmp_path_factory.mktemp("go"), _files())
+    repo = build_index(root, tmp_path_factory.mktemp("cache"))
+    yield repo
+    repo.close()
+
+
+def _main(index: RepoIndex, tail: str) -> str:
+    text = (index.root / "cmd/main.go").read_text()
+    return prompt(index, "cmd/main.go", text + tail, budget=700)
+
+
+@pytest.mark.parametrize("tail", ["\tok := util.Is", "\tok := util.", "\tok := "])
+def test_selector_reaches_every_file_of_the_package(index: RepoIndex, tail: str) -> None:
+    assert "func IsBlank(s string) bool" in _main(index, tail)
+
+
+def test_control_without_the_import_the_package_is_not_shown(index: RepoIndex) -> None:
+    text = "package main\n\nfunc main() {\n\tok := util.Is"
+    assert "func IsBlank(" not in prompt(index, "cmd/other.go", text, budget=700)
+
+
+def test_unexported_names_blank_constants_and_tests_stay_out(index: RepoIndex) -> None:
+    shown = _main(index, "\tok := util.")
+    assert "isSecret" not in shown
+    assert "_ resultFlags" not in shown
+    assert "blankFixture" not in shown
+
+
+def test_a_test_file_sees_the_test_helpers_of_its_package(index: RepoIndex) -> None:
+    text = "package util\n\nfunc TestBlank(t *testing.T) {\n\ts := blankFixture()\n\t_ = s\n\tbl"
+    assert "func blankFixture() string" in prompt(index, "util/blank_test.go", text)
+    control = "package util\n\nfunc Blank() {\n\ts := blankFixture()\n\t_ = s\n\tbl"
+    assert "func blankFixture() string" not in prompt(index, "util/blank.go", control)
+
+
+def test_same_package_name_from_a_sibling_file(index: RepoIndex) -> None:
+    text = (
+        "package util\n\nfunc Clean(s string) string {\n"
+        "\tif IsBlank(s) {\n\t\treturn trimAll(s)\n\t}\n\t"
+    )
+    assert "func trimAll(s string) string" in prompt(index, "util/clean.go", text)

@@ -1,0 +1,71 @@
+"""Rust paths to modules and members: `use crate::a::{X, sub}` (a child module by name),
+`use super::{..}`, `mod x;` + `x::f(`, `crate::a::x::f(` without a `use` (x: the one
+module so named), and `Foo::new(` -> the associated function of `impl Foo`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from lsp_server.index.repo_index import RepoIndex
+
+from .repo_prompt import build_index, prompt, write_repo
+
+FILLER = "".join(f"pub fn filler{i}(x: u32) -> u32 {{\n    x + {i}\n}}\n\n" for i in range(40))
+FILES = {
+    "Cargo.toml": '[package]\nname = "shapes"\nversion = "0.1.0"\n',
+    "src/lib.rs": "pub mod shapes;\npub mod other;\nmod util;\n\npub use crate::shapes::Circle;\n",
+    "src/other/mod.rs": "pub mod geometry;\n",
+    "src/other/geometry.rs": "pub fn perimeter_of_other(r: f64) -> f64 {\n    r\n}\n",
+    "src/shapes/sizes.rs": "pub fn biggest(a: f64, b: f64) -> f64 {\n    a\n}\n",
+    "src/util.rs": "pub fn clamp(x: f64) -> f64 {\n    x\n}\n",
+    "src/shapes/mod.rs": (
+        "pub mod geometry;\npub mod sizes;\n\n"
+        + FILLER
+        + "pub struct Circle {\n    pub r: f64,\n}\n\n"
+        "impl Circle {\n    pub fn with_radius(r: f64) -> Circle {\n        Circle { r }\n    }\n\n"
+        "    pub fn area(&self) -> f64 {\n        3.14 * self.r * self.r\n    }\n}\n"
+    ),
+    "src/shapes/geometry.rs": (
+        FILLER + "pub fn perimeter(r: f64) -> f64 {\n    2.0 * 3.14 * r\n}\n"
+    ),
+    "src/draw.rs": "use crate::shapes::{geometry, Circle};\n\npub fn draw() {\n",
+    "src/shapes/render.rs": "use super::{Circle, geometry};\n\npub fn render() {\n",
+    "src/plain.rs": "pub fn plain() {\n",
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
+    root = write_repo(tmp_path_factory.mktemp("rust"), FILES)
+    repo = build_index(root, tmp_path_factory.mktemp("cache"))
+    yield repo
+    repo.close()
+
+
+def at(index: RepoIndex, rel: str, tail: str, budget: int = 600) -> str:
+    return prompt(index, rel, FILES[rel] + tail, budget)
+
+
+PERIMETER = "pub fn perimeter(r: f64) -> f64"
+WITH_RADIUS = "pub fn with_radius(r: f64) -> Circle"
+
+
+@pytest.mark.parametrize("rel", ["src/draw.rs", "src/shapes/render.rs"])
+def test_a_child_module_named_in_a_use_list(index: RepoIndex, rel: str) -> None:
+    assert PERIMETER in at(index, rel, "    let p = geometry::pe")
+    # control: without the `use`, `geometry` is one of two modules so named
+    assert PERIMETER not in at(index, "src/plain.rs", "    let p = geometry::pe")
+
+
+def test_associated_function_of_the_impl_block(index: RepoIndex) -> None:
+    assert WITH_RADIUS in at(index, "src/draw.rs", "    let c = Circle::wi")
+    used_above = "    let a = Circle::with_radius(1.0);\n    let b = "
+    assert WITH_RADIUS in at(index, "src/draw.rs", used_above)
+
+
+def test_crate_path_without_use(index: RepoIndex) -> None:
+    biggest = "pub fn biggest(a: f64, b: f64) -> f64"
+    assert biggest in at(index, "src/plain.rs", "    let p = crate::shapes::sizes::bi")
+    assert "pub fn clamp(x: f64) -> f64" in at(index, "src/plain.rs", "    let x = util::cl")
