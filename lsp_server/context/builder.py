@@ -153,7 +153,7 @@ class ContextBuilder:
         rel = self._relative(path)
         self._for_file(rel)
         text, offset, redacted = self._redact_whole(text, offset)
-        scrubber = Scrubber(self._root, (rel, text) if rel else None, self.recent)
+        scrubber = Scrubber(self._root, (rel, text) if rel else None, self.recent, defer=True)
 
         lines = text[:offset].split("\n")
         after = text[offset:].split("\n")
@@ -173,7 +173,10 @@ class ContextBuilder:
                 pieces.extend(self._definition_pieces(rel, lang, comment, lines, after, first))
             pieces.extend(self._similar_pieces(path, rel, lines, room, scrubber))
         pieces = [scrubber.wrap(piece) for piece in pieces]
-        packed = pack(pieces, room, comment) if pieces else None
+        packed = pack(pieces, room, comment, scrubber.prime) if pieces else None
+        if packed is not None and scrubber.settle(_paths(packed.snippets)):
+            # a chosen piece's file holds a secret: pack again knowing every file's secrets
+            packed = pack(pieces, room, comment, scrubber.prime)
         snippets = packed.snippets if packed else []
         snippet_tokens = packed.tokens if packed else 0
         if not snippets:
@@ -289,6 +292,7 @@ class ContextBuilder:
                 compact=lambda: compact_text(header_of(d), lang),
                 shrink=shrink_class,
                 covers=(d.path, d.name),
+                scope=d.container or "",
             )
         if d.container is not None and d.kind in ("method", "field", "property"):
             indent = "    " if lang == "python" else "  "
@@ -326,6 +330,7 @@ class ContextBuilder:
             "definition",
             render_def,
             compact=lambda: compact_text(header_of(d), lang),
+            scope=d.container or "",
         )
 
     @staticmethod
@@ -377,6 +382,7 @@ class ContextBuilder:
             window_text = "\n".join(text.split("\n")[start:end]) + "\n"
             if scrubber is not None:
                 scrubber.know(other_rel, text)
+                scrubber.learn_file(other_rel)
                 window_text = scrubber.scrub(other_rel, window_text)
             cost = count_tokens(window_text)
             if spent + cost > cap:
@@ -476,6 +482,11 @@ class ContextBuilder:
             sources=sources,
             tokens=used,
         )
+
+
+def _paths(snippets: list[Snippet]) -> list[str]:
+    """The files snippets come from, each once, in order."""
+    return list(dict.fromkeys(snippet.path for snippet in snippets))
 
 
 def _note_own(lines: list[str]) -> None:

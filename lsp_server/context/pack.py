@@ -44,6 +44,7 @@ class Piece:
     group: tuple[str, str] | None = None  # (path, container) for class members
     group_open: Callable[[], tuple[str, str]] | None = None  # -> (open text, close text)
     covers: tuple[str, str] | None = None  # a full class skeleton covers this group
+    scope: str = ""  # the class the definition is in ("" at top level): where repeats count
     text: str = ""
     cost: int = 0
     full: bool = False
@@ -82,8 +83,8 @@ def scoped_lines(piece: Piece, text: str) -> list[tuple[str, str]]:
     if piece.group is not None:
         return [(piece.group[1], line) for line in lines]
     if piece.covers is not None and len(lines) > 1:
-        return [("", lines[0])] + [(piece.covers[1], line) for line in lines[1:]]
-    return [("", line) for line in lines]
+        return [(piece.scope, lines[0])] + [(piece.covers[1], line) for line in lines[1:]]
+    return [(piece.scope, line) for line in lines]
 
 
 _NONE: Counter[str] = Counter()
@@ -243,16 +244,30 @@ MAX_FAILED_UPGRADES = 6
 MAX_FAILED_ADDS = 12
 
 
-def pack(pieces: list[Piece], budget: int, comment: str) -> Packed:
+#: Pieces handed to `prime` at a time, in the order they will be tried.
+PRIME_CHUNK = 32
+
+#: Called with the pieces about to be tried, and whether in their full form: a chance to
+#: do per-piece work for many at once (see `redact.Scrubber.prime`).
+Prime = Callable[[list[Piece], bool], None]
+
+
+def pack(pieces: list[Piece], budget: int, comment: str, prime: Prime | None = None) -> Packed:
     ranked = sorted(pieces, key=piece_order)[:MAX_CONSIDERED]
+    for piece in ranked:  # a piece packed before (a second packing) starts afresh
+        piece.text, piece.cost, piece.full = "", 0, False
     packer = _Packer(budget, comment)
     compact_limit = int(budget * COMPACT_SHARE)
     missed = 0
-    for piece in ranked:
+    for i, piece in enumerate(ranked):
         if budget - packer.used < 6 or missed >= MAX_FAILED_ADDS:
             break
+        if prime is not None and i % PRIME_CHUNK == 0:
+            prime(ranked[i : i + PRIME_CHUNK], False)
         limit = compact_limit if piece.compact is not None else budget
         missed = 0 if packer.add(piece, limit) else missed + 1
+    if prime is not None:
+        prime([p for p in ranked if p.key in packer.chosen and p.compact is not None], True)
     failed = missed = 0
     for piece in ranked:
         if budget - packer.used < 6 or failed >= MAX_FAILED_UPGRADES:

@@ -6,6 +6,13 @@ Secrets found in a whole file are remembered by value (`secrets.learn`), so the 
 from it (definition headers, class skeletons, similar-code windows) are redacted even
 where no rule could recognise the fragment, and so is any later prompt that carries them
 (a refactor selection inside a PEM block, the endpoint's last scan).
+
+Cost: scanning is most of a cold assembly's time, so (1) the pieces a packing pass is about
+to try are scanned together, as one text (lines kept apart), and a piece that no secret
+found there touches needs no scan of its own -- what a rule finds in a piece alone it finds
+in the piece among others (the endpoint's last scan sees them together too); and (2) with
+`defer`, a file's whole text is scanned only when one of its pieces is chosen (`settle`):
+if that finds a secret, the caller packs again, learning every file first as before.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from .pack import Piece
 from .recent import RecentFiles
 from .source import file_lines
 
+#: Pieces are joined with this when scanned together: each keeps its own lines.
+_JOIN = "\n"
+
 
 class Scrubber:
     """Redacts pieces of repository files, one builder call long (files are read and
@@ -31,6 +41,8 @@ class Scrubber:
         own: tuple[str, str] | None = None,
         recent: RecentFiles | None = None,
         scanner: SecretScanner | None = None,
+        *,
+        defer: bool = False,
     ) -> None:
         self.scanner = scanner or current_scanner()
         self._root = root
@@ -39,6 +51,10 @@ class Scrubber:
         if own is not None:
             self._texts[own[0]] = own[1]
         self._learned: set[str] = set()
+        self.defer = defer
+        self._clean: set[str] = set()  # texts a joint scan found nothing in
+        self._raw: dict[tuple[tuple[str, int], str], str] = {}  # (piece, form) -> text
+        self._forms: dict[tuple[str, int], dict[str, Callable[[], str]]] = {}
 
     def whole(self, rel: str) -> str | None:
         """The whole current text of a repository file: the open document, else the disk."""
@@ -58,30 +74,89 @@ class Scrubber:
         """The whole text of `rel` when the caller already holds it (a recent file)."""
         self._texts.setdefault(rel, text)
 
+    def learn_file(self, rel: str) -> bool:
+        """Scan `rel`'s whole text once and remember its secrets; True if it has any."""
+        if rel in self._learned:
+            return False
+        self._learned.add(rel)
+        text = self.whole(rel)
+        if not text:
+            return False
+        spans = self.scanner.find_spans(text)
+        if spans:
+            learn(text, spans)
+            self._clean.clear()  # what was clean may carry a value learned now
+        return bool(spans)
+
     def scrub(self, rel: str, piece: str) -> str:
         """`piece`, cut from file `rel`, with the secrets of the whole file redacted."""
         if not piece:
             return piece
-        if rel not in self._learned:
-            self._learned.add(rel)
-            text = self.whole(rel)
-            if text:
-                spans = self.scanner.find_spans(text)
-                if spans:
-                    learn(text, spans)
+        if not self.defer:
+            self.learn_file(rel)
+        if piece in self._clean:
+            return piece
         return self.scanner.scan(piece).text
+
+    def settle(self, paths: list[str]) -> bool:
+        """After a deferred packing: learn the files pieces were chosen from. True if one
+        holds a secret (then pack again, `defer` off: every piece is scanned knowing it)."""
+        found = False
+        for rel in paths:
+            found = self.learn_file(rel) or found
+        if found:
+            self.defer = False
+        return found
+
+    def prime(self, pieces: list[Piece], full: bool) -> None:
+        """Scan the texts these pieces will be tried in (compact, or `full`) together."""
+        form = "full" if full else "compact"
+        texts: list[str] = []
+        for piece in pieces:
+            render = self._forms.get(piece.key, {}).get(form)
+            if render is None:
+                continue
+            if not self.defer:
+                self.learn_file(piece.path)
+            text = self._text(piece.key, form, render)
+            if text and text not in self._clean:
+                texts.append(text)
+        if texts:
+            self._mark_clean(texts)
+
+    def _mark_clean(self, texts: list[str]) -> None:
+        joined = _JOIN.join(texts)
+        spans = self.scanner.find_spans(joined)
+        start = 0
+        cursor = 0
+        for text in texts:
+            end = start + len(text)
+            while cursor < len(spans) and spans[cursor].end <= start:
+                cursor += 1
+            if cursor >= len(spans) or spans[cursor].start >= end:
+                self._clean.add(text)
+            start = end + len(_JOIN)
+
+    def _text(self, key: tuple[str, int], form: str, render: Callable[[], str]) -> str:
+        """A piece's raw text in one form, rendered once."""
+        hit = self._raw.get((key, form))
+        if hit is None:
+            hit = self._raw[(key, form)] = render()
+        return hit
 
     def wrap(self, piece: Piece) -> Piece:
         """The piece with every form of its text (compact, full, shrunk, group open/close)
         scrubbed, so that its token cost is counted on what is sent."""
         rel = piece.path
+        key = piece.key
 
-        def clean(render: Callable[[], str]) -> Callable[[], str]:
-            return lambda: self.scrub(rel, render())
+        def clean(render: Callable[[], str], form: str) -> Callable[[], str]:
+            self._forms.setdefault(key, {})[form] = render
+            return lambda: self.scrub(rel, self._text(key, form, render))
 
-        piece.render = clean(piece.render)
+        piece.render = clean(piece.render, "full" if piece.compact is not None else "compact")
         if piece.compact is not None:
-            piece.compact = clean(piece.compact)
+            piece.compact = clean(piece.compact, "compact")
         if piece.shrink is not None:
             shrink = piece.shrink
             piece.shrink = lambda n: self.scrub(rel, shrink(n))
