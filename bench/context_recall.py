@@ -436,12 +436,15 @@ def summary(results: list[dict], budgets: tuple[int, ...] = BUDGETS) -> str:
     head += "  none  dup test unstable"
     rows = [head + "   (cells: ours/bm25; none, dup, test, unstable: start@2k)"]
     for result in results:
-        row = f"{Path(result['repo']).name[:20]:<20} {result['language'][:10]:<10} "
+        row = f"{label(result['repo'])[:20]:<20} {result['language'][:10]:<10} "
         row += f"{result['points']:>4}"
         for placement in placements:
             for budget in budgets:
                 cell = result["recall"][placement][str(budget)]
-                row += f" {cell['ours']:.2f}/{cell['bm25']:.2f}"
+                if result["points_per_placement"][placement]:
+                    row += f" {cell['ours']:.2f}/{cell['bm25']:.2f}"
+                else:
+                    row += f" {'-':>9}"
         none = result["recall"][placements[0]].get("2000", {}).get("none", float("nan"))
         unstable = result.get("points_with_different_prompts")
         row += f"  {none:.2f} {result.get('prompts_with_a_snippet_twice', 0):>4}"
@@ -470,9 +473,18 @@ def compare_runs(first: Path, second: Path) -> str:
         da, db = left["prompt_digests"], right["prompt_digests"]
         common = sorted(set(da) & set(db))
         differ = [k for k in common if da[k] != db[k]]
-        name = Path(left["repo"]).name
+        name = label(left["repo"])
         rows.append(f"{name}: {len(differ)} of {len(common)} prompts differ {differ[:3]}")
     return "\n".join(rows)
+
+
+def label(repo: str) -> str:
+    """A repository's name in the table: the folder under `corpora/` (bench/fetch_corpora.py
+    lays each code base out there), else the root's own name."""
+    parts = Path(repo).parts
+    if "corpora" in parts[:-1]:
+        return parts[parts.index("corpora") + 1]
+    return Path(repo).name
 
 
 def _language_group(language: str) -> str:

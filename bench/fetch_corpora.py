@@ -54,6 +54,8 @@ CORPORA = (
     Corpus("google-auth", "python", "wheel", "google-auth==2.62.2", ""),
     Corpus("kombu", "python", "wheel", "kombu==5.7.0", ""),
     Corpus("starlette", "python", "wheel", "starlette==1.10.0", ""),
+    Corpus("marshmallow", "python", "sdist", "marshmallow==4.4.0", "marshmallow-4.4.0"),
+    Corpus("textual", "python", "wheel", "textual==8.2.8", ""),
     # TypeScript / JavaScript: packages that ship their sources with relative imports
     Corpus("mobx", "typescript", "npm", "mobx@7.1.3", "package/src"),
     Corpus("reduxjs-toolkit", "typescript", "npm", "@reduxjs/toolkit@2.14.0", "package/src"),
