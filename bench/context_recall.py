@@ -17,7 +17,8 @@ lines before the cursor as the query.
 
 Ground truth never comes from our index (bench/recall_truth.py):
 - Python: jedi (`Script.goto(follow_imports=True)`), kept when it lands on a function or
-  class in another file of the repository (ROOT/src first on jedi's path when it exists).
+  class in another file of the repository (ROOT/src first on jedi's path when it exists);
+  its `@overload` signatures count as shown too.
 - JavaScript/TypeScript: regexes written for this benchmark (not tree-sitter): relative
   `import {a, b as c} / * as ns / default from './x'` statements, path resolution with
   .ts/.js/index fallbacks, `export ... from` followed twice, and top-level

@@ -191,12 +191,32 @@ def python_points(root: Path, files: list[Path], wanted: int, rng: random.Random
             target = Path(hit.module_path)
             if target == path or not target.is_relative_to(root) or target.suffix != ".py":
                 continue
-            header_line = target.read_text(errors="replace").split("\n")[hit.line - 1].strip()
+            target_lines = target.read_text(errors="replace").split("\n")
+            header_line = target_lines[hit.line - 1].strip()
             if not header_line.startswith(("def ", "class ", "async def ")):
                 continue
-            points.append(_point(root, path, index, line, name, target, header_line, match.start()))
+            point = _point(root, path, index, line, name, target, header_line, match.start())
+            point.alternatives = python_overloads(target_lines, hit.line - 1)
+            points.append(point)
             break
     return points
+
+
+def python_overloads(lines: list[str], number: int) -> tuple[str, ...]:
+    """The `@overload` signatures of the function defined on line `number` (jedi lands on
+    the implementation; a prompt showing an overload shows the function as well)."""
+    header = lines[number]
+    indent = header[: len(header) - len(header.lstrip())]
+    opening = re.match(r"\s*((?:async\s+)?def\s+\w+\s*\()", header)
+    if opening is None:
+        return ()
+    found = []
+    for i, line in enumerate(lines):
+        if i == number or not line.startswith(indent + opening.group(1).strip()[:3]):
+            continue
+        if line.strip().startswith(opening.group(1)) and i > 0 and "overload" in lines[i - 1]:
+            found.append(line.strip())
+    return tuple(found)
 
 
 # ---------------------------------------------------------------------------------------
