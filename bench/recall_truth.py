@@ -674,7 +674,12 @@ _JAVA_METHOD = re.compile(
     r"(?:(?:public|protected|private|static|final|abstract|synchronized|native|default|"
     r"strictfp)\s+)*(?:<[^>]*>\s+)?([\w.$]+(?:<[^;=()]*>)?(?:\[\])*)\s+([A-Za-z_]\w*)\s*\("
 )
-_JAVA_NOT_TYPES = {"return", "new", "throw", "else", "case", "yield", "await", "assert"}
+#: words that can stand where a method's return type does: a statement, or a modifier
+#: before a constructor (`public Name(`), which is not a method of that name
+_JAVA_NOT_TYPES = {
+    "return", "new", "throw", "else", "case", "yield", "await", "assert",
+    "public", "protected", "private", "static", "final", "abstract", "synchronized",
+}  # fmt: skip
 _JAVA_SKIP = re.compile(
     r"^\s*(?:(?:public|protected|private|abstract|final|static|sealed|strictfp)\s+)*"
     r"(?:class|interface|enum|record)\b"
