@@ -327,6 +327,20 @@ def js_bindings(path: Path, text: str) -> dict[str, tuple[Path, str | None]]:
     return out
 
 
+def _blank(match: re.Match[str]) -> str:
+    """A string literal as its quotes around spaces (the same length)."""
+    return match.group(1) * 2 + " " * (len(match.group()) - 2)
+
+
+def _is_member_or_field(line: str, start: int, end: int, language: str) -> bool:
+    """A bare name that is not a use of a definition: a member selected on an expression
+    (`l[i].Value`), or the name a Go struct field or parameter line declares (`Value Type`)."""
+    if line[:start].rstrip().endswith((".", "?.")):
+        return True
+    declares = re.match(r"\s+[\w*\[\]]", line[end:]) is not None
+    return language == "go" and not line[:start].strip() and declares
+
+
 def go_package_defs(files: list[Path]) -> dict[Path, dict[str, list[tuple[Path, str]]]]:
     """Directory -> top-level func/type name -> [(file, header line)] (methods left out)."""
     out: dict[Path, dict[str, list[tuple[Path, str]]]] = defaultdict(lambda: defaultdict(list))
@@ -371,11 +385,14 @@ def regex_points(
         line = texts[path][index]
         if any(p.match(line) for p in (_GO_DEFS if language == "go" else _JS_DEFS)):
             continue
-        clean = re.sub(r"(['\"`]).*?\1", '""', line)
+        # strings blanked, same length: the columns of `clean` are the line's
+        clean = re.sub(r"(['\"`]).*?\1", _blank, line)
         hit: tuple[str, Path, str] | None = None
         name_column = -1
         for match in re.finditer(r"(?:([\w$]+)\.)?([A-Za-z_$][\w$]*)", clean):
             qualifier, name = match.group(1), match.group(2)
+            if not qualifier and _is_member_or_field(clean, match.start(), match.end(), language):
+                continue
             if language == "go":
                 if qualifier and qualifier in bindings[path]:
                     found = go_defs.get(bindings[path][qualifier], {}).get(name, [])
@@ -397,9 +414,7 @@ def regex_points(
                 if result and result[0] != path:
                     hit = (name, result[0], result[1])
             if hit:
-                name_column = match.start(2) if clean == line else line.find(match.group(0))
-                if name_column >= 0 and match.group(1):
-                    name_column += len(match.group(0)) - len(match.group(2))
+                name_column = match.start(2)
                 break
         if hit is None:
             continue
