@@ -46,6 +46,7 @@ MODULE_NAMES = 40  # at most this many names of one module are candidates
 MODULE_PER_USE = 0.1  # a module's weight per use of it in the file (capped)
 W_FIT = 1.0  # a module name whose words the cursor line uses (see relevance.LineWords)
 MAX_ATTR_DEFS = 4
+TYPED_NAMES = 12  # at most this many names starting with a typed bare prefix
 MAX_NAMES = 40  # names near the cursor looked up, closest and most used first
 W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
 W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
@@ -55,6 +56,7 @@ JS_LANGUAGES = frozenset(("javascript", "typescript", "tsx"))
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
+_TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
 _PY_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)\s*:?\s*$", re.S)
 _RETURN_TYPE = re.compile(
     r"->\s*[\"']?(?:[\w.]+\.)?([A-Z]\w*)|\)\s*:\s*(?:Promise<)?([A-Z][\w$]*)\s*(?:[<{]|$)"
@@ -127,6 +129,7 @@ class Gatherer:
         self._source_read = False
         self._js: JsModules | None = None
         self._not_modules: set[str] = set()
+        self.typed = ""  # the bare name partly typed at the cursor (see `read_source`)
         self._read_imports()
 
     # -- imports ----------------------------------------------------------------------------
@@ -137,7 +140,16 @@ class Gatherer:
             return
         if self.language_id in JS_LANGUAGES:
             self._read_js_imports()
-            return
+        else:
+            self._read_package_imports()
+        for imp in self.view.imports_of(self.current):  # where each name was imported
+            aliases = dict(imp.aliases)
+            for name in imp.names:
+                local = aliases.get(name, name)
+                if local in self.bindings:
+                    self.binding_lines.setdefault(local, imp.line)
+
+    def _read_package_imports(self) -> None:
         for imp in self.view.imports_of(self.current):
             target = imp.resolved
             if target is None or not self.view.allowed(target):
@@ -253,10 +265,16 @@ class Gatherer:
                     self.modules.setdefault(local, ModuleTarget((target,)))
 
     def read_source(self, lines: list[str]) -> None:
-        """Bindings only the source shows: CommonJS `const {a} = require('./x')`."""
-        if not self._requires or self._source_read:
+        """What only the source shows: the bare name being typed at the cursor (`isBl|`,
+        not `x.isBl|`), CommonJS `const {a} = require('./x')`."""
+        if self._source_read:
             return
         self._source_read = True
+        typed = _TYPED_NAME.search(lines[-1]) if lines else None
+        if typed is not None and not lines[-1][: typed.start()].rstrip().endswith((".", ":")):
+            self.typed = typed.group(1)
+        if not self._requires:
+            return
         text = "\n".join(lines[: max((i.line for i in self._import_lines()), default=0) + 12])
         for module, target in self._requires:
             bound = require_bindings(text, module)
@@ -486,6 +504,8 @@ class Gatherer:
         if self.package_scoped:
             self._add_package_names(uses, file_counts)
             self._add_package_outline(file_counts)
+        if self.typed:
+            self._add_typed(self.typed, file_counts)
         # every imported name, used near the cursor or not, gets a small prior; one not
         # used yet between its import and the cursor is likely what comes next
         for local, (file, original) in self.bindings.items():
@@ -496,6 +516,26 @@ class Gatherer:
                 weight += PRIOR_UNUSED
             for definition in self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]:
                 self.out.add(definition, W_IMPORTED * weight, "name")
+
+    def _add_typed(self, typed: str, file_counts: dict[str, int]) -> None:
+        """`isBl|`: the imported names, star-imported and own-package names (Go, Java)
+        that start with what is typed, those this file uses most first."""
+        found: dict[str, list[Definition]] = {}
+        for local, (file, original) in self.bindings.items():
+            if local.startswith(typed) and local != typed:
+                found[local] = self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]
+        files = list(self.expand(self.star_files))
+        if self.package_scoped and self.language_id != "rust":
+            files += self.package_files(_dir(self.current))
+        for definition in self.module_offer(files):
+            name = definition.name
+            if name.startswith(typed) and name != typed and name not in found:
+                found[name] = [definition]
+        ranked = sorted(found, key=lambda n: (-min(file_counts.get(n, 0), 10), len(n), n))
+        for rank, name in enumerate(ranked[:TYPED_NAMES]):
+            weight = W_CURSOR * (1.0 - rank / (2 * TYPED_NAMES))
+            for definition in found[name]:
+                self.out.add(definition, weight, "name")
 
     def _module_names(self, file: str) -> list[Definition]:
         """The top-level names a module offers (re-exports of a package's `__init__` or of
