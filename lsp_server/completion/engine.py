@@ -20,6 +20,7 @@ from lsp_server.completion.cache import Anchor, CompletionCache, forward
 from lsp_server.completion.index_items import IndexItem, index_items, inline_from_index
 from lsp_server.context import CompletionContext, ContextBuilder, RecentFiles
 from lsp_server.context.render import header, render_snippets
+from lsp_server.context.tokens import start_pending_warm_up
 from lsp_server.documents import DocumentEvent
 from lsp_server.endpoint import EndpointError, FimRequest
 from lsp_server.endpoint.types import RepoContext
@@ -181,6 +182,7 @@ class CompletionEngine:
             return await self._await_flight(flight, query, "")
         finally:
             self.counters.critical_cpu_ms += (time.thread_time() - cpu) * 1000
+            start_pending_warm_up()  # the tokenizer's background load waited for this answer
 
     def _endpoint_ready(self) -> bool:
         endpoint = self._session.endpoint

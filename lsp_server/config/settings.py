@@ -78,8 +78,8 @@ class CompletionSettings:
     )
     exact_tokenizer: bool = _key(
         "Count the prompt budget with Mistral's own tokenizer (~125 MB resident, loaded in the "
-        "background after start-up). `false`: a fast estimate with a safety margin, which packs "
-        "~15% less context into the same budget.",
+        "background after start-up). `false`: a fast estimate that leans high (~8% on average), "
+        "so the same budget packs a little less context.",
         True,
     )
 

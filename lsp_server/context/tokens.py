@@ -81,8 +81,16 @@ def _load() -> Callable[[str], int] | None:
     return _encode
 
 
-def warm_up(background: bool = True) -> None:
-    """Load the tokenizer now (in a daemon thread by default) so the first request is fast."""
+#: A background warm-up waits this long (or until `start_pending_warm_up()`, called once the
+#: first completion is answered) before loading: the load costs ~1 s of CPU, which the first
+#: completion of a session should not have to share. Counts use the stand-in meanwhile.
+WARM_UP_DELAY_S = 3.0
+_go = threading.Event()
+
+
+def warm_up(background: bool = True, delay_s: float = WARM_UP_DELAY_S) -> None:
+    """Load the tokenizer: now, or (by default) in a daemon thread once start-up has settled,
+    so that no request waits for it and the first one does not compete with it."""
     if background:
         if _encode is not None or _failed or _loading.is_set() or not _exact:
             return
@@ -90,6 +98,7 @@ def warm_up(background: bool = True) -> None:
 
         def load() -> None:
             try:
+                _go.wait(delay_s)
                 _load()
             finally:
                 _loading.clear()
@@ -97,6 +106,11 @@ def warm_up(background: bool = True) -> None:
         threading.Thread(target=load, name="tokenizer-load", daemon=True).start()
     else:
         _load()
+
+
+def start_pending_warm_up() -> None:
+    """The first completion is answered: a pending background load may start now."""
+    _go.set()
 
 
 def estimate_tokens(text: str) -> int:

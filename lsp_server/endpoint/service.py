@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MODEL_PROBLEM_S = 30.0  # how long "this model cannot complete" pauses requests before a retry
 LOCAL_RETRY_S = 10.0  # how long "no local engine found" holds before looking again
+SDK_PRELOAD_DELAY_S = 5.0  # after start-up, when the SDK (refactors only) is imported
 
 
 @dataclass
@@ -296,13 +297,19 @@ class EndpointService:
         if self._local and unknown:
             await self.discover_local()
 
-    async def warm_up(self) -> None:
-        """Pay the SDK's import and client set-up before the first request, off the loop."""
+    async def warm_up(self, sdk_delay_s: float = SDK_PRELOAD_DELAY_S) -> None:
+        """Set up the client before the first request; import the SDK later, off the loop.
+
+        Completions never need the SDK (FIM goes as plain JSON); refactors and next edits do.
+        Its import (0.3-1 s of CPU) waits until start-up has settled, so the first completion
+        does not share the CPU with it, and still happens before a refactor is likely.
+        """
         await self._ensure_local()
-        if self._api == "mistral":
-            await asyncio.get_running_loop().run_in_executor(None, preload_sdk)
         if self.status.state == "ready":
             self._get_conn()
+        if self._api == "mistral" and self.status.state == "ready":
+            await asyncio.sleep(sdk_delay_s)
+            await asyncio.get_running_loop().run_in_executor(None, preload_sdk)
 
     def warm_connection(self) -> None:
         """A keystroke that may lead to a request: have the connection (TCP, proxy CONNECT,

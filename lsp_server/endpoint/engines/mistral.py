@@ -10,6 +10,7 @@ documented `/v1/fim/completions` with `stream: true` (server-sent events, `data:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -94,27 +95,47 @@ def preload_sdk() -> None:
 
 
 class MistralBackend:
-    """The Mistral API via the mistralai SDK, with hooks that could export data removed."""
+    """The Mistral API via the mistralai SDK, with hooks that could export data removed.
+
+    The SDK is built on first use, not with the connection: its import costs 0.3-1 s of CPU,
+    and the completions a session starts with never need it (FIM goes as plain JSON).
+    """
 
     engine = "the Mistral API"
     uses_repo_context = False
 
     def __init__(self, client: httpx2.AsyncClient, base_url: str, key: ApiKey) -> None:
-        from mistralai.client import Mistral
-        from mistralai.client.utils.logger import NoOpLogger
-
-        from lsp_server.endpoint.boundary import build_refusing_sync_client
-
-        self._sdk = Mistral(
-            api_key=key.reveal,
-            server_url=base_url,
-            client=build_refusing_sync_client(),
-            async_client=client,
-            debug_logger=NoOpLogger(),  # MISTRAL_DEBUG would log headers, key included
-        )
-        strip_sdk_hooks(self._sdk)
-        install_sdk_model_cache()
+        self._client = client
+        self._base_url = base_url
+        self._key = key
+        self._sdk_instance: Any = None
         self._fim_wire = _FimWire(client, base_url, key)
+
+    @property
+    def _sdk(self) -> Any:
+        if self._sdk_instance is None:
+            from mistralai.client import Mistral
+            from mistralai.client.utils.logger import NoOpLogger
+
+            from lsp_server.endpoint.boundary import build_refusing_sync_client
+
+            sdk = Mistral(
+                api_key=self._key.reveal,
+                server_url=self._base_url,
+                client=build_refusing_sync_client(),
+                async_client=self._client,
+                debug_logger=NoOpLogger(),  # MISTRAL_DEBUG would log headers, key included
+            )
+            strip_sdk_hooks(sdk)
+            install_sdk_model_cache()
+            self._sdk_instance = sdk
+        return self._sdk_instance
+
+    async def _sdk_ready(self) -> Any:
+        """The SDK, imported off the event loop the first time (typing goes on meanwhile)."""
+        if self._sdk_instance is None:
+            await asyncio.get_running_loop().run_in_executor(None, preload_sdk)
+        return self._sdk
 
     @staticmethod
     def _fim_args(p: dict[str, Any], timeout_s: float) -> dict[str, Any]:
@@ -155,12 +176,13 @@ class MistralBackend:
         return self._fim_wire.stream(p, timeout_s)
 
     async def chat_stream(self, p: dict[str, Any], timeout_s: float) -> AsyncIterator[Delta]:
-        stream = await self._sdk.chat.stream_async(**self._chat_args(p, timeout_s))
+        sdk = await self._sdk_ready()
+        stream = await sdk.chat.stream_async(**self._chat_args(p, timeout_s))
         try:
             async for event in stream:
                 yield self._delta(event)
         finally:
-            await stream.close()  # type: ignore[no-untyped-call]
+            await stream.close()
 
     @staticmethod
     def _whole(res: Any) -> Delta:
@@ -175,18 +197,22 @@ class MistralBackend:
         )
 
     async def fim(self, p: dict[str, Any], timeout_s: float) -> Delta:
-        return self._whole(await self._sdk.fim.complete_async(**self._fim_args(p, timeout_s)))
+        sdk = await self._sdk_ready()
+        return self._whole(await sdk.fim.complete_async(**self._fim_args(p, timeout_s)))
 
     async def chat(self, p: dict[str, Any], timeout_s: float) -> Delta:
-        return self._whole(await self._sdk.chat.complete_async(**self._chat_args(p, timeout_s)))
+        sdk = await self._sdk_ready()
+        return self._whole(await sdk.chat.complete_async(**self._chat_args(p, timeout_s)))
 
     async def list_models(self, timeout_s: float) -> list[str]:
-        res = await self._sdk.models.list_async(timeout_ms=int(timeout_s * 1000))
+        sdk = await self._sdk_ready()
+        res = await sdk.models.list_async(timeout_ms=int(timeout_s * 1000))
         return [str(getattr(m, "id", "")) for m in (res.data or []) if getattr(m, "id", None)]
 
     async def inspect(self, model: str, timeout_s: float) -> ModelFacts:
         """From /v1/models: `capabilities.completion_fim` and `max_context_length`."""
-        res = await self._sdk.models.list_async(timeout_ms=int(timeout_s * 1000))
+        sdk = await self._sdk_ready()
+        res = await sdk.models.list_async(timeout_ms=int(timeout_s * 1000))
         cards: list[Any] = [m for m in (res.data or []) if getattr(m, "id", None)]
         served = tuple(str(m.id) for m in cards)
         card = next((m for m in cards if m.id == model), None)
