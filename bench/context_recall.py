@@ -428,14 +428,15 @@ def _pool(results: list[dict], placement: str, budget: int) -> tuple[float, floa
 
 
 def summary(results: list[dict], budgets: tuple[int, ...] = BUDGETS) -> str:
-    """One row per repository, a pooled row per language and one over all: ours/bm25."""
+    """One row per repository, a pooled row per language and one over all: ours/bm25,
+    then the dot points' count, recall with no context, and the prompt checks."""
     placements = list(results[0]["recall"]) if results else []
     head = f"{'repository':<20} {'lang':<10} {'n':>4}"
     for placement in placements:
         for budget in budgets:
             head += f" {placement[:5] + '@' + str(budget // 1000) + 'k':>9}"
-    head += "  none  dup test unstable"
-    rows = [head + "   (cells: ours/bm25; none, dup, test, unstable: start@2k)"]
+    head += "  n.dot none  dup test unst cold50"
+    rows = [head]
     for result in results:
         row = f"{label(result['repo'])[:20]:<20} {result['language'][:10]:<10} "
         row += f"{result['points']:>4}"
@@ -447,11 +448,7 @@ def summary(results: list[dict], budgets: tuple[int, ...] = BUDGETS) -> str:
                 else:
                     row += f" {'-':>9}"
         none = result["recall"][placements[0]].get("2000", {}).get("none", float("nan"))
-        unstable = result.get("points_with_different_prompts")
-        row += f"  {none:.2f} {result.get('prompts_with_a_snippet_twice', 0):>4}"
-        row += f" {result.get('prompts_with_test_files', 0):>4}"
-        row += f" {'-' if unstable is None else unstable:>8}"
-        rows.append(row)
+        rows.append(row + f"  {_checks([result], none)}")
     groups = defaultdict(list)
     for result in results:
         groups[_language_group(result["language"])].append(result)
@@ -461,8 +458,26 @@ def summary(results: list[dict], budgets: tuple[int, ...] = BUDGETS) -> str:
             for budget in budgets:
                 ours, bm25, _n = _pool(members, placement, budget)
                 row += f" {ours:.2f}/{bm25:.2f}"
-        rows.append(row)
+        rows.append(row + f"  {_checks(members, None)}")
+    rows.append(
+        "cells: recall ours/bm25; n.dot: points with a dot placement; none: recall with no "
+        "context (start@2k); dup: prompts with a snippet or header twice; test: prompts with "
+        "test files for a non-test file; unst: points whose prompts differed over the "
+        "--determinism runs; cold50: cold assembly p50 ms (median of the repositories')"
+    )
     return "\n".join(rows)
+
+
+def _checks(results: list[dict], none: float | None) -> str:
+    """The columns after the recall cells, summed over some repositories."""
+    dots = sum(r["points_per_placement"].get("dot", 0) for r in results)
+    dup = sum(r.get("prompts_with_a_snippet_twice", 0) for r in results)
+    tests = sum(r.get("prompts_with_test_files", 0) for r in results)
+    runs = [r.get("points_with_different_prompts") for r in results]
+    unstable = "-" if any(u is None for u in runs) else str(sum(u or 0 for u in runs))
+    cold = percentile([r["assembly_cold_ms_p50"] for r in results], 50)
+    shown = f"{none:.2f}" if none is not None else "    "
+    return f"{dots:>5} {shown} {dup:>4} {tests:>4} {unstable:>4} {cold:>6.1f}"
 
 
 def compare_runs(first: Path, second: Path) -> str:
