@@ -793,9 +793,16 @@ class Gatherer:
     def _add_module_members(
         self, module: ModuleTarget, partial: str, counts: dict[str, int]
     ) -> None:
+        for weight, definition in self.ranked_members(module, partial, counts):
+            self.out.add(definition, W_CURSOR * weight, "name")
+
+    def ranked_members(
+        self, module: ModuleTarget, partial: str, counts: dict[str, int]
+    ) -> list[tuple[float, Definition]]:
         """`module.` / `module.pa|`: the names of the module (all files of a Go package)
         that start with what is typed, those this file already uses or that fit the line
-        first (a big module does not fit whole); a name typed in another case last."""
+        first (a big module does not fit whole); a name typed in another case last.
+        Best first, one definition per name."""
         lowered = partial.lower()
         scored: list[tuple[float, Definition]] = []
         for definition in self.module_offer(self.expand(module.files)):
@@ -807,8 +814,18 @@ class Gatherer:
                 continue
             weight = self._module_name_weight(definition, 1.0, {}, counts)
             scored.append((bonus + weight, definition))
-        for weight, definition in heapq.nlargest(2 * MODULE_NAMES, scored, key=_first):
-            self.out.add(definition, W_CURSOR * weight, "name")
+        scored.sort(key=_rank_key)
+        return scored[: 2 * MODULE_NAMES]
+
+    def members_of_module(
+        self, receiver: str, partial: str, counts: dict[str, int]
+    ) -> list[Definition] | None:
+        """What `receiver.` offers when `receiver` names a module (None: it does not), best
+        first: the same answer the context uses, for the offline completion items."""
+        module = self.module_named(receiver) or self._namespace_member(receiver)
+        if module is None:
+            return None
+        return [d for _w, d in self.ranked_members(module, partial, counts)]
 
     def _with_bases(self, classes: list[Definition]) -> list[tuple[Definition, float]]:
         """The classes and their direct bases (where inherited members live), weighted."""
@@ -916,6 +933,12 @@ class Gatherer:
 
 def _first(item: tuple[float, Definition]) -> float:
     return item[0]
+
+
+def _rank_key(item: tuple[float, Definition]) -> tuple[float, int, str]:
+    """Best weight first, then shorter names (closest to what is typed), then by name: a
+    total order, so that equal weights never depend on the order definitions came in."""
+    return (-item[0], len(item[1].name), item[1].name)
 
 
 def _indent(line: str) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from lsp_server.context.members import module_members
 from lsp_server.index.repo_index import RepoIndex
 
 from .repo_prompt import build_index, prompt, write_repo
@@ -85,3 +86,21 @@ def test_same_package_name_from_a_sibling_file(index: RepoIndex) -> None:
         "\tif IsBlank(s) {\n\t\treturn trimAll(s)\n\t}\n\t"
     )
     assert "func trimAll(s string) string" in prompt(index, "util/clean.go", text)
+
+
+def test_offline_items_after_the_selector_come_from_every_file(index: RepoIndex) -> None:
+    """The same resolution serves the completion items offered without an endpoint."""
+    text = (index.root / "cmd/main.go").read_text() + "\tok := util.I"
+    lines = text.split("\n")
+    found = module_members(index, "cmd/main.go", "go", lines, "util", "I") or []
+    names = [d.name for d in found]
+    assert names[0] == "IsBlank"
+    assert len(names) == len(set(names))
+    last_file = module_members(index, "cmd/main.go", "go", lines, "util", "H19") or []
+    assert "H19xB11" in {d.name for d in last_file}
+    everything = module_members(index, "cmd/main.go", "go", lines, "util", "") or []
+    assert {"IsBlank", "H0xA0"} <= {d.name for d in everything}
+    assert not any(d.name in ("isSecret", "_", "blankFixture", "trimAll") for d in everything)
+    # control: `fmt` (outside the repository) and a variable are not modules here
+    assert module_members(index, "cmd/main.go", "go", lines, "fmt", "") is None
+    assert module_members(index, "cmd/main.go", "go", lines, "ok", "") is None
