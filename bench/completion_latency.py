@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import statistics
 import sys
@@ -118,8 +119,11 @@ async def _engine_cpu_ms(client: Any) -> tuple[float, float]:
     status = await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="mistral.status", arguments=[])
     )
-    counters = status["counters"]
-    return float(counters["prepare_cpu_ms"]), float(counters["critical_cpu_ms"])
+    counters = status["counters"]  # NaN from a server without them (an older checkout)
+    return (
+        float(counters.get("prepare_cpu_ms", math.nan)),
+        float(counters.get("critical_cpu_ms", math.nan)),
+    )
 
 
 def _summary(values: list[float]) -> dict[str, float]:

@@ -6,8 +6,10 @@ measured). The first request is an invoked inlineCompletion (no debounce) sent r
 `initialized` + didOpen, as an editor does when the user asks for one at once.
 
 Two variants, interleaved run by run: with Mistral's exact tokenizer (loaded in a background
-thread at start) and without it (`use_exact_tokenizer(False)`: the estimate only). RSS is
-read from /proc after `--idle-s` seconds of idle following the first answer.
+thread once the first completion is answered) and without it (`completion.exact_tokenizer =
+false`: the estimate only). RSS is read from /proc after `--idle-s` seconds of idle following
+the first answer (the SDK, which only refactors need, is imported 5 s after start-up: use
+`--idle-s 6` to include it).
 
     python bench/startup.py [--runs 5] [--idle-s 3] [--json]
 """
@@ -33,13 +35,6 @@ from lsprotocol import types  # noqa: E402
 import tests.lsp_harness as harness  # noqa: E402
 from fixtures.fake_mistral import FakeMistral  # noqa: E402
 
-WITHOUT_TOKENIZER = (
-    "import sys\n"
-    "from lsp_server.context import use_exact_tokenizer\n"
-    "use_exact_tokenizer(False)\n"
-    "from lsp_server.cli import main\n"
-    "sys.exit(main(['serve']))\n"
-)
 TEXT = "import json\n\n\ndef load(path):\n    with open(path) as handle:\n        return "
 
 
@@ -51,41 +46,33 @@ def _rss_mb(pid: int) -> float:
 
 
 async def one_run(root: Path, exact: bool, idle_s: float) -> dict[str, float]:
-    saved = harness.SERVER_CMD
-    if not exact:
-        harness.SERVER_CMD = [sys.executable, "-c", WITHOUT_TOKENIZER]
-    try:
-        with tempfile.TemporaryDirectory() as tmp, FakeMistral() as fake:
-            fake.default_fim = "json.load(handle)"
-            env = harness.isolated_env(Path(tmp))
-            started = time.perf_counter()
-            client = await harness.start_server(
-                root=root,
-                env=env,
-                profile="visual_studio_code",
-                init_options=harness.endpoint_options(fake.url),
+    with tempfile.TemporaryDirectory() as tmp, FakeMistral() as fake:
+        fake.default_fim = "json.load(handle)"
+        env = harness.isolated_env(Path(tmp))
+        started = time.perf_counter()
+        options = harness.endpoint_options(fake.url, completion={"exactTokenizer": exact})
+        client = await harness.start_server(
+            root=root, env=env, profile="visual_studio_code", init_options=options
+        )
+        initialized = time.perf_counter()
+        try:
+            uri = harness.open_document(client, root / "loader.py", TEXT)
+            lines = TEXT.split("\n")
+            params = types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=len(lines) - 1, character=len(lines[-1])),
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Invoked
+                ),
             )
-            initialized = time.perf_counter()
-            try:
-                uri = harness.open_document(client, root / "loader.py", TEXT)
-                lines = TEXT.split("\n")
-                params = types.InlineCompletionParams(
-                    text_document=types.TextDocumentIdentifier(uri=uri),
-                    position=types.Position(line=len(lines) - 1, character=len(lines[-1])),
-                    context=types.InlineCompletionContext(
-                        trigger_kind=types.InlineCompletionTriggerKind.Invoked
-                    ),
-                )
-                result = await client.text_document_inline_completion_async(params)
-                answered = time.perf_counter()
-                from_endpoint = bool(fake.requests_for("fim")) and bool(result and result.items)
-                await asyncio.sleep(idle_s)
-                pid = client._server.pid  # type: ignore[union-attr]
-                rss = _rss_mb(pid)
-            finally:
-                await harness.stop_server(client)
-    finally:
-        harness.SERVER_CMD = saved
+            result = await client.text_document_inline_completion_async(params)
+            answered = time.perf_counter()
+            from_endpoint = bool(fake.requests_for("fim")) and bool(result and result.items)
+            await asyncio.sleep(idle_s)
+            pid = client._server.pid  # type: ignore[union-attr]
+            rss = _rss_mb(pid)
+        finally:
+            await harness.stop_server(client)
     return {
         "initialize_ms": (initialized - started) * 1000,
         "first_completion_ms": (answered - started) * 1000,

@@ -89,13 +89,15 @@ class ExclusionMemo:
     component), about half the context's CPU per keystroke. A verdict is reused for `ttl_s`
     and forgotten at once when the exclusion rules change (`exclusion_epoch`). Nothing is
     weakened: the endpoint judges every source of the request again, uncached, before anything
-    leaves, so a file excluded within the window is refused there, not sent.
+    leaves, so a file excluded within the window is refused there, not sent. The window (10 s)
+    only bounds how long a re-pointed symlink may still be proposed; with 2 s a pause of
+    reading code re-judged all ~180 files on the next keystroke.
     """
 
     def __init__(
         self,
         judge: Callable[[Path], bool],
-        ttl_s: float = 2.0,
+        ttl_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._judge = judge
@@ -167,7 +169,7 @@ class CompletionEngine:
         context = self._context(query)  # built inside the debounce window, where it is free
         if not query.invoked and settings.completion.debounce_ms:
             if self._session.endpoint is not None:  # so is its secret scan
-                self._session.endpoint.prescan((context.prefix, context.suffix))
+                self._session.endpoint.prescan((context.prefix, context.suffix), context.sources)
             prepared = time.thread_time()
             remaining = settings.completion.debounce_ms / 1000 - (time.monotonic() - started)
             await self._sleep(max(0.0, remaining))

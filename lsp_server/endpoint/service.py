@@ -68,6 +68,7 @@ log = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 MODEL_PROBLEM_S = 30.0  # how long "this model cannot complete" pauses requests before a retry
 LOCAL_RETRY_S = 10.0  # how long "no local engine found" holds before looking again
+PREJUDGED_S = 2.5  # how old a source's verdict from `prescan` may be (the longest debounce: 2 s)
 SDK_PRELOAD_DELAY_S = 5.0  # after start-up, when the SDK (refactors only) is imported
 
 
@@ -138,6 +139,7 @@ class EndpointService:
         self.peak_in_flight = 0
         # Attempts that went out, by operation ("fim", "chat", "models"...): mistral.status.
         self.requests: dict[str, int] = {}
+        self._prejudged: tuple[int, float, dict[str, bool]] = (-1, 0.0, {})
         self._configure(settings, workspace_roots)
 
     # ------------------------------------------------------------------ configuration
@@ -322,11 +324,27 @@ class EndpointService:
         if transport is not None:
             transport.warm(self._base)
 
-    def prescan(self, texts: Sequence[str]) -> None:
+    def prescan(self, texts: Sequence[str], sources: Sequence[str] = ()) -> None:
         """Find the secrets of what a request will send while the debounce waits: the scan
-        after it is then a cache hit (the scanner caches per text), off the user's wait."""
+        after it is then a cache hit (the scanner caches per text), off the user's wait.
+
+        The sources are judged here too (resolving their symlinks is most of the preflight's
+        CPU); the request after the debounce takes these verdicts when they are at most
+        PREJUDGED_S old and the rules have not changed since, and judges any other source
+        itself. The texts were read from those files earlier still, so judging the paths a
+        debounce earlier changes nothing about what can leave.
+        """
         for text in texts:
             self._scanner.find_spans(text)
+        if sources:
+            verdicts = {source: self.is_excluded(source) for source in sources}
+            self._prejudged = (self.exclusion_epoch, self._clock(), verdicts)
+
+    def _source_excluded(self, source: str) -> bool:
+        epoch, judged_at, verdicts = self._prejudged
+        verdict = verdicts.get(source)
+        fresh = epoch == self.exclusion_epoch and self._clock() - judged_at <= PREJUDGED_S
+        return self.is_excluded(source) if verdict is None or not fresh else verdict
 
     async def aclose(self) -> None:
         await wait_for_drains()
@@ -552,7 +570,7 @@ class EndpointService:
         if self._key.key is None and self._needs_key:
             self._refuse(ctx, EndpointOffline(self._key.problem))
         if check_sources:
-            excluded = [s for s in ctx.sources if self.is_excluded(s)]
+            excluded = [s for s in ctx.sources if self._source_excluded(s)]
             if excluded:
                 self._refuse(
                     ctx,
