@@ -159,19 +159,47 @@ class Resolver:
 
     def _load_tsconfig(self, directory: str) -> tuple[str, dict[str, list[str]]] | None:
         for name in ("tsconfig.json", "jsconfig.json"):
-            path = self.root / directory / name
-            try:
-                data = json.loads(_strip_json_comments(path.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
-                continue
-            options = data.get("compilerOptions") or {}
-            base_url = options.get("baseUrl")
-            paths = options.get("paths") or {}
-            base = _norm(posixpath.join(directory, base_url or ".")) if base_url or paths else None
-            if base is None:
-                return ("\0", {})  # a config without baseUrl/paths: stop looking upward
-            return (base, {k: list(v) for k, v in paths.items() if isinstance(v, list)})
+            found = self._read_tsconfig(directory, name, 0)
+            if found is not None:
+                return found
         return None
+
+    def _read_tsconfig(
+        self, directory: str, name: str, depth: int
+    ) -> tuple[str, dict[str, list[str]]] | None:
+        """(base directory, paths) of one config file, following `extends` to a relative
+        file for the `baseUrl`/`paths` it does not set itself (relative to the file that
+        sets them, as TypeScript does)."""
+        try:
+            text = (self.root / directory / name).read_text(encoding="utf-8")
+            data = json.loads(_strip_json_comments(text))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        options = data.get("compilerOptions") or {}
+        base_url = options.get("baseUrl")
+        paths = options.get("paths") or {}
+        parent = data.get("extends")
+        if (
+            not (base_url or paths)
+            and isinstance(parent, str)
+            and parent.startswith(".")
+            and depth < 3
+        ):
+            target = _norm(posixpath.join(directory, parent))
+            if target is not None:
+                if not target.endswith(".json"):
+                    target += ".json"
+                inherited = self._read_tsconfig(
+                    posixpath.dirname(target), posixpath.basename(target), depth + 1
+                )
+                if inherited is not None:
+                    return inherited
+        base = _norm(posixpath.join(directory, base_url or ".")) if base_url or paths else None
+        if base is None:
+            return ("\0", {})  # a config without baseUrl/paths: stop looking upward
+        return (base, {k: list(v) for k, v in paths.items() if isinstance(v, list)})
 
     def _resolve_js(self, importer: str, module: str) -> str | None:
         directory = importer.rsplit("/", 1)[0] if "/" in importer else ""
