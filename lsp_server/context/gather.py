@@ -651,13 +651,28 @@ class Gatherer:
                 if definition.line < view_start and definition.kind != "variable":
                     self.out.add(definition, W_LOCAL_OUT_OF_VIEW * weight, "local")
             return
-        defs = [d for d in defs if d.kind != "variable" or d.container is None]
+        defs = [
+            d for d in defs if (d.kind != "variable" or d.container is None) and not self._nested(d)
+        ]
         if not defs:
             return
         ranked = sorted(defs, key=self._location_factor, reverse=True)[:MAX_DEFS_PER_NAME]
         share = 1.0 / max(1.0, len(defs) ** 0.5)
         for definition in ranked:
             self.out.add(definition, weight * self._location_factor(definition) * share, "name")
+
+    def _nested(self, definition: Definition) -> bool:
+        """A definition local to a function of another file (a closure named `app`, a
+        test's `child1`): not something this file can call, and often the same header
+        several times."""
+        if definition.container is None or definition.path == self.current:
+            return False
+        return any(
+            d.name == definition.container
+            and d.kind in ("function", "method")
+            and d.line < definition.line <= d.end_line
+            for d in self.view.file_definitions(definition.path)
+        )
 
     def _add_attr(self, name: str, use: NameUse, count_bonus: float) -> None:
         weight = use.attr + count_bonus
@@ -682,7 +697,10 @@ class Gatherer:
         defs = [
             d
             for d in self.view.definitions(name)
-            if d.container is not None and d.kind in MEMBER_KINDS and d.path != self.current
+            if d.container is not None
+            and d.kind in MEMBER_KINDS
+            and d.path != self.current
+            and not self._nested(d)
         ]
         if not defs:
             return
