@@ -823,7 +823,7 @@ def is_test_path(rel: str) -> bool:
     return (
         any(p.lower() in folders for p in parts[:-1])
         or (name.startswith("test_") and name.endswith(".py"))
-        or name == "conftest.py"
+        or name in ("conftest.py", "tests.rs")
         or re.search(r"(_test\.(py|go|rs)|\.(test|spec)\.[jt]sx?|Tests?\.java)$", name) is not None
         or re.match(r"Test[A-Z]\w*\.java$", name) is not None
     )
