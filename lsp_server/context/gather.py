@@ -260,8 +260,11 @@ class Gatherer:
                     self.modules[local] = ModuleTarget((found,))
                     continue
                 self.bindings[local] = (target, name)
-                if name == "default":
-                    # `import utils from './utils'`: often an object of functions
+                if name == "default" and not (
+                    isinstance(found, Definition) and found.kind in CLASS_KINDS
+                ):
+                    # `import utils from './utils'`: often an object of functions (a
+                    # default-exported class offers its members instead)
                     self.modules.setdefault(local, ModuleTarget((target,)))
 
     def read_source(self, lines: list[str]) -> None:
@@ -802,11 +805,17 @@ class Gatherer:
             weight = W_CURSOR * W_GUESSED
         for definition, share in self._with_bases(classes):
             self.out.containers.add(definition.name)
-            self.out.add(definition, weight * share, "base")
-            if partial:
-                for member in self.view.members(definition.name, definition.path):
-                    if member.name.startswith(partial):
-                        self.out.add(member, weight * share, "member")
+            members = [
+                m
+                for m in (self.view.members(definition.name, definition.path) if partial else [])
+                if m.name.startswith(partial)
+            ]
+            for member in members:
+                self.out.add(member, weight * share, "member")
+            if not members:
+                # with members matching what is typed, those are shown inside their class's
+                # header; the class's skeleton would take their place without them
+                self.out.add(definition, weight * share, "base")
 
     def _add_module_members(
         self, module: ModuleTarget, partial: str, counts: dict[str, int]
