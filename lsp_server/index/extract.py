@@ -10,13 +10,14 @@ around each definition; both are much cheaper than walking the tree in Python.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable
 from typing import Literal, NamedTuple, TypeAlias, get_args
 
 import tree_sitter as ts
 
-from .languages import LanguageSpec
+from .languages import CHECKED_CAPTURES, LanguageSpec
 from .model import DefKind
 
 
@@ -136,9 +137,12 @@ def extract_from_tree(
 
 
 #: A definition candidate while matches are collected, one per name position:
-#: (start_byte, end_byte, node, kind, name, name_node, container). A plain tuple: built once
-#: per match, the innermost loop of extraction.
-_Found: TypeAlias = "tuple[int, int, ts.Node, DefKind | Literal['scope'], str, ts.Node, str | None]"
+#: (start_byte, -end_byte, end_byte, node, kind, name, name_node, container). A plain tuple:
+#: built once per match, the innermost loop of extraction; its first two fields sort it.
+_Found: TypeAlias = (
+    "tuple[int, int, int, ts.Node, DefKind | Literal['scope'], str, ts.Node, str | None]"
+)
+_BY_POSITION = operator.itemgetter(0, 1)
 
 
 def extract_spans(
@@ -164,19 +168,21 @@ def extract_spans(
     seen_imports: set[int] = set()
     is_ascii = data.isascii()
     priority = _KIND_PRIORITY
+    refine = _refine_kind
     for pattern, caps in matches:
         role = roles[pattern]
         if role is None:
             continue
-        capture, role_kind = role
+        capture, role_kind, checked, container_captures = role
         node = caps[capture][0]
-        if ("_self" in caps or "_req" in caps or "_m" in caps) and not _checks_pass(data, caps):
+        if checked and not _checks_pass(data, caps):
             continue
         if role_kind == "import":
-            if node.start_byte not in seen_imports:
-                seen_imports.add(node.start_byte)
+            start = node.start_byte
+            if start not in seen_imports:
+                seen_imports.add(start)
                 src = caps.get("src")
-                start, end = node.start_byte, node.end_byte
+                end = node.end_byte
                 for import_row in _import_rows(spec.id, data, node, src[0] if src else None):
                     imports.append(ImportSpan(start, end, import_row))
             continue
@@ -186,65 +192,73 @@ def extract_spans(
         name_node = names[0]
         key = name_node.start_byte
         name = data[key : name_node.end_byte].decode("utf-8", "replace")
-        node_type = node.type
         kind: DefKind | Literal["scope"]
         if role_kind == "scope":
             kind = "scope"
             name = _scope_name(name)
         else:
-            refined = _refine_kind(role_kind, node, node_type, name)
+            node_type = node.type
+            refined = refine(role_kind, node, node_type, name)
             if refined is None:
                 continue
             kind = refined
             if node_type == "function_declarator":
                 node = _declaration_of(node)
         container = None
-        container_nodes = caps.get("container") or caps.get("local.scope")
-        if container_nodes:
-            cn = container_nodes[0]
-            container = data[cn.start_byte : cn.end_byte].decode("utf-8", "replace")
+        for container_capture in container_captures:
+            container_nodes = caps.get(container_capture)
+            if container_nodes:
+                cn = container_nodes[0]
+                container = data[cn.start_byte : cn.end_byte].decode("utf-8", "replace")
+                break
         previous = found.get(key)
-        if (
-            previous is not None
-            and priority.get(kind, 9) <= priority.get(previous[3], 9)
-            and not (kind == "method" and previous[3] == "function")
-        ):
-            if previous[6] is None and container is not None:
-                found[key] = (*previous[:6], container)
-            continue
-        if previous is not None and container is None:
-            container = previous[6]
-        found[key] = (node.start_byte, node.end_byte, node, kind, name, name_node, container)
+        if previous is not None:
+            previous_kind = previous[4]
+            if priority.get(kind, 9) <= priority.get(previous_kind, 9) and not (
+                kind == "method" and previous_kind == "function"
+            ):
+                if previous[7] is None and container is not None:
+                    found[key] = (*previous[:7], container)
+                continue
+            if container is None:
+                container = previous[7]
+        end = node.end_byte
+        found[key] = (node.start_byte, -end, end, node, kind, name, name_node, container)
 
-    entries = sorted(found.values(), key=_entry_key)
+    entries = sorted(found.values(), key=_BY_POSITION)
     rows: list[DefSpan] = []
     stack: list[tuple[int, str, DefKind | Literal["scope"]]] = []  # (end_byte, name, kind)
     seen_fields: set[tuple[str | None, str]] = set()
-    for start, end, node, found_kind, name, name_node, container in entries:
+    is_python = spec.id == "python"
+    for start, _neg_end, end, node, found_kind, name, name_node, container in entries:
         kind = found_kind
         while stack and stack[-1][0] <= start:
             stack.pop()
-        if container is None and stack:
-            if kind == "field":
-                for entry in reversed(stack):
-                    if entry[2] in _CLASS_LIKE:
-                        container = entry[1]
-                        break
-            else:
-                container = stack[-1][1]
-        parent_kind = stack[-1][2] if stack else None
+        if stack:
+            parent_kind = stack[-1][2]
+            if container is None:
+                if kind == "field":
+                    for entry in reversed(stack):
+                        if entry[2] in _CLASS_LIKE:
+                            container = entry[1]
+                            break
+                else:
+                    container = stack[-1][1]
+        else:
+            parent_kind = None
         if kind in _SCOPE_KINDS:
             stack.append((end, name, kind))
         if kind == "scope":
             continue
         if kind == "field":
-            if container is None and spec.id == "python":
+            if container is None and is_python:
                 continue  # `self.x = ...` outside a class
             if (container, name) in seen_fields:
                 continue
             seen_fields.add((container, name))
-        if kind == "function" and parent_kind in _CLASS_LIKE and parent_kind != "namespace":
-            kind = "method"
+        elif kind == "function":
+            if parent_kind in _CLASS_LIKE and parent_kind != "namespace":
+                kind = "method"
         elif kind == "method" and container is None:
             kind = "function"
         row = _def_row(data, spec, node, name_node, name, kind, container, is_ascii)
@@ -252,16 +266,8 @@ def extract_spans(
     return rows, imports
 
 
-#: Text checks the queries cannot do themselves (see languages._build_query).
-_CHECKED_CAPTURES: dict[str, frozenset[bytes]] = {
-    "_self": frozenset({b"self"}),
-    "_req": frozenset({b"require"}),
-    "_m": frozenset({b"require", b"require_relative", b"load", b"autoload"}),
-}
-
-
 def _checks_pass(data: bytes, caps: dict[str, list[ts.Node]]) -> bool:
-    for key, allowed in _CHECKED_CAPTURES.items():
+    for key, allowed in CHECKED_CAPTURES.items():
         nodes = caps.get(key)
         if nodes and data[nodes[0].start_byte : nodes[0].end_byte] not in allowed:
             return False
@@ -309,10 +315,6 @@ def _declaration_of(node: ts.Node) -> ts.Node:
     ):
         return parent
     return node
-
-
-def _entry_key(entry: _Found) -> tuple[int, int]:
-    return (entry[0], -entry[1])
 
 
 def _column(data: bytes, start_byte: int, column_bytes: int, is_ascii: bool) -> int:

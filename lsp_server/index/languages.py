@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import tree_sitter as ts
 
@@ -42,6 +42,16 @@ LanguageId = Literal[
 ]
 
 
+class PatternRole(NamedTuple):
+    """What one pattern of a tags query finds, read once from its text so that the
+    extractor's per-match loop does no capture-name lookups it can know are futile."""
+
+    capture: str  # the capture whose node is the definition, import or scope
+    kind: str  # a definition kind, "import" or "scope"
+    checked: bool  # has captures whose text the extractor checks (`@_self`, ...)
+    containers: tuple[str, ...]  # the captures naming the container that the pattern has
+
+
 @dataclass(eq=False)
 class LanguageSpec:
     """One language: how to find its grammar and queries, and a few lexical facts."""
@@ -58,8 +68,8 @@ class LanguageSpec:
     max_depth: int = 10
     #: Name of our own query file in queries/ (default: the id); TSX shares TypeScript's.
     extra_queries: str = ""
-    #: per pattern of `tags_query`: (role capture, kind) or None for disabled patterns
-    pattern_roles: tuple[tuple[str, str] | None, ...] = ()
+    #: per pattern of `tags_query`: what it finds, or None for disabled patterns
+    pattern_roles: tuple[PatternRole | None, ...] = ()
     _language: ts.Language | None = field(default=None, repr=False)
     _query: ts.Query | None = field(default=None, repr=False)
 
@@ -188,22 +198,35 @@ def _build_query(spec: LanguageSpec) -> ts.Query:
     query = ts.Query(spec.language, source)
     # Reference patterns are disabled: the set of referenced identifiers is collected by a
     # single lexical scan, which is an order of magnitude cheaper than these matches.
-    roles: list[tuple[str, str] | None] = []
+    roles: list[PatternRole | None] = []
     for index in range(query.pattern_count):
         text = source[query.start_byte_for_pattern(index) : query.end_byte_for_pattern(index)]
         match = _ROLE.search(text)
         if match is None:
             query.disable_pattern(index)
             roles.append(None)
-        else:
-            capture = match.group(1)
-            roles.append((capture, capture.removeprefix("definition.")))
+            continue
+        capture = match.group(1)
+        captures = set(_CAPTURE.findall(text))
+        containers = tuple(c for c in _CONTAINER_CAPTURES if c in captures)
+        checked = not captures.isdisjoint(CHECKED_CAPTURES)
+        kind = capture.removeprefix("definition.")
+        roles.append(PatternRole(capture, kind, checked, containers))
     spec.pattern_roles = tuple(roles)
     return query
 
 
 #: The capture that says what a pattern finds: a definition (kind), an import or a scope.
 _ROLE = re.compile(r"@(definition\.\w+|import\b|scope\b)")
+_CAPTURE = re.compile(r"@([\w.]+)")
+#: Captures naming a definition's container, in order of preference.
+_CONTAINER_CAPTURES = ("container", "local.scope")
+#: Captures whose text the extractor checks (queries carry no text predicates, see above).
+CHECKED_CAPTURES: dict[str, frozenset[bytes]] = {
+    "_self": frozenset({b"self"}),
+    "_req": frozenset({b"require"}),
+    "_m": frozenset({b"require", b"require_relative", b"load", b"autoload"}),
+}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -277,6 +277,7 @@ class RepoIndex:
             progress(done, total)
 
         languages = {c.rel: c.language for c in candidates}
+        del candidates  # the tasks and `languages` say all that is still needed (large trees)
         resolvers: list[Resolver] = []  # built on the first parsed file (a warm start has none)
 
         def resolver() -> Resolver:

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeAlias
 
 from . import walk
-from .extract import DefFields, DefRow, ImportRow, def_row_from_tuple, extract_from_tree
+from .extract import ImportRow, extract_from_tree
 from .languages import LanguageId, ParseTimeout, language_by_id, parse_bytes
+from .model import DefKind
 from .walk import SkipReason
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,12 @@ class Task(NamedTuple):
     known_sha256: str  # the cached content hash, or "" when the file is new
 
 
+#: A definition as the `defs` table stores it: the file's path, then `DefRow`'s fields.
+StoredDef: TypeAlias = tuple[
+    str, str, DefKind, int, int, int, int, "str | None", str, "str | None", int, int
+]
+
+
 class Parsed(NamedTuple):
     """A file read and extracted."""
 
@@ -46,17 +53,15 @@ class Parsed(NamedTuple):
     sha256: str
     size: int
     mtime_ns: int
-    definitions: list[DefRow]
+    #: rows ready for the `defs` table: plain tuples, so that the process that stores them
+    #: neither rebuilds nor reshapes them (pickle memoizes the repeated path)
+    def_rows: list[StoredDef]
     imports: list[ImportRow]
 
     def __reduce__(self) -> tuple[Callable[..., Parsed], tuple[object, ...]]:
-        # Pickled as plain tuples, rebuilt in C: pickle would otherwise call a Python
-        # function per row on each side (NamedTuple's __getnewargs__ and __new__), which
-        # made sending results back from the workers three times slower.
-        return (
-            _parsed,
-            (*self[:5], list(map(tuple, self.definitions)), list(map(tuple, self.imports))),
-        )
+        # Imports are pickled as plain tuples and rebuilt in C: pickle would otherwise call
+        # a Python function per row on each side (NamedTuple's __getnewargs__ and __new__).
+        return (_parsed, (*self[:6], list(map(tuple, self.imports))))
 
 
 _ImportFields: TypeAlias = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], int]
@@ -71,18 +76,12 @@ def _parsed(
     sha256: str,
     size: int,
     mtime_ns: int,
-    definitions: list[DefFields],
+    def_rows: list[StoredDef],
     imports: list[_ImportFields],
 ) -> Parsed:
     """Unpickles a `Parsed` (see `Parsed.__reduce__`)."""
     return Parsed(
-        path,
-        language,
-        sha256,
-        size,
-        mtime_ns,
-        list(map(def_row_from_tuple, definitions)),
-        list(map(_import_row_from_tuple, imports)),
+        path, language, sha256, size, mtime_ns, def_rows, list(map(_import_row_from_tuple, imports))
     )
 
 
@@ -170,7 +169,7 @@ def process_data(
         log.debug("index: skipping %s: %r", rel, exc)
         return Skipped(rel, size, mtime_ns, walk.UNREADABLE)
     del text
-    return Parsed(rel, language, sha, size, mtime_ns, defs, imports)
+    return Parsed(rel, language, sha, size, mtime_ns, [(rel, *row) for row in defs], imports)
 
 
 def init_worker(nice: int = 0) -> None:
