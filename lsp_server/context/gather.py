@@ -805,17 +805,11 @@ class Gatherer:
             weight = W_CURSOR * W_GUESSED
         for definition, share in self._with_bases(classes):
             self.out.containers.add(definition.name)
-            members = [
-                m
-                for m in (self.view.members(definition.name, definition.path) if partial else [])
-                if m.name.startswith(partial)
-            ]
-            for member in members:
-                self.out.add(member, weight * share, "member")
-            if not members:
-                # with members matching what is typed, those are shown inside their class's
-                # header; the class's skeleton would take their place without them
-                self.out.add(definition, weight * share, "base")
+            self.out.add(definition, weight * share, "base")
+            if partial:
+                for member in self.view.members(definition.name, definition.path):
+                    if member.name.startswith(partial):
+                        self.out.add(member, weight * share, "member")
 
     def _add_module_members(
         self, module: ModuleTarget, partial: str, counts: dict[str, int]
