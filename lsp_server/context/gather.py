@@ -668,7 +668,11 @@ class Gatherer:
         """A definition local to a function of another file (a closure named `app`, a
         test's `child1`): not something this file can call, and often the same header
         several times."""
-        if definition.container is None or definition.path == self.current:
+        if (
+            definition.container is None
+            or definition.kind != "function"  # methods, fields: members of a class
+            or definition.path == self.current
+        ):
             return False
         return any(
             d.name == definition.container
