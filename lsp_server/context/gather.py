@@ -44,6 +44,7 @@ PACKAGE_OUTLINE = 60  # Go/Java: at most this many names of the own package are 
 PRIOR_PACKAGE = 0.12
 MODULE_NAMES = 40  # at most this many names of one module are candidates
 MODULE_PER_USE = 0.1  # a module's weight per use of it in the file (capped)
+W_SHARE = 1.0  # a module name's uses in this file relative to its most used name
 W_FIT = 1.0  # a module name whose words the cursor line uses (see relevance.LineWords)
 MAX_ATTR_DEFS = 4
 TYPED_NAMES = 12  # at most this many names starting with a typed bare prefix
@@ -53,6 +54,7 @@ W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
 W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class
 
 JS_LANGUAGES = frozenset(("javascript", "typescript", "tsx"))
+TYPE_KINDS = frozenset(("interface", "type"))  # may share a name with a value (TypeScript)
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
@@ -130,6 +132,7 @@ class Gatherer:
         self._js: JsModules | None = None
         self._not_modules: set[str] = set()
         self.typed = ""  # the bare name partly typed at the cursor (see `read_source`)
+        self._cursor_module: tuple[tuple[str, ...], str] | None = None  # `module.pa|`
         self._read_imports()
 
     # -- imports ----------------------------------------------------------------------------
@@ -261,7 +264,7 @@ class Gatherer:
                     continue
                 self.bindings[local] = (target, name)
                 if name == "default" and not (
-                    isinstance(found, Definition) and found.kind in CLASS_KINDS
+                    isinstance(found, tuple) and any(d.kind in CLASS_KINDS for d in found)
                 ):
                     # `import utils from './utils'`: often an object of functions (a
                     # default-exported class offers its members instead)
@@ -419,8 +422,8 @@ class Gatherer:
                 continue
             if self.language_id in JS_LANGUAGES and not file.endswith(PY_EXTS):
                 hit = self.js_modules().resolve(file, name)
-                if isinstance(hit, Definition):
-                    found.append(hit)
+                if isinstance(hit, tuple):
+                    found.extend(hit)
                 continue
             defs = [
                 d for d in self.view.definitions(name) if d.path == file and d.container is None
@@ -497,9 +500,14 @@ class Gatherer:
                 continue
             seen.add(files)
             usage = self._module_usage(alias, uses, file_counts)
+            offer = self.module_offer(files)
+            if self._cursor_module is not None and self._cursor_module[0] == files:
+                # `module.pa|`: what does not start with what is typed is not what comes
+                lowered = self._cursor_module[1].lower()
+                offer = [d for d in offer if d.name.lower().startswith(lowered)]
+            total = max((file_counts.get(d.name, 0) for d in offer), default=0)
             scored = [
-                (self._module_name_weight(d, usage, uses, file_counts), d)
-                for d in self.module_offer(files)
+                (self._module_name_weight(d, usage, uses, file_counts, total), d) for d in offer
             ]
             for weight, definition in heapq.nlargest(MODULE_NAMES, scored, key=_first):
                 if weight > 0:
@@ -548,24 +556,27 @@ class Gatherer:
                 file, self.view.python_modules(), self.view.file_definitions, self.view.imports_of
             )
         if self.language_id in JS_LANGUAGES:
-            return list(self.js_modules().exports(file).definitions.values())
+            exports = self.js_modules().exports(file).definitions.values()
+            return [d for defs in exports for d in defs]
         return [d for d in self.view.file_definitions(file) if d.container is None]
 
     def module_offer(self, files: Iterable[str]) -> list[Definition]:
-        """What `module.` offers from a module's files, one definition per name: a Go
-        package of another directory only its exported names, never `_`."""
+        """What `module.` offers from a module's files, one definition per name (a type and
+        a value of one name in TypeScript: both): a Go package of another directory only
+        its exported names, never `_`."""
         foreign_go = self.language_id == "go"
         here = _dir(self.current)
-        offer: dict[str, Definition] = {}
+        offer: dict[tuple[str, bool], Definition] = {}
         for file in files:
             if file == self.current:
                 continue
             exported_only = foreign_go and _dir(file) != here
             for definition in self._module_names(file):
                 name = definition.name
-                if name == "_" or name in offer or (exported_only and not name[:1].isupper()):
+                key = (name, definition.kind in TYPE_KINDS)
+                if name == "_" or key in offer or (exported_only and not name[:1].isupper()):
                     continue
-                offer[name] = definition
+                offer[key] = definition
         return list(offer.values())
 
     @staticmethod
@@ -581,13 +592,18 @@ class Gatherer:
         usage: float,
         uses: dict[str, NameUse],
         file_counts: dict[str, int],
+        total: int = 0,
     ) -> float:
         """A module's top-level name, by the module's use here, the name's use in this
-        file and how well it fits the words of the line being written."""
-        if definition.name in uses:
-            return 0.0  # scored with its receiver by `_add_attr`
+        file (relative to the `total` uses of the module's most used name: what this file
+        calls most from a module is what it likely calls next) and how well it fits the
+        words of the line being written."""
+        # (a name also used near the cursor gets its receiver's weight from `_add_attr` on
+        # top: never less than a name only used further up)
         used = file_counts.get(definition.name, 0)
         weight = PRIOR_IMPORTED + PER_USE * min(used, 10) if used else 0.0
+        if used and total:
+            weight += usage * W_SHARE * used / total
         fit = self.line_words.fit(definition.name) if self.line_words is not None else 0.0
         weight += usage * (PRIOR_PACKAGE + W_FIT * fit)
         if definition.name.startswith("_"):
@@ -798,6 +814,7 @@ class Gatherer:
             return
         module = self.module_named(receiver) or self._namespace_member(receiver)
         if module is not None:
+            self._cursor_module = (tuple(self.expand(module.files)), partial)
             self._add_module_members(module, partial, file_counts or {})
             return
         type_name = self.receiver_types.get(receiver)
@@ -830,14 +847,16 @@ class Gatherer:
         Best first, one definition per name."""
         lowered = partial.lower()
         scored: list[tuple[float, Definition]] = []
-        for definition in self.module_offer(self.expand(module.files)):
+        offer = self.module_offer(self.expand(module.files))
+        total = max((counts.get(d.name, 0) for d in offer), default=0)
+        for definition in offer:
             if definition.name.startswith(partial):
                 bonus = 0.5
             elif definition.name.lower().startswith(lowered):
                 bonus = 0.1
             else:
                 continue
-            weight = self._module_name_weight(definition, 1.0, {}, counts)
+            weight = self._module_name_weight(definition, 1.0, {}, counts, total)
             scored.append((bonus + weight, definition))
         scored.sort(key=_rank_key)
         return scored[: 2 * MODULE_NAMES]

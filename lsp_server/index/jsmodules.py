@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from .model import Definition, Import
 
@@ -21,13 +22,16 @@ MAX_DEPTH = 5
 DefinitionsOf = Callable[[str], list[Definition]]
 ImportsOf = Callable[[str], list[Import]]
 LinesOf = Callable[[str], "list[str] | None"]
+#: What a name imported from a module is: its definitions (a TypeScript type and value may
+#: share the name), a module file (a namespace), or nothing known.
+Found: TypeAlias = tuple[Definition, ...] | str | None
 
 
 @dataclass
 class JsExports:
     """Exported name -> its definition, or -> the module file it names (a namespace)."""
 
-    definitions: dict[str, Definition] = field(default_factory=dict)
+    definitions: dict[str, tuple[Definition, ...]] = field(default_factory=dict)
     namespaces: dict[str, str] = field(default_factory=dict)
 
     def offers(self, name: str) -> bool:
@@ -81,7 +85,11 @@ class JsModules:
         for definition in self.definitions_of(file):
             if definition.container is not None or definition.name in ("_", "default"):
                 continue
-            out.definitions.setdefault(definition.name, definition)
+            # TypeScript merges a type and a value of one name (`interface $constructor`
+            # and `function $constructor`): both are what the name offers
+            out.definitions[definition.name] = out.definitions.get(definition.name, ()) + (
+                definition,
+            )
         if depth < MAX_DEPTH:
             self._reexports(file, out, depth, visiting | {file})
             self._memo[file] = out  # (cut short only at the depth limit: not kept then)
@@ -111,29 +119,29 @@ class JsModules:
                     out.namespaces[local] = target
                     continue
                 inner = self._exports(target, depth + 1, visiting)
-                found = self.default(target) if name == "default" else inner.definitions.get(name)
-                if found is not None:
+                default = self.default(target) if name == "default" else None
+                found = (default,) if default is not None else inner.definitions.get(name)
+                if found:
                     out.definitions[local] = found
                 elif name in inner.namespaces:
                     out.namespaces[local] = inner.namespaces[name]
 
-    def resolve(self, file: str, name: str) -> Definition | str | None:
+    def resolve(self, file: str, name: str) -> Found:
         """`name` imported from `file`: its definition, a module file (a namespace
         re-export), or None. "default" is the default export. Follows only the
         re-exports that can bind `name` (a barrel is not listed whole for one name)."""
         return self._resolve(file, name, 0, frozenset())
 
-    def _resolve(
-        self, file: str, name: str, depth: int, visiting: frozenset[str]
-    ) -> Definition | str | None:
+    def _resolve(self, file: str, name: str, depth: int, visiting: frozenset[str]) -> Found:
         if name == "default":
-            return self.default(file)
+            default = self.default(file)
+            return (default,) if default is not None else None
         known = self._memo.get(file)
         if known is not None:
             return known.definitions.get(name) or known.namespaces.get(name)
-        for definition in self.definitions_of(file):
-            if definition.container is None and definition.name == name:
-                return definition
+        own = tuple(d for d in self.definitions_of(file) if d.container is None and d.name == name)
+        if own:
+            return own
         if depth >= MAX_DEPTH:
             return None
         visiting = visiting | {file}
