@@ -58,6 +58,7 @@ TYPE_KINDS = frozenset(("interface", "type"))  # may share a name with a value (
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
+_RUST_PATH = re.compile(r"(?<![\w:])((?:crate|super|self)(?:::\w+)*)::\w*$")
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
 _PY_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)\s*:?\s*$", re.S)
 _RETURN_TYPE = re.compile(
@@ -133,6 +134,7 @@ class Gatherer:
         self._not_modules: set[str] = set()
         self.typed = ""  # the bare name partly typed at the cursor (see `read_source`)
         self._cursor_module: tuple[tuple[str, ...], str] | None = None  # `module.pa|`
+        self._cursor_line = ""
         self._read_imports()
 
     # -- imports ----------------------------------------------------------------------------
@@ -276,6 +278,7 @@ class Gatherer:
         if self._source_read:
             return
         self._source_read = True
+        self._cursor_line = lines[-1] if lines else ""
         typed = _TYPED_NAME.search(lines[-1]) if lines else None
         if typed is not None and not lines[-1][: typed.start()].rstrip().endswith((".", ":")):
             self.typed = typed.group(1)
@@ -338,6 +341,33 @@ class Gatherer:
             return None
         module = self.modules[name] = ModuleTarget((file,))
         return module
+
+    def _rust_path_at_cursor(self) -> ModuleTarget | None:
+        """`crate::table::Key|` / `super::a::`: the module the whole path names (the
+        last segment alone may name another module: `mod table;` of this directory)."""
+        if self.language_id != "rust":
+            return None
+        match = _RUST_PATH.search(self._cursor_line)
+        if match is None:
+            return None
+        segments = match.group(1).split("::")
+        head = segments[0]
+        if head == "crate":
+            file = rust_crate_root(self.current, self._has_file)
+        elif head == "super":
+            file = rust_parent_module(self.current, self._has_file)
+        else:
+            file = self.current
+        for segment in segments[1:]:
+            if file is None:
+                return None
+            if segment == "super":
+                file = rust_parent_module(file, self._has_file)
+            else:
+                file = rust_child_module(file, segment, self._has_file)
+        if file is None or not self.view.allowed(file):
+            return None
+        return ModuleTarget((file,))
 
     def _rust_modules_named(self, name: str, crate_dir: str) -> list[str]:
         prefix = crate_dir + "/" if crate_dir else ""
@@ -812,7 +842,11 @@ class Gatherer:
             if cls is not None:
                 self.out.add(cls, W_CURSOR, "base")
             return
-        module = self.module_named(receiver) or self._namespace_member(receiver)
+        module = (
+            self._rust_path_at_cursor()
+            or self.module_named(receiver)
+            or self._namespace_member(receiver)
+        )
         if module is not None:
             self._cursor_module = (tuple(self.expand(module.files)), partial)
             self._add_module_members(module, partial, file_counts or {})

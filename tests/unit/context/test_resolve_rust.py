@@ -69,3 +69,13 @@ def test_crate_path_without_use(index: RepoIndex) -> None:
     biggest = "pub fn biggest(a: f64, b: f64) -> f64"
     assert biggest in at(index, "src/plain.rs", "    let p = crate::shapes::sizes::bi")
     assert "pub fn clamp(x: f64) -> f64" in at(index, "src/plain.rs", "    let x = util::cl")
+
+
+def test_a_crate_path_at_the_cursor_names_its_own_module(index: RepoIndex) -> None:
+    """`crate::shapes::geometry::pe|` in a file with its own `mod geometry;`: the path,
+    not the nearer module of the same last name."""
+    text = "mod geometry;\n\npub fn plain() {\n    let p = crate::shapes::geometry::pe"
+    shown = prompt(index, "src/other/mod.rs", text, 600)
+    assert PERIMETER in shown
+    control = "mod geometry;\n\npub fn plain() {\n    let p = geometry::pe"
+    assert PERIMETER not in prompt(index, "src/other/mod.rs", control, 600)
