@@ -40,6 +40,7 @@ PRIOR_UNUSED = 0.5  # an imported name not used yet between its import and the c
 PER_USE = 0.04  # per use of a name anywhere in the prefix (capped)
 MAX_DEFS_PER_NAME = 3
 PACKAGE_NAMES = 40  # Go/Java: most frequent names of the file looked up in its package
+PACKAGE_FILES_MAX = 200  # Go/Java: a package's files looked at (a bound on the cost)
 PACKAGE_OUTLINE = 60  # Go/Java: at most this many names of the own package are outlined
 PRIOR_PACKAGE = 0.12
 MODULE_NAMES = 40  # at most this many names of one module are candidates
@@ -424,7 +425,7 @@ class Gatherer:
         files = self.view.files_in(directory)
         if not like:
             like = next((f for f in files if not is_test_path(f)), files[0] if files else "")
-        return package_files(files, like, self._keep)
+        return package_files(files, like, self._keep)[:PACKAGE_FILES_MAX]
 
     def expand(self, entries: Iterable[str]) -> list[str]:
         """Module entries as files: `dir:` entries become their package's files."""
