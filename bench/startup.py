@@ -109,6 +109,7 @@ def main() -> int:
         print(
             f"{name:<16} initialize {row['initialize_ms']:6.0f} ms, first completion "
             f"{row['first_completion_ms']:6.0f} ms after process start "
+            f"({row['first_completion_ms'] - row['initialize_ms']:.0f} ms after initialize) "
             f"({'from the endpoint' if row['from_endpoint'] >= 0.5 else 'NOT from the endpoint'}), "
             f"idle RSS {row['idle_rss_mb']:.0f} MB  (median of {row['runs']})"
         )
