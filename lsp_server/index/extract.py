@@ -339,10 +339,11 @@ def _def_row(
     (end_line, end_col_b) = node.end_point
     (name_line, name_col_b) = name_node.start_point
     body = None if kind in _NO_BODY else node.child_by_field_name("body")
-    if body is not None and start < body.start_byte <= end:
-        header = data[start : body.start_byte]
+    body_start = body.start_byte if body is not None else -1
+    if start < body_start <= end:
+        header = data[start:body_start]
     else:
-        body = None
+        body_start = -1
         nl = data.find(b"\n", start, end)
         header = data[start : nl if nl >= 0 else end]
     signature = header.decode("utf-8", "replace").strip()
@@ -351,17 +352,17 @@ def _def_row(
     if len(signature) > _SIGNATURE_MAX:
         signature = signature[:_SIGNATURE_MAX] + "…"
     doc = None
-    if spec.id == "python" and body is not None:
-        doc = _python_docstring(data, body.start_byte)
-    elif spec.id != "python":
+    if spec.id != "python":
         doc = _comment_above(data, start - col_b, spec.line_comment)
+    elif body_start >= 0:
+        doc = _python_docstring(data, body_start)
     if is_ascii:
         col, end_col, name_col = col_b, end_col_b, name_col_b
     else:
         col = _column(data, start, col_b, False)
         end_col = _column(data, end, end_col_b, False)
         name_col = _column(data, name_node.start_byte, name_col_b, False)
-    return DefRow(
+    fields: DefFields = (
         name,
         kind,
         line,
@@ -374,6 +375,7 @@ def _def_row(
         name_line,
         name_col,
     )
+    return def_row_from_tuple(fields)
 
 
 def _trim_header(signature: str, line_comment: str) -> str:
@@ -392,12 +394,16 @@ def _python_docstring(data: bytes, pos: int) -> str | None:
     if match is None:
         return None
     quote = match.group(1)
-    close = data.find(quote, match.end(), match.end() + 4000)
-    body = data[match.end() : close if close >= 0 else match.end() + 4000]
-    for raw in body.split(b"\n"):
-        line = raw.strip()
+    pos = match.end()
+    close = data.find(quote, pos, pos + 4000)
+    limit = close if close >= 0 else pos + 4000
+    while pos < limit:  # the first non-blank line, without splitting the whole docstring
+        nl = data.find(b"\n", pos, limit)
+        line_end = nl if nl >= 0 else limit
+        line = data[pos:line_end].strip()
         if line:
             return line.decode("utf-8", "replace")[:_DOC_MAX]
+        pos = line_end + 1
     return None
 
 

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import platformdirs
 import tree_sitter as ts
@@ -44,7 +44,8 @@ from .store import (
     unpack_aliases,
     unpack_names,
 )
-from .worker import Parsed, Result, Skipped, Task, Unchanged
+from .walk import SkipReason
+from .worker import Outcome, Parsed, Result, Skipped, Task, Unchanged
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ Progress = Callable[[int, int], None]
 _POOL_MIN_BYTES = 3 * 1024 * 1024
 _POOL_MIN_FILES = 64
 _WRITE_BATCH = 256
+_RESOLVE_PAGE = 5000
 _SQL_MAX_PARAMS = 900
 _CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait", "module")
 
@@ -316,11 +318,23 @@ class RepoIndex:
             if progress is not None and (done % 16 == 0 or done == total):
                 progress(done, total)
 
+        def on_outcome(outcome: Outcome) -> None:  # a file that a pool worker stored itself
+            nonlocal done
+            done += 1
+            if outcome == "parsed":
+                stats.parsed_files += 1
+            elif outcome == "unchanged":
+                stats.cached_files += 1
+            else:
+                skipped[cast(SkipReason, outcome)] += 1
+            if progress is not None and (done % 16 == 0 or done == total):
+                progress(done, total)
+
         bulk = not states and len(tasks) >= _POOL_MIN_FILES
         if bulk:
             self._store.drop_bulk_indexes()
         try:
-            stats.cancelled = self._run(tasks, on_result, cancel)
+            stats.cancelled = self._run(tasks, on_result, on_outcome, cancel)
             flush()
         finally:
             if bulk:
@@ -330,7 +344,10 @@ class RepoIndex:
             self._resolver = None
         paths = self._indexed_paths()
         if removed or stats.parsed_files:
-            self._reresolve(languages)
+            # against every walked file, as during the build (pool workers store imports
+            # unresolved): also the files later skipped for their content
+            walked = resolvers[0] if resolvers else Resolver(self.root, wanted, self._defined_in)
+            self._reresolve(languages, walked)
         counts = Counter(paths.values())
         stats.files = len(paths)
         stats.languages = dict(sorted(counts.items()))
@@ -346,16 +363,18 @@ class RepoIndex:
         self,
         tasks: list[Task],
         on_result: Callable[[Result], None],
+        on_outcome: Callable[[Outcome], None],
         cancel: threading.Event | None,
     ) -> bool:
-        """Process tasks serially or in a process pool; True if cancelled."""
+        """Process tasks serially (results stored by `on_result`) or in a process pool (whose
+        workers store what they find); True if cancelled."""
         if not tasks:
             return False
         workers = self.options.workers or (os.cpu_count() or 1)
         total_bytes = sum(t.size for t in tasks)
         if workers > 1 and len(tasks) >= _POOL_MIN_FILES and total_bytes >= _POOL_MIN_BYTES:
             try:
-                return self._run_pool(tasks, on_result, cancel, workers)
+                return self._run_pool(tasks, on_outcome, cancel, workers)
             except (OSError, RuntimeError) as exc:  # no /dev/shm, fork limits, ...
                 log.warning("index: process pool unavailable (%s); indexing serially", exc)
         for task in tasks:
@@ -367,7 +386,7 @@ class RepoIndex:
     def _run_pool(
         self,
         tasks: list[Task],
-        on_result: Callable[[Result], None],
+        on_outcome: Callable[[Outcome], None],
         cancel: threading.Event | None,
         workers: int,
     ) -> bool:
@@ -379,14 +398,15 @@ class RepoIndex:
         ordered = sorted(tasks, key=lambda t: -t.size)  # big files first: no long tail
         chunk = max(1, min(16, len(ordered) // (workers * 16)))
         batches = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
+        database = str(self._store.path)
         pool = ctx.Pool(
-            workers, initializer=worker.init_worker, initargs=(self.options.worker_nice,)
+            workers, initializer=worker.init_worker, initargs=(self.options.worker_nice, database)
         )
         cancelled = False
         try:
-            for results in pool.imap_unordered(worker.process_many, batches):
-                for result in results:
-                    on_result(result)
+            for outcomes in pool.imap_unordered(worker.store_many, batches):
+                for outcome in outcomes:
+                    on_outcome(outcome)
                 if cancel is not None and cancel.is_set():
                     cancelled = True
                     break
@@ -398,19 +418,30 @@ class RepoIndex:
             pool.join()
         return cancelled
 
-    def _reresolve(self, languages: Mapping[str, str]) -> None:
-        """Resolve again the imports that point nowhere (their target may exist now)."""
-        resolver = self._get_resolver()
-        rows = self._query("SELECT rowid, path, module, names FROM imports WHERE resolved IS NULL")
-        updates = []
-        for rowid, path, module, names in rows:
-            language = languages.get(path) or self._indexed_paths().get(path)
-            if language is None:
-                continue
-            hit = resolver.resolve(path, language, module, unpack_names(names))
-            if hit is not None:
-                updates.append((hit, rowid))
-        self._store.set_resolved(updates)
+    def _reresolve(self, languages: Mapping[str, str], resolver: Resolver | None = None) -> None:
+        """Resolve the imports that point nowhere: those stored by pool workers, and those
+        whose target may exist now. In pages, so that memory stays flat on large trees."""
+        resolver = resolver or self._get_resolver()
+        indexed = self._indexed_paths()
+        last = -1
+        while True:
+            rows = self._query(
+                "SELECT rowid, path, module, names FROM imports "
+                "WHERE resolved IS NULL AND rowid > ? ORDER BY rowid LIMIT ?",
+                (last, _RESOLVE_PAGE),
+            )
+            if not rows:
+                return
+            last = rows[-1][0]
+            updates = []
+            for rowid, path, module, names in rows:
+                language = languages.get(path) or indexed.get(path)
+                if language is None:
+                    continue
+                hit = resolver.resolve(path, language, module, unpack_names(names))
+                if hit is not None:
+                    updates.append((hit, rowid))
+            self._store.set_resolved(updates)
 
     # -- disk changes -------------------------------------------------------------------------
 

@@ -119,13 +119,16 @@ class CacheError(Exception):
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, create: bool = True) -> None:
+        """`create=False` (an indexing worker process): use the database as the indexer
+        process set it up, never creating, checking or deleting it."""
         self.path = path
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._generation = 0
-        self._open()
+        if create:
+            self._open()
 
     # -- connections -------------------------------------------------------------------------
 

@@ -17,13 +17,17 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from typing import NamedTuple, TypeAlias
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from . import walk
 from .extract import ImportRow, extract_from_tree
 from .languages import LanguageId, ParseTimeout, language_by_id, parse_bytes
 from .model import DefKind
 from .walk import SkipReason
+
+if TYPE_CHECKING:
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -172,12 +176,22 @@ def process_data(
     return Parsed(rel, language, sha, size, mtime_ns, [(rel, *row) for row in defs], imports)
 
 
-def init_worker(nice: int = 0) -> None:
+#: The index database a pool worker writes to (set by `init_worker`), and its connection.
+_DATABASE: str = ""
+_STORE: list[Store] = []
+
+#: What a pool worker reports about one stored file: "parsed", "unchanged" or why skipped.
+Outcome: TypeAlias = str
+
+
+def init_worker(nice: int = 0, database: str = "") -> None:
     """Pool initializer: a worker must never write to fd 1 (the server's LSP channel), and
     in the background it yields the CPU to the editor and the server's own thread."""
     import os
     import sys
 
+    global _DATABASE
+    _DATABASE = database
     try:
         os.dup2(2, 1)
         sys.stdout = sys.stderr
@@ -190,3 +204,34 @@ def init_worker(nice: int = 0) -> None:
 
 def process_many(tasks: list[Task]) -> list[Result]:
     return [process(task) for task in tasks]
+
+
+def store_many(tasks: list[Task]) -> list[Outcome]:
+    """Process tasks and store what they give in the index database, from this worker.
+
+    Only a word per file travels back: sending definitions to the indexer process to be
+    stored there made every worker wait on that one process (its pipe full, itself busy
+    storing or not scheduled on a loaded machine). Imports are stored unresolved; the
+    indexer resolves them all at the end of the build, when every file is known.
+    """
+    from .store import ParsedFile, Store
+
+    if not _STORE:
+        _STORE.append(Store(Path(_DATABASE), create=False))
+    results = [process(task) for task in tasks]
+    parsed: list[ParsedFile] = []
+    unchanged: list[Unchanged] = []
+    skipped: list[Skipped] = []
+    outcomes: list[Outcome] = []
+    for result in results:
+        if isinstance(result, Parsed):
+            parsed.append(ParsedFile(result, [None] * len(result.imports)))
+            outcomes.append("parsed")
+        elif isinstance(result, Unchanged):
+            unchanged.append(result)
+            outcomes.append("unchanged")
+        else:
+            skipped.append(result)
+            outcomes.append(result.reason)
+    _STORE[0].write(parsed, unchanged, skipped)
+    return outcomes

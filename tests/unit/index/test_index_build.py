@@ -234,6 +234,36 @@ def test_parallel_build_progress_and_cancel(tmp_path: Path, monkeypatch) -> None
     other.close()
 
 
+def test_pool_workers_store_the_same_index_as_one_process(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """Pool workers store what they parse themselves and imports are resolved at the end:
+    the database must hold exactly what a one-process build stores, resolutions included."""
+    from lsp_server.index import repo_index
+
+    monkeypatch.setattr(repo_index, "_POOL_MIN_BYTES", 0)
+    root = tmp_path / "tree"
+    for i in range(70):
+        _write(
+            root / f"pkg{i % 3}/mod{i}.py",
+            f"import os\nfrom pkg{(i + 1) % 3} import mod{i + 1}\nfrom . import mod{i - 1}\n"
+            f"from pkg0.mod0 import helper\n\nclass C{i}:\n    def m(self):\n"
+            f"        self.x = {i}\n\ndef helper():\n    return {i}\n",
+        )
+    _write(root / "pkg0/__init__.py", "")
+    _write(root / "pkg1/bad.py", b"\xff\xfe not utf-8")
+    tables = []
+    for workers in (1, 2):
+        index = make_index(root, tmp_path / f"cache{workers}", workers=workers)
+        stats = index.build()
+        assert stats.files == 71 and stats.skipped == {"invalid utf-8": 1}
+        assert index.imports_of("pkg2/mod5.py")[1].resolved == "pkg0/mod6.py"
+        with sqlite3.connect(index.database_path) as conn:
+            tables.append(
+                [sorted(conn.execute(f"SELECT * FROM {t}")) for t in ("files", "defs", "imports")]
+            )
+        index.close()
+    assert tables[0] == tables[1]
+
+
 def test_queries_during_build(tmp_path: Path) -> None:
     root = copy_repo("python", tmp_path)
     for i in range(200):
