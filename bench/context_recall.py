@@ -38,7 +38,7 @@ Ground truth never comes from our index (bench/recall_truth.py):
   the type's header), a bare type to its header, a statically imported name to its method;
   any overload of a method counts as shown.
 
-The code bases of issue 14's own benchmark (none seen before; 14 Python, 5 TS/JS, 4 Go,
+The code bases of issue 14's own benchmark (none seen before; 16 Python, 5 TS/JS, 4 Go,
 4 Rust, 3 Java), pinned and fetched by bench/fetch_corpora.py:
     bench/fetch_corpora.py /tmp/corpora > /tmp/roots.txt
     bench/context_recall.py $(cat /tmp/roots.txt) --points 40 --budgets 2000 \
