@@ -33,7 +33,7 @@ class Corpus:
 
     name: str
     language: str
-    source: str  # "sdist", "wheel", "npm", "deb"
+    source: str  # "sdist", "wheel", "purewheel" (py3-none-any), "npm", "deb"
     spec: str  # NAME==VERSION (PyPI), NAME@VERSION (npm), PACKAGE=VERSION (Debian)
     root: str  # the repository root inside the unpacked tree ("" = the top)
 
@@ -48,7 +48,7 @@ CORPORA = (
     Corpus("babel", "python", "wheel", "babel==2.18.0", ""),
     Corpus("alembic", "python", "wheel", "alembic==1.20.1", ""),
     Corpus("astroid", "python", "wheel", "astroid==4.3.4", ""),
-    Corpus("isort", "python", "wheel", "isort==9.0.2", ""),
+    Corpus("isort", "python", "purewheel", "isort==9.0.2", ""),
     Corpus("tornado", "python", "wheel", "tornado==6.6.1", ""),
     Corpus("paramiko", "python", "wheel", "paramiko==5.1.0", ""),
     Corpus("google-auth", "python", "wheel", "google-auth==2.62.2", ""),
@@ -110,6 +110,9 @@ def download(corpus: Corpus, scratch: Path) -> Path:
         run([*pip, "--no-binary", ":all:", corpus.spec], scratch)
     elif corpus.source == "wheel":
         run([*pip, "--only-binary", ":all:", corpus.spec], scratch)
+    elif corpus.source == "purewheel":  # the platform wheel ships mypyc .so modules only
+        pure = ["--platform", "any", "--implementation", "py", "--abi", "none"]
+        run([*pip, "--only-binary", ":all:", *pure, corpus.spec], scratch)
     elif corpus.source == "npm":
         run(["npm", "pack", "--silent", corpus.spec], scratch)
     else:
