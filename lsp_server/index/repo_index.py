@@ -334,7 +334,7 @@ class RepoIndex:
         if bulk:
             self._store.drop_bulk_indexes()
         try:
-            stats.cancelled = self._run(tasks, on_result, on_outcome, cancel)
+            stats.cancelled = self._run(tasks, on_result, on_outcome, resolver, cancel)
             flush()
         finally:
             if bulk:
@@ -364,6 +364,7 @@ class RepoIndex:
         tasks: list[Task],
         on_result: Callable[[Result], None],
         on_outcome: Callable[[Outcome], None],
+        resolver: Callable[[], Resolver],
         cancel: threading.Event | None,
     ) -> bool:
         """Process tasks serially (results stored by `on_result`) or in a process pool (whose
@@ -374,7 +375,7 @@ class RepoIndex:
         total_bytes = sum(t.size for t in tasks)
         if workers > 1 and len(tasks) >= _POOL_MIN_FILES and total_bytes >= _POOL_MIN_BYTES:
             try:
-                return self._run_pool(tasks, on_outcome, cancel, workers)
+                return self._run_pool(tasks, on_outcome, resolver, cancel, workers)
             except (OSError, RuntimeError) as exc:  # no /dev/shm, fork limits, ...
                 log.warning("index: process pool unavailable (%s); indexing serially", exc)
         for task in tasks:
@@ -387,10 +388,13 @@ class RepoIndex:
         self,
         tasks: list[Task],
         on_outcome: Callable[[Outcome], None],
+        resolver: Callable[[], Resolver],
         cancel: threading.Event | None,
         workers: int,
     ) -> bool:
         ctx = _pool_context()
+        if ctx.get_start_method() == "fork":  # forked workers resolve imports as they go
+            worker.inherited_resolver = resolver()
         for language in {t.language for t in tasks}:  # compile once, inherited by forked workers
             spec = language_by_id(language)
             if spec is not None:
@@ -411,6 +415,7 @@ class RepoIndex:
                     cancelled = True
                     break
         finally:
+            worker.inherited_resolver = None
             if cancelled:
                 pool.terminate()
             else:

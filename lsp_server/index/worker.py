@@ -27,6 +27,7 @@ from .model import DefKind
 from .walk import SkipReason
 
 if TYPE_CHECKING:
+    from .resolve import Resolver
     from .store import Store
 
 log = logging.getLogger(__name__)
@@ -179,6 +180,9 @@ def process_data(
 #: The index database a pool worker writes to (set by `init_worker`), and its connection.
 _DATABASE: str = ""
 _STORE: list[Store] = []
+#: The indexer's import resolver, set before workers are forked so that they inherit it
+#: (with another start method, workers store imports unresolved).
+inherited_resolver: Resolver | None = None
 
 #: What a pool worker reports about one stored file: "parsed", "unchanged" or why skipped.
 Outcome: TypeAlias = str
@@ -211,21 +215,31 @@ def store_many(tasks: list[Task]) -> list[Outcome]:
 
     Only a word per file travels back: sending definitions to the indexer process to be
     stored there made every worker wait on that one process (its pipe full, itself busy
-    storing or not scheduled on a loaded machine). Imports are stored unresolved; the
-    indexer resolves them all at the end of the build, when every file is known.
+    storing or not scheduled on a loaded machine). Imports are resolved with the inherited
+    resolver; those it leaves unresolved, the indexer retries at the end of the build.
     """
     from .store import ParsedFile, Store
 
     if not _STORE:
         _STORE.append(Store(Path(_DATABASE), create=False))
     results = [process(task) for task in tasks]
+    resolver = inherited_resolver
+    if resolver is not None and resolver.by_name is not None:
+        # its lookups query the indexer's own database connection, which must not be used
+        # across a fork: what needs one stays unresolved, resolved by the indexer at the end
+        resolver.by_name = None
     parsed: list[ParsedFile] = []
     unchanged: list[Unchanged] = []
     skipped: list[Skipped] = []
     outcomes: list[Outcome] = []
     for result in results:
         if isinstance(result, Parsed):
-            parsed.append(ParsedFile(result, [None] * len(result.imports)))
+            if resolver is None:
+                resolved: list[str | None] = [None] * len(result.imports)
+            else:
+                rel, language, resolve = result.path, result.language, resolver.resolve
+                resolved = [resolve(rel, language, i.module, i.names) for i in result.imports]
+            parsed.append(ParsedFile(result, resolved))
             outcomes.append("parsed")
         elif isinstance(result, Unchanged):
             unchanged.append(result)

@@ -205,9 +205,9 @@ def test_parallel_build_progress_and_cancel(tmp_path: Path, monkeypatch) -> None
     pools: list[int] = []
     real_run_pool = repo_index.RepoIndex._run_pool
 
-    def counting(self, tasks, on_result, cancel, workers):  # noqa: ANN001, ANN202
-        pools.append(workers)
-        return real_run_pool(self, tasks, on_result, cancel, workers)
+    def counting(self, *args):  # noqa: ANN001, ANN002, ANN202
+        pools.append(args[-1])  # workers
+        return real_run_pool(self, *args)
 
     monkeypatch.setattr(repo_index.RepoIndex, "_run_pool", counting)
     root = tmp_path / "big"
