@@ -55,6 +55,7 @@ W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
 W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class
 
 JS_LANGUAGES = frozenset(("javascript", "typescript", "tsx"))
+RUST_TEST_MODULES = frozenset(("tests", "test"))  # `#[cfg(test)] mod tests;`
 TYPE_KINDS = frozenset(("interface", "type"))  # may share a name with a value (TypeScript)
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
@@ -87,7 +88,7 @@ class Gathered:
     tests: bool = True  # test files may be candidates (the edited file is a test)
 
     def add(self, definition: Definition, score: float, role: str) -> None:
-        if not self.tests and is_test_path(definition.path):
+        if not self.tests and _is_test(definition.path):
             return
         key = (definition.path, definition.line)
         current = self.candidates.get(key)
@@ -127,7 +128,7 @@ class Gatherer:
         self.imported_files: set[str] = set()
         self.line_words: LineWords | None = None
         self._guesses: dict[str, list[tuple[Definition, float]]] = {}
-        self.tests = is_test_path(current)
+        self.tests = _is_test(current)
         self.out = Gathered(tests=self.tests)
         self._requires: list[tuple[str, str]] = []  # CommonJS (module, file), see read_source
         self._source_read = False
@@ -194,6 +195,8 @@ class Gatherer:
         is a module (a child file of the target) or an item of the target."""
         if not names:  # `mod x;` / `use x;`
             local = aliases.get(module, module.rsplit("::", 1)[-1])
+            if local in RUST_TEST_MODULES and not self.tests:  # `#[cfg(test)] mod tests;`
+                return
             self.modules[local] = ModuleTarget((target,))
             return
         for name in names:
@@ -324,6 +327,8 @@ class Gatherer:
         module = self.modules.get(name)
         if module is not None or self.language_id != "rust" or name in self._not_modules:
             return module
+        if name in RUST_TEST_MODULES and not self.tests:
+            return None
         file: str | None = None
         if name == "crate":
             file = rust_crate_root(self.current, self._has_file)
@@ -390,7 +395,7 @@ class Gatherer:
 
     def _keep(self, path: str) -> bool:
         """Whether a file may give candidates: tests only when a test is edited."""
-        return self.tests or not is_test_path(path)
+        return self.tests or not _is_test(path)
 
     def _has_file(self, path: str) -> bool:
         return path in self.view.files_in(_dir(path))
@@ -424,7 +429,7 @@ class Gatherer:
         like = self.current if _dir(self.current) == directory else ""
         files = self.view.files_in(directory)
         if not like:
-            like = next((f for f in files if not is_test_path(f)), files[0] if files else "")
+            like = next((f for f in files if not _is_test(f)), files[0] if files else "")
         return package_files(files, like, self._keep)[:PACKAGE_FILES_MAX]
 
     def expand(self, entries: Iterable[str]) -> list[str]:
@@ -448,7 +453,7 @@ class Gatherer:
                     if _dir(d.path) == directory
                     and d.container is None
                     and d.path != self.current
-                    and (self.tests or not is_test_path(d.path))
+                    and (self.tests or not _is_test(d.path))
                 )
                 continue
             if self.language_id in JS_LANGUAGES and not file.endswith(PY_EXTS):
@@ -1008,6 +1013,19 @@ class Gatherer:
                 if definition.kind in CLASS_KINDS:
                     self.out.containers.add(definition.name)
                     self.out.add(definition, W_BASE, "base")
+
+
+def _is_test(path: str) -> bool:
+    """`testfiles.is_test_path`, and Rust's `tests.rs` (the file of `#[cfg(test)] mod
+    tests;`)."""
+    return is_test_path(path) or (path.endswith(".rs") and _base_name(path) in _RUST_TEST_FILES)
+
+
+_RUST_TEST_FILES = frozenset(("tests.rs", "test.rs"))
+
+
+def _base_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 def _first(item: tuple[float, Definition]) -> float:

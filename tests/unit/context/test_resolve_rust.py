@@ -21,7 +21,7 @@ FILES = {
     "src/shapes/sizes.rs": "pub fn biggest(a: f64, b: f64) -> f64 {\n    a\n}\n",
     "src/util.rs": "pub fn clamp(x: f64) -> f64 {\n    x\n}\n",
     "src/shapes/mod.rs": (
-        "pub mod geometry;\npub mod sizes;\n\n"
+        "pub mod geometry;\npub mod sizes;\n#[cfg(test)]\nmod tests;\n\n"
         + FILLER
         + "pub struct Circle {\n    pub r: f64,\n}\n\n"
         "impl Circle {\n    pub fn with_radius(r: f64) -> Circle {\n        Circle { r }\n    }\n\n"
@@ -30,6 +30,7 @@ FILES = {
     "src/shapes/geometry.rs": (
         FILLER + "pub fn perimeter(r: f64) -> f64 {\n    2.0 * 3.14 * r\n}\n"
     ),
+    "src/shapes/tests.rs": "pub fn perimeter_fixture() -> f64 {\n    1.0\n}\n",
     "src/draw.rs": "use crate::shapes::{geometry, Circle};\n\npub fn draw() {\n",
     "src/shapes/render.rs": "use super::{Circle, geometry};\n\npub fn render() {\n",
     "src/plain.rs": "pub fn plain() {\n",
@@ -79,3 +80,10 @@ def test_a_crate_path_at_the_cursor_names_its_own_module(index: RepoIndex) -> No
     assert PERIMETER in shown
     control = "mod geometry;\n\npub fn plain() {\n    let p = geometry::pe"
     assert PERIMETER not in prompt(index, "src/other/mod.rs", control, 600)
+
+
+def test_the_test_module_file_only_for_a_test(index: RepoIndex) -> None:
+    """`#[cfg(test)] mod tests;` -> tests.rs: context for a test only."""
+    text = "pub fn f() {\n    let a = perimeter_fixture();\n    let p = "
+    assert "fn perimeter_fixture()" not in prompt(index, "src/shapes/render.rs", text, 600)
+    assert "fn perimeter_fixture()" in prompt(index, "src/shapes/more_test.rs", text, 600)
