@@ -16,6 +16,7 @@ does not depend on the order the candidates were found in.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -62,7 +63,8 @@ _ELIDED_TAIL = re.compile(r"(?:\s*(?:\.\.\.|…|\{\s*…\s*\}|\{|:))+\s*$")
 _TRIVIAL = frozenset(("", "...", "…", "}", "};", ")", "]", '"' * 3, "'" * 3))
 
 
-def content_lines(text: str) -> list[str]:
+@functools.lru_cache(maxsize=8192)
+def content_lines(text: str) -> tuple[str, ...]:
     """The lines of a rendered piece that say something, normalized so that one header
     rendered alone (`def f(a): ...`), in a skeleton (`    def f(a): ...`) or with its
     doc line (`def f(a):`) compares equal."""
@@ -71,7 +73,7 @@ def content_lines(text: str) -> list[str]:
         line = _ELIDED_TAIL.sub("", line.strip()).strip()
         if line not in _TRIVIAL:
             out.append(line)
-    return out
+    return tuple(out)
 
 
 def scoped_lines(piece: Piece, text: str) -> list[tuple[str, str]]:
@@ -130,6 +132,8 @@ class _Packer:
 
     def _drop_repeated(self, piece: Piece) -> None:
         """Chosen pieces of the same file whose header `piece` now shows are redundant."""
+        if piece.kind not in ("skeleton", "similar"):
+            return  # a definition's lines after its header are its doc, no other header
         lines = self.lines_of.get(piece.key, [])
         inside = set(lines[1:])
         if not inside:
@@ -267,7 +271,8 @@ def pack(pieces: list[Piece], budget: int, comment: str, prime: Prime | None = N
         limit = compact_limit if piece.compact is not None else budget
         missed = 0 if packer.add(piece, limit) else missed + 1
     if prime is not None:
-        prime([p for p in ranked if p.key in packer.chosen and p.compact is not None], True)
+        chosen = [p for p in ranked if p.key in packer.chosen and p.compact is not None]
+        prime(chosen[: PRIME_CHUNK // 2], True)
     failed = missed = 0
     for piece in ranked:
         if budget - packer.used < 6 or failed >= MAX_FAILED_UPGRADES:
