@@ -4,6 +4,7 @@
                             [--placements start,typed,dot] [--budgets 1000,2000,4000]
                             [--determinism N]
     bench/context_recall.py --summarize RUN.json [RUN.json ...]
+    bench/context_recall.py --compare RUN_A.json RUN_B.json   # e.g. two PYTHONHASHSEEDs
 
 For sampled completion points whose ground-truth line uses a name defined in ANOTHER file
 of the repository (import statements, definitions and comments are not sampled), the
@@ -30,8 +31,8 @@ Ground truth never comes from our index (bench/recall_truth.py):
   `use` trees (`crate::`, `self::`, `super::`, braces, `as`, globs) and `mod x;` bind
   names; a used path (`Name`, `module::func(`, `crate::a::f(`) resolves to a top-level
   fn/struct/enum/trait/type at column 0 of the module's file, `pub use` re-exports followed;
-  `Type::method(` to `fn method` in an `impl ... Type` block of the type's file (else the
-  type's header: `Enum::Variant`).
+  `Type::method(` to `fn method` in an inherent `impl Type` block of the type's file or in
+  the trait's body (else the type's header: `Enum::Variant`); tests.rs files not sampled.
 - Java: `package` + top-level type declarations give fully qualified names; single-type,
   on-demand (`.*`) and static imports and the file's own package bind simple names;
   `Type.member(` resolves to the first declaration of `member` in the type's file (else
