@@ -406,7 +406,7 @@ class RepoIndex:
         pool = ctx.Pool(
             workers, initializer=worker.init_worker, initargs=(self.options.worker_nice, database)
         )
-        cancelled = False
+        cancelled = finished = False
         try:
             for outcomes in pool.imap_unordered(worker.store_many, batches):
                 for outcome in outcomes:
@@ -414,12 +414,13 @@ class RepoIndex:
                 if cancel is not None and cancel.is_set():
                     cancelled = True
                     break
+            finished = not cancelled
         finally:
             worker.inherited_resolver = None
-            if cancelled:
-                pool.terminate()
-            else:
+            if finished:
                 pool.close()
+            else:  # cancelled, or a worker failed to store (the others would wait and fail)
+                pool.terminate()
             pool.join()
         return cancelled
 

@@ -264,6 +264,33 @@ def test_pool_workers_store_the_same_index_as_one_process(tmp_path: Path, monkey
     assert tables[0] == tables[1]
 
 
+def test_a_worker_that_cannot_store_fails_the_build(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A storage error in a pool worker reaches the caller (after one rebuild attempt), and
+    the remaining batches are not left to fail one by one."""
+    import multiprocessing
+
+    from lsp_server.index import repo_index, store
+
+    def broken(self, *args):  # noqa: ANN001, ANN002, ANN202
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(repo_index, "_POOL_MIN_BYTES", 0)
+    # forked workers inherit the broken write (another start method would not)
+    monkeypatch.setattr(repo_index, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setattr(store.Store, "write", broken)
+    root = tmp_path / "tree"
+    for i in range(70):
+        _write(root / f"m{i}.py", f"def f{i}():\n    return {i}\n")
+    index = make_index(root, tmp_path / "cache", workers=2)
+    try:
+        index.build()
+    except sqlite3.OperationalError as exc:
+        assert "disk I/O error" in str(exc)
+    else:
+        raise AssertionError("the build did not report the storage error")
+    index.close()
+
+
 def test_queries_during_build(tmp_path: Path) -> None:
     root = copy_repo("python", tmp_path)
     for i in range(200):
