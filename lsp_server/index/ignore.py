@@ -26,6 +26,23 @@ def _read_lines(path: Path) -> list[str]:
         return []
 
 
+def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    """A spec of the valid lines: git skips a pattern it cannot parse (a lone `!`, a trailing
+    backslash) and so must we, or one odd ignore file in a repository would stop the index."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid(line)])
+
+
+def _valid(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
+
+
 def git_info_exclude(root: Path) -> Path:
     """The repository's own ignore file `.git/info/exclude` (in the common git directory when
     `.git` is a worktree's or submodule's `gitdir:` file); git honours it like a root
@@ -77,7 +94,7 @@ class IgnoreRules:
             files.insert(0, _read_lines(git_info_exclude(self.root)))  # below .gitignore, as git
         if not self._per_file:
             files = [[line for lines in files for line in lines]]
-        return tuple(pathspec.GitIgnoreSpec.from_lines(lines) for lines in files if lines)
+        return tuple(_spec(lines) for lines in files if lines)
 
     def relative(self, path: Path | str) -> str | None:
         """Repository-relative posix path, after resolving symlinks; None if outside root."""
