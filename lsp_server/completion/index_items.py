@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsp_server.context.members import module_members
+from lsp_server.index.languages import language_for_path
 from lsp_server.index.model import Definition
 from lsp_server.index.pymodules import PY_EXTS, exported, modules_for
 
@@ -64,6 +66,10 @@ def _member_candidates(
         bound = _python_receiver(index, path, receiver)
         if bound is not None:
             return bound
+    else:
+        module = _module_receiver(index, path, text, offset, receiver)
+        if module is not None:
+            return module
     classes = [d for d in index.definitions(receiver) if d.kind in ("class", "struct", "enum")]
     if classes:
         return index.members(receiver)
@@ -97,6 +103,19 @@ def _python_receiver(index: RepoIndex, path: Path, receiver: str) -> list[Defini
             if classes:
                 return [m for m in index.members(binding.member) if m.path == binding.file]
     return None
+
+
+def _module_receiver(
+    index: RepoIndex, path: Path, text: str, offset: int, receiver: str
+) -> list[Definition] | None:
+    """What `util.` / `ns.` / `geometry::` offers when `receiver` names a module (a Go
+    package's every file, a JS barrel's re-exports, a Rust module): the context's answer."""
+    rel = index.relative(path)
+    spec = language_for_path(path)
+    if rel is None or spec is None:
+        return None
+    lines = text[:offset].split("\n")
+    return module_members(index, rel, spec.id, lines, receiver, word_before(text, offset))
 
 
 def _name_candidates(session: Session, path: Path, prefix: str, limit: int) -> list[Definition]:

@@ -104,3 +104,28 @@ def test_offline_items_after_the_selector_come_from_every_file(index: RepoIndex)
     # control: `fmt` (outside the repository) and a variable are not modules here
     assert module_members(index, "cmd/main.go", "go", lines, "fmt", "") is None
     assert module_members(index, "cmd/main.go", "go", lines, "ok", "") is None
+
+
+def test_offline_completion_items_after_the_selector(
+    index: RepoIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`util.` with no endpoint: the completion items are the package's exported names from
+    every file, typed prefix first (control: the lookup by import path offered nothing)."""
+    from types import SimpleNamespace
+
+    from lsp_server.completion import index_items as items_module
+
+    session = SimpleNamespace(index_for=lambda _path: index)
+    path = index.root / "cmd/main.go"
+
+    def labels(tail: str) -> list[str]:
+        text = path.read_text() + tail
+        found = items_module.index_items(session, path, text, len(text))  # type: ignore[arg-type]
+        return [item.label for item in found]
+
+    assert labels("\tok := util.I")[0] == "IsBlank"
+    everything = labels("\tok := util.")
+    assert {"IsBlank", "H0xA0"} <= set(everything)
+    assert not {"isSecret", "blankFixture"} & set(everything)
+    monkeypatch.setattr(items_module, "_module_receiver", lambda *_args: None)
+    assert labels("\tok := util.") == []
