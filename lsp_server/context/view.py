@@ -84,6 +84,9 @@ class IndexView:
         self._dirs: dict[str, list[str]] | None = None
         self._current_defs: dict[str, list[Definition]] | None = None
         self._current_members: dict[str, list[Definition]] | None = None
+        #: how same-named definitions of other files are ordered before their place (the
+        #: order every tie among them is broken by): e.g. most imported file first
+        self.precedence: Callable[[Definition], float] | None = None
         try:
             with _shared_lock:
                 self._shared = _shared.setdefault(index, {})
@@ -138,7 +141,10 @@ class IndexView:
     def definitions(self, name: str) -> list[Definition]:
         found = self._ask("d", name, lambda: canonical(self.index.definitions(name)))
         own = self._own()[0].get(name, [])
-        return [d for d in found if d.path != self.current and self.allowed(d.path)] + own
+        others = [d for d in found if d.path != self.current and self.allowed(d.path)]
+        if self.precedence is not None and len(others) > 1:
+            others.sort(key=self.precedence)  # stable: place breaks the remaining ties
+        return others + own
 
     def imports_of(self, path: str) -> list[Import]:
         share = path != self.current

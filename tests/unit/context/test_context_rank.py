@@ -96,3 +96,25 @@ def test_a_tie_goes_to_what_the_repository_uses(
     index.close()
     assert f"def {wins}_step0(value)" in prefix
     assert prefix.count(f"def {wins}_") > 2 * prefix.count(f"def {loses}_")
+
+
+class _Index:
+    """The little of an index `IndexView.definitions` asks."""
+
+    root = Path("/repo")
+
+    def definitions(self, name: str) -> list[Definition]:
+        return [definition("b.py", name), definition("a.py", name)]
+
+    def file_definitions(self, path: str) -> list[Definition]:
+        return []
+
+
+def test_a_precedence_orders_same_named_definitions_before_their_place() -> None:
+    from lsp_server.context.view import IndexView
+
+    plain = IndexView(_Index(), lambda _p: True, "main.py")  # type: ignore[arg-type]
+    assert [d.path for d in plain.definitions("run")] == ["a.py", "b.py"]  # by place
+    ranked = IndexView(_Index(), lambda _p: True, "main.py")  # type: ignore[arg-type]
+    ranked.precedence = lambda d: 0.0 if d.path == "b.py" else 1.0
+    assert [d.path for d in ranked.definitions("run")] == ["b.py", "a.py"]
