@@ -3,7 +3,10 @@ for a cursor in one of their files (the file cut at the cursor, as while typing)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from lsp_server.context import ContextBuilder
 from lsp_server.index.languages import language_for_path
@@ -22,6 +25,15 @@ def build_index(root: Path, cache: Path) -> RepoIndex:
     index = RepoIndex(root, IndexOptions(cache_dir=cache))
     index.build()
     return index
+
+
+def indexed(
+    factory: pytest.TempPathFactory, files: dict[str, str], name: str
+) -> Iterator[RepoIndex]:
+    """A module fixture's body: the repository written and indexed, closed afterwards."""
+    index = build_index(write_repo(factory.mktemp(name), files), factory.mktemp("cache"))
+    yield index
+    index.close()
 
 
 def prompt(index: RepoIndex, rel: str, text: str, budget: int = 1000) -> str:

@@ -42,7 +42,8 @@ def test_closures_are_not_taken_for_members_either(tmp_path: Path) -> None:
     """`self.app(` in a class: the closures named `app` elsewhere are not its member."""
     root = write_repo(tmp_path / "repo", {"routing.py": ROUTING, "handler.py": ""})
     index = build_index(root, tmp_path / "cache")
-    text = "class Middleware:\n    def __call__(self, scope):\n        await self.app(scope)\n        "
+    lines = ["class Middleware:", "    def __call__(self, scope):", "        await self.app(scope)"]
+    text = "\n".join(lines) + "\n        "
     try:
         shown = prompt(index, "handler.py", text)
     finally:

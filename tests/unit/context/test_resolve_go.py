@@ -11,7 +11,7 @@ import pytest
 from lsp_server.context.members import module_members
 from lsp_server.index.repo_index import RepoIndex
 
-from .repo_prompt import build_index, prompt, write_repo
+from .repo_prompt import indexed, prompt
 
 FILLER = "".join(
     f'\nfunc Helper{letter}{i}(value string) string {{\n\treturn value + "{letter}{i}"\n}}\n'
@@ -45,10 +45,7 @@ def _files() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
-    root = write_repo(tmp_path_factory.mktemp("go"), _files())
-    repo = build_index(root, tmp_path_factory.mktemp("cache"))
-    yield repo
-    repo.close()
+    yield from indexed(tmp_path_factory, _files(), "go")
 
 
 def _main(index: RepoIndex, tail: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from lsp_server.index.repo_index import RepoIndex
 
-from .repo_prompt import build_index, prompt, write_repo
+from .repo_prompt import indexed, prompt
 
 P = "src/main/java/com/acme"
 FILLER = "".join(
@@ -45,10 +45,7 @@ IS_BLANK = "public static boolean isBlank(String s)"
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
-    root = write_repo(tmp_path_factory.mktemp("java"), FILES)
-    repo = build_index(root, tmp_path_factory.mktemp("cache"))
-    yield repo
-    repo.close()
+    yield from indexed(tmp_path_factory, FILES, "java")
 
 
 def at(index: RepoIndex, rel: str, tail: str, budget: int = 600) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from lsp_server.index.repo_index import RepoIndex
 
-from .repo_prompt import build_index, prompt, write_repo
+from .repo_prompt import indexed, prompt
 
 MANY = "".join(
     f"export function step{i}(value: number): number {{\n  return value + {i};\n}}\n\n"
@@ -50,10 +50,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
-    root = write_repo(tmp_path_factory.mktemp("js"), FILES)
-    repo = build_index(root, tmp_path_factory.mktemp("cache"))
-    yield repo
-    repo.close()
+    yield from indexed(tmp_path_factory, FILES, "js")
 
 
 def at(index: RepoIndex, rel: str, tail: str, budget: int = 700) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from lsp_server.index.repo_index import RepoIndex
 
-from .repo_prompt import build_index, prompt, write_repo
+from .repo_prompt import indexed, prompt
 
 FILLER = "".join(f"pub fn filler{i}(x: u32) -> u32 {{\n    x + {i}\n}}\n\n" for i in range(40))
 FILES = {
@@ -39,10 +39,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
-    root = write_repo(tmp_path_factory.mktemp("rust"), FILES)
-    repo = build_index(root, tmp_path_factory.mktemp("cache"))
-    yield repo
-    repo.close()
+    yield from indexed(tmp_path_factory, FILES, "rust")
 
 
 def at(index: RepoIndex, rel: str, tail: str, budget: int = 600) -> str:
