@@ -268,7 +268,12 @@ class ContextBuilder:
         if cls is not None and cls.line < first:
             # the class around the cursor starts above the kept prefix: show its outline
             gatherer.out.add(cls, 1.5, "local")
-        hot = frozenset(counts) | frozenset(uses)
+        # names a cut class skeleton shows first: those used here and the members gathered
+        # for the cursor (a skeleton covers its member pieces, so it must show them)
+        members = (
+            c.definition.name for c in gatherer.out.candidates.values() if c.role == "member"
+        )
+        hot = frozenset(counts) | frozenset(uses) | frozenset(members)
         if W_PRIOR > 0:
             self._apply_prior(view, gatherer.out.candidates.values())
         source = SourceLines(self._root, {rel: lines})

@@ -91,11 +91,6 @@ def test_a_large_module_lists_the_typed_name_once(index: RepoIndex) -> None:
     assert shown.count("function step5(") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pack: a class skeleton cut at its first members (`// …`) still covers, and so "
-    "drops, the member pieces it does not show (context/pack.py _cover)",
-)
 def test_default_imported_class_offers_its_members(index: RepoIndex) -> None:
     """`import Store from` a file whose default export is a class: `Store.cr` is a
     static member of the class, not one of the file's other top-level functions."""
