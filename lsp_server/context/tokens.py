@@ -75,7 +75,10 @@ def _load() -> Callable[[str], int] | None:
                 return len(model.encode(text, disallowed_special=()))
 
             _encode = count
-        except Exception:  # noqa: BLE001 - any failure falls back to the estimate
+        except ImportError:  # the VS Code bundle leaves mistral-common out on purpose
+            log.info("mistral-common is not installed: token counts use the estimate")
+            _failed = True
+        except Exception:  # noqa: BLE001 - any other failure falls back to the estimate
             log.warning("Mistral tokenizer unavailable; using the estimate", exc_info=True)
             _failed = True
     return _encode
