@@ -162,7 +162,7 @@ class CompletionEngine:
             typed = flight.serves(query.text, query.offset)
             if typed is not None:
                 self.counters.reused_in_flight += 1
-                return await self._await_flight(flight, query, typed)
+                return await self._await_flight(flight, query, typed, generation)
             self._supersede(query.uri)
 
         started, cpu = time.monotonic(), time.thread_time()
@@ -181,7 +181,7 @@ class CompletionEngine:
         cpu = time.thread_time()
         try:
             flight = self._start(query, context)
-            return await self._await_flight(flight, query, "")
+            return await self._await_flight(flight, query, "", generation)
         finally:
             self.counters.critical_cpu_ms += (time.thread_time() - cpu) * 1000
             start_pending_warm_up()  # the tokenizer's background load waited for this answer
@@ -230,8 +230,11 @@ class CompletionEngine:
         return flight
 
     async def _await_flight(
-        self, flight: _Flight, query: CompletionQuery, typed: str
+        self, flight: _Flight, query: CompletionQuery, typed: str, generation: int
     ) -> Suggestion | None:
+        """The flight's answer for this request; None once a newer request for the document
+        came in (it shares the flight and answers for the text as typed since: an answer for
+        the older state would be a stale ghost text)."""
         flight.waiters += 1
         try:
             completion = await asyncio.shield(flight.task)
@@ -250,6 +253,8 @@ class CompletionEngine:
             return None
         if self._flights.get(query.uri) is flight:
             self.cache.put(flight.anchor, completion)
+        if self._generation.get(query.uri) != generation:
+            return None
         rest = forward(completion, typed)
         if not rest:
             return None
