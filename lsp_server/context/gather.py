@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lsp_server.index.jsmodules import JsModules, require_bindings
@@ -156,13 +156,18 @@ class Gatherer:
                 if local in self.bindings:
                     self.binding_lines.setdefault(local, imp.line)
 
-    def _read_package_imports(self) -> None:
+    def _reachable_imports(self) -> Iterator[tuple[Import, str, dict[str, str]]]:
+        """This file's imports that resolve to a file the context may read (recorded as
+        imported), with their alias maps."""
         for imp in self.view.imports_of(self.current):
             target = imp.resolved
             if target is None or not self.view.allowed(target):
                 continue
             self.imported_files.add(target)
-            aliases = dict(imp.aliases)
+            yield imp, target, dict(imp.aliases)
+
+    def _read_package_imports(self) -> None:
+        for imp, target, aliases in self._reachable_imports():
             if self.language_id == "go":
                 self._read_go_import(imp.module, imp.names, aliases, target)
             elif self.language_id == "rust":
@@ -247,12 +252,7 @@ class Gatherer:
         """Named, default and namespace imports, `export ... from` through barrels, and
         CommonJS `require` (read from the source lines, see `read_source`)."""
         js = self.js_modules()
-        for imp in self.view.imports_of(self.current):
-            target = imp.resolved
-            if target is None or not self.view.allowed(target):
-                continue
-            self.imported_files.add(target)
-            aliases = dict(imp.aliases)
+        for imp, target, aliases in self._reachable_imports():
             if not imp.names:  # `require('./x')`: bound by `read_source`
                 self._requires.append((imp.module, target))
                 continue
