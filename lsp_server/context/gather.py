@@ -88,7 +88,7 @@ class Gathered:
     tests: bool = True  # test files may be candidates (the edited file is a test)
 
     def add(self, definition: Definition, score: float, role: str) -> None:
-        if not self.tests and _is_test(definition.path):
+        if not self.tests and is_test_path(definition.path):
             return
         key = (definition.path, definition.line)
         current = self.candidates.get(key)
@@ -128,7 +128,7 @@ class Gatherer:
         self.imported_files: set[str] = set()
         self.line_words: LineWords | None = None
         self._guesses: dict[str, list[tuple[Definition, float]]] = {}
-        self.tests = _is_test(current)
+        self.tests = is_test_path(current)
         self.out = Gathered(tests=self.tests)
         self._requires: list[tuple[str, str]] = []  # CommonJS (module, file), see read_source
         self._source_read = False
@@ -395,7 +395,7 @@ class Gatherer:
 
     def _keep(self, path: str) -> bool:
         """Whether a file may give candidates: tests only when a test is edited."""
-        return self.tests or not _is_test(path)
+        return self.tests or not is_test_path(path)
 
     def _has_file(self, path: str) -> bool:
         return path in self.view.files_in(_dir(path))
@@ -429,7 +429,7 @@ class Gatherer:
         like = self.current if _dir(self.current) == directory else ""
         files = self.view.files_in(directory)
         if not like:
-            like = next((f for f in files if not _is_test(f)), files[0] if files else "")
+            like = next((f for f in files if not is_test_path(f)), files[0] if files else "")
         return package_files(files, like, self._keep)[:PACKAGE_FILES_MAX]
 
     def expand(self, entries: Iterable[str]) -> list[str]:
@@ -453,7 +453,7 @@ class Gatherer:
                     if _dir(d.path) == directory
                     and d.container is None
                     and d.path != self.current
-                    and (self.tests or not _is_test(d.path))
+                    and (self.tests or not is_test_path(d.path))
                 )
                 continue
             if self.language_id in JS_LANGUAGES and not file.endswith(PY_EXTS):
@@ -1013,19 +1013,6 @@ class Gatherer:
                 if definition.kind in CLASS_KINDS:
                     self.out.containers.add(definition.name)
                     self.out.add(definition, W_BASE, "base")
-
-
-def _is_test(path: str) -> bool:
-    """`testfiles.is_test_path`, and Rust's `tests.rs` (the file of `#[cfg(test)] mod
-    tests;`)."""
-    return is_test_path(path) or (path.endswith(".rs") and _base_name(path) in _RUST_TEST_FILES)
-
-
-_RUST_TEST_FILES = frozenset(("tests.rs", "test.rs"))
-
-
-def _base_name(path: str) -> str:
-    return path.rsplit("/", 1)[-1]
 
 
 def _first(item: tuple[float, Definition]) -> float:

@@ -18,7 +18,9 @@ _TEST_SUFFIXES = tuple(
     for infix in (".test", ".spec", "_test", "_spec", ".e2e-spec")
     for ext in (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".py", ".go", ".rs")
 ) + ("Test.java", "Tests.java", "IT.java", "Test.kt", "Tests.kt")
-_TEST_NAMES = frozenset(("conftest.py", "setup_tests.py", "jest.setup.js", "jest.setup.ts"))
+_TEST_NAMES = frozenset(
+    ("conftest.py", "setup_tests.py", "jest.setup.js", "jest.setup.ts", "tests.rs", "test.rs")
+)  # Rust: the file of `#[cfg(test)] mod tests;`
 
 
 @functools.lru_cache(maxsize=16384)

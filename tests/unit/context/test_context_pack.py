@@ -98,6 +98,8 @@ def test_ties_are_broken_by_place_not_by_arrival() -> None:
         ("src/app.test.js", True),
         ("src/__tests__/app.js", True),
         ("src/test/java/a/AppTest.java", True),
+        ("src/multi/tests.rs", True),
+        ("src/tests_util.rs", False),
         ("pkg/models.py", False),
         ("pkg/testing_utils.py", False),
         ("src/contest.ts", False),
