@@ -31,7 +31,13 @@ def indexed(
     factory: pytest.TempPathFactory, files: dict[str, str], name: str
 ) -> Iterator[RepoIndex]:
     """A module fixture's body: the repository written and indexed, closed afterwards."""
-    index = build_index(write_repo(factory.mktemp(name), files), factory.mktemp("cache"))
+    yield from indexed_root(write_repo(factory.mktemp(name), files), factory)
+
+
+def indexed_root(root: Path, factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
+    """A module fixture's body for an existing tree (e.g. a fixture repository): indexed into a
+    fresh cache, closed afterwards."""
+    index = build_index(root, factory.mktemp("index-cache"))
     yield index
     index.close()
 

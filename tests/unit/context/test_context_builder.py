@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from lsp_server.context import ContextBuilder, RecentFiles, count_tokens
-from lsp_server.index.repo_index import IndexOptions, RepoIndex
+from lsp_server.index.repo_index import RepoIndex
 from tests.paths import FIXTURES
+
+from .repo_prompt import indexed_root
 
 ROOT = FIXTURES / "repos" / "context_py"
 SECRET = ROOT / "shop" / "secret_rates.py"
@@ -21,10 +23,7 @@ def is_excluded(path: Path) -> bool:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
-    repo = RepoIndex(ROOT, IndexOptions(cache_dir=tmp_path_factory.mktemp("index-cache")))
-    repo.build()
-    yield repo
-    repo.close()
+    yield from indexed_root(ROOT, tmp_path_factory)
 
 
 def hole(index: RepoIndex, rel: str, marker: str, typed: str = "") -> tuple[Path, str]:

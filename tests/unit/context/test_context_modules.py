@@ -13,8 +13,10 @@ import pytest
 from lsp_server.completion.index_items import index_items
 from lsp_server.context import ContextBuilder
 from lsp_server.context.relevance import LineWords, words
-from lsp_server.index.repo_index import IndexOptions, RepoIndex
+from lsp_server.index.repo_index import RepoIndex
 from tests.paths import FIXTURES
+
+from .repo_prompt import indexed_root
 
 ROOT = FIXTURES / "repos" / "context_layouts"
 COMPUTE_TOTAL = "def compute_total(cart, tax_rate=0.2):"
@@ -23,10 +25,7 @@ SECTION = "class section(Node):"
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
-    repo = RepoIndex(ROOT, IndexOptions(cache_dir=tmp_path_factory.mktemp("index-cache")))
-    repo.build()
-    yield repo
-    repo.close()
+    yield from indexed_root(ROOT, tmp_path_factory)
 
 
 def prompt_at(index: RepoIndex, rel: str, marker: str, typed: str, budget: int = 1000) -> str:

@@ -8,18 +8,16 @@ from collections.abc import Iterator
 import pytest
 
 from lsp_server.index.pymodules import Binding, PythonModules, exported
-from lsp_server.index.repo_index import IndexOptions, RepoIndex
+from lsp_server.index.repo_index import RepoIndex
 from tests.paths import FIXTURES
+from tests.unit.context.repo_prompt import indexed_root
 
 ROOT = FIXTURES / "repos" / "context_layouts"
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
-    repo = RepoIndex(ROOT, IndexOptions(cache_dir=tmp_path_factory.mktemp("index-cache")))
-    repo.build()
-    yield repo
-    repo.close()
+    yield from indexed_root(ROOT, tmp_path_factory)
 
 
 def bindings(index: RepoIndex, rel: str) -> dict[str, tuple[str, str | None]]:
