@@ -94,6 +94,16 @@ function T.wait_state(state, ms)
   end, 'mistral/status state ' .. state)
 end
 
+--- The usual start of a scenario: `T.setup(extra)`, `rel` opened, the client attached and the
+--- server ready. Returns the buffer and the client (nil when it did not attach: recorded).
+function T.ready(rel, extra)
+  T.setup(extra)
+  local buf = T.open(rel)
+  local client = T.client(buf)
+  T.wait_state('ready', 30000)
+  return buf, client
+end
+
 --- The lines of a buffer as one string.
 function T.text(bufnr)
   return table.concat(vim.api.nvim_buf_get_lines(bufnr or 0, 0, -1, false), '\n')

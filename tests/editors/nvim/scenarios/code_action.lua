@@ -1,10 +1,7 @@
 -- Code actions: the Mistral actions are offered for a selection, applying one changes the
 -- buffer (through the real vim.lsp.buf.code_action path), and the refactor action asks for
 -- its instruction with vim.ui.input before the server runs it.
-T.setup()
-local buf = T.open('calc.py')
-local client = T.client(buf)
-T.wait_state('ready', 30000)
+local buf, client = T.ready('calc.py')
 if client == nil then
   return
 end

@@ -1,9 +1,6 @@
 -- Completion on Neovim 0.11: the first item of textDocument/completion is the fake endpoint's
 -- text, and the real insert-mode path (vim.lsp.completion, <C-y>) puts it in the buffer.
-T.setup({ completion = { enabled = true, autotrigger = true } })
-local buf = T.open('calc.py')
-local client = T.client(buf)
-T.wait_state('ready', 30000)
+local buf, client = T.ready('calc.py', { completion = { enabled = true, autotrigger = true } })
 if client == nil then
   return
 end

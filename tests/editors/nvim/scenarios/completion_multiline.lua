@@ -1,8 +1,5 @@
 -- A multi-line AI completion accepted from the 0.11 menu lands whole, on several lines.
-T.setup()
-local buf = T.open('calc.py')
-local client = T.client(buf)
-T.wait_state('ready', 30000)
+local buf, client = T.ready('calc.py')
 if client == nil then
   return
 end

@@ -1,8 +1,5 @@
 -- When the endpoint refuses, the user is told and the buffer stays as it was.
-T.setup()
-local buf = T.open('calc.py')
-local client = T.client(buf)
-T.wait_state('ready', 30000)
+local buf, client = T.ready('calc.py')
 if client == nil then
   return
 end

@@ -1,9 +1,6 @@
 -- Explain shows the server's Markdown in a floating window: through the Lua API (which goes
 -- through client:exec_cmd()), the explain keymap on a Visual selection, and the code action.
-T.setup({ keymaps = true })
-local buf = T.open('calc.py')
-local client = T.client(buf)
-T.wait_state('ready', 30000)
+local buf, client = T.ready('calc.py', { keymaps = true })
 if client == nil then
   return
 end

@@ -15,10 +15,7 @@ vim.lsp.inline_completion = {
   end,
 }
 local completeopt = vim.o.completeopt
-T.setup({ keymaps = true })
-local buf = T.open('calc.py')
-local client = T.client(buf)
-T.wait_state('ready', 30000)
+local buf, client = T.ready('calc.py', { keymaps = true })
 T.set('client_id', client and client.id)
 T.set('bufnr', buf)
 T.set('calls', calls)

@@ -2,10 +2,7 @@
 -- picked from the default vim.ui.select (inputlist). The instruction prompt must come at once
 -- (the bug: ~4 s in Visual mode, keys typed meanwhile going to the selection), take what is
 -- typed, and the buffer must be back in Normal mode after the edit.
-T.setup()
-local buf = T.open('calc.py')
-local client = T.client(buf)
-T.wait_state('ready', 30000)
+local buf, client = T.ready('calc.py')
 if client == nil then
   return
 end
