@@ -150,22 +150,30 @@ function M.send_refactor(client, bufnr, arg, on_done)
   end, bufnr)
 end
 
+--- `run(instruction)` with the given instruction, or with one asked for (nothing when cancelled).
+---@param given string?
+---@param run fun(instruction: string)
+local function with_instruction(given, run)
+  if type(given) == 'string' and given ~= '' then
+    run(given)
+    return
+  end
+  vim.ui.input({ prompt = 'Mistral refactor: ' }, function(input)
+    if input ~= nil and vim.trim(input) ~= '' then
+      run(input)
+    end
+  end)
+end
+
 --- Ask for an instruction (unless given), then refactor.
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 ---@param arg {uri: string, range: lsp.Range, instruction?: string}
 ---@param on_done? fun(err: lsp.ResponseError?, result: any)
 function M.refactor_with_instruction(client, bufnr, arg, on_done)
-  if type(arg.instruction) == 'string' and arg.instruction ~= '' then
-    M.send_refactor(client, bufnr, arg, on_done)
-    return
-  end
-  vim.ui.input({ prompt = 'Mistral refactor: ' }, function(input)
-    if input == nil or vim.trim(input) == '' then
-      return -- cancelled
-    end
-    local with_instruction = vim.tbl_extend('force', arg, { instruction = input })
-    M.send_refactor(client, bufnr, with_instruction, on_done)
+  with_instruction(arg.instruction, function(instruction)
+    local with = vim.tbl_extend('force', arg, { instruction = instruction })
+    M.send_refactor(client, bufnr, with, on_done)
   end)
 end
 
@@ -304,17 +312,8 @@ function M.refactor(opts)
   if client == nil or arg == nil then
     return
   end
-  local instruction = opts.instruction
-  if type(instruction) == 'string' and instruction ~= '' then
+  with_instruction(opts.instruction, function(instruction)
     arg.instruction = instruction
-    exec(client, bufnr, 'mistral.refactor', arg, opts.on_done)
-    return
-  end
-  vim.ui.input({ prompt = 'Mistral refactor: ' }, function(input)
-    if input == nil or vim.trim(input) == '' then
-      return -- cancelled
-    end
-    arg.instruction = input
     exec(client, bufnr, 'mistral.refactor', arg, opts.on_done)
   end)
 end
