@@ -13,9 +13,9 @@ import pytest_asyncio
 
 from fixtures.fake_mistral import FakeMistral, Reply
 from lsp_server.completion import CompletionEngine, CompletionQuery
-from lsp_server.config import LoadedConfig, load_settings
 from lsp_server.session import Session
 from tests.fake_clock import Clock
+from tests.sessions import isolated_session
 
 TEXT = "def total(items):\n    return sum(i.price for i in "
 URI = "file:///ws/shop.py"
@@ -34,11 +34,7 @@ def _session(tmp_path: Path, fake: FakeMistral, debounce_ms: int) -> Session:
         "completion": {"debounceMs": debounce_ms},
         "privacy": {"auditPath": str(tmp_path / "audit.jsonl")},
     }
-
-    def loader(roots: Any, _editor: Any = None) -> LoadedConfig:
-        return load_settings(roots, editor, user_path=tmp_path / "none.toml", policy_paths=[])
-
-    session = Session(config_loader=loader)
+    session = isolated_session(tmp_path, editor)
     session.configure([tmp_path])
     return session
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from lsp_server.config import LoadedConfig, load_settings
 from lsp_server.context.tokens import (
     count_tokens,
     estimate_tokens,
     tokenizer_name,
     use_exact_tokenizer,
 )
-from lsp_server.session import Session
+from tests.sessions import isolated_session
 
 CODE = "def apply_discount(amount: float, percent: float) -> float:\n    return amount * 0.9\n"
 
@@ -27,18 +25,8 @@ def _restore_the_default() -> Iterator[None]:
     use_exact_tokenizer(True)
 
 
-def _session(tmp_path: Path, user: str = "") -> Session:
-    user_path = tmp_path / "user.toml"
-    user_path.write_text(user)
-
-    def loader(roots: Any, editor: Any = None) -> LoadedConfig:
-        return load_settings(roots, editor, user_path=user_path, policy_paths=[])
-
-    return Session(config_loader=loader)
-
-
 def test_off_in_the_editor_layer_the_estimate_counts(tmp_path: Path) -> None:
-    session = _session(tmp_path)
+    session = isolated_session(tmp_path)
     problems = session.configure([tmp_path], {"completion": {"exactTokenizer": False}})
     assert not problems
     assert session.config.sources["completion.exact_tokenizer"] == "editor"
@@ -47,7 +35,7 @@ def test_off_in_the_editor_layer_the_estimate_counts(tmp_path: Path) -> None:
 
 
 def test_on_by_default_and_back_on_after_a_change(tmp_path: Path) -> None:
-    session = _session(tmp_path, user="[completion]\nexact_tokenizer = false\n")
+    session = isolated_session(tmp_path, user="[completion]\nexact_tokenizer = false\n")
     session.configure([tmp_path])
     assert session.config.sources["completion.exact_tokenizer"] == "user"
     assert tokenizer_name() == "estimate"
@@ -58,7 +46,7 @@ def test_on_by_default_and_back_on_after_a_change(tmp_path: Path) -> None:
 
 
 def test_a_bad_value_is_named_and_the_default_kept(tmp_path: Path) -> None:
-    session = _session(tmp_path)
+    session = isolated_session(tmp_path)
     problems = session.configure([tmp_path], {"completion": {"exactTokenizer": "no"}})
     assert [p.key for p in problems] == ["completion.exact_tokenizer"]
     assert "expected true or false, got 'no'" in str(problems[0])

@@ -10,7 +10,8 @@ import pytest
 
 from lsp_server.context import ContextBuilder
 from lsp_server.index.languages import language_for_path
-from lsp_server.index.repo_index import IndexOptions, RepoIndex
+from lsp_server.index.repo_index import RepoIndex
+from tests.index_helpers import make_index
 
 
 def write_repo(root: Path, files: dict[str, str]) -> Path:
@@ -22,7 +23,7 @@ def write_repo(root: Path, files: dict[str, str]) -> Path:
 
 
 def build_index(root: Path, cache: Path) -> RepoIndex:
-    index = RepoIndex(root, IndexOptions(cache_dir=cache))
+    index = make_index(root, cache)
     index.build()
     return index
 

@@ -19,7 +19,6 @@ import pytest_asyncio
 
 from fixtures.fake_mistral import FakeMistral
 from lsp_server.completion import CompletionEngine, CompletionQuery
-from lsp_server.config import LoadedConfig, load_settings
 from lsp_server.endpoint.boundary import (
     GuardedTransport,
     build_async_client,
@@ -38,6 +37,7 @@ from lsp_server.endpoint.errors import PolicyViolation
 from lsp_server.session import Session
 from tests.fake_clock import Clock
 from tests.fake_endpoint import ConnectProxy
+from tests.sessions import isolated_session
 
 TEXT = "def total(items):\n    return sum(i.price for i in "
 URI = "file:///ws/shop.py"
@@ -59,11 +59,7 @@ def _session(tmp_path: Path, fake: FakeMistral, proxy: str = "") -> Session:
         "completion": {"debounceMs": 75},
         "privacy": {"auditPath": str(tmp_path / "audit.jsonl")},
     }
-
-    def loader(roots: Any, _editor: Any = None) -> LoadedConfig:
-        return load_settings(roots, editor, user_path=tmp_path / "none.toml", policy_paths=[])
-
-    session = Session(config_loader=loader)
+    session = isolated_session(tmp_path, editor)
     session.configure([tmp_path])
     return session
 
