@@ -9,21 +9,18 @@ and uses close to the cursor outweigh uses far above it.
 from __future__ import annotations
 
 import heapq
-import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lsp_server.index.jsmodules import JsModules, require_bindings
-from lsp_server.index.model import Definition, Import
+from lsp_server.index.model import Definition
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, exported
-from lsp_server.index.resolve import rust_child_module, rust_crate_root, rust_parent_module
 
+from .imports import JS_LANGUAGES, FileImports, ModuleTarget
 from .names import NameUse
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
-from .source import file_lines
 from .testfiles import is_test_path
 from .view import IndexView, parent_dir
 
@@ -54,13 +51,10 @@ W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
 W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
 W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class
 
-JS_LANGUAGES = frozenset(("javascript", "typescript", "tsx"))
-RUST_TEST_MODULES = frozenset(("tests", "test"))  # `#[cfg(test)] mod tests;`
 TYPE_KINDS = frozenset(("interface", "type"))  # may share a name with a value (TypeScript)
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
-_RUST_PATH = re.compile(r"(?<![\w:])((?:crate|super|self)(?:::\w+)*)::\w*$")
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
 _PY_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)\s*:?\s*$", re.S)
 _RETURN_TYPE = re.compile(
@@ -74,11 +68,6 @@ class Candidate:
     definition: Definition
     score: float
     role: str  # "name" | "member" | "base" | "local"
-
-
-@dataclass
-class ModuleTarget:
-    files: tuple[str, ...]  # files whose definitions the module exposes (a Go package: many)
 
 
 @dataclass
@@ -103,14 +92,6 @@ class Gathered:
 _dir = parent_dir
 
 
-def _stem(path: str) -> str:
-    base = posixpath.basename(path)
-    stem = base.split(".", 1)[0]
-    if stem in ("__init__", "index", "mod"):
-        return posixpath.basename(_dir(path))
-    return stem
-
-
 class Gatherer:
     """Finds and scores candidate definitions for one cursor position."""
 
@@ -119,162 +100,23 @@ class Gatherer:
         self.current = current
         self.language_id = language_id
         self.package_scoped = language_id in ("go", "java", "csharp", "rust")
-        self.bindings: dict[str, tuple[str, str]] = {}  # local -> (file, original name)
-        self.binding_lines: dict[str, int] = {}  # local -> line of its import (Python)
-        self.modules: dict[str, ModuleTarget] = {}  # local module alias -> its files
-        self.star_files: list[str] = []
+        self.tests = is_test_path(current)
+        self.imports = FileImports(view, current, language_id, self.tests)
+        # the import reader's tables, shared (Rust adds modules to them lazily)
+        self.bindings = self.imports.bindings
+        self.binding_lines = self.imports.binding_lines
+        self.modules = self.imports.modules
+        self.star_files = self.imports.star_files
+        self.imported_files = self.imports.imported_files
         self.receiver_types: dict[str, str] = {}
         self.local_names: set[str] = set()  # parameters and assigned variables: not looked up
-        self.imported_files: set[str] = set()
         self.line_words: LineWords | None = None
         self._guesses: dict[str, list[tuple[Definition, float]]] = {}
-        self.tests = is_test_path(current)
         self.out = Gathered(tests=self.tests)
-        self._requires: list[tuple[str, str]] = []  # CommonJS (module, file), see read_source
         self._source_read = False
-        self._js: JsModules | None = None
-        self._not_modules: set[str] = set()
         self.typed = ""  # the bare name partly typed at the cursor (see `read_source`)
         self._cursor_module: tuple[tuple[str, ...], str] | None = None  # `module.pa|`
         self._cursor_line = ""
-        self._read_imports()
-
-    # -- imports ----------------------------------------------------------------------------
-
-    def _read_imports(self) -> None:
-        if self.language_id == "python":
-            self._read_python_imports()
-            return
-        if self.language_id in JS_LANGUAGES:
-            self._read_js_imports()
-        else:
-            self._read_package_imports()
-        for imp in self.view.imports_of(self.current):  # where each name was imported
-            aliases = dict(imp.aliases)
-            for name in imp.names:
-                local = aliases.get(name, name)
-                if local in self.bindings:
-                    self.binding_lines.setdefault(local, imp.line)
-
-    def _reachable_imports(self) -> Iterator[tuple[Import, str, dict[str, str]]]:
-        """This file's imports that resolve to a file the context may read (recorded as
-        imported), with their alias maps."""
-        for imp in self.view.imports_of(self.current):
-            target = imp.resolved
-            if target is None or not self.view.allowed(target):
-                continue
-            self.imported_files.add(target)
-            yield imp, target, dict(imp.aliases)
-
-    def _read_package_imports(self) -> None:
-        for imp, target, aliases in self._reachable_imports():
-            if self.language_id == "go":
-                self._read_go_import(imp.module, imp.names, aliases, target)
-            elif self.language_id == "rust":
-                self._read_rust_import(imp.module, imp.names, aliases, target)
-            elif self.language_id == "java":
-                self._read_java_import(imp.names, target)
-            else:
-                self._read_other_import(imp.module, imp.names, aliases, target)
-
-    def _read_go_import(
-        self, module: str, names: tuple[str, ...], aliases: dict[str, str], target: str
-    ) -> None:
-        """`import "x/y/pkg"` (names = ("pkg",)): a package, i.e. all files of a directory."""
-        package = ModuleTarget(("dir:" + _dir(target),))
-        for name in names or (module.rsplit("/", 1)[-1],):
-            local = aliases.get(name, name)
-            if local == "_":
-                continue
-            if local == ".":
-                self.star_files.append(package.files[0])
-                continue
-            if re.fullmatch(r"v\d+", local) and "/" in module:  # `.../pkg/v2` is `pkg`
-                local = module.rstrip("/").split("/")[-2]
-            self.modules[local] = package
-
-    def _read_rust_import(
-        self, module: str, names: tuple[str, ...], aliases: dict[str, str], target: str
-    ) -> None:
-        """`mod x;`, `use crate::a::b;`, `use super::x::{self, Y as Z, sub}`: each name
-        is a module (a child file of the target) or an item of the target."""
-        if not names:  # `mod x;` / `use x;`
-            local = aliases.get(module, module.rsplit("::", 1)[-1])
-            if local in RUST_TEST_MODULES and not self.tests:  # `#[cfg(test)] mod tests;`
-                return
-            self.modules[local] = ModuleTarget((target,))
-            return
-        for name in names:
-            local = aliases.get(name, name)
-            if name == "*":
-                self.star_files.append(target)
-            elif name == "self":
-                self.modules[aliases.get("self", module.rsplit("::", 1)[-1])] = ModuleTarget(
-                    (target,)
-                )
-            elif _stem(target) == name and len(names) == 1:
-                self.modules[local] = ModuleTarget((target,))
-            else:
-                child = rust_child_module(target, name, self._has_file)
-                if child is not None:
-                    self.modules[local] = ModuleTarget((child,))
-                    self.imported_files.add(child)
-                else:
-                    self.bindings[local] = (target, name)
-
-    def _read_java_import(self, names: tuple[str, ...], target: str) -> None:
-        """`import a.b.C;` binds C; `import a.b.*;` the package a/b; `import static
-        a.b.C.m;` the member m of C (found in C's file)."""
-        for name in names:
-            if name == "*":
-                self.star_files.append("dir:" + _dir(target))
-            else:
-                self.bindings[name] = (target, name)
-
-    def _read_other_import(
-        self, module: str, names: tuple[str, ...], aliases: dict[str, str], target: str
-    ) -> None:
-        if not names:
-            local = aliases.get(module) or module.rstrip("/").split("/")[-1].split(".")[-1]
-            self.modules[local] = self._module(target)
-            return
-        for name in names:
-            local = aliases.get(name, name)
-            if name == "*":
-                if local != "*":
-                    self.modules[local] = self._module(target)
-                else:
-                    self.star_files.append(target)
-                continue
-            self.bindings[local] = (target, name)
-
-    def _read_js_imports(self) -> None:
-        """Named, default and namespace imports, `export ... from` through barrels, and
-        CommonJS `require` (read from the source lines, see `read_source`)."""
-        js = self.js_modules()
-        for imp, target, aliases in self._reachable_imports():
-            if not imp.names:  # `require('./x')`: bound by `read_source`
-                self._requires.append((imp.module, target))
-                continue
-            for name in imp.names:
-                local = aliases.get(name, name)
-                if name == "*":
-                    if local != "*":
-                        self.modules[local] = ModuleTarget((target,))
-                    else:
-                        self.star_files.append(target)
-                    continue
-                found = js.resolve(target, name)
-                if isinstance(found, str):  # a namespace re-exported by a barrel
-                    self.modules[local] = ModuleTarget((found,))
-                    continue
-                self.bindings[local] = (target, name)
-                if name == "default" and not (
-                    isinstance(found, tuple) and any(d.kind in CLASS_KINDS for d in found)
-                ):
-                    # `import utils from './utils'`: often an object of functions (a
-                    # default-exported class offers its members instead)
-                    self.modules.setdefault(local, ModuleTarget((target,)))
 
     def read_source(self, lines: list[str]) -> None:
         """What only the source shows: the bare name being typed at the cursor (`isBl|`,
@@ -286,143 +128,11 @@ class Gatherer:
         typed = _TYPED_NAME.search(lines[-1]) if lines else None
         if typed is not None and not lines[-1][: typed.start()].rstrip().endswith((".", ":")):
             self.typed = typed.group(1)
-        if not self._requires:
-            return
-        text = "\n".join(lines[: max((i.line for i in self._import_lines()), default=0) + 12])
-        for module, target in self._requires:
-            bound = require_bindings(text, module)
-            for local, member in bound:
-                if member is None:
-                    self.modules[local] = ModuleTarget((target,))
-                    self.bindings.setdefault(local, (target, "default"))
-                else:
-                    found = self.js_modules().resolve(target, member)
-                    if isinstance(found, str):
-                        self.modules[local] = ModuleTarget((found,))
-                    else:
-                        self.bindings[local] = (target, member)
-            if not bound:
-                local = module.rstrip("/").split("/")[-1].split(".")[0]
-                self.modules.setdefault(local, ModuleTarget((target,)))
-
-    def _import_lines(self) -> list[Import]:
-        return self.view.imports_of(self.current)
-
-    def js_modules(self) -> JsModules:
-        if self._js is None:
-            root = self.view.index.root
-            read: dict[str, list[str] | None] = {}
-
-            def lines_of(path: str) -> list[str] | None:
-                if path not in read:
-                    read[path] = file_lines(root / path)
-                return read[path]
-
-            self._js = JsModules(self.view.file_definitions, self.view.imports_of, lines_of)
-        return self._js
-
-    def module_named(self, name: str) -> ModuleTarget | None:
-        """The module a receiver names: imported, or in Rust a path segment needing no
-        `use` (`crate::`, `super::`, a child module `x::`)."""
-        module = self.modules.get(name)
-        if module is not None or self.language_id != "rust" or name in self._not_modules:
-            return module
-        if name in RUST_TEST_MODULES and not self.tests:
-            return None
-        file: str | None = None
-        if name == "crate":
-            file = rust_crate_root(self.current, self._has_file)
-        elif name == "super":
-            file = rust_parent_module(self.current, self._has_file)
-        elif name[:1].islower() and name != "self":  # `self.x` is a field, not `self::x`
-            file = rust_child_module(self.current, name, self._has_file)
-            root = rust_crate_root(self.current, self._has_file)
-            if file is None and root is not None:
-                file = rust_child_module(root, name, self._has_file)
-            if file is None and root is not None:  # `crate::a::name::`: the one module so named
-                found = self._rust_modules_named(name, _dir(root))
-                file = found[0] if len(found) == 1 else None
-        if file is None or not self.view.allowed(file):
-            self._not_modules.add(name)
-            return None
-        module = self.modules[name] = ModuleTarget((file,))
-        return module
-
-    def _rust_path_at_cursor(self) -> ModuleTarget | None:
-        """`crate::table::Key|` / `super::a::`: the module the whole path names (the
-        last segment alone may name another module: `mod table;` of this directory)."""
-        if self.language_id != "rust":
-            return None
-        match = _RUST_PATH.search(self._cursor_line)
-        if match is None:
-            return None
-        segments = match.group(1).split("::")
-        head = segments[0]
-        if head == "crate":
-            file = rust_crate_root(self.current, self._has_file)
-        elif head == "super":
-            file = rust_parent_module(self.current, self._has_file)
-        else:
-            file = self.current
-        for segment in segments[1:]:
-            if file is None:
-                return None
-            if segment == "super":
-                file = rust_parent_module(file, self._has_file)
-            else:
-                file = rust_child_module(file, segment, self._has_file)
-        if file is None or not self.view.allowed(file):
-            return None
-        return ModuleTarget((file,))
-
-    def _rust_modules_named(self, name: str, crate_dir: str) -> list[str]:
-        prefix = crate_dir + "/" if crate_dir else ""
-        endings = (f"/{name}.rs", f"/{name}/mod.rs")
-        return [
-            f for f in self.view.all_files() if f.startswith(prefix) and ("/" + f).endswith(endings)
-        ]
-
-    def _namespace_member(self, name: str) -> ModuleTarget | None:
-        """JS/TS `lib.dates.` where the barrel `lib` re-exports `* as dates`."""
-        if self.language_id not in JS_LANGUAGES:
-            return None
-        for module in list(self.modules.values()):
-            for file in module.files:
-                found = self.js_modules().exports(file).namespaces.get(name)
-                if found is not None:
-                    return ModuleTarget((found,))
-        return None
+        self.imports.bind_requires(lines)
 
     def _keep(self, path: str) -> bool:
         """Whether a file may give candidates: tests only when a test is edited."""
         return self.tests or not is_test_path(path)
-
-    def _has_file(self, path: str) -> bool:
-        return path in self.view.files_in(_dir(path))
-
-    def _read_python_imports(self) -> None:
-        """Per imported name: a module (`from pkg import mod`, `import a.b as m`), a member
-        of a module, or a star import."""
-        modules = self.view.python_modules()
-        for binding in modules.bindings(self.current, self.view.imports_of(self.current)):
-            if not self.view.allowed(binding.file):
-                continue
-            self.imported_files.add(binding.file)
-            if binding.member is None:
-                self.modules[binding.local] = ModuleTarget((binding.file,))
-                if "." in binding.local:  # `import a.b.c`: `c.f()` stands for `a.b.c.f()`
-                    last = binding.local.rsplit(".", 1)[-1]
-                    self.modules.setdefault(last, ModuleTarget((binding.file,)))
-            elif binding.member == "*":
-                self.star_files.append(binding.file)
-            else:
-                self.bindings[binding.local] = (binding.file, binding.member)
-                self.binding_lines[binding.local] = binding.line
-
-    def _module(self, target: str) -> ModuleTarget:
-        if self.language_id in ("java", "csharp"):
-            return ModuleTarget((target, "dir:" + _dir(target)))
-        return ModuleTarget((target,))
 
     def package_files(self, directory: str) -> list[str]:
         """The files of a Go/Java package (a directory), tests only for a test."""
@@ -457,7 +167,7 @@ class Gatherer:
                 )
                 continue
             if self.language_id in JS_LANGUAGES and not file.endswith(PY_EXTS):
-                hit = self.js_modules().resolve(file, name)
+                hit = self.imports.js_modules().resolve(file, name)
                 if isinstance(hit, tuple):
                     found.extend(hit)
                 continue
@@ -592,7 +302,7 @@ class Gatherer:
                 file, self.view.python_modules(), self.view.file_definitions, self.view.imports_of
             )
         if self.language_id in JS_LANGUAGES:
-            exports = self.js_modules().exports(file).definitions.values()
+            exports = self.imports.js_modules().exports(file).definitions.values()
             return [d for defs in exports for d in defs]
         return [d for d in self.view.file_definitions(file) if d.container is None]
 
@@ -737,7 +447,7 @@ class Gatherer:
         weight = use.attr + count_bonus
         handled = 0.0
         for receiver, receiver_weight in use.receivers.items():
-            module = self.module_named(receiver)
+            module = self.imports.module_named(receiver)
             if module is None:
                 continue
             defs = self.resolve_in(name, module.files)
@@ -849,9 +559,9 @@ class Gatherer:
                 self.out.add(cls, W_CURSOR, "base")
             return
         module = (
-            self._rust_path_at_cursor()
-            or self.module_named(receiver)
-            or self._namespace_member(receiver)
+            self.imports.rust_path_at_cursor(self._cursor_line)
+            or self.imports.module_named(receiver)
+            or self.imports.namespace_member(receiver)
         )
         if module is not None:
             self._cursor_module = (tuple(self.expand(module.files)), partial)
@@ -906,7 +616,7 @@ class Gatherer:
     ) -> list[Definition] | None:
         """What `receiver.` offers when `receiver` names a module (None: it does not), best
         first: the same answer the context uses, for the offline completion items."""
-        module = self.module_named(receiver) or self._namespace_member(receiver)
+        module = self.imports.module_named(receiver) or self.imports.namespace_member(receiver)
         if module is None:
             return None
         return [d for _w, d in self.ranked_members(module, partial, counts)]
