@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -24,20 +22,16 @@ from lsp_server.index.model import Definition, Import
 from lsp_server.index.protocol import IndexReader
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
+from .candidates import candidates_for_cursor
 from .gather import Candidate, Gatherer
 from .names import (
     NameUse,
-    call_assignments,
-    local_names,
-    names_near,
-    receiver_types,
     scan_line,
 )
 from .pack import Piece, pack
 from .rank import prior_for
 from .recent import RecentFiles
 from .redact import Scrubber
-from .relevance import LineWords
 from .render import header, render_snippets
 from .similar import jaccard, token_set
 from .skeleton import (
@@ -68,7 +62,6 @@ SIMILAR_MIN_JACCARD = 0.2
 W_SIMILAR = 2.0
 QUERY_LINES = 12
 #: How far above the cursor names are counted for the "used in this file" bonus.
-FILE_SCAN_LINES = 300
 #: Weight of the repository-wide prior (`rank.Prior.boost`): a candidate's score is
 #: multiplied by 1 + W_PRIOR * boost (a tie-breaker between candidates of similar score).
 #: 0: at 0.15 and 0.3 it lost 1 point at start in pydantic and asyncio, none gained.
@@ -229,57 +222,13 @@ class ContextBuilder:
         if W_PRIOR_ORDER:
             prior = prior_for(self.index, view.all_files(), self._imports_quietly, rel)
             view.precedence = lambda d: -prior.boost(d)
-        gatherer = Gatherer(view, rel, lang)
-        cursor_line = len(lines) - 1
-        cls, func = gatherer.enclosing(cursor_line, lines)
-        if cls is not None:
-            gatherer.add_bases(cls)
-        recent_lines = lines[-60:]
-        gatherer.receiver_types = receiver_types(
-            func.signature if func is not None else "", recent_lines, lang
-        )
-        calls = call_assignments(recent_lines)
-        if cls is not None:
-            # attributes the class assigns (`self.x: T = ...`, `self.x = make()`), far above
-            fields = [
-                d.signature
-                for d in view.file_definitions(rel)
-                if d.container == cls.name and d.kind in ("field", "property", "variable")
-            ]
-            for name, type_name in receiver_types("", fields, lang).items():
-                gatherer.receiver_types.setdefault(name, type_name)
-            for name, function in call_assignments(fields).items():
-                calls.setdefault(name, function)
-        gatherer.add_call_types(calls)
-        gatherer.line_words = LineWords(lines)
-        gatherer.local_names = local_names(func.signature if func is not None else "", recent_lines)
-        counts = _counts(lines[max(0, cursor_line - FILE_SCAN_LINES) : cursor_line])
-        cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
-        if cursor_receiver is not None:
-            # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
-            receiver, partial = cursor_receiver.group(1), cursor_receiver.group(2)
-            gatherer.add_receiver(receiver, partial, cls, counts)
-        uses = names_near(lines, after)
-        gatherer.add_typed_receivers(uses)
-        if func is not None and func.line < cursor_line - 40:
-            # the enclosing function's parameters and annotations, even if far above
-            scan_line(func.signature.replace("\n", " "), 0.8, uses, receiver_ok=False)
-        gatherer.add_names(uses, counts, first, max(0, cursor_line - FILE_SCAN_LINES))
-        if cls is not None and cls.line < first:
-            # the class around the cursor starts above the kept prefix: show its outline
-            gatherer.out.add(cls, 1.5, "local")
-        # names a cut class skeleton shows first: those used here and the members gathered
-        # for the cursor (a skeleton covers its member pieces, so it must show them)
-        members = (
-            c.definition.name for c in gatherer.out.candidates.values() if c.role == "member"
-        )
-        hot = frozenset(counts) | frozenset(uses) | frozenset(members)
+        found = candidates_for_cursor(view, rel, lang, lines, after, first)
         if W_PRIOR > 0:
-            self._apply_prior(view, gatherer.out.candidates.values())
+            self._apply_prior(view, found.gathered.candidates.values())
         source = SourceLines(self._root, {rel: lines})
         return [
-            self._piece(view, cand, lang, comment, hot, source)
-            for cand in gatherer.out.candidates.values()
+            self._piece(view, cand, lang, comment, found.hot, source)
+            for cand in found.gathered.candidates.values()
             if self._allowed(cand.definition.path) or cand.definition.path == rel
         ]
 
@@ -546,12 +495,3 @@ def _memo(function: Callable[[Definition], Definition]) -> Callable[[Definition]
         return hit
 
     return call
-
-
-_WORD = re.compile(r"[A-Za-z_$][\w$]*")
-_RECEIVER_AT_CURSOR = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.|->|::)\s*([\w$]*)$")
-
-
-def _counts(lines: list[str]) -> dict[str, int]:
-    """How often each identifier occurs in the lines (one regex pass, no weighting)."""
-    return Counter(_WORD.findall("\n".join(lines)))
