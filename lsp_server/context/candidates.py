@@ -8,8 +8,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from lsp_server.index.model import Definition
+
 from .gather import Gathered, Gatherer
-from .names import call_assignments, local_names, names_near, receiver_types, scan_line
+from .names import (
+    call_assignments,
+    local_names,
+    names_near,
+    parameter_types,
+    receiver_types,
+    scan_line,
+)
 from .relevance import LineWords
 from .view import IndexView
 
@@ -17,6 +26,7 @@ FILE_SCAN_LINES = 300  # names counted this far above the cursor
 RECENT_LINES = 60  # local variables and their types read this far above the cursor
 
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
+_SELF_FROM_NAME = re.compile(r"^self\.(\w+)\s*=\s*(\w+)\s*$")
 _RECEIVER_AT_CURSOR = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.|->|::)\s*([\w$]*)$")
 
 
@@ -34,21 +44,17 @@ def candidates_for_cursor(
     gatherer = Gatherer(view, rel, lang)
     cursor_line = len(lines) - 1
     cls, func = gatherer.enclosing(cursor_line, lines)
-    if cls is not None:
-        gatherer.add_bases(cls)
+    bases = gatherer.add_bases(cls) if cls is not None else []
     recent_lines = lines[-RECENT_LINES:]
     signature = func.signature if func is not None else ""
     gatherer.receiver_types = receiver_types(signature, recent_lines, lang)
     calls = call_assignments(recent_lines)
     if cls is not None:
-        # attributes the class assigns (`self.x: T = ...`, `self.x = make()`), far above
-        fields = [
-            d.signature
-            for d in view.file_definitions(rel)
-            if d.container == cls.name and d.kind in ("field", "property", "variable")
-        ]
-        for name, type_name in receiver_types("", fields, lang).items():
+        # attributes the class and its bases assign (`self.x: T = ...`, `self.x = make()`,
+        # `self.x = x` with `x: T` a parameter of the method), far above or in other files
+        for name, type_name in attribute_types(view, [cls, *bases], lang).items():
             gatherer.receiver_types.setdefault(name, type_name)
+        fields = [d.signature for d in class_fields(view, cls)]
         for name, function in call_assignments(fields).items():
             calls.setdefault(name, function)
     gatherer.add_call_types(calls)
@@ -60,7 +66,8 @@ def candidates_for_cursor(
     if cursor_receiver is not None:
         # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
         receiver, partial = cursor_receiver.group(1), cursor_receiver.group(2)
-        gatherer.add_receiver(receiver, partial, cls, counts)
+        used = member_uses(lines[scan_start:cursor_line], receiver)
+        gatherer.add_receiver(receiver, partial, cls, counts, used)
     uses = names_near(lines, after)
     gatherer.add_typed_receivers(uses)
     if func is not None and func.line < cursor_line - 40:
@@ -75,6 +82,56 @@ def candidates_for_cursor(
     members = (c.definition.name for c in gatherer.out.candidates.values() if c.role == "member")
     hot = frozenset(counts) | frozenset(uses) | frozenset(members)
     return CursorCandidates(gatherer.out, hot)
+
+
+def class_fields(view: IndexView, cls: Definition) -> list[Definition]:
+    """The attributes a class defines or assigns (`x: int = 0`, `self.x = ...`)."""
+    return [
+        d
+        for d in view.file_definitions(cls.path)
+        if d.container == cls.name and d.kind in ("field", "property", "variable")
+    ]
+
+
+def attribute_types(view: IndexView, classes: list[Definition], lang: str) -> dict[str, str]:
+    """Attribute -> class name for the attributes of `classes` (the first class wins): from
+    their annotations, `self.x = Foo(...)`, and `self.x = param` where the method that
+    assigns it annotates `param` (`def __init__(self, stream: IOStream)`)."""
+    types: dict[str, str] = {}
+    for cls in classes:
+        fields = class_fields(view, cls)
+        found = receiver_types("", [d.signature for d in fields], lang)
+        if lang == "python":
+            found.update(_types_from_parameters(view, cls, fields))
+        for name, type_name in found.items():
+            types.setdefault(name, type_name)
+    return types
+
+
+def _types_from_parameters(
+    view: IndexView, cls: Definition, fields: list[Definition]
+) -> dict[str, str]:
+    methods = [
+        d for d in view.file_definitions(cls.path) if d.container == cls.name and d.kind == "method"
+    ]
+    types: dict[str, str] = {}
+    for field in fields:
+        assigned = _SELF_FROM_NAME.match(field.signature)
+        if assigned is None:
+            continue
+        for method in methods:
+            if method.line <= field.line <= method.end_line:
+                type_name = parameter_types(method.signature).get(assigned.group(2))
+                if type_name is not None:
+                    types.setdefault(assigned.group(1), type_name)
+                break
+    return types
+
+
+def member_uses(lines: list[str], receiver: str) -> dict[str, int]:
+    """How often the lines call each name on `receiver.` (`stream.write(` twice: 2)."""
+    pattern = re.compile(rf"(?<![\w$]){re.escape(receiver)}\s*\.\s*([A-Za-z_$][\w$]*)\s*\(")
+    return Counter(pattern.findall("\n".join(lines)))
 
 
 def word_counts(lines: list[str]) -> dict[str, int]:

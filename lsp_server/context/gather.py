@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from lsp_server.index.model import Definition
 from lsp_server.index.packages import package_files
-from lsp_server.index.pymodules import PY_EXTS, exported
+from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
 from .imports import JS_LANGUAGES, FileImports, ModuleTarget
-from .names import NameUse
+from .names import NameUse, annotation_class
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
 from .testfiles import is_test_path
@@ -49,10 +49,14 @@ TYPED_NAMES = 12  # at most this many names starting with a typed bare prefix
 MAX_NAMES = 40  # names near the cursor looked up, closest and most used first
 W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
 W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
-W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class
+W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class (per level up)
+BASE_DEPTH = 4  # levels of bases followed up from a class
+MAX_CLASSES = 8  # classes (a class and its bases) outlined for one receiver
 
 TYPE_KINDS = frozenset(("interface", "type"))  # may share a name with a value (TypeScript)
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
+CALLABLE_MEMBER_KINDS = frozenset(("method", "function", "property", "class"))
+MAX_FITTING_MEMBERS = 8  # members of the receiver's classes added for `recv.` / `recv.pa|`
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
@@ -112,6 +116,7 @@ class Gatherer:
         self.local_names: set[str] = set()  # parameters and assigned variables: not looked up
         self.line_words: LineWords | None = None
         self._guesses: dict[str, list[tuple[Definition, float]]] = {}
+        self.enclosing_bases: list[Definition] = []  # bases of the class around the cursor
         self.out = Gathered(tests=self.tests)
         self._source_read = False
         self.typed = ""  # the bare name partly typed at the cursor (see `read_source`)
@@ -183,7 +188,9 @@ class Gatherer:
 
     def _reexported(self, name: str, file: str, depth: int) -> list[Definition]:
         if file.endswith(PY_EXTS):
-            return self._python_reexported(name, file, depth)
+            view = self.view
+            modules = view.python_modules()
+            return defined_in(file, name, modules, view.file_definitions, view.imports_of)
         for imp in self.view.imports_of(file):
             if imp.resolved is None or imp.resolved == file:
                 continue
@@ -195,21 +202,6 @@ class Gatherer:
                 defs = self.resolve_in(name, (imp.resolved,), depth + 1)
                 if defs:
                     return defs
-        return []
-
-    def _python_reexported(self, name: str, file: str, depth: int) -> list[Definition]:
-        """`name` imported into `file` (an `__init__` re-exporting it, usually)."""
-        modules = self.view.python_modules()
-        stars: list[str] = []
-        for binding in modules.bindings(file, self.view.imports_of(file)):
-            if binding.member == "*":
-                stars.append(binding.file)
-            elif binding.local == name and binding.member is not None:
-                return self.resolve_in(binding.member, (binding.file,), depth + 1)
-        for star in stars:
-            defs = self.resolve_in(name, (star,), depth + 1)
-            if defs:
-                return defs
         return []
 
     # -- names ------------------------------------------------------------------------------
@@ -493,20 +485,50 @@ class Gatherer:
     # -- the receiver at the cursor and inferred types -------------------------------------
 
     def add_call_types(self, calls: dict[str, str]) -> None:
-        """`x = make()` where `make` declares its return type: x has that type."""
-        for variable, function in calls.items():
+        """`x = make()` where `make` declares its return type: x has that type
+        (`loop = IOLoop.current()`: the `current` of class IOLoop first; `d = self.build()`:
+        the enclosing class's and its bases' `build` first)."""
+        for variable, call in calls.items():
+            receiver, _dot, function = call.rpartition(".")
             if variable in self.receiver_types or len(function) < 2:
                 continue
-            if function in self.bindings:
+            if function in self.bindings and not receiver:
                 file, original = self.bindings[function]
                 defs = self.resolve_in(original, (file,))
             else:
-                defs = self.view.definitions(function)[:3]
+                defs = sorted(
+                    self.view.definitions(function),
+                    key=lambda d: self._call_owner_rank(d, receiver),
+                )[:3]
             for definition in defs:
-                match = _RETURN_TYPE.search(definition.signature)
-                if match:
-                    self.receiver_types[variable] = match.group(1) or match.group(2)
+                found = self._return_class(definition)
+                if found:
+                    self.receiver_types[variable] = found
                     break
+
+    def _call_owner_rank(self, definition: Definition, receiver: str) -> int:
+        """0: the definition belongs to the call's receiver (`IOLoop.current`, `self.f`)."""
+        container = definition.container
+        if receiver in ("self", "cls", "this"):
+            return 0 if container in self.out.containers else 1
+        if receiver[:1].isupper():
+            return 0 if container == receiver else 1
+        return 0 if container is None else 1
+
+    def _return_class(self, definition: Definition) -> str | None:
+        """The class a function's declared return type names (`-> Optional["IOLoop"]`:
+        IOLoop; `-> Self`: its own class)."""
+        signature = definition.signature
+        if self.language_id == "python":
+            arrow = signature.rfind("->")
+            if arrow < 0:
+                return None
+            annotation = signature[arrow + 2 :].rstrip().removesuffix(":")
+            if annotation.strip().strip("\"'") in ("Self", "typing.Self", "t.Self"):
+                return definition.container
+            return annotation_class(annotation)
+        match = _RETURN_TYPE.search(signature)
+        return (match.group(1) or match.group(2)) if match else None
 
     def type_classes(self, type_name: str) -> list[Definition]:
         """The class definitions a type name refers to (imported one first)."""
@@ -552,11 +574,16 @@ class Gatherer:
         partial: str,
         cls: Definition | None,
         file_counts: dict[str, int] | None = None,
+        member_uses: dict[str, int] | None = None,
     ) -> None:
-        """The cursor follows `receiver.`: outline what the receiver offers."""
+        """The cursor follows `receiver.`: outline what the receiver offers, and the members
+        that fit (`member_uses`: how often the file calls each name on `receiver.`)."""
+        used = member_uses or {}
         if receiver in ("self", "this", "cls"):
             if cls is not None:
                 self.out.add(cls, W_CURSOR, "base")
+                mro = [(cls, 1.0)] + [(b, W_BASE_OF_RECEIVER) for b in self.enclosing_bases]
+                self._add_fitting_members(mro, partial, used, W_CURSOR)
             return
         module = (
             self.imports.rust_path_at_cursor(self._cursor_line)
@@ -574,13 +601,38 @@ class Gatherer:
         else:
             classes = self.classes_named_like(receiver)
             weight = W_CURSOR * W_GUESSED
-        for definition, share in self._with_bases(classes):
+        with_bases = self._with_bases(classes)
+        for definition, share in with_bases:
             self.out.containers.add(definition.name)
             self.out.add(definition, weight * share, "base")
-            if partial:
-                for member in self.view.members(definition.name, definition.path):
-                    if member.name.startswith(partial):
-                        self.out.add(member, weight * share, "member")
+        self._add_fitting_members(with_bases, partial, used, weight)
+
+    def _add_fitting_members(
+        self,
+        classes: list[tuple[Definition, float]],
+        partial: str,
+        used: dict[str, int],
+        weight: float,
+    ) -> None:
+        """Members of the receiver's classes (own and inherited, the most derived first)
+        that start with what is typed or, with nothing typed, that the file already calls on
+        this receiver (a big class's skeleton may not list them)."""
+        top = max(used.values(), default=0)
+        seen: set[str] = set()
+        added = 0
+        for definition, share in classes:
+            for member in self.view.members(definition.name, definition.path):
+                name = member.name
+                if name in seen or member.kind not in CALLABLE_MEMBER_KINDS:
+                    continue
+                seen.add(name)
+                if partial:
+                    factor = 1.0 if name.startswith(partial) else 0.0
+                else:
+                    factor = 0.5 + 0.5 * used[name] / top if used.get(name) else 0.0
+                if factor > 0 and added < MAX_FITTING_MEMBERS:
+                    self.out.add(member, weight * share * factor, "member")
+                    added += 1
 
     def _add_module_members(
         self, module: ModuleTarget, partial: str, counts: dict[str, int]
@@ -622,13 +674,23 @@ class Gatherer:
         return [d for _w, d in self.ranked_members(module, partial, counts)]
 
     def _with_bases(self, classes: list[Definition]) -> list[tuple[Definition, float]]:
-        """The classes and their direct bases (where inherited members live), weighted."""
+        """The classes and their bases up the inheritance chain (where inherited members
+        live: a widget's `post_message` may be four bases up), weighted less per level."""
         out = [(c, 1.0) for c in classes]
-        for cls in classes:
-            for base in base_names(cls.signature, self.language_id)[:2]:
-                for definition in self._base_classes(base, cls.path)[:1]:
-                    if all(definition != d for d, _ in out):
-                        out.append((definition, W_BASE_OF_RECEIVER))
+        level = list(classes)
+        share = 1.0
+        for _depth in range(BASE_DEPTH):
+            share *= W_BASE_OF_RECEIVER
+            following: list[Definition] = []
+            for cls in level:
+                for base in base_names(cls.signature, self.language_id)[:2]:
+                    for definition in self._base_classes(base, cls.path)[:1]:
+                        if len(out) < MAX_CLASSES and all(definition != d for d, _ in out):
+                            out.append((definition, share))
+                            following.append(definition)
+            if not following:
+                break
+            level = following
         return out
 
     def _base_classes(self, base: str, path: str) -> list[Definition]:
@@ -709,9 +771,11 @@ class Gatherer:
                 func = definition
         return cls, func
 
-    def add_bases(self, cls: Definition) -> None:
-        """Skeletons of the base classes of the class around the cursor."""
+    def add_bases(self, cls: Definition) -> list[Definition]:
+        """Skeletons of the base classes of the class around the cursor (the direct ones,
+        then theirs, weighted less per level); returns the classes found."""
         self.out.containers.add(cls.name)
+        direct: list[Definition] = []
         for base in base_names(cls.signature, self.language_id):
             if base in self.bindings:
                 file, original = self.bindings[base]
@@ -723,6 +787,15 @@ class Gatherer:
                 if definition.kind in CLASS_KINDS:
                     self.out.containers.add(definition.name)
                     self.out.add(definition, W_BASE, "base")
+                    direct.append(definition)
+        found = list(direct)
+        for definition, share in self._with_bases(direct)[len(direct) :]:
+            if definition not in found and definition != cls:
+                self.out.containers.add(definition.name)
+                self.out.add(definition, W_BASE * share, "base")
+                found.append(definition)
+        self.enclosing_bases = found
+        return found
 
 
 def _first(item: tuple[float, Definition]) -> float:

@@ -118,34 +118,147 @@ _ASSIGNED = re.compile(
     r"([A-Za-z_$][\w$]*)\s*(?::\s*[\w$.]+\s*)?=\s*(?:await\s+)?(?:new\s+)?"
     r"(?:[\w$]+\.)*([A-Z][\w$]*)\s*[(<{]"
 )
+#: `x: Foo = ...`, `self.x: Optional[Foo] = None` (Python): the annotation up to `=` or the end
+_ANNOTATED = re.compile(r"^\s*(?:self\.)?([A-Za-z_]\w*)\s*:\s*([^=]+?)\s*(?:=(?!=).*)?$")
+#: `x = cast(Foo, y)` / `x = typing.cast("Foo", y)`
+_CAST = re.compile(r"([A-Za-z_]\w*)\s*=\s*(?:\w+\.)?cast\(\s*[\"']?([\w.]+)")
+#: `x = self.y` / `x = self._y`: x has y's type
+_FROM_ATTRIBUTE = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*self\.([A-Za-z_]\w*)\s*$")
+#: Generic containers and typing forms: `list[Foo]` is not a `Foo`, `Callable[...]` not a class.
+_NOT_CLASSES = frozenset(
+    """Any Callable Type ClassVar Final Literal Annotated List Dict Set FrozenSet Tuple
+    Iterable Iterator Sequence Mapping MutableMapping MutableSequence Generator AsyncIterator
+    AsyncIterable AsyncGenerator Awaitable Coroutine TypeVar TypeAlias Self NoReturn Never
+    Protocol Generic Collection Container Deque DefaultDict OrderedDict Counter""".split()  # noqa: SIM905
+)
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    """`a, b[c, d], e` split at the separators outside brackets."""
+    parts: list[str] = []
+    depth = 0
+    current: list[str] = []
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == separator and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def annotation_class(annotation: str) -> str | None:
+    """The class an annotation names, if it names one: `Optional["IOStream"]`,
+    `IOStream | None`, `iostream.IOStream`, `Cache[K, V]` -> the class name; `list[Foo]`,
+    `int`, `Callable[...]`, `A | B` -> None."""
+    text = annotation.strip().strip("\"'").strip()
+    while True:
+        for wrapper in ("Optional[", "typing.Optional[", "t.Optional[", "Union[", "t.Union["):
+            if text.startswith(wrapper) and text.endswith("]"):
+                inner = text[len(wrapper) : -1]
+                options = [p for p in _split_top(inner, ",") if p.strip() not in ("None", "")]
+                text = options[0].strip().strip("\"'") if len(options) == 1 else ""
+                break
+        else:
+            break
+    options = [p.strip() for p in _split_top(text, "|") if p.strip() not in ("None", "")]
+    if len(options) != 1:
+        return None
+    name = options[0].strip("\"'").split("[", 1)[0].split("<", 1)[0].strip()
+    last = name.rsplit(".", 1)[-1]
+    if not re.fullmatch(r"[A-Z]\w*", last) or last in _NOT_CLASSES:
+        return None
+    return last
+
+
+def _parameter_list(signature: str) -> str:
+    """The text between a signature's parentheses (up to the end if never closed)."""
+    start = signature.find("(")
+    if start < 0:
+        return ""
+    depth = 0
+    for position in range(start, len(signature)):
+        char = signature[position]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return signature[start + 1 : position]
+    return signature[start + 1 :]
+
+
+def parameter_types(signature: str) -> dict[str, str]:
+    """Python parameters -> the class their annotation names (`stream: IOStream`)."""
+    types: dict[str, str] = {}
+    for param in _split_top(_parameter_list(signature), ","):
+        name, colon, rest = param.partition(":")
+        name = name.strip().lstrip("*")
+        if not colon or not name.isidentifier():
+            continue
+        found = annotation_class(_split_top(rest, "=")[0])
+        if found is not None:
+            types[name] = found
+    return types
 
 
 def receiver_types(signature: str, lines: list[str], language_id: str) -> dict[str, str]:
-    """Variable -> class name, from parameter annotations and `x = Foo(...)` assignments."""
+    """Variable -> class name, from parameter annotations, annotated variables (Python),
+    `x = Foo(...)` and `x = cast(Foo, ...)` assignments."""
     types: dict[str, str] = {}
-    pattern = _GO_PARAM if language_id == "go" else _PARAM_TYPE
-    for match in pattern.finditer(signature):
-        types[match.group(1)] = match.group(2)
+    if language_id == "python":
+        types.update(parameter_types(signature))
+    else:
+        pattern = _GO_PARAM if language_id == "go" else _PARAM_TYPE
+        for match in pattern.finditer(signature):
+            types[match.group(1)] = match.group(2)
     for line in lines:
         for match in _ASSIGNED.finditer(line):
             types[match.group(1)] = match.group(2)
+        if language_id == "python":
+            _python_line_types(line, types)
         if language_id == "go":
             for match in re.finditer(r"([A-Za-z_]\w*)\s*:=\s*&?(?:\w+\.)?([A-Z]\w*)\s*\{", line):
                 types[match.group(1)] = match.group(2)
     return types
 
 
+def _python_line_types(line: str, types: dict[str, str]) -> None:
+    annotated = _ANNOTATED.match(line)
+    if annotated is not None and not line.lstrip().startswith(("def ", "class ", "async ")):
+        found = annotation_class(annotated.group(2))
+        if found is not None:
+            types[annotated.group(1)] = found
+    cast = _CAST.search(line)
+    if cast is not None:
+        found = annotation_class(cast.group(2))
+        if found is not None:
+            types[cast.group(1)] = found
+    alias = _FROM_ATTRIBUTE.match(line)
+    if alias is not None and alias.group(2) in types:
+        types[alias.group(1)] = types[alias.group(2)]
+
+
 _CALL_ASSIGNED = re.compile(
-    r"([A-Za-z_$][\w$]*)\s*(?::=|=)\s*(?:await\s+)?(?:[\w$]+\.)*([a-z_$][\w$]*)\s*\("
+    r"([A-Za-z_$][\w$]*)\s*(?::=|=)\s*(?:await\s+)?((?:[\w$]+\.)*)([a-z_$][\w$]*)\s*\("
 )
 
 
 def call_assignments(lines: list[str]) -> dict[str, str]:
-    """Variable -> function whose result it holds (`x = make_thing(...)`)."""
+    """Variable -> the call whose result it holds, with the receiver's last name when there
+    is one: `x = make_thing(...)` -> "make_thing", `loop = ioloop.IOLoop.current()` ->
+    "IOLoop.current", `d = self._build_driver()` -> "self._build_driver"."""
     calls: dict[str, str] = {}
     for line in lines:
         for match in _CALL_ASSIGNED.finditer(line):
-            calls[match.group(1)] = match.group(2)
+            receiver = match.group(2).rstrip(".").rsplit(".", 1)[-1]
+            function = match.group(3)
+            calls[match.group(1)] = f"{receiver}.{function}" if receiver else function
     return calls
 
 

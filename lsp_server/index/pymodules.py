@@ -195,29 +195,68 @@ def modules_for(files: Sequence[str]) -> PythonModules:
     return modules
 
 
+#: Re-export hops followed from a module to where a name is defined
+#: (`trio/__init__` -> `trio/_core/__init__` -> `_run.py` -> `from ._generated_run import *`).
+REEXPORT_DEPTH = 3
+
+
 def exported(
     file: str,
     modules: PythonModules,
     definitions_of: Callable[[str], list[Definition]],
     imports_of: Callable[[str], list[Import]],
 ) -> list[Definition]:
-    """The top-level names `module.` offers: the file's own, then for a package's
-    `__init__` the definitions it re-exports (`from .pricing import compute_total`)."""
+    """The top-level names `module.` offers: the file's own, then the names it re-exports,
+    followed to where they are defined: all a package's `__init__` imports, and in any
+    module the explicit re-exports (`from ._socket import socket as socket`)."""
     own = [
         d
         for d in definitions_of(file)
         if d.container is None and not (d.name.startswith("__") and d.name.endswith("__"))
     ]
-    if not is_package_init(file):
-        return own
+    imports = imports_of(file)
+    if is_package_init(file):
+        shown = None  # every imported name
+    else:
+        shown = {a for imp in imports for n, a in imp.aliases if a == n}
+        if not shown:
+            return own
     seen = {d.name for d in own}
-    for binding in modules.bindings(file, imports_of(file)):
+    for binding in modules.bindings(file, imports):
         if binding.member is None or binding.member == "*" or binding.local in seen:
             continue
+        if shown is not None and binding.local not in shown:
+            continue
         seen.add(binding.local)
-        own.extend(
-            d
-            for d in definitions_of(binding.file)
-            if d.container is None and d.name == binding.member
-        )
+        own.extend(defined_in(binding.file, binding.member, modules, definitions_of, imports_of))
     return own
+
+
+def defined_in(
+    file: str,
+    name: str,
+    modules: PythonModules,
+    definitions_of: Callable[[str], list[Definition]],
+    imports_of: Callable[[str], list[Import]],
+    depth: int = 0,
+) -> list[Definition]:
+    """The top-level definitions of `name` in `file`, or where `file` imports it from
+    (by name or through a star import), up to `REEXPORT_DEPTH` hops."""
+    defs = [d for d in definitions_of(file) if d.container is None and d.name == name]
+    if defs or depth >= REEXPORT_DEPTH:
+        return defs
+    stars: list[str] = []
+    for binding in modules.bindings(file, imports_of(file)):
+        if binding.file == file:
+            continue
+        if binding.member == "*":
+            stars.append(binding.file)
+        elif binding.local == name and binding.member is not None:
+            return defined_in(
+                binding.file, binding.member, modules, definitions_of, imports_of, depth + 1
+            )
+    for star in stars:
+        defs = defined_in(star, name, modules, definitions_of, imports_of, depth + 1)
+        if defs:
+            return defs
+    return []
