@@ -8,14 +8,16 @@ items after `module.` (`members`).
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lsp_server.index.jsmodules import JsModules, require_bindings
-from lsp_server.index.model import Import
+from lsp_server.index.jsmodules import JsModules, declared_exports, require_bindings
+from lsp_server.index.model import Definition, Import
 from lsp_server.index.resolve import rust_child_module, rust_crate_root, rust_parent_module
+from lsp_server.index.walk import PRUNED_DIRS
 
 from .skeleton import CLASS_KINDS
 from .source import file_lines
@@ -24,6 +26,7 @@ from .view import IndexView, parent_dir
 JS_LANGUAGES = frozenset(("javascript", "typescript", "tsx"))
 RUST_TEST_MODULES = frozenset(("tests", "test"))  # `#[cfg(test)] mod tests;`
 
+_JS_ENDINGS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 _RUST_PATH = re.compile(r"(?<![\w:])((?:crate|super|self)(?:::\w+)*)::\w*$")
 _dir = parent_dir
 
@@ -80,12 +83,33 @@ class FileImports:
     def _reachable_imports(self) -> Iterator[tuple[Import, str, dict[str, str]]]:
         """This file's imports that resolve to a file the context may read (recorded as
         imported), with their alias maps."""
+        js = self.language_id in JS_LANGUAGES
         for imp in self.view.imports_of(self.current):
             target = imp.resolved
+            if target is None and js:
+                target = self._unindexed_js_file(imp.module)
             if target is None or not self.view.allowed(target):
                 continue
             self.imported_files.add(target)
             yield imp, target, dict(imp.aliases)
+
+    def _unindexed_js_file(self, module: str) -> str | None:
+        """The file of a relative import that the index could not resolve because the file
+        is not indexed (skipped as generated or too large: svelte's `import * as e from
+        '../errors.js'`), found on disk; its exported names are read from its lines."""
+        if not module.startswith("."):
+            return None
+        base = posixpath.normpath(posixpath.join(_dir(self.current), module))
+        if base.startswith("..") or any(part in PRUNED_DIRS for part in base.split("/")):
+            return None
+        stem_path, ext = posixpath.splitext(base)
+        stem_path = stem_path if ext in (".js", ".mjs", ".cjs", ".jsx") else base
+        endings = ("", ".ts", ".tsx", ".js", ".mjs", "/index.ts", "/index.js")
+        root = self.view.index.root
+        for candidate in [base] + [stem_path + e for e in endings[1:]]:
+            if candidate.endswith(_JS_ENDINGS) and os.path.isfile(root / candidate):
+                return candidate
+        return None
 
     def _read_package_imports(self) -> None:
         for imp, target, aliases in self._reachable_imports():
@@ -232,7 +256,15 @@ class FileImports:
                     read[path] = file_lines(root / path)
                 return read[path]
 
-            self._js = JsModules(self.view.file_definitions, self.view.imports_of, lines_of)
+            def definitions_of(path: str) -> list[Definition]:
+                found = self.view.file_definitions(path)
+                if found or self.has_file(path):
+                    return found
+                # imported but not indexed (generated, too large): its exported names
+                lines = lines_of(path) if self.view.allowed(path) else None
+                return declared_exports(path, lines) if lines is not None else []
+
+            self._js = JsModules(definitions_of, self.view.imports_of, lines_of)
         return self._js
 
     def module_named(self, name: str) -> ModuleTarget | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
-from .model import Definition, Import
+from .model import Definition, DefKind, Import
 
 #: How many `export ... from` hops are followed (barrels of barrels are common).
 MAX_DEPTH = 5
@@ -171,6 +171,55 @@ _DEFAULT_NAME = re.compile(r"^\s*(?:export\s+default|module\.exports\s*=)\s+([\w
 
 def _is_default(line: str) -> bool:
     return line.lstrip().startswith("export default")
+
+
+#: A top-level exported declaration, as a file the index skipped shows it (column 0).
+_EXPORTED_DECLARATION = re.compile(
+    r"^export\s+(?:default\s+)?(?:declare\s+)?(?:async\s+)?"
+    r"(function\s*\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)"
+)
+_DECLARED_KIND: dict[str, DefKind] = {
+    "class": "class",
+    "interface": "interface",
+    "type": "type",
+    "enum": "enum",
+    "const": "constant",
+    "let": "variable",
+    "var": "variable",
+}
+_cache: dict[str, tuple[list[str], list[Definition]]] = {}
+_DECLARED_FILES = 32  # files whose declarations are remembered (see `declared_exports`)
+
+
+def declared_exports(path: str, lines: list[str]) -> list[Definition]:
+    """The top-level exported declarations of a file the index holds nothing for (skipped
+    as generated, e.g. svelte's 300 `export function` of `errors.js`, or as too large),
+    read from its lines: names and header lines only, one line each, enough to resolve
+    `import * as e` members and to show their headers. Remembered while `lines` is the
+    same list (`source.file_lines` hands out one list per file version)."""
+    hit = _cache.get(path)
+    if hit is not None and hit[0] is lines:
+        return hit[1]
+    found: list[Definition] = []
+    for number, line in enumerate(lines):
+        if not line.startswith("export"):
+            continue
+        match = _EXPORTED_DECLARATION.match(line)
+        if match is None:
+            continue
+        keyword, name = match.group(1), match.group(2)
+        kind = _DECLARED_KIND.get(keyword, "function")
+        column = match.start(2)
+        found.append(
+            Definition(
+                name, kind, path, number, 0, number, len(line), None, line.strip(), None,
+                number, column,
+            )
+        )  # fmt: skip
+    if len(_cache) >= _DECLARED_FILES:
+        _cache.pop(next(iter(_cache)))
+    _cache[path] = (lines, found)
+    return found
 
 
 def require_bindings(text: str, module: str) -> list[tuple[str, str | None]]:
