@@ -14,11 +14,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lsp_server.index.jsmodules import JsModules, declared_exports, require_bindings
+from lsp_server.index.jsmodules import (
+    JsModules,
+    declaration_above,
+    declared_exports,
+    require_bindings,
+)
 from lsp_server.index.model import Definition, Import
 from lsp_server.index.resolve import rust_child_module, rust_crate_root, rust_parent_module
 from lsp_server.index.walk import PRUNED_DIRS
 
+from .relevance import words
 from .skeleton import CLASS_KINDS
 from .source import file_lines
 from .view import IndexView, parent_dir
@@ -63,6 +69,8 @@ class FileImports:
         self._requires_bound = False
         self._js: JsModules | None = None
         self._not_modules: set[str] = set()
+        self._declaration_read = False
+        self._declaration_words: frozenset[str] = frozenset()
         self._read()
 
     def _read(self) -> None:
@@ -221,8 +229,28 @@ class FileImports:
                     # default-exported class offers its members instead)
                     self.modules.setdefault(local, ModuleTarget((target,)))
 
+    @property
+    def explicit_exports(self) -> bool:
+        """A module lists what it exports (JS/TS): a leading `_` on an exported name says
+        nothing about privacy there (zod's `core._int64` is public API)."""
+        return self.language_id in JS_LANGUAGES
+
+    def declaration_fit(self, name: str) -> float:
+        """0..1: the share of a module name's words that the name of the declaration
+        the cursor is in uses (JS/TS, see `jsmodules.declaration_above`; read by
+        `bind_requires`)."""
+        parts = words(name)
+        if not parts or not self._declaration_words:
+            return 0.0
+        return len(parts & self._declaration_words) / len(parts)
+
     def bind_requires(self, lines: list[str]) -> None:
-        """CommonJS `const {a} = require('./x')`: what only the source shows."""
+        """What only the source shows: CommonJS `const {a} = require('./x')`, and the
+        declaration the cursor is in (JS/TS)."""
+        if self.language_id in JS_LANGUAGES and not self._declaration_read:
+            self._declaration_read = True
+            declared = declaration_above(lines)
+            self._declaration_words = words(declared) if declared else frozenset()
         if self._requires_bound or not self._requires:
             return
         self._requires_bound = True

@@ -222,6 +222,30 @@ def declared_exports(path: str, lines: list[str]) -> list[Definition]:
     return found
 
 
+#: A declaration at the start of a line: `export const ZodMiniCIDRv6: ... =`,
+#: `export function number(`, `interface ZodCodec<A>`, `class Store {`.
+_DECLARATION_LINE = re.compile(
+    r"^(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?"
+    r"(?:function\s*\*?|class|interface|type|enum|const|let|var)\s+([A-Za-z_$][\w$]*)"
+)
+DECLARATION_LOOKBACK = 80  # lines searched upwards for the declaration the cursor is in
+
+
+def declaration_above(lines: list[str]) -> str | None:
+    """The name of the top-level declaration the cursor (at the end of `lines`) is in: the
+    nearest line above that declares at column 0. Layers of one library name their
+    pieces after each other (`export function int64(` calls `core._int64`, `interface
+    ZodCodec` extends `core.$ZodCodec`), so its words tell which of a large module's
+    names comes next."""
+    for line in reversed(lines[-DECLARATION_LOOKBACK:]):
+        if line[:1].isspace() or not line:
+            continue
+        match = _DECLARATION_LINE.match(line)
+        if match is not None:
+            return match.group(1)
+    return None
+
+
 def require_bindings(text: str, module: str) -> list[tuple[str, str | None]]:
     """CommonJS bindings of `require(module)` in `text`: (local, member), member None for
     the module itself (`const x = require('./x')`), else `const {a, b: c} = require(...)`
