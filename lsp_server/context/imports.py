@@ -120,8 +120,20 @@ class FileImports:
         root = self.view.index.root
         for candidate in [base] + [stem_path + e for e in endings[1:]]:
             if candidate.endswith(_JS_ENDINGS) and os.path.isfile(root / candidate):
-                return candidate
+                return None if self._left_out_by_index(candidate) else candidate
         return None
+
+    def _left_out_by_index(self, rel: str) -> bool:
+        """Whether the index's own rules leave a file out (ignore files, index.exclude,
+        privacy.exclude, dependency folders, minified names): such a file is not read,
+        whatever the endpoint's exclusions say."""
+        is_excluded = getattr(self.view.index, "is_excluded", None)
+        if not callable(is_excluded):
+            return False
+        try:
+            return bool(is_excluded(rel))
+        except Exception:  # noqa: BLE001 - when in doubt, leave it out
+            return True
 
     def _read_package_imports(self) -> None:
         for imp, target, aliases in self._reachable_imports():

@@ -27,8 +27,11 @@ GENERATED = MARK + (
 FILES = {
     "src/errors.js": GENERATED,
     "src/other.js": "export function helper(x) {\n  return x;\n}\n",
+    ".gitignore": "src/ignored.js\n",
+    "src/ignored.js": MARK + "export function ignored_factory(node) {\n  return node;\n}\n",
     "src/parse/tag.js": (
-        "import * as e from '../errors.js';\nimport { helper } from '../other.js';\n\n"
+        "import * as e from '../errors.js';\nimport { helper } from '../other.js';\n"
+        "import * as ign from '../ignored.js';\n\n"
         "export default function tag(parser) {\n  helper(parser);\n"
     ),
 }
@@ -68,6 +71,11 @@ def test_namespace_members_of_an_unindexed_module(index: RepoIndex) -> None:
 
 def test_an_excluded_unindexed_module_stays_out(index: RepoIndex) -> None:
     assert "expected_tag(node)" not in prompt(index, "  e.expected_t", excluded="errors.js")
+
+
+def test_a_module_the_index_ignores_stays_out(index: RepoIndex) -> None:
+    # .gitignore names it: the index's own rules hold even though the endpoint allows it
+    assert "ignored_factory" not in prompt(index, "  ign.ignored_f")
 
 
 def test_declared_exports_reads_top_level_export_lines() -> None:
