@@ -194,8 +194,9 @@ _DECLARED_FILES = 32  # files whose declarations are remembered (see `declared_e
 def declared_exports(path: str, lines: list[str]) -> list[Definition]:
     """The top-level exported declarations of a file the index holds nothing for (skipped
     as generated, e.g. svelte's 300 `export function` of `errors.js`, or as too large),
-    read from its lines: names and header lines only, one line each, enough to resolve
-    `import * as e` members and to show their headers. Remembered while `lines` is the
+    read from its lines: names, headers (a parameter list over several lines whole) and
+    the first line of a doc comment, enough to resolve `import * as e` members and to
+    show what they take. Remembered while `lines` is the
     same list (`source.file_lines` hands out one list per file version)."""
     hit = _cache.get(path)
     if hit is not None and hit[0] is lines:
@@ -209,17 +210,48 @@ def declared_exports(path: str, lines: list[str]) -> list[Definition]:
             continue
         keyword, name = match.group(1), match.group(2)
         kind = _DECLARED_KIND.get(keyword, "function")
-        column = match.start(2)
+        last = _header_end(lines, number)
+        signature = "\n".join(lines[number : last + 1]).strip()
         found.append(
             Definition(
-                name, kind, path, number, 0, number, len(line), None, line.strip(), None,
-                number, column,
+                name, kind, path, number, 0, last, len(lines[last]), None, signature,
+                _doc_above(lines, number), number, match.start(2),
             )
         )  # fmt: skip
     if len(_cache) >= _DECLARED_FILES:
         _cache.pop(next(iter(_cache)))
     _cache[path] = (lines, found)
     return found
+
+
+HEADER_LINES = 6  # at most this many lines of a declaration's header (its parameters)
+
+
+def _header_end(lines: list[str], first: int) -> int:
+    """The last line of a declaration's header: where its body or value begins (a line
+    ending in `{`, `;` or `=>`, or the first line when it assigns), so that a parameter
+    list over several lines is shown whole."""
+    if " = " in lines[first] or lines[first].rstrip().endswith("="):
+        return first
+    for number in range(first, min(len(lines), first + HEADER_LINES)):
+        if lines[number].rstrip().endswith(("{", ";", "=>")):
+            return number
+    return first
+
+
+def _doc_above(lines: list[str], first: int) -> str | None:
+    """The first line of the doc comment (`/** ... */`) right above a declaration."""
+    end = first - 1
+    if end < 0 or not lines[end].rstrip().endswith("*/"):
+        return None
+    for number in range(end, max(-1, end - 40), -1):
+        if lines[number].lstrip().startswith("/**"):
+            for text in lines[number : end + 1]:
+                words = text.strip().removeprefix("/**").removesuffix("*/").strip(" *")
+                if words and not words.startswith("@"):
+                    return words
+            return None
+    return None
 
 
 #: A declaration at the start of a line: `export const ZodMiniCIDRv6: ... =`,
