@@ -23,6 +23,7 @@ from .relevance import LineWords
 from .view import IndexView
 
 FILE_SCAN_LINES = 300  # names counted this far above the cursor
+W_FUNCTION_WORDS = 0.5  # the enclosing function's name, as a hint of what the line calls
 RECENT_LINES = 60  # local variables and their types read this far above the cursor
 
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
@@ -49,26 +50,30 @@ def candidates_for_cursor(
     signature = func.signature if func is not None else ""
     gatherer.receiver_types = receiver_types(signature, recent_lines, lang)
     calls = call_assignments(recent_lines)
+    uses = names_near(lines, after)
+    cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
     if cls is not None:
         # attributes the class and its bases assign (`self.x: T = ...`, `self.x = make()`,
-        # `self.x = x` with `x: T` a parameter of the method), far above or in other files
-        for name, type_name in attribute_types(view, [cls, *bases], lang).items():
+        # `self.x = x` with `x: T` a parameter of the method), far above or in other files;
+        # only those named near the cursor (a widget class has hundreds)
+        wanted = set(uses) | {cursor_receiver.group(1)} if cursor_receiver else set(uses)
+        for name, type_name in attribute_types(view, [cls, *bases], lang, wanted).items():
             gatherer.receiver_types.setdefault(name, type_name)
-        fields = [d.signature for d in class_fields(view, cls)]
+        fields = [d.signature for d in class_fields(view, cls) if d.name in wanted]
         for name, function in call_assignments(fields).items():
             calls.setdefault(name, function)
     gatherer.add_call_types(calls)
     gatherer.line_words = LineWords(lines)
+    if func is not None:
+        gatherer.line_words.add(func.name, W_FUNCTION_WORDS)
     gatherer.local_names = local_names(signature, recent_lines)
     scan_start = max(0, cursor_line - FILE_SCAN_LINES)
     counts = word_counts(lines[scan_start:cursor_line])
-    cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
     if cursor_receiver is not None:
         # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
         receiver, partial = cursor_receiver.group(1), cursor_receiver.group(2)
         used = member_uses(lines[scan_start:cursor_line], receiver)
         gatherer.add_receiver(receiver, partial, cls, counts, used)
-    uses = names_near(lines, after)
     gatherer.add_typed_receivers(uses)
     if func is not None and func.line < cursor_line - 40:
         # the enclosing function's parameters and annotations, even if far above
@@ -93,13 +98,17 @@ def class_fields(view: IndexView, cls: Definition) -> list[Definition]:
     ]
 
 
-def attribute_types(view: IndexView, classes: list[Definition], lang: str) -> dict[str, str]:
-    """Attribute -> class name for the attributes of `classes` (the first class wins): from
-    their annotations, `self.x = Foo(...)`, and `self.x = param` where the method that
-    assigns it annotates `param` (`def __init__(self, stream: IOStream)`)."""
+def attribute_types(
+    view: IndexView, classes: list[Definition], lang: str, wanted: set[str]
+) -> dict[str, str]:
+    """Attribute -> class name for the `wanted` attributes of `classes` (the first class
+    wins): from their annotations, `self.x = Foo(...)`, and `self.x = param` where the
+    method that assigns it annotates `param` (`def __init__(self, stream: IOStream)`)."""
     types: dict[str, str] = {}
     for cls in classes:
-        fields = class_fields(view, cls)
+        fields = [d for d in class_fields(view, cls) if d.name in wanted and d.name not in types]
+        if not fields:
+            continue
         found = receiver_types("", [d.signature for d in fields], lang)
         if lang == "python":
             found.update(_types_from_parameters(view, cls, fields))

@@ -50,6 +50,7 @@ MAX_NAMES = 40  # names near the cursor looked up, closest and most used first
 W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
 W_GUESSED = 0.5  # ... when the type is guessed from the receiver's name
 W_BASE_OF_RECEIVER = 0.7  # a base class of the receiver's class (per level up)
+W_LATER_BASE = 0.15  # less per position in the list of bases (the resolution order)
 BASE_DEPTH = 4  # levels of bases followed up from a class
 MAX_CLASSES = 8  # classes (a class and its bases) outlined for one receiver
 
@@ -188,9 +189,8 @@ class Gatherer:
 
     def _reexported(self, name: str, file: str, depth: int) -> list[Definition]:
         if file.endswith(PY_EXTS):
-            view = self.view
-            modules = view.python_modules()
-            return defined_in(file, name, modules, view.file_definitions, view.imports_of)
+            modules = self.view.python_modules()
+            return defined_in(file, name, modules, self._top_level, self.view.imports_of)
         for imp in self.view.imports_of(file):
             if imp.resolved is None or imp.resolved == file:
                 continue
@@ -203,6 +203,9 @@ class Gatherer:
                 if defs:
                     return defs
         return []
+
+    def _top_level(self, file: str, name: str) -> list[Definition]:
+        return [d for d in self.view.definitions(name) if d.path == file and d.container is None]
 
     # -- names ------------------------------------------------------------------------------
 
@@ -683,26 +686,47 @@ class Gatherer:
             share *= W_BASE_OF_RECEIVER
             following: list[Definition] = []
             for cls in level:
-                for base in base_names(cls.signature, self.language_id)[:2]:
-                    for definition in self._base_classes(base, cls.path)[:1]:
-                        if len(out) < MAX_CLASSES and all(definition != d for d, _ in out):
-                            out.append((definition, share))
-                            following.append(definition)
+                for position, definition in enumerate(self._bases_of(cls)[:2]):
+                    if len(out) < MAX_CLASSES and all(definition != d for d, _ in out):
+                        # the first base comes first in the method resolution order
+                        out.append((definition, share * (1.0 - W_LATER_BASE * position)))
+                        following.append(definition)
             if not following:
                 break
             level = following
         return out
 
-    def _base_classes(self, base: str, path: str) -> list[Definition]:
-        """The class a base name in `path` refers to: imported there, or by name."""
+    def _bases_of(self, cls: Definition) -> list[Definition]:
+        """The first class each base of `cls` refers to, in order (never `cls` itself)."""
+        out: list[Definition] = []
+        if self.language_id == "python":
+            refs = python_bases(cls.signature)
+        else:
+            refs = [("", name) for name in base_names(cls.signature, self.language_id)]
+        for qualifier, base in refs:
+            found = [d for d in self._base_classes(base, cls.path, qualifier) if d != cls]
+            out.extend(found[:1])
+        return out
+
+    def _base_classes(self, base: str, path: str, qualifier: str = "") -> list[Definition]:
+        """The class a base name in `path` refers to: imported there (`virtual.Channel`:
+        through the module `virtual` imported there), or by name."""
+        named = [d for d in self.view.definitions(base) if d.kind in CLASS_KINDS]
+        if len(named) == 1 and not qualifier:
+            return named  # one class of that name: no need to read the file's imports
         modules = self.view.python_modules() if path.endswith(PY_EXTS) else None
         if modules is not None:
             for binding in modules.bindings(path, self.view.imports_of(path)):
-                if binding.local == base and binding.member not in (None, "*"):
+                if qualifier:
+                    if binding.local != qualifier or binding.member is not None:
+                        continue
+                    defs = self.resolve_in(base, (binding.file,))
+                elif binding.local == base and binding.member not in (None, "*"):
                     defs = self.resolve_in(binding.member or base, (binding.file,))
-                    return [d for d in defs if d.kind in CLASS_KINDS]
-        defs = [d for d in self.view.definitions(base) if d.kind in CLASS_KINDS]
-        return sorted(defs, key=lambda d: (d.path != path, self._location_factor(d) * -1))
+                else:
+                    continue
+                return [d for d in defs if d.kind in CLASS_KINDS]
+        return sorted(named, key=lambda d: (d.path != path, self._location_factor(d) * -1))
 
     def _guessed(self, receiver: str) -> list[tuple[Definition, float]]:
         """`classes_named_like` and their bases, once per receiver."""
@@ -772,27 +796,36 @@ class Gatherer:
         return cls, func
 
     def add_bases(self, cls: Definition) -> list[Definition]:
-        """Skeletons of the base classes of the class around the cursor (the direct ones,
-        then theirs, weighted less per level); returns the classes found."""
+        """Skeletons of the direct base classes of the class around the cursor; returns
+        them and their own bases up the chain."""
         self.out.containers.add(cls.name)
         direct: list[Definition] = []
-        for base in base_names(cls.signature, self.language_id):
-            if base in self.bindings:
+        if self.language_id == "python":
+            refs = python_bases(cls.signature)
+        else:
+            refs = [("", name) for name in base_names(cls.signature, self.language_id)]
+        for position, (qualifier, base) in enumerate(refs):
+            module = self.imports.module_named(qualifier) if qualifier else None
+            if module is not None:  # `class Channel(virtual.Channel)`
+                defs = self.resolve_in(base, self.expand(module.files))
+            elif base in self.bindings:
                 file, original = self.bindings[base]
                 defs = self.resolve_in(original, (file,))
             else:
                 defs = [d for d in self.view.definitions(base) if d.kind in CLASS_KINDS]
                 defs = sorted(defs, key=self._location_factor, reverse=True)[:2]
             for definition in defs:
-                if definition.kind in CLASS_KINDS:
+                if definition.kind in CLASS_KINDS and definition != cls:
                     self.out.containers.add(definition.name)
-                    self.out.add(definition, W_BASE, "base")
+                    weight = W_BASE * max(0.5, 1.0 - W_LATER_BASE * position)
+                    self.out.add(definition, weight, "base")
                     direct.append(definition)
+        # their bases: where inherited members live (`self.post_message` four levels up),
+        # not outlined (big skeletons the packer would weigh for every cursor in the class)
         found = list(direct)
-        for definition, share in self._with_bases(direct)[len(direct) :]:
+        for definition, _share in self._with_bases(direct)[len(direct) :]:
             if definition not in found and definition != cls:
                 self.out.containers.add(definition.name)
-                self.out.add(definition, W_BASE * share, "base")
                 found.append(definition)
         self.enclosing_bases = found
         return found
@@ -808,6 +841,23 @@ def _rank_key(item: tuple[float, Definition]) -> tuple[float, int, str]:
     return (-item[0], len(item[1].name), item[1].name)
 
 
+def python_bases(signature: str) -> list[tuple[str, str]]:
+    """`class A(virtual.Channel, C[T], metaclass=M):` -> [("virtual", "Channel"), ("", "C")]:
+    the qualifier says where a base of the same name as the class comes from."""
+    match = _PY_BASES.match(signature.strip())
+    if not match:
+        return []
+    out: list[tuple[str, str]] = []
+    for part in match.group(1).split(","):
+        part = part.strip()
+        if not part or "=" in part or part.startswith("*"):
+            continue
+        qualifier, _dot, name = part.split("[", 1)[0].strip().rpartition(".")
+        if name.isidentifier() and name not in ("object", "Generic"):
+            out.append((qualifier, name))
+    return out
+
+
 def _indent(line: str) -> int:
     stripped = line.lstrip()
     return len(line) - len(stripped) if stripped else len(line)
@@ -815,17 +865,9 @@ def _indent(line: str) -> int:
 
 def base_names(signature: str, language_id: str) -> list[str]:
     """`class A(b.B, C, metaclass=M):` -> ["B", "C"]; `class A extends B implements C` too."""
-    names: list[str] = []
     if language_id == "python":
-        match = _PY_BASES.match(signature.strip())
-        if match:
-            for part in match.group(1).split(","):
-                part = part.strip()
-                if not part or "=" in part or part.startswith("*"):
-                    continue
-                part = part.split("[", 1)[0]
-                names.append(part.split(".")[-1].strip())
-        return [n for n in names if n.isidentifier() and n not in ("object", "Generic")]
+        return [name for _qualifier, name in python_bases(signature)]
+    names: list[str] = []
     match = _EXTENDS.search(signature)
     if match:
         for part in re.split(r"[,\s]+|\b(?:extends|implements)\b", match.group(1)):

@@ -71,11 +71,16 @@ def names_near(
     `prefix_lines` ends with the (partial) cursor line.
     """
     out: dict[str, NameUse] = {}
-    n = len(prefix_lines)
-    window = code_lines(prefix_lines[max(0, n - before) :])
+    start = max(0, len(prefix_lines) - before)
+    # a window that starts inside a docstring must know it, or its closing quotes would
+    # open one and blank the code that follows
+    above = "\n".join(prefix_lines[:start])
+    inside = len(_TRIPLE.findall(above)) % 2 == 1 if '"""' in above or "'''" in above else False
+    window = code_lines(prefix_lines[start:], inside)
     for distance in range(len(window)):
         scan_line(window[-1 - distance], _decay(distance), out)
-    for distance, line in enumerate(code_lines(suffix_lines[:after]), start=1):
+    at_cursor = code_lines_state(prefix_lines[start:], inside)
+    for distance, line in enumerate(code_lines(suffix_lines[:after], at_cursor), start=1):
         scan_line(line, 0.5 * _decay(distance), out)
     return out
 
@@ -84,11 +89,17 @@ _TRIPLE = re.compile(r"\"\"\"|'''")
 _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/?\*)")
 
 
-def code_lines(lines: list[str]) -> list[str]:
+def code_lines_state(lines: list[str], inside: bool = False) -> bool:
+    """Whether the end of the lines is inside triple-quoted text (`inside`: at their start)."""
+    marks = sum(len(_TRIPLE.findall(line)) for line in lines)
+    return inside != (marks % 2 == 1)
+
+
+def code_lines(lines: list[str], inside: bool = False) -> list[str]:
     """The lines with docstrings (triple-quoted text) and whole-line comments blanked:
-    prose words are not names the code is about to use."""
+    prose words are not names the code is about to use (`inside`: the first line starts
+    inside triple-quoted text)."""
     out: list[str] = []
-    inside = False
     for line in lines:
         marks = list(_TRIPLE.finditer(line))
         if not marks:

@@ -39,6 +39,13 @@ class LineWords:
                     if self.weights.get(word, 0.0) < weight:
                         self.weights[word] = weight
 
+    def add(self, name: str, weight: float) -> None:
+        """Count the words of one more name (the enclosing function's: `def drop_column`
+        is about to build a `DropColumn`) with `weight`, unless the lines weigh them more."""
+        for word in words(name):
+            if self.weights.get(word, 0.0) < weight:
+                self.weights[word] = weight
+
     def fit(self, name: str) -> float:
         """0..1: the share of the name's words that the lines around the cursor use."""
         parts = words(name)

@@ -222,13 +222,17 @@ def exported(
         if not shown:
             return own
     seen = {d.name for d in own}
+
+    def top_level(path: str, name: str) -> list[Definition]:
+        return [d for d in definitions_of(path) if d.container is None and d.name == name]
+
     for binding in modules.bindings(file, imports):
         if binding.member is None or binding.member == "*" or binding.local in seen:
             continue
         if shown is not None and binding.local not in shown:
             continue
         seen.add(binding.local)
-        own.extend(defined_in(binding.file, binding.member, modules, definitions_of, imports_of))
+        own.extend(defined_in(binding.file, binding.member, modules, top_level, imports_of))
     return own
 
 
@@ -236,13 +240,13 @@ def defined_in(
     file: str,
     name: str,
     modules: PythonModules,
-    definitions_of: Callable[[str], list[Definition]],
+    top_level: Callable[[str, str], list[Definition]],
     imports_of: Callable[[str], list[Import]],
     depth: int = 0,
 ) -> list[Definition]:
-    """The top-level definitions of `name` in `file`, or where `file` imports it from
-    (by name or through a star import), up to `REEXPORT_DEPTH` hops."""
-    defs = [d for d in definitions_of(file) if d.container is None and d.name == name]
+    """The top-level definitions of `name` in `file` (`top_level(file, name)`), or where
+    `file` imports it from (by name or through a star import), up to `REEXPORT_DEPTH` hops."""
+    defs = top_level(file, name)
     if defs or depth >= REEXPORT_DEPTH:
         return defs
     stars: list[str] = []
@@ -252,11 +256,10 @@ def defined_in(
         if binding.member == "*":
             stars.append(binding.file)
         elif binding.local == name and binding.member is not None:
-            return defined_in(
-                binding.file, binding.member, modules, definitions_of, imports_of, depth + 1
-            )
+            member = binding.member
+            return defined_in(binding.file, member, modules, top_level, imports_of, depth + 1)
     for star in stars:
-        defs = defined_in(star, name, modules, definitions_of, imports_of, depth + 1)
+        defs = defined_in(star, name, modules, top_level, imports_of, depth + 1)
         if defs:
             return defs
     return []

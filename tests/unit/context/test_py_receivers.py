@@ -98,6 +98,47 @@ FILES = {
     ),
     "core/_socket.py": "def open_socket(family=0):\n    pass\n\n\ndef helper():\n    pass\n",
     "app/main.py": "from core import _run\nfrom core import socket as tsocket\nimport core\n",
+    # a subclass named like its base, which a module imported by name holds
+    "transport/virtual/base.py": (
+        "class Channel:\n"
+        "    def _lookup(self, exchange, routing_key):\n"
+        "        return []\n\n"
+        "    def basic_get(self, queue):\n"
+        "        pass\n"
+    ),
+    "transport/virtual/__init__.py": "from .base import Channel\n",
+    "transport/memory.py": (
+        "from transport import virtual\n\n\n"
+        "class Channel(virtual.Channel):\n"
+        "    def _get(self, queue):\n"
+        "        return queue\n\n"
+        "    def _put(self, queue, message):\n"
+        "        pass\n"
+    ),
+    "transport/user.py": (
+        "from transport.memory import Channel\n\n\n"
+        "def drain(channel: Channel, queue):\n"
+        "    for found in channel."
+    ),
+    # a big module of similarly named classes, one of which the enclosing method's name fits
+    "ddl/base.py": "".join(
+        f"class {verb}{noun}:\n    def __init__(self, table, name, schema=None):\n"
+        f"        self.table = table\n\n\n"
+        for verb in ("Add", "Drop", "Rename", "Alter", "Create")
+        for noun in ("Column", "Table", "Index", "Constraint", "Comment", "Default", "Type", "Name")
+    ),
+    "ddl/impl.py": (
+        "from ddl import base\n\n\n"
+        "class Impl:\n"
+        "    def add_table(self, table):\n"
+        "        self._exec(base.AddTable(table, table.name))\n\n"
+        "    def drop_column(self, table_name, column, schema=None):\n"
+        "        options = {}\n"
+        "        options.update(self.options)\n"
+        "        self.log(options)\n"
+        "        self._exec(\n"
+        "            "
+    ),
 }
 
 
@@ -140,10 +181,16 @@ def test_self_member_several_bases_up_that_the_file_calls(index: RepoIndex) -> N
     # and the file calls it on `self` (further up than the names read around the cursor)
     text = _cut("ui/table.py").replace("\n\n    def clear", "\n" + "\n" * 50 + "    def clear")
     scores = _scores(index, "ui/table.py", text)
-    assert scores.get("Pump", 0.0) > 0.0
     assert scores.get("Pump.post_message", 0.0) >= W_CURSOR * W_BASE_OF_RECEIVER**4
     assert "Pump.call_later" not in scores  # not called here: the skeleton may list it
     assert "def post_message(self, message: object) -> bool:" in prompt(index, "ui/table.py", text)
+
+
+def test_base_of_the_same_name_from_an_imported_module(index: RepoIndex) -> None:
+    # `channel: Channel`, `class Channel(virtual.Channel)`: the base is virtual's Channel,
+    # not the class itself
+    text = prompt(index, "transport/user.py", FILES["transport/user.py"])
+    assert "def _lookup(self, exchange, routing_key):" in text
 
 
 def test_local_from_a_classmethod_with_an_optional_return_type(index: RepoIndex) -> None:
@@ -177,6 +224,12 @@ def test_module_offers_its_explicit_reexports_only(index: RepoIndex) -> None:
 def test_prompt_after_a_reexporting_module_shows_the_star_imported_name(index: RepoIndex) -> None:
     text = FILES["app/main.py"] + "\n\ncore.spawn_system_task(print)\ncore.run(main)\ncore."
     assert "def spawn_system_task(fn, *args):" in prompt(index, "app/main.py", text)
+
+
+def test_enclosing_function_name_picks_the_module_member_it_builds(index: RepoIndex) -> None:
+    # `def drop_column`: of 40 classes of `base`, `DropColumn` is the one its words name
+    text = prompt(index, "ddl/impl.py", FILES["ddl/impl.py"], budget=200)
+    assert "class DropColumn:" in text
 
 
 @pytest.mark.parametrize(
