@@ -15,7 +15,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
+import select
+import stat
 import threading
 from collections.abc import Generator
 from contextvars import ContextVar
@@ -51,6 +54,7 @@ class MistralProtocol(LanguageServerProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initialize_received = False
+        self.inbox: MessageInbox | None = None  # set when the loop reads stdin itself
 
     def handle_message(self, message: Any) -> None:
         """LSP's rules pygls leaves out, so that no request ever waits for an answer forever.
@@ -200,15 +204,15 @@ class ClientWriter(StdoutWriter):
 
 
 def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> None:
-    """pygls' `start_io`, with the framing of `read_messages`."""
+    """pygls' `start_io`, with the framing of `Framer`, read on the event loop when stdin is
+    a pipe or socket of its own (see `MessageInbox`), else by pygls' reader thread."""
     stop = threading.Event()
     server._stop_event = stop
-    reader = StdinAsyncReader(stdin, server.thread_pool)
     server.protocol.set_writer(ClientWriter(stdout))
     protocol = server.protocol
     assert isinstance(protocol, MistralProtocol)
     try:
-        asyncio.run(read_messages(stop, reader, protocol))
+        asyncio.run(_read_all(stop, (stdin, stdout), protocol, server))
     except (BrokenPipeError, ConnectionResetError):
         # A client going away is normal (an editor quit or restarted its server).
         log.info("the connection to the client is lost; shutting down")
@@ -221,34 +225,176 @@ def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> No
     server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
 
 
+async def _read_all(
+    stop: threading.Event,
+    stdio: tuple[BinaryIO, BinaryIO],
+    protocol: MistralProtocol,
+    server: LanguageServer,
+) -> None:
+    stdin, stdout = stdio
+    if _loop_can_read(stdin, stdout):
+        inbox = MessageInbox(protocol)
+        loop = asyncio.get_running_loop()
+        try:
+            transport, _ = await loop.connect_read_pipe(lambda: inbox, stdin)
+        except (OSError, ValueError) as exc:
+            log.info("reading stdin on a thread (%s)", exc)
+        else:
+            protocol.inbox = inbox
+            try:
+                await inbox.closed
+            finally:
+                protocol.inbox = None
+                transport.close()
+            return
+    await read_messages(stop, StdinAsyncReader(stdin, server.thread_pool), protocol)
+
+
+def _loop_can_read(stdin: BinaryIO, stdout: BinaryIO) -> bool:
+    """Whether the event loop may read stdin itself: a POSIX pipe or socket that is not also
+    stdout (reading sets it non-blocking, which a shared tty or socket would impose on our
+    writes too). Files, ttys and Windows handles keep pygls' reader thread."""
+    if os.name != "posix":
+        return False
+    try:
+        fd = stdin.fileno()
+        info = os.fstat(fd)
+    except (AttributeError, OSError, ValueError):
+        return False  # not a real file (a test's BytesIO)
+    if not (stat.S_ISFIFO(info.st_mode) or stat.S_ISSOCK(info.st_mode)):
+        return False
+    try:
+        out = os.fstat(stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        return True
+    return (out.st_dev, out.st_ino) != (info.st_dev, info.st_ino)
+
+
+class Framer:
+    """`Content-Length` framing over a byte stream, more forgiving than pygls'.
+
+    pygls' own loop only accepts a header at the very start of a line, so one bad header or
+    a wrong length glues the next header to the previous body, and every later message is
+    lost. Here a header is recognised at the end of any line, and a bad message is skipped.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._length: int | None = None  # of the body announced by the last header
+        self._in_body = False
+
+    @property
+    def holding(self) -> bool:
+        """Whether part of a message was received and not yet handed out."""
+        return bool(self._buffer)
+
+    def body_remaining(self) -> int:
+        """Bytes still missing from the body being read (0 when reading headers)."""
+        return max(0, (self._length or 0) - len(self._buffer)) if self._in_body else 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """The bodies that `data` completes, in order."""
+        self._buffer += data
+        bodies: list[bytes] = []
+        while True:
+            if self._in_body:
+                assert self._length is not None
+                if len(self._buffer) < self._length:
+                    return bodies
+                bodies.append(bytes(self._buffer[: self._length]))
+                del self._buffer[: self._length]
+                self._length, self._in_body = None, False
+                continue
+            end = self._buffer.find(b"\n")
+            if end < 0:
+                return bodies
+            line = bytes(self._buffer[: end + 1])
+            del self._buffer[: end + 1]
+            self._header_line(line)
+
+    def _header_line(self, line: bytes) -> None:
+        if not line.strip():
+            # a blank line ends the headers; without a usable one, what follows is skipped
+            self._in_body = self._length is not None
+            return
+        if (match := _CONTENT_LENGTH.search(line)) is not None:
+            size = int(match.group(1))
+            self._length = size if size <= MAX_MESSAGE_BYTES else None
+            if self._length is None:
+                log.warning("ignored a message of %d bytes", size)
+
+
+class MessageInbox(asyncio.Protocol):
+    """Messages read on the event loop itself, each handled as soon as its last byte is in.
+
+    With pygls' reader thread a message took three thread hops (header, blank line, body)
+    to reach the loop, and a keystroke the client had already sent could sit unread while a
+    completion for the previous one was answered (a stale ghost text). Here the loop's own
+    selector sees the bytes, and `unread` tells a handler that the client sent something
+    not handled yet (`catch_up` lets the loop take it in first).
+    """
+
+    def __init__(self, protocol: MistralProtocol) -> None:
+        self._protocol = protocol
+        self._framer = Framer()
+        self._fd: int | None = None
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        pipe = transport.get_extra_info("pipe")
+        self._fd = pipe.fileno() if pipe is not None else None
+
+    def data_received(self, data: bytes) -> None:
+        for body in self._framer.feed(data):
+            self._protocol.handle_body(body)
+
+    def eof_received(self) -> bool | None:
+        self._done()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._done()
+
+    def _done(self) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def unread(self) -> bool:
+        """Whether the client sent bytes not handled yet (in the pipe, or part of a message)."""
+        if self._framer.holding:
+            return True
+        if self._fd is None or self.closed.done():
+            return False
+        try:
+            return bool(select.select([self._fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
+
+    async def catch_up(self, rounds: int = 16) -> bool:
+        """Let the loop read and handle what the client already sent; True if there was some.
+
+        A few loop turns at most: a message still being written is not waited for."""
+        waited = False
+        for _ in range(rounds):
+            if not self.unread():
+                break
+            waited = True
+            await asyncio.sleep(0)
+        return waited
+
+
 async def read_messages(
     stop: threading.Event, reader: StdinAsyncReader, protocol: MistralProtocol
 ) -> None:
-    """Read `Content-Length` framed messages until EOF.
-
-    pygls' own loop only accepts a header at the very start of a line, so one bad header or a
-    wrong length glues the next header to the previous body, and every later message is lost.
-    Here a header is recognised at the end of any line, and a bad message is skipped.
-    """
-    length: int | None = None
+    """Read `Content-Length` framed messages until EOF (pygls' reader thread)."""
+    framer = Framer()
     while not stop.is_set():
-        line = await reader.readline()
-        if not line:
+        wanted = framer.body_remaining()
+        data = await (reader.readexactly(wanted) if wanted else reader.readline())
+        if not data:
             return
-        if not line.strip():
-            if length is None:
-                continue  # a blank line without a usable header: skip what follows
-            body = await reader.readexactly(length)
-            if len(body) < length:
-                return
-            length = None
+        for body in framer.feed(data):
             protocol.handle_body(body)
-            continue
-        if (match := _CONTENT_LENGTH.search(line)) is not None:
-            size = int(match.group(1))
-            length = size if size <= MAX_MESSAGE_BYTES else None
-            if length is None:
-                log.warning("ignored a message of %d bytes", size)
 
 
 def pending_handlers(server: LanguageServer) -> int:

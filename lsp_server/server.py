@@ -31,11 +31,16 @@ class MistralLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, __version__, protocol_cls=MistralProtocol)
         self.session = Session(on_status=self._status_changed)
-        self.completions = CompletionEngine(self.session)
+        self.completions = CompletionEngine(self.session, catch_up=self._catch_up)
         self.refactors = RefactorService(self.session)
         self.indexer = IndexRunner(self)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.verbosity = 0
+
+    async def _catch_up(self) -> bool:
+        """Let the loop read what the client already sent (see MessageInbox.catch_up)."""
+        inbox = getattr(self.protocol, "inbox", None)
+        return inbox is not None and await inbox.catch_up()
 
     def _status_changed(self, status: Status) -> None:
         """Called from any thread; the notification goes out on the event loop."""

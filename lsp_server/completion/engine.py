@@ -39,6 +39,7 @@ class CompletionQuery:
     text: str
     offset: int
     invoked: bool = False
+    version: int | None = None  # of the open document the request was made for
 
 
 @dataclass(frozen=True)
@@ -121,12 +122,24 @@ class ExclusionMemo:
         return verdict
 
 
+async def _nothing_unread() -> bool:
+    return False
+
+
 class CompletionEngine:
+    """`catch_up` lets the transport take in what the client already sent (the server's
+    `MessageInbox.catch_up`; True if there was some): a keystroke sent while the loop was busy
+    must supersede a request before it asks the endpoint and before it answers."""
+
     def __init__(
-        self, session: Session, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+        self,
+        session: Session,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        catch_up: Callable[[], Awaitable[bool]] = _nothing_unread,
     ) -> None:
         self._session = session
         self._sleep = sleep
+        self._catch_up = catch_up
         self.cache = CompletionCache()
         self.recent = RecentFiles()
         self.counters = Counters()
@@ -173,7 +186,7 @@ class CompletionEngine:
             prepared = time.thread_time()
             remaining = settings.completion.debounce_ms / 1000 - (time.monotonic() - started)
             await self._sleep(max(0.0, remaining))
-            if self._generation.get(query.uri) != generation:
+            if not await self._still_current(query, generation):
                 return None  # a newer keystroke arrived; its request will answer
         else:
             prepared = time.thread_time()
@@ -185,6 +198,19 @@ class CompletionEngine:
         finally:
             self.counters.critical_cpu_ms += (time.thread_time() - cpu) * 1000
             start_pending_warm_up()  # the tokenizer's background load waited for this answer
+
+    async def _still_current(self, query: CompletionQuery, generation: int) -> bool:
+        """Whether this request still speaks for the text as typed, once the transport has
+        taken in what the client already sent: no newer request for the document, and (for an
+        open document) no change since it was asked."""
+        if await self._catch_up():
+            await asyncio.sleep(0)  # newly read requests reach their handlers
+        if self._generation.get(query.uri) != generation:
+            return False
+        if query.version is None:
+            return True
+        doc = self._session.documents.get(query.uri)
+        return doc is not None and doc.version == query.version
 
     def _endpoint_ready(self) -> bool:
         endpoint = self._session.endpoint
@@ -253,7 +279,7 @@ class CompletionEngine:
             return None
         if self._flights.get(query.uri) is flight:
             self.cache.put(flight.anchor, completion)
-        if self._generation.get(query.uri) != generation:
+        if not await self._still_current(query, generation):
             return None
         rest = forward(completion, typed)
         if not rest:

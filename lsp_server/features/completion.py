@@ -59,7 +59,9 @@ class CompletionFeature(Feature):
             params.context is None
             or params.context.trigger_kind == types.CompletionTriggerKind.Invoked
         )
-        query = CompletionQuery(doc.uri, doc.path, doc.language_id, doc.text, offset, invoked)
+        query = CompletionQuery(
+            doc.uri, doc.path, doc.language_id, doc.text, offset, invoked, doc.version
+        )
         word = word_before(doc.text, offset)
         word_range = range_between(doc, offset - len(word), offset, encoding)
         items: list[types.CompletionItem] = []

@@ -32,7 +32,9 @@ class InlineCompletionFeature(Feature):
             text = doc.text[:start] + prefill + doc.text[end:]
             offset = start + len(prefill)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        query = CompletionQuery(doc.uri, doc.path, doc.language_id, text, offset, invoked)
+        query = CompletionQuery(
+            doc.uri, doc.path, doc.language_id, text, offset, invoked, doc.version
+        )
         suggestion = await self.server.completions.complete(query)
         if suggestion is None:
             return types.InlineCompletionList(items=[])

@@ -17,6 +17,8 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import JsonRPCProtocol
 
 from lsp_server.pygls_adapter import (
+    Framer,
+    MessageInbox,
     MistralProtocol,
     link_request_cancellation,
     pending_handlers,
@@ -174,3 +176,41 @@ async def test_a_broken_message_does_not_lose_the_next(broken: bytes) -> None:
 
     await read_messages(threading.Event(), Reader(data), protocol)  # type: ignore[arg-type]
     assert any(m.get("id") == 3 for m in writer.messages)
+    # The same stream read on the event loop, in arbitrary pieces (here one byte at a time).
+    framer = Framer()
+    bodies = [body for i in range(len(data)) for body in framer.feed(data[i : i + 1])]
+    assert bodies[-1] == good and not framer.holding
+
+
+def _frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+async def test_the_inbox_tells_what_the_client_sent_and_was_not_handled_yet() -> None:
+    """A handler about to answer can see a message still in the pipe or half read (the next
+    keystroke), and let the loop take it in first."""
+    import os
+
+    server, writer = _server()
+    protocol = server.protocol
+    assert isinstance(protocol, MistralProtocol)
+    read_fd, write_fd = os.pipe()
+    loop = asyncio.get_running_loop()
+    inbox = MessageInbox(protocol)
+    with open(read_fd, "rb", buffering=0) as pipe:
+        transport, _ = await loop.connect_read_pipe(lambda: inbox, pipe)
+        try:
+            assert not inbox.unread() and not await inbox.catch_up()
+            message = _frame({"jsonrpc": "2.0", "id": 5, "method": "shutdown"})
+            os.write(write_fd, message[:10])
+            assert inbox.unread()  # in the pipe, the loop has not run since
+            await inbox.catch_up()
+            assert inbox.unread() and writer.messages == []  # half a message read: held
+            os.write(write_fd, message[10:])
+            assert await inbox.catch_up()
+            assert [m["id"] for m in writer.messages] == [5] and not inbox.unread()
+            os.close(write_fd)
+            await asyncio.wait_for(inbox.closed, 5)  # end of input ends the reading
+        finally:
+            transport.close()

@@ -13,6 +13,7 @@ import pytest_asyncio
 
 from fixtures.fake_mistral import FakeMistral, Reply
 from lsp_server.completion import CompletionEngine, CompletionQuery
+from lsp_server.documents.store import TextChange
 from lsp_server.session import Session
 from tests.fake_clock import Clock
 from tests.sessions import isolated_session
@@ -46,11 +47,17 @@ async def make(
     monkeypatch.setenv("MISTRAL_API_KEY", "test-key-unit-0123456789")
     sessions: list[Session] = []
 
-    async def _make(debounce_ms: int) -> tuple[CompletionEngine, Clock]:
+    async def _make(
+        debounce_ms: int, typist: Typist | None = None
+    ) -> tuple[CompletionEngine, Clock]:
         clock = Clock()
         session = _session(tmp_path, fake, debounce_ms)
         sessions.append(session)
-        return CompletionEngine(session, sleep=clock.sleep), clock
+        if typist is None:
+            return CompletionEngine(session, sleep=clock.sleep), clock
+        typist.session = session
+        session.documents.open(URI, "python", 1, TEXT)
+        return CompletionEngine(session, sleep=clock.sleep, catch_up=typist.catch_up), clock
 
     yield _make
     for session in sessions:
@@ -59,6 +66,29 @@ async def make(
 
 def _query(text: str = TEXT, invoked: bool = False) -> CompletionQuery:
     return CompletionQuery(URI, None, "python", text, len(text), invoked)
+
+
+class Typist:
+    """Stands in for the transport: the next keystroke's didChange already sits unread in the
+    input when the engine lets the reader catch up (the `when`-th time it does)."""
+
+    def __init__(self, when: int = 1) -> None:
+        self.session: Session | None = None
+        self._when = when
+        self.calls = 0
+
+    async def catch_up(self) -> bool:
+        self.calls += 1
+        if self.calls != self._when:
+            return False
+        assert self.session is not None
+        self.session.documents.change(URI, 2, [TextChange("i", _end(TEXT), _end(TEXT))])
+        return True
+
+
+def _end(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines) - 1, len(lines[-1])
 
 
 async def test_a_newer_keystroke_inside_the_debounce_wins(make, fake: FakeMistral) -> None:
@@ -72,6 +102,39 @@ async def test_a_newer_keystroke_inside_the_debounce_wins(make, fake: FakeMistra
     suggestion = await second
     assert suggestion is not None and suggestion.text == "items)"
     assert len(fake.requests_for("fim")) == 1 and engine.counters.endpoint_requests == 1
+
+
+async def test_a_keystroke_unread_when_the_debounce_ends_supersedes_it(
+    make, fake: FakeMistral
+) -> None:
+    """The loop was busy when the debounce ran out; the next keystroke was already sent.
+    The request must not ask the endpoint: its text is gone."""
+    typist = Typist()
+    engine, clock = await make(75, typist)
+    request = asyncio.ensure_future(engine.complete(_query_v1()))
+    await clock.until_waiting(1)
+    clock.release_all()
+    assert await request is None
+    assert typist.calls >= 1 and fake.requests_for("fim") == []
+
+
+async def test_a_keystroke_unread_when_the_answer_is_ready_drops_it(
+    make, fake: FakeMistral
+) -> None:
+    """The endpoint answered; the next keystroke came in meanwhile but was not read yet: the
+    answer would be a stale ghost text."""
+    typist = Typist()
+    engine, _ = await make(0, typist)
+    assert await engine.complete(_query_v1()) is None
+    assert len(fake.requests_for("fim")) == 1
+    # Control: with nothing unread the same request answers.
+    engine, _ = await make(0, Typist(when=0))
+    suggestion = await engine.complete(_query_v1())
+    assert suggestion is not None and suggestion.text == "items)"
+
+
+def _query_v1() -> CompletionQuery:
+    return CompletionQuery(URI, None, "python", TEXT, len(TEXT), version=1)
 
 
 async def test_invoked_completions_skip_the_debounce(make, fake: FakeMistral) -> None:
