@@ -12,6 +12,7 @@ from lsp_server.index.model import Definition
 
 from .gather import Gathered, Gatherer
 from .names import (
+    attribute_aliases,
     call_assignments,
     local_names,
     names_near,
@@ -55,10 +56,18 @@ def candidates_for_cursor(
     if cls is not None:
         # attributes the class and its bases assign (`self.x: T = ...`, `self.x = make()`,
         # `self.x = x` with `x: T` a parameter of the method), far above or in other files;
-        # only those named near the cursor (a widget class has hundreds)
-        wanted = set(uses) | {cursor_receiver.group(1)} if cursor_receiver else set(uses)
+        # only those used as receivers near the cursor (a widget class has hundreds)
+        wanted = {r for use in uses.values() for r in use.receivers}
+        aliases = attribute_aliases(recent_lines)
+        wanted |= set(aliases.values())
+        if cursor_receiver is not None:
+            wanted.add(cursor_receiver.group(1))
+        types = gatherer.receiver_types
         for name, type_name in attribute_types(view, [cls, *bases], lang, wanted).items():
-            gatherer.receiver_types.setdefault(name, type_name)
+            types.setdefault(name, type_name)
+        for local, attribute in aliases.items():
+            if attribute in types:
+                types.setdefault(local, types[attribute])
         fields = [d.signature for d in class_fields(view, cls) if d.name in wanted]
         for name, function in call_assignments(fields).items():
             calls.setdefault(name, function)

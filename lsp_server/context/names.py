@@ -75,7 +75,7 @@ def names_near(
     # a window that starts inside a docstring must know it, or its closing quotes would
     # open one and blank the code that follows
     above = "\n".join(prefix_lines[:start])
-    inside = len(_TRIPLE.findall(above)) % 2 == 1 if '"""' in above or "'''" in above else False
+    inside = (above.count('"""') + above.count("'''")) % 2 == 1
     window = code_lines(prefix_lines[start:], inside)
     for distance in range(len(window)):
         scan_line(window[-1 - distance], _decay(distance), out)
@@ -91,8 +91,8 @@ _COMMENT_LINE = re.compile(r"^\s*(?:#|//|/?\*)")
 
 def code_lines_state(lines: list[str], inside: bool = False) -> bool:
     """Whether the end of the lines is inside triple-quoted text (`inside`: at their start)."""
-    marks = sum(len(_TRIPLE.findall(line)) for line in lines)
-    return inside != (marks % 2 == 1)
+    text = "\n".join(lines)
+    return inside != ((text.count('"""') + text.count("'''")) % 2 == 1)
 
 
 def code_lines(lines: list[str], inside: bool = False) -> list[str]:
@@ -240,19 +240,28 @@ def receiver_types(signature: str, lines: list[str], language_id: str) -> dict[s
 
 
 def _python_line_types(line: str, types: dict[str, str]) -> None:
-    annotated = _ANNOTATED.match(line)
+    annotated = _ANNOTATED.match(line) if ":" in line else None
     if annotated is not None and not line.lstrip().startswith(("def ", "class ", "async ")):
         found = annotation_class(annotated.group(2))
         if found is not None:
             types[annotated.group(1)] = found
-    cast = _CAST.search(line)
+    cast = _CAST.search(line) if "cast(" in line else None
     if cast is not None:
         found = annotation_class(cast.group(2))
         if found is not None:
             types[cast.group(1)] = found
-    alias = _FROM_ATTRIBUTE.match(line)
+    alias = _FROM_ATTRIBUTE.match(line) if "self." in line else None
     if alias is not None and alias.group(2) in types:
         types[alias.group(1)] = types[alias.group(2)]
+
+
+def attribute_aliases(lines: list[str]) -> dict[str, str]:
+    """Locals that hold an attribute (`utils = self.utilities`: utils -> utilities)."""
+    return {
+        match.group(1): match.group(2)
+        for line in lines
+        if "self." in line and (match := _FROM_ATTRIBUTE.match(line)) is not None
+    }
 
 
 _CALL_ASSIGNED = re.compile(

@@ -98,6 +98,24 @@ FILES = {
     ),
     "core/_socket.py": "def open_socket(family=0):\n    pass\n\n\ndef helper():\n    pass\n",
     "app/main.py": "from core import _run\nfrom core import socket as tsocket\nimport core\n",
+    # a local holding an attribute the class assigns elsewhere
+    "reg/adapter.py": (
+        "class BaseRegistry:\n"
+        "    def registered(self, required, provided, name=''):\n"
+        "        return None\n\n\n"
+        "class AdapterRegistry(BaseRegistry):\n"
+        "    pass\n"
+    ),
+    "reg/components.py": (
+        "from reg.adapter import AdapterRegistry\n\n\n"
+        "class Components:\n"
+        "    def _init(self):\n"
+        "        self.utilities = AdapterRegistry()\n\n"
+        "    def counts(self):\n" + "".join(f"        count_{i} = {i}\n" for i in range(70)) + "\n"
+        "    def rebuild(self, provided):\n"
+        "        utils = self.utilities\n"
+        "        if utils."
+    ),
     # a subclass named like its base, which a module imported by name holds
     "transport/virtual/base.py": (
         "class Channel:\n"
@@ -184,6 +202,13 @@ def test_self_member_several_bases_up_that_the_file_calls(index: RepoIndex) -> N
     assert scores.get("Pump.post_message", 0.0) >= W_CURSOR * W_BASE_OF_RECEIVER**4
     assert "Pump.call_later" not in scores  # not called here: the skeleton may list it
     assert "def post_message(self, message: object) -> bool:" in prompt(index, "ui/table.py", text)
+
+
+def test_local_copy_of_an_attribute_has_the_attribute_type(index: RepoIndex) -> None:
+    # `utils = self.utilities`, `self.utilities = AdapterRegistry()` in a method far above
+    scores = _scores(index, "reg/components.py", FILES["reg/components.py"])
+    assert scores.get("AdapterRegistry", 0.0) >= W_CURSOR
+    assert scores.get("BaseRegistry", 0.0) >= W_CURSOR * W_BASE_OF_RECEIVER
 
 
 def test_base_of_the_same_name_from_an_imported_module(index: RepoIndex) -> None:
