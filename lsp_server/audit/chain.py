@@ -9,6 +9,7 @@ kept in a head file next to the log, so cutting records off the end is detected 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -261,15 +262,24 @@ def _snapshot(path: Path) -> tuple[list[tuple[Path, BinaryIO]], bytes | None]:
     stays readable whatever it is renamed to. The lock is held only to list and open, never
     while reading, so writers (completions) wait microseconds, not for the whole check.
     """
+    with locked_head(path) as head:
+        return _open_existing(log_files(path)), head
+
+
+@contextlib.contextmanager
+def locked_head(path: Path) -> Iterator[bytes | None]:
+    """The head file's content (None: no head yet), with the writers' lock held while the
+    block runs. A writer rewrites the head in place, so a read without the lock can see half
+    of it: a damaged head, which a forwarder would take for a log started anew."""
     try:
         fd = os.open(head_path(path), os.O_RDONLY)
     except FileNotFoundError:
-        return _open_existing(log_files(path)), None
+        yield None
+        return
     try:
         lock.lock(fd)
         try:
-            head = _read_exactly(fd, os.fstat(fd).st_size)
-            return _open_existing(log_files(path)), head
+            yield _read_exactly(fd, os.fstat(fd).st_size)
         finally:
             lock.unlock(fd)
     finally:

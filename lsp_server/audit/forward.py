@@ -95,7 +95,8 @@ def _write_cursor(path: Path, destination: str, link: chain.Link) -> None:
 
 def _head_seq(path: Path) -> int:
     try:
-        head = chain.read_head(chain.head_path(path).read_bytes())
+        with chain.locked_head(path) as data:
+            head = chain.read_head(data) if data else None
     except OSError:
         return 0
     return head.seq if head else 0

@@ -235,3 +235,36 @@ def test_two_processes_forwarding_one_log_send_each_record_once(
     assert sorted(seqs) == list(range(1, 601))  # every record once, from whichever process
     assert verify(path).ok
     log.close()
+
+
+def test_a_head_rewritten_half_way_is_read_whole_not_as_a_reset(tmp_path: Path) -> None:
+    """A writer rewrites the head file in place under its lock. Read without that lock half
+    way through, the head looked damaged (seq 0), the forwarder took the log for one started
+    anew and sent every record again (seen with two processes writing one log)."""
+    import os
+
+    from lsp_server.audit import chain, lock
+    from lsp_server.audit.forward import _head_seq
+
+    log = AuditLog(tmp_path / "audit.jsonl", forward=None)
+    for i in range(3):
+        log.write(_record(i))
+    head_file = chain.head_path(log.path)
+    final = head_file.read_bytes()
+    assert _head_seq(log.path) == 3
+    fd = os.open(head_file, os.O_RDWR)
+    seen: list[int] = []
+    try:
+        lock.lock(fd)  # a writer, half way through rewriting the head
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, final[: len(final) // 2], 0)
+        assert chain.read_head(head_file.read_bytes()) is None  # control: an unlocked read
+        reader = threading.Thread(target=lambda: seen.append(_head_seq(log.path)))
+        reader.start()
+        reader.join(0.3)  # with the fix it waits for the writer; without, it has read 0
+        os.pwrite(fd, final, 0)
+        lock.unlock(fd)
+        reader.join(30)
+    finally:
+        os.close(fd)
+    assert seen == [3]
