@@ -93,8 +93,15 @@ def candidates_for_cursor(
         gatherer.out.add(cls, 1.5, "local")
     # names a cut class skeleton shows first: those used here and the members gathered
     # for the cursor (a skeleton covers its member pieces, so it must show them)
-    members = (c.definition.name for c in gatherer.out.candidates.values() if c.role == "member")
-    hot = frozenset(counts) | frozenset(uses) | frozenset(members)
+    # (after `recv.` / `recv.pa|`, only the receiver's members that fit: a cut skeleton of
+    # the receiver's class must not spend its few lines on other names used in the file)
+    if gatherer.cursor_members:
+        hot = frozenset(gatherer.cursor_members)
+    else:
+        members = (
+            c.definition.name for c in gatherer.out.candidates.values() if c.role == "member"
+        )
+        hot = frozenset(counts) | frozenset(uses) | frozenset(members)
     return CursorCandidates(gatherer.out, hot)
 
 

@@ -118,6 +118,7 @@ class Gatherer:
         self.line_words: LineWords | None = None
         self._guesses: dict[str, list[tuple[Definition, float]]] = {}
         self.enclosing_bases: list[Definition] = []  # bases of the class around the cursor
+        self.cursor_members: set[str] = set()  # members of `recv.` that fit the cursor
         self.out = Gathered(tests=self.tests)
         self._source_read = False
         self.typed = ""  # the bare name partly typed at the cursor (see `read_source`)
@@ -635,6 +636,7 @@ class Gatherer:
                     factor = 0.5 + 0.5 * used[name] / top if used.get(name) else 0.0
                 if factor > 0 and added < MAX_FITTING_MEMBERS:
                     self.out.add(member, weight * share * factor, "member")
+                    self.cursor_members.add(name)
                     added += 1
 
     def _add_module_members(

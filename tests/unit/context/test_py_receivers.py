@@ -98,6 +98,27 @@ FILES = {
     ),
     "core/_socket.py": "def open_socket(family=0):\n    pass\n\n\ndef helper():\n    pass\n",
     "app/main.py": "from core import _run\nfrom core import socket as tsocket\nimport core\n",
+    # a big class whose skeleton gets cut: the members that fit `stream.cl|` come first
+    "big/stream.py": (
+        "class Stream:\n"
+        + "".join(
+            f"    def {verb}_{noun}(self, data: bytes) -> int:\n        return 0\n\n"
+            for verb in ("read", "write", "flush", "peek")
+            for noun in ("bytes", "line", "until", "chunk", "header", "body")
+        )
+        + "    def closed(self) -> bool:\n        return False\n"
+    ),
+    "big/user.py": (
+        "from big.stream import Stream\n\n\n"
+        "class Reader:\n"
+        "    def __init__(self, stream: Stream) -> None:\n"
+        "        self.stream = stream\n\n"
+        "    def pump(self):\n"
+        "        self.stream.read_bytes(b'')\n"
+        "        self.stream.write_line(b'')\n"
+        "        self.stream.peek_header(b'')\n"
+        "        if not self.stream.cl"
+    ),
     # a local holding an attribute the class assigns elsewhere
     "reg/adapter.py": (
         "class BaseRegistry:\n"
@@ -192,6 +213,11 @@ def _scores(index: RepoIndex, rel: str, text: str) -> dict[str, float]:
         else c.definition.name: c.score
         for c in found.candidates.values()
     }
+
+
+def test_cut_skeleton_of_the_receiver_class_shows_the_members_typed(index: RepoIndex) -> None:
+    text = prompt(index, "big/user.py", FILES["big/user.py"], budget=150)
+    assert "def closed(self) -> bool:" in text
 
 
 def test_self_member_several_bases_up_that_the_file_calls(index: RepoIndex) -> None:
