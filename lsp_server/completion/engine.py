@@ -105,6 +105,8 @@ class ExclusionMemo:
         self._ttl_s = ttl_s
         self._clock = clock
         self._verdicts: dict[Path, bool] = {}
+        #: the same verdicts by (root, relative path), as the context builder asks
+        self.by_relative: dict[tuple[str, str], bool] = {}
         self._key: tuple[object, float] = (None, 0.0)
 
     def fresh_for(self, epoch: object) -> ExclusionMemo:
@@ -112,6 +114,7 @@ class ExclusionMemo:
         now = self._clock()
         if epoch != self._key[0] or now - self._key[1] > self._ttl_s:
             self._verdicts = {}
+            self.by_relative = {}
             self._key = (epoch, now)
         return self
 
@@ -233,7 +236,9 @@ class CompletionEngine:
         endpoint = session.endpoint
         epoch = (id(endpoint), endpoint.exclusion_epoch if endpoint is not None else 0)
         is_excluded = self._exclusions.fresh_for(epoch)
-        builder = ContextBuilder(index, is_excluded=is_excluded, recent=self.recent)
+        builder = ContextBuilder(
+            index, is_excluded=is_excluded, recent=self.recent, verdicts=is_excluded.by_relative
+        )
         return builder.build(
             path=query.path,
             language_id=query.language_id,

@@ -84,12 +84,17 @@ class ContextBuilder:
         *,
         is_excluded: Callable[[Path], bool],
         recent: RecentFiles | None = None,
+        verdicts: dict[tuple[str, str], bool] | None = None,
     ) -> None:
         self.index = index
         self.is_excluded = is_excluded
         self.recent = recent
         self._root: Path | None = Path(index.root) if index is not None else None
         self._excluded: dict[str, bool] = {}
+        #: `is_excluded` by (root, relative path), kept by the caller across requests for as
+        #: long as its verdicts stand (a context asks about ~500 paths; building each one's
+        #: Path and asking again cost ~1 ms per keystroke)
+        self._verdicts = verdicts if verdicts is not None else {}
         #: test files are context only for a test (set per request by `_for_file`)
         self._tests_ok = True
 
@@ -124,11 +129,16 @@ class ContextBuilder:
     def _excluded_now(self, rel: str) -> bool:
         if not self._tests_ok and is_test_path(rel):
             return True
-        full = (self._root / rel) if self._root is not None else Path(rel)
-        try:
-            return bool(self.is_excluded(full))
-        except Exception:  # noqa: BLE001 - when in doubt, leave it out
-            return True
+        key = (str(self._root), rel)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            full = (self._root / rel) if self._root is not None else Path(rel)
+            try:
+                verdict = bool(self.is_excluded(full))
+            except Exception:  # noqa: BLE001 - when in doubt, leave it out
+                return True
+            self._verdicts[key] = verdict
+        return verdict
 
     @staticmethod
     def _spec(path: Path | None, language_id: str | None) -> LanguageSpec | None:

@@ -18,17 +18,59 @@ if that finds a secret, the caller packs again, learning every file first as bef
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from lsp_server.endpoint.secrets import SecretScanner, current_scanner, learn
+from lsp_server.endpoint.secrets import SecretScanner, current_scanner, learn, learned_epoch
 
 from .pack import Piece
 from .recent import RecentFiles
 from .source import file_lines
 
+_V = TypeVar("_V")
+
 #: Pieces are joined with this when scanned together: each keeps its own lines.
 _JOIN = "\n"
+
+#: Across requests, per file path: its whole text joined from `file_lines`' cached lines
+#: (the same list object while the file is unchanged), and the texts whose whole-file scan
+#: found nothing, with the scanner and learned values it was found clean under. A keystroke
+#: then neither joins nor hashes the ~10 files its snippets come from again.
+_FILES_MAX = 256
+_files_lock = threading.Lock()
+_joined: OrderedDict[str, tuple[list[str], str]] = OrderedDict()
+_clean_files: OrderedDict[str, tuple[str, SecretScanner, int]] = OrderedDict()
+
+
+def _remember(table: OrderedDict[str, _V], key: str, value: _V) -> None:
+    with _files_lock:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > _FILES_MAX:
+            table.popitem(last=False)
+
+
+def _disk_text(key: str) -> str | None:
+    """A file's text from `file_lines`, joined once per version of the file."""
+    lines = file_lines(Path(key))
+    if lines is None:
+        return None
+    hit = _joined.get(key)
+    if hit is not None and hit[0] is lines:
+        return hit[1]
+    text = "\n".join(lines)
+    _remember(_joined, key, (lines, text))
+    return text
+
+
+def forget_files() -> None:
+    """Forget the texts and clean verdicts kept across requests (benchmarks' cold runs)."""
+    with _files_lock:
+        _joined.clear()
+        _clean_files.clear()
 
 
 class Scrubber:
@@ -61,12 +103,11 @@ class Scrubber:
         if rel not in self._texts:
             text: str | None = None
             if self._root is not None:
-                path = Path(os.path.join(self._root, rel))
+                key = os.path.join(self._root, rel)
                 if self._recent is not None:
-                    text = self._recent.text(path)
+                    text = self._recent.text(Path(key))
                 if text is None:
-                    lines = file_lines(path)
-                    text = "\n".join(lines) if lines is not None else None
+                    text = _disk_text(key)
             self._texts[rel] = text
         return self._texts[rel]
 
@@ -82,10 +123,17 @@ class Scrubber:
         text = self.whole(rel)
         if not text:
             return False
+        key = os.path.join(self._root, rel) if self._root is not None else rel
+        epoch = learned_epoch()
+        clean = _clean_files.get(key)
+        if clean is not None and clean[0] is text and clean[1:] == (self.scanner, epoch):
+            return False
         spans = self.scanner.find_spans(text)
         if spans:
             learn(text, spans)
             self._clean.clear()  # what was clean may carry a value learned now
+        else:
+            _remember(_clean_files, key, (text, self.scanner, epoch))
         return bool(spans)
 
     def scrub(self, rel: str, piece: str) -> str:

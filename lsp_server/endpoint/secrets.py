@@ -100,11 +100,23 @@ def _fragments(secret: str) -> Iterable[str]:
             yield piece
 
 
+_learned_epoch = 0  # moves whenever a fragment is learned or forgotten
+
+
+def learned_epoch() -> int:
+    """A number that changes whenever the remembered values change: a text found clean
+    under one epoch is still clean while it stays (`context.redact` keeps such verdicts)."""
+    return _learned_epoch
+
+
 def learn(text: str, spans: Iterable[Span]) -> None:
     """Remember the secret values found in a whole text, for texts that carry a part."""
+    global _learned_epoch
     with _lock:
         for span in spans:
             for piece in _fragments(text[span.start : span.end]):
+                if piece not in _learned:
+                    _learned_epoch += 1
                 _learned[piece] = span.type
                 _learned.move_to_end(piece)
         while len(_learned) > LEARNED_SIZE:
@@ -113,7 +125,9 @@ def learn(text: str, spans: Iterable[Span]) -> None:
 
 def forget_learned() -> None:
     """Drop remembered fragments and noted lines (tests)."""
+    global _learned_epoch
     with _lock:
+        _learned_epoch += 1
         _learned.clear()
         _noted.clear()
 
