@@ -41,6 +41,15 @@ FILES = {
     ],
     "cjs.js": ["function a() {", "function b() {", "module.exports = { a, b };"],
     "barrel.ts": ["export * from './esm';"],
+    "utils.js": [
+        "function one() {",
+        "function two() {",
+        "function hidden() {",
+        "export default {",
+        "  one,",
+        "  second: two,",
+        "};",
+    ],
 }
 IMPORTS = {"barrel.ts": [Import("./esm", ("*",), (), 0, "esm.ts")]}
 
@@ -65,3 +74,10 @@ def test_export_star_passes_on_only_the_exports() -> None:
 
 def test_a_file_without_exports_offers_all_its_names() -> None:
     assert sorted(modules().exports("cjs.js").definitions) == ["a", "b"]
+
+
+def test_an_exported_default_object_offers_its_members() -> None:
+    # `import utils from './utils'; utils.second(...)`
+    offered = modules().exports("utils.js").definitions
+    assert sorted(offered) == ["one", "second"]
+    assert [d.name for d in offered["second"]] == ["two"]
