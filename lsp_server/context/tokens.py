@@ -13,6 +13,7 @@ keeps to the estimate for memory-constrained setups.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import math
 import re
@@ -103,6 +104,7 @@ def warm_up(background: bool = True, delay_s: float = WARM_UP_DELAY_S) -> None:
             try:
                 _go.wait(delay_s)
                 _load()
+                gc.freeze()  # the vocabulary stays for good: no full collection walks it
             finally:
                 _loading.clear()
 
