@@ -58,6 +58,7 @@ TYPE_KINDS = frozenset(("interface", "type"))  # may share a name with a value (
 TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 CALLABLE_MEMBER_KINDS = frozenset(("method", "function", "property", "class"))
 MAX_FITTING_MEMBERS = 8  # members of the receiver's classes added for `recv.` / `recv.pa|`
+MEMBER_FIT_MIN = 0.5  # a member whose words the cursor line uses this much fits `recv.|`
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
@@ -78,7 +79,14 @@ class Candidate:
 @dataclass
 class Gathered:
     candidates: dict[tuple[str, int], Candidate] = field(default_factory=dict)
-    containers: set[str] = field(default_factory=set)  # enclosing class and its bases
+    #: the enclosing class, its bases and the receivers' classes, as (name, path): many
+    #: classes of a repository may share a name (`Channel` in every transport)
+    container_classes: set[tuple[str, str]] = field(default_factory=set)
+
+    def contain(self, cls: Definition) -> None:
+        """Record a class whose members the cursor's receivers may use."""
+        self.container_classes.add((cls.name, cls.path))
+
     tests: bool = True  # test files may be candidates (the edited file is a test)
 
     def add(self, definition: Definition, score: float, role: str) -> None:
@@ -469,12 +477,15 @@ class Gatherer:
         ]
         if not defs:
             return
-        containers = self.out.containers
+        classes = self.out.container_classes
+
+        def contained(definition: Definition) -> bool:
+            return (definition.container or "", definition.path) in classes
 
         def factor(definition: Definition) -> float:
             if definition.container in typed:
                 return W_SELF_MEMBER
-            if definition.container in containers:
+            if contained(definition):
                 return W_SELF_MEMBER if self_weight else W_NEAR_FILE
             return self._location_factor(definition)
 
@@ -482,7 +493,7 @@ class Gatherer:
         share = 1.0 / max(1.0, len(defs) ** 0.5)
         for definition in ranked:
             f = factor(definition)
-            known = definition.container in containers or definition.container in typed
+            known = contained(definition) or definition.container in typed
             s = 1.0 if known else share
             self.out.add(definition, rest * f * s, "member")
 
@@ -514,7 +525,7 @@ class Gatherer:
         """0: the definition belongs to the call's receiver (`IOLoop.current`, `self.f`)."""
         container = definition.container
         if receiver in ("self", "cls", "this"):
-            return 0 if container in self.out.containers else 1
+            return 0 if (container or "", definition.path) in self.out.container_classes else 1
         if receiver[:1].isupper():
             return 0 if container == receiver else 1
         return 0 if container is None else 1
@@ -553,7 +564,7 @@ class Gatherer:
                 continue
             weight = (use.bare + use.attr) * W_NEAR_FILE
             for definition in self.type_classes(type_name):
-                self.out.containers.add(definition.name)
+                self.out.contain(definition)
                 self.out.add(definition, weight, "base")
         # receivers of unknown type (`config.getoption(...)` above): guessed by their name
         receivers = {r for use in uses.values() for r in use.receivers}
@@ -569,7 +580,7 @@ class Gatherer:
                 continue
             weight = (use.bare + use.attr) * W_NEAR_FILE * W_GUESSED
             for definition, share in self._guessed(variable):
-                self.out.containers.add(definition.name)
+                self.out.contain(definition)
                 self.out.add(definition, weight * share, "base")
 
     def add_receiver(
@@ -607,7 +618,7 @@ class Gatherer:
             weight = W_CURSOR * W_GUESSED
         with_bases = self._with_bases(classes)
         for definition, share in with_bases:
-            self.out.containers.add(definition.name)
+            self.out.contain(definition)
             self.out.add(definition, weight * share, "base")
         self._add_fitting_members(with_bases, partial, used, weight)
 
@@ -620,7 +631,8 @@ class Gatherer:
     ) -> None:
         """Members of the receiver's classes (own and inherited, the most derived first)
         that start with what is typed or, with nothing typed, that the file already calls on
-        this receiver (a big class's skeleton may not list them)."""
+        this receiver or whose words the line uses (a big class's skeleton may not list
+        them)."""
         top = max(used.values(), default=0)
         seen: set[str] = set()
         added = 0
@@ -634,6 +646,10 @@ class Gatherer:
                     factor = 1.0 if name.startswith(partial) else 0.0
                 else:
                     factor = 0.5 + 0.5 * used[name] / top if used.get(name) else 0.0
+                    # `timeout_handle = io_loop.|`: `add_timeout` fits the line's words
+                    fit = self.line_words.fit(name) if self.line_words is not None else 0.0
+                    if fit >= MEMBER_FIT_MIN:
+                        factor = max(factor, fit)
                 if factor > 0 and added < MAX_FITTING_MEMBERS:
                     self.out.add(member, weight * share * factor, "member")
                     self.cursor_members.add(name)
@@ -800,7 +816,7 @@ class Gatherer:
     def add_bases(self, cls: Definition) -> list[Definition]:
         """Skeletons of the direct base classes of the class around the cursor; returns
         them and their own bases up the chain."""
-        self.out.containers.add(cls.name)
+        self.out.contain(cls)
         direct: list[Definition] = []
         if self.language_id == "python":
             refs = python_bases(cls.signature)
@@ -818,7 +834,7 @@ class Gatherer:
                 defs = sorted(defs, key=self._location_factor, reverse=True)[:2]
             for definition in defs:
                 if definition.kind in CLASS_KINDS and definition != cls:
-                    self.out.containers.add(definition.name)
+                    self.out.contain(definition)
                     weight = W_BASE * max(0.5, 1.0 - W_LATER_BASE * position)
                     self.out.add(definition, weight, "base")
                     direct.append(definition)
@@ -827,7 +843,7 @@ class Gatherer:
         found = list(direct)
         for definition, _share in self._with_bases(direct)[len(direct) :]:
             if definition not in found and definition != cls:
-                self.out.containers.add(definition.name)
+                self.out.contain(definition)
                 found.append(definition)
         self.enclosing_bases = found
         return found

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from lsp_server.context.candidates import candidates_for_cursor
-from lsp_server.context.gather import W_BASE_OF_RECEIVER, W_CURSOR
+from lsp_server.context.gather import W_BASE_OF_RECEIVER, W_CURSOR, W_SELF_MEMBER
 from lsp_server.context.names import annotation_class, call_assignments, receiver_types
 from lsp_server.context.view import IndexView
 from lsp_server.index.pymodules import exported, modules_for
@@ -89,6 +89,11 @@ FILES = {
         "    io_loop = ioloop.IOLoop.current()\n"
         "    handle = io_loop.\n"
     ),
+    "loop/waiter.py": (
+        "from loop.ioloop import IOLoop\n\n\n"
+        "def wait(loop: IOLoop, deadline: float):\n"
+        "    timeout_handle = loop."
+    ),
     # names re-exported through a package `__init__`, a module and a star import
     "core/__init__.py": "from ._run import run, spawn_system_task\n",
     "core/_run.py": "from ._gen import *\n\n\ndef run(main):\n    pass\n",
@@ -118,6 +123,18 @@ FILES = {
         "        self.stream.write_line(b'')\n"
         "        self.stream.peek_header(b'')\n"
         "        if not self.stream.cl"
+    ),
+    # another transport's class of the same name: not a class of this cursor's receivers
+    "transport/etcd.py": (
+        "class Channel:\n    def queues(self):\n        return []\n\n"
+        "    def refresh(self):\n        pass\n"
+    ),
+    "transport/redis.py": (
+        "from transport import virtual\n\n\n"
+        "class Channel(virtual.Channel):\n"
+        "    def _size(self, queue):\n"
+        "        found = self.queues()\n"
+        "        return len(found)\n"
     ),
     # a local holding an attribute the class assigns elsewhere
     "reg/adapter.py": (
@@ -244,12 +261,24 @@ def test_base_of_the_same_name_from_an_imported_module(index: RepoIndex) -> None
     assert "def _lookup(self, exchange, routing_key):" in text
 
 
+def test_same_named_class_elsewhere_is_not_the_enclosing_class(index: RepoIndex) -> None:
+    # `self.queues()` in redis's Channel: etcd's `Channel.queues` is someone else's member
+    scores = _scores(index, "transport/redis.py", FILES["transport/redis.py"] + "\n        ")
+    assert scores.get("Channel.queues", 0.0) < W_SELF_MEMBER * 0.4
+
+
 def test_local_from_a_classmethod_with_an_optional_return_type(index: RepoIndex) -> None:
     # `io_loop = ioloop.IOLoop.current()`, `current() -> Optional["IOLoop"]`: io_loop is an
     # IOLoop, whose base has `add_timeout`
     scores = _scores(index, "loop/locks.py", _cut("loop/locks.py"))
     assert scores.get("IOLoop", 0.0) >= W_CURSOR
     assert scores.get("Configurable", 0.0) >= W_CURSOR * W_BASE_OF_RECEIVER
+
+
+def test_member_whose_words_the_line_uses_fits_an_untyped_dot(index: RepoIndex) -> None:
+    # `timeout_handle = loop.|`: of IOLoop's (inherited) members, `add_timeout` fits
+    scores = _scores(index, "loop/waiter.py", FILES["loop/waiter.py"])
+    assert scores.get("Configurable.add_timeout", 0.0) >= W_CURSOR * W_BASE_OF_RECEIVER * 0.5
 
 
 def test_module_offers_names_reexported_through_a_star_import(index: RepoIndex) -> None:
