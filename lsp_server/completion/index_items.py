@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lsp_server.context.members import module_members
+from lsp_server.context.members import class_members, module_members
 from lsp_server.index.languages import language_for_path
 from lsp_server.index.model import Definition
 from lsp_server.index.pymodules import PY_EXTS, exported, modules_for
@@ -43,13 +43,13 @@ def word_before(text: str, offset: int) -> str:
     return match.group(0) if match else ""
 
 
-def _enclosing_class(definitions: list[Definition], line: int) -> str | None:
+def _enclosing_class(definitions: list[Definition], line: int) -> Definition | None:
     best: Definition | None = None
     for d in definitions:
         is_class = d.kind in ("class", "struct", "interface", "trait")
         if is_class and d.line <= line <= d.end_line and (best is None or d.line >= best.line):
             best = d
-    return best.name if best else None
+    return best
 
 
 def _member_candidates(
@@ -61,7 +61,12 @@ def _member_candidates(
     if receiver in _SELF_NAMES:
         line = text.count("\n", 0, offset)
         container = _enclosing_class(index.file_definitions(path), line)
-        return index.members(container) if container else []
+        rel = index.relative(path)
+        spec = language_for_path(path)
+        if container is None or rel is None or spec is None:
+            return []
+        # its own members and those its bases define (`self.post_message` four levels up)
+        return class_members(index, rel, spec.id, [container])
     if path.suffix in PY_EXTS:
         bound = _python_receiver(index, path, receiver)
         if bound is not None:

@@ -616,7 +616,7 @@ class Gatherer:
         else:
             classes = self.classes_named_like(receiver)
             weight = W_CURSOR * W_GUESSED
-        with_bases = self._with_bases(classes)
+        with_bases = self.with_bases(classes)
         for definition, share in with_bases:
             self.out.contain(definition)
             self.out.add(definition, weight * share, "base")
@@ -694,7 +694,7 @@ class Gatherer:
             return None
         return [d for _w, d in self.ranked_members(module, partial, counts)]
 
-    def _with_bases(self, classes: list[Definition]) -> list[tuple[Definition, float]]:
+    def with_bases(self, classes: list[Definition]) -> list[tuple[Definition, float]]:
         """The classes and their bases up the inheritance chain (where inherited members
         live: a widget's `post_message` may be four bases up), weighted less per level."""
         out = [(c, 1.0) for c in classes]
@@ -750,7 +750,7 @@ class Gatherer:
         """`classes_named_like` and their bases, once per receiver."""
         hit = self._guesses.get(receiver)
         if hit is None:
-            hit = self._guesses[receiver] = self._with_bases(self.classes_named_like(receiver))
+            hit = self._guesses[receiver] = self.with_bases(self.classes_named_like(receiver))
         return hit
 
     def classes_named_like(self, variable: str) -> list[Definition]:
@@ -841,7 +841,7 @@ class Gatherer:
         # their bases: where inherited members live (`self.post_message` four levels up),
         # not outlined (big skeletons the packer would weigh for every cursor in the class)
         found = list(direct)
-        for definition, _share in self._with_bases(direct)[len(direct) :]:
+        for definition, _share in self.with_bases(direct)[len(direct) :]:
             if definition not in found and definition != cls:
                 self.out.contain(definition)
                 found.append(definition)

@@ -1,6 +1,7 @@
-"""What `module.` offers, resolved as the completion context resolves it: the offline
-completion items after `util.` / `lib.pa` / `geometry::` use the same answer as the prompt
-(a Go package's every file, a JS barrel's re-exports, a Rust child module...)."""
+"""What `module.` and `obj.` offer, resolved as the completion context resolves it: the
+offline completion items after `util.` / `lib.pa` / `geometry::` use the same answer as the
+prompt (a Go package's every file, a JS barrel's re-exports, a Rust child module...), and
+after `self.` the members a class inherits as well as its own."""
 
 from __future__ import annotations
 
@@ -34,3 +35,25 @@ def module_members(
     gatherer.read_source(lines)
     counts = Counter(re.findall(_WORD, "\n".join(lines[:-1])))
     return gatherer.members_of_module(receiver, partial, dict(counts))
+
+
+def class_members(
+    index: IndexReader,
+    rel: str,
+    language_id: str,
+    classes: list[Definition],
+    allowed: Callable[[str], bool] = lambda _p: True,
+) -> list[Definition]:
+    """The members of `classes` and of their bases up the chain, as the context follows
+    them (`self.` in a widget offers what its bases define): the most derived definition
+    of each name, the classes' own members first."""
+    view = IndexView(index, allowed, rel)
+    gatherer = Gatherer(view, rel, language_id)
+    out: list[Definition] = []
+    seen: set[str] = set()
+    for cls, _share in gatherer.with_bases(classes):
+        for member in view.members(cls.name, cls.path):
+            if member.name not in seen:
+                seen.add(member.name)
+                out.append(member)
+    return out
