@@ -214,3 +214,29 @@ async def test_the_inbox_tells_what_the_client_sent_and_was_not_handled_yet() ->
             await asyncio.wait_for(inbox.closed, 5)  # end of input ends the reading
         finally:
             transport.close()
+
+
+def test_the_loop_reads_stdin_itself_only_from_a_pipe_of_its_own(tmp_path: Any) -> None:
+    """A pipe or socket (what editors give) is read on the event loop; a regular file, a
+    test's BytesIO, or a stdin that is also stdout (reading sets it non-blocking) keep
+    pygls' reader thread."""
+    import io
+    import os
+
+    from lsp_server.pygls_adapter import _loop_can_read
+
+    read_fd, write_fd = os.pipe()
+    out_read_fd, out_fd = os.pipe()  # stdout: another pipe (one pipe's ends share an inode)
+    regular = tmp_path / "input"
+    regular.write_bytes(b"")
+    with (
+        open(read_fd, "rb", buffering=0) as pipe,
+        open(write_fd, "wb", buffering=0),
+        open(out_fd, "wb", buffering=0) as out,
+        open(out_read_fd, "rb", buffering=0),
+        open(regular, "rb") as plain_file,
+    ):
+        assert _loop_can_read(pipe, out)  # type: ignore[arg-type]
+        assert not _loop_can_read(pipe, pipe)  # type: ignore[arg-type]
+        assert not _loop_can_read(plain_file, out)  # type: ignore[arg-type]
+        assert not _loop_can_read(io.BytesIO(), out)  # type: ignore[arg-type]
