@@ -12,9 +12,10 @@ fixed latency, on a workspace that defaults to the CPython standard library.
   reported beside it: its event-loop thread before the debounce (context, secret scan) and
   after it (what the user waits on), read per request from the server's `mistral.status`
   counters, and the whole process (all threads, JSON-RPC included) from /proc.
-- burst: 20 keystrokes 30 ms apart with the default debounce, each followed by an automatic
-  inlineCompletion request (no client-side cancellation: the worst case); counts endpoint
-  requests and stale results (a non-empty answer for a document state already typed past).
+- burst: 20 keystrokes 30 ms apart (`--burst-interval-ms`) with the default debounce, each
+  followed by an automatic inlineCompletion request (no client-side cancellation: the worst
+  case); counts endpoint requests and stale results (a non-empty answer for a document state
+  already typed past).
 
     python bench/completion_latency.py [--root DIR] [--requests 200] [--latency-ms 50] [--json]
         [--engine mistral|ollama|llamacpp|tgi|vllm|all] [--bursts N] [--burst-only]
@@ -204,7 +205,11 @@ async def measure_overhead(
 
 
 async def measure_burst(
-    root: Path, latency_s: float, engine: str = "mistral", in_file: str | None = None
+    root: Path,
+    latency_s: float,
+    engine: str = "mistral",
+    in_file: str | None = None,
+    interval_s: float = 0.030,
 ) -> dict[str, int]:
     """The burst in a scratch file outside the workspace (no repository context), or at the
     end of workspace file `in_file` (opened in the editor only; nothing is written), where
@@ -259,7 +264,7 @@ async def measure_burst(
                 future.add_done_callback(lambda f, v=version: answered.append((v, current[0], f)))
                 current[0] = version
                 pending.append((version, future))
-                await asyncio.sleep(0.030)
+                await asyncio.sleep(interval_s)
             await asyncio.gather(*(f for _, f in pending), return_exceptions=True)
             stale = sum(
                 1
@@ -322,6 +327,12 @@ def main() -> int:
     parser.add_argument("--bursts", type=int, default=1)
     parser.add_argument("--burst-only", action="store_true")
     parser.add_argument(
+        "--burst-interval-ms",
+        type=float,
+        default=30,
+        help="time between keystrokes; close to the debounce, the race with a busy loop shows",
+    )
+    parser.add_argument(
         "--burst-file", help=f"burst at the end of this workspace file, e.g. {TARGET_FILE}"
     )
     args = parser.parse_args()
@@ -338,7 +349,9 @@ def main() -> int:
             for ms in (() if args.burst_only else (default_debounce, 0))
         }
         bursts = [
-            asyncio.run(measure_burst(root, latency, engine, args.burst_file))
+            asyncio.run(
+                measure_burst(root, latency, engine, args.burst_file, args.burst_interval_ms / 1000)
+            )
             for _ in range(args.bursts)
         ]
         results[engine] = {**runs, "burst": _pooled(bursts)}
@@ -358,14 +371,16 @@ def main() -> int:
         burst = result["burst"]
         if "runs" in burst:
             print(
-                f"typing bursts of 20 keystrokes 30 ms apart, {burst['runs']} fresh servers: "
+                f"typing bursts of 20 keystrokes {args.burst_interval_ms:.0f} ms apart, "
+                f"{burst['runs']} fresh servers: "
                 f"endpoint requests per run {burst['requests_per_run']} (target ≤ 2 each), "
                 f"stale results per run {burst['stale_per_run']} (target 0), "
                 f"{burst['answers_with_items']} answer(s) with items in all"
             )
             continue
         print(
-            f"typing burst of {burst['keystrokes']} keystrokes 30 ms apart: "
+            f"typing burst of {burst['keystrokes']} keystrokes "
+            f"{args.burst_interval_ms:.0f} ms apart: "
             f"{burst['endpoint_requests']} endpoint request(s) (target ≤ 2), "
             f"{burst['stale_results']} stale result(s) (target 0), "
             f"{burst['answers_with_items']} answer(s) with items"
