@@ -68,7 +68,7 @@ def candidates_for_cursor(
         for local, attribute in aliases.items():
             if attribute in types:
                 types.setdefault(local, types[attribute])
-        fields = [d.signature for d in class_fields(view, cls) if d.name in wanted]
+        fields = [d.signature for d in class_fields(view, cls, wanted)]
         for name, function in call_assignments(fields).items():
             calls.setdefault(name, function)
     gatherer.add_call_types(calls)
@@ -105,12 +105,24 @@ def candidates_for_cursor(
     return CursorCandidates(gatherer.out, hot)
 
 
-def class_fields(view: IndexView, cls: Definition) -> list[Definition]:
-    """The attributes a class defines or assigns (`x: int = 0`, `self.x = ...`)."""
+_FIELD_KINDS = ("field", "property", "variable")
+
+
+def class_fields(view: IndexView, cls: Definition, names: set[str]) -> list[Definition]:
+    """The attributes named `names` that a class defines or assigns (`x: int = 0`,
+    `self.x = ...`): from the edited file's definitions, or looked up by name for a class
+    of another file (reading a big base's whole file costs more)."""
+    if cls.path == view.current:
+        found = view.file_definitions(cls.path)
+    else:
+        found = [d for name in sorted(names) for d in view.definitions(name)]
     return [
         d
-        for d in view.file_definitions(cls.path)
-        if d.container == cls.name and d.kind in ("field", "property", "variable")
+        for d in found
+        if d.container == cls.name
+        and d.path == cls.path
+        and d.kind in _FIELD_KINDS
+        and d.name in names
     ]
 
 
@@ -122,11 +134,11 @@ def attribute_types(
     method that assigns it annotates `param` (`def __init__(self, stream: IOStream)`)."""
     types: dict[str, str] = {}
     for cls in classes:
-        fields = [d for d in class_fields(view, cls) if d.name in wanted and d.name not in types]
+        fields = class_fields(view, cls, wanted - types.keys())
         if not fields:
             continue
         found = receiver_types("", [d.signature for d in fields], lang)
-        if lang == "python":
+        if lang == "python" and any(_SELF_FROM_NAME.match(d.signature) for d in fields):
             found.update(_types_from_parameters(view, cls, fields))
         for name, type_name in found.items():
             types.setdefault(name, type_name)

@@ -136,6 +136,21 @@ FILES = {
         "        found = self.queues()\n"
         "        return len(found)\n"
     ),
+    # an attribute a base class (another file) assigns from its annotated parameter
+    "drv/app.py": "class App:\n    def call_later(self, callback) -> bool:\n        return True\n",
+    "drv/driver.py": (
+        "from drv.app import App\n\n\n"
+        "class Driver:\n"
+        "    def __init__(self, app: App, debug: bool = False) -> None:\n"
+        "        self._app = app\n"
+        "        self._debug = debug\n"
+    ),
+    "drv/linux.py": (
+        "from drv.driver import Driver\n\n\n"
+        "class LinuxDriver(Driver):\n"
+        "    def start(self):\n"
+        "        self._app."
+    ),
     # a local holding an attribute the class assigns elsewhere
     "reg/adapter.py": (
         "class BaseRegistry:\n"
@@ -235,6 +250,12 @@ def _scores(index: RepoIndex, rel: str, text: str) -> dict[str, float]:
 def test_cut_skeleton_of_the_receiver_class_shows_the_members_typed(index: RepoIndex) -> None:
     text = prompt(index, "big/user.py", FILES["big/user.py"], budget=150)
     assert "def closed(self) -> bool:" in text
+
+
+def test_attribute_assigned_by_a_base_class_in_another_file(index: RepoIndex) -> None:
+    # `self._app` is assigned in Driver.__init__ (`app: App`), not in LinuxDriver
+    scores = _scores(index, "drv/linux.py", FILES["drv/linux.py"])
+    assert scores.get("App", 0.0) >= W_CURSOR
 
 
 def test_self_member_several_bases_up_that_the_file_calls(index: RepoIndex) -> None:
