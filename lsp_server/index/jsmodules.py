@@ -110,27 +110,10 @@ class JsModules:
         lines = self.lines_of(file)
         if lines is None:
             return None
-        listed: dict[str, list[str]] = {}
-        esm = False
-        number = 0
-        while number < len(lines):
-            line = lines[number]
-            number += 1
-            if not line.startswith("export"):
-                continue
-            esm = True
-            if _EXPORT_LIST.match(line) is None:
-                continue
-            text = line
-            while "}" not in text and number < len(lines) and len(text) < 8000:
-                text += " " + lines[number]
-                number += 1
-            body, _, rest = text.partition("{")[2].partition("}")
-            if "from" in rest.split(";", 1)[0]:
-                continue  # `export { a } from './x'`: a re-export (see `_reexports`)
-            for local, exported in _export_items(body, text.startswith("export default")):
-                listed.setdefault(local, []).append(exported)
-        return listed if esm else None
+        scan = _scan(file, lines)
+        if not scan.listed_read:
+            scan.listed, scan.listed_read = export_lists(lines), True
+        return scan.listed
 
     def _reexports(self, file: str, out: JsExports, depth: int, visiting: frozenset[str]) -> None:
         for imp in self.imports_of(file):
@@ -208,6 +191,32 @@ _NAME = re.compile(r"[A-Za-z_$][\w$]*")
 _DEFAULT_NAME = re.compile(r"^\s*(?:export\s+default|module\.exports\s*=)\s+([\w$]+)\s*;?\s*$")
 
 
+def export_lists(lines: list[str]) -> dict[str, list[str]] | None:
+    """An ES module's `export { a, b as c }` lists and `export default { a, b: c }`
+    object: local -> exported names; None for a file with no `export` at all."""
+    listed: dict[str, list[str]] = {}
+    esm = False
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        if not line.startswith("export"):
+            continue
+        esm = True
+        if _EXPORT_LIST.match(line) is None:
+            continue
+        text = line
+        while "}" not in text and number < len(lines) and len(text) < 8000:
+            text += " " + lines[number]
+            number += 1
+        body, _, rest = text.partition("{")[2].partition("}")
+        if "from" in rest.split(";", 1)[0]:
+            continue  # `export { a } from './x'`: a re-export (see `_reexports`)
+        for local, exported in _export_items(body, text.startswith("export default")):
+            listed.setdefault(local, []).append(exported)
+    return listed if esm else None
+
+
 def _export_items(body: str, default_object: bool) -> list[tuple[str, str]]:
     """(local, exported) names of an export list `a, b as c, type d` or of an exported
     default object `a, c: b` (shorthand or `key: local`); anything else is left out."""
@@ -248,8 +257,32 @@ _DECLARED_KIND: dict[str, DefKind] = {
     "let": "variable",
     "var": "variable",
 }
-_cache: dict[str, tuple[list[str], list[Definition]]] = {}
-_DECLARED_FILES = 32  # files whose declarations are remembered (see `declared_exports`)
+
+
+@dataclass
+class _Scan:
+    """What was read from one version of a file's lines (see `_scan`)."""
+
+    lines: list[str]
+    declared: list[Definition] | None = None
+    listed: dict[str, list[str]] | None = None
+    listed_read: bool = False
+
+
+_cache: dict[str, _Scan] = {}
+SCANNED_FILES = 256  # files whose scans are remembered across requests
+
+
+def _scan(path: str, lines: list[str]) -> _Scan:
+    """The scans of a file, kept while `lines` is the same list (`source.file_lines` hands
+    out one list per file version): a request must not re-read a large module's lines
+    (effect's 877 KB Effect.ts) that the previous one already read."""
+    hit = _cache.get(path)
+    if hit is None or hit.lines is not lines:
+        if hit is None and len(_cache) >= SCANNED_FILES:
+            _cache.pop(next(iter(_cache)))
+        hit = _cache[path] = _Scan(lines)
+    return hit
 
 
 def declared_exports(path: str, lines: list[str]) -> list[Definition]:
@@ -261,9 +294,9 @@ def declared_exports(path: str, lines: list[str]) -> list[Definition]:
     doc line per name halves how many names fit (svelte's `e.` recall 1.00 -> .71).
     Remembered while `lines` is the same list (`source.file_lines` hands out one list per
     file version)."""
-    hit = _cache.get(path)
-    if hit is not None and hit[0] is lines:
-        return hit[1]
+    scan = _scan(path, lines)
+    if scan.declared is not None:
+        return scan.declared
     found: list[Definition] = []
     for number, line in enumerate(lines):
         if not line.startswith("export"):
@@ -281,9 +314,7 @@ def declared_exports(path: str, lines: list[str]) -> list[Definition]:
                 None, number, match.start(2),
             )
         )  # fmt: skip
-    if len(_cache) >= _DECLARED_FILES:
-        _cache.pop(next(iter(_cache)))
-    _cache[path] = (lines, found)
+    scan.declared = found
     return found
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from lsp_server.index import jsmodules
 from lsp_server.index.jsmodules import JsModules
 from lsp_server.index.model import Definition, Import
 
@@ -81,3 +84,23 @@ def test_an_exported_default_object_offers_its_members() -> None:
     offered = modules().exports("utils.js").definitions
     assert sorted(offered) == ["one", "second"]
     assert [d.name for d in offered["second"]] == ["two"]
+
+
+def test_a_files_export_lists_are_read_once_per_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    # each request builds its own JsModules: the scan of a large module's lines is kept
+    # across them while its lines are the same list (one list per file version)
+    reads: list[int] = []
+    real = jsmodules.export_lists
+
+    def counted(lines: list[str]) -> dict[str, list[str]] | None:
+        reads.append(len(lines))
+        return real(lines)
+
+    monkeypatch.setattr(jsmodules, "export_lists", counted)
+    jsmodules._cache.clear()
+    for _request in range(3):
+        modules().exports("esm.ts")
+    assert len(reads) == 1
+    FILES["esm.ts"] = list(FILES["esm.ts"])  # a new version of the file (same text)
+    modules().exports("esm.ts")
+    assert len(reads) == 2
