@@ -19,6 +19,7 @@ from .names import (
     parameter_types,
     receiver_types,
     scan_line,
+    with_targets,
 )
 from .relevance import LineWords
 from .view import IndexView
@@ -72,6 +73,8 @@ def candidates_for_cursor(
         for name, function in call_assignments(fields).items():
             calls.setdefault(name, function)
     gatherer.add_call_types(calls)
+    if lang == "python":
+        gatherer.add_call_types(with_targets(recent_lines), entered=True)
     gatherer.line_words = LineWords(lines)
     if func is not None:
         gatherer.line_words.add(func.name, W_FUNCTION_WORDS)

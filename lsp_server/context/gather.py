@@ -18,7 +18,7 @@ from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
 from .imports import JS_LANGUAGES, FileImports, ModuleTarget
-from .names import NameUse, annotation_class
+from .names import NameUse, annotation_class, entered_class
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
 from .testfiles import is_test_path
@@ -499,10 +499,11 @@ class Gatherer:
 
     # -- the receiver at the cursor and inferred types -------------------------------------
 
-    def add_call_types(self, calls: dict[str, str]) -> None:
+    def add_call_types(self, calls: dict[str, str], entered: bool = False) -> None:
         """`x = make()` where `make` declares its return type: x has that type
         (`loop = IOLoop.current()`: the `current` of class IOLoop first; `d = self.build()`:
-        the enclosing class's and its bases' `build` first)."""
+        the enclosing class's and its bases' `build` first). `entered`: the calls' context
+        managers are entered (`with open_nursery() as n`: what `__enter__` gives)."""
         for variable, call in calls.items():
             receiver, _dot, function = call.rpartition(".")
             if variable in self.receiver_types or len(function) < 2:
@@ -516,7 +517,10 @@ class Gatherer:
                     key=lambda d: self._call_owner_rank(d, receiver),
                 )[:3]
             for definition in defs:
-                found = self._return_class(definition)
+                if definition.kind in CLASS_KINDS:  # `with Lock() as lock`
+                    found: str | None = definition.name
+                else:
+                    found = self._return_class(definition, entered)
                 if found:
                     self.receiver_types[variable] = found
                     break
@@ -530,7 +534,7 @@ class Gatherer:
             return 0 if container == receiver else 1
         return 0 if container is None else 1
 
-    def _return_class(self, definition: Definition) -> str | None:
+    def _return_class(self, definition: Definition, entered: bool = False) -> str | None:
         """The class a function's declared return type names (`-> Optional["IOLoop"]`:
         IOLoop; `-> Self`: its own class)."""
         signature = definition.signature
@@ -541,7 +545,7 @@ class Gatherer:
             annotation = signature[arrow + 2 :].rstrip().removesuffix(":")
             if annotation.strip().strip("\"'") in ("Self", "typing.Self", "t.Self"):
                 return definition.container
-            return annotation_class(annotation)
+            return entered_class(annotation) if entered else annotation_class(annotation)
         match = _RETURN_TYPE.search(signature)
         return (match.group(1) or match.group(2)) if match else None
 

@@ -282,6 +282,55 @@ def call_assignments(lines: list[str]) -> dict[str, str]:
     return calls
 
 
+_WITH = re.compile(r"^\s*(?:async\s+)?with\s+(.+?):?\s*$")
+_ENTERED_CALL = re.compile(r"^(?:await\s+)?((?:[A-Za-z_]\w*\.)*)([A-Za-z_]\w*)\s*\(")
+
+
+def with_targets(lines: list[str]) -> dict[str, str]:
+    """Variable -> the call whose context manager it enters (`with Lock() as lock`: "Lock",
+    `async with trio.open_nursery() as nursery`: "trio.open_nursery", the receiver's last
+    name kept as in `call_assignments`)."""
+    calls: dict[str, str] = {}
+    for line in lines:
+        match = _WITH.match(line) if "with" in line and " as " in line else None
+        if match is None:
+            continue
+        for item in _split_top(match.group(1), ","):
+            expression, as_, target = item.rpartition(" as ")
+            call = _ENTERED_CALL.match(expression.strip()) if as_ else None
+            if call is None or not target.strip().isidentifier():
+                continue
+            receiver = call.group(1).rstrip(".").rsplit(".", 1)[-1]
+            function = call.group(2)
+            calls[target.strip()] = f"{receiver}.{function}" if receiver else function
+    return calls
+
+
+#: What entering a context manager or iterating gives: `AbstractAsyncContextManager[Nursery]`
+#: -> Nursery (a context manager class's own `__enter__` usually returns itself).
+_ENTERED_WRAPPERS = (
+    "AbstractContextManager[",
+    "AbstractAsyncContextManager[",
+    "ContextManager[",
+    "AsyncContextManager[",
+    "Iterator[",
+    "Generator[",
+    "AsyncIterator[",
+    "AsyncGenerator[",
+)
+
+
+def entered_class(annotation: str) -> str | None:
+    """The class a `with f() as x` binds when `f` returns `annotation`."""
+    text = annotation.strip().strip("\"'")
+    bare = text.rsplit(".", 1)[-1] if "[" not in text else text.split("[", 1)[0].rsplit(".", 1)[-1]
+    for wrapper in _ENTERED_WRAPPERS:
+        if bare + "[" == wrapper and text.endswith("]"):
+            inner = text[text.index("[") + 1 : -1]
+            return annotation_class(_split_top(inner, ",")[0])
+    return annotation_class(text)
+
+
 _PARAM = re.compile(r"[(,]\s*(?:\*{1,2}|\.\.\.)?([A-Za-z_$][\w$]*)")
 _ASSIGN_TARGET = re.compile(
     r"^\s*(?:(?:const|let|var)\s+)?([A-Za-z_$][\w$]*)\s*(?::[^=]*)?(?::=|=(?!=))"

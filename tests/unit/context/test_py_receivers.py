@@ -12,7 +12,13 @@ import pytest
 
 from lsp_server.context.candidates import candidates_for_cursor
 from lsp_server.context.gather import W_BASE_OF_RECEIVER, W_CURSOR, W_SELF_MEMBER
-from lsp_server.context.names import annotation_class, call_assignments, receiver_types
+from lsp_server.context.names import (
+    annotation_class,
+    call_assignments,
+    entered_class,
+    receiver_types,
+    with_targets,
+)
 from lsp_server.context.view import IndexView
 from lsp_server.index.pymodules import exported, modules_for
 from lsp_server.index.repo_index import RepoIndex
@@ -151,6 +157,18 @@ FILES = {
         "    def start(self):\n"
         "        self._app."
     ),
+    # a variable bound by `with`: the class the context manager gives
+    "cm/run.py": (
+        "from contextlib import AbstractAsyncContextManager\n\n\n"
+        "class Nursery:\n    def start_soon(self, fn):\n        pass\n\n\n"
+        "def open_nursery() -> AbstractAsyncContextManager[Nursery]:\n    pass\n"
+    ),
+    "cm/user.py": (
+        "from cm import run\n\n\n"
+        "async def main():\n"
+        "    async with run.open_nursery() as tasks:\n"
+        "        tasks."
+    ),
     # a local holding an attribute the class assigns elsewhere
     "reg/adapter.py": (
         "class BaseRegistry:\n"
@@ -256,6 +274,27 @@ def test_attribute_assigned_by_a_base_class_in_another_file(index: RepoIndex) ->
     # `self._app` is assigned in Driver.__init__ (`app: App`), not in LinuxDriver
     scores = _scores(index, "drv/linux.py", FILES["drv/linux.py"])
     assert scores.get("App", 0.0) >= W_CURSOR
+
+
+def test_variable_bound_by_with_has_the_entered_class(index: RepoIndex) -> None:
+    # `async with run.open_nursery() as nursery`, `-> AbstractAsyncContextManager[Nursery]`
+    scores = _scores(index, "cm/user.py", FILES["cm/user.py"])
+    assert scores.get("Nursery", 0.0) >= W_CURSOR
+
+
+def test_with_targets_and_what_entering_gives() -> None:
+    lines = [
+        "    async with trio.open_nursery() as nursery:",
+        "        with tsocket.socket() as sock, Lock() as lock:",
+    ]
+    assert with_targets(lines) == {
+        "nursery": "trio.open_nursery",
+        "sock": "tsocket.socket",
+        "lock": "Lock",
+    }
+    assert entered_class("AbstractAsyncContextManager[Nursery]") == "Nursery"
+    assert entered_class("Generator['Foo', None, None]") == "Foo"
+    assert entered_class("SocketType") == "SocketType"
 
 
 def test_self_member_several_bases_up_that_the_file_calls(index: RepoIndex) -> None:
