@@ -272,6 +272,7 @@ class Gatherer:
         for local, (file, original) in self.bindings.items():
             count = file_counts.get(local, 0)
             weight = PRIOR_IMPORTED + PER_USE * min(count, 10)
+            weight += self.imports.next_in_order.get(local, 0.0)
             line = self.binding_lines.get(local, -1)
             if line >= scan_start and count <= 1 and local not in uses:
                 weight += PRIOR_UNUSED
@@ -355,8 +356,9 @@ class Gatherer:
         if used and total:
             weight += usage * W_SHARE * used / total
         fit = self.line_words.fit(definition.name) if self.line_words is not None else 0.0
+        fit = max(fit, self.imports.declaration_fit(definition.name))
         weight += usage * (PRIOR_PACKAGE + W_FIT * fit)
-        if definition.name.startswith("_"):
+        if definition.name.startswith("_") and not self.imports.explicit_exports:
             weight *= 0.5
         if definition.kind not in TOP_KINDS:
             weight *= 0.5

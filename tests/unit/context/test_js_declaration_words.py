@@ -101,12 +101,6 @@ def test_declaration_words_only_for_scripts(index: RepoIndex) -> None:
     assert not python.explicit_exports
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs two one-line changes in Gatherer._module_name_weight (gather.py, not "
-    "made here, see issue 14's report): FileImports.declaration_fit as a fit, and no "
-    "halving of `_` names when FileImports.explicit_exports",
-)
 def test_namespace_member_named_after_the_enclosing_function(index: RepoIndex) -> None:
     rel = "src/mini/coerce.ts"
     shown = prompt(index, rel, FILES[rel] + "  return core.", budget=400)
@@ -127,11 +121,6 @@ def test_nothing_next_when_no_import_is_used_above(index: RepoIndex) -> None:
     assert imports.next_in_order == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs `weight += self.imports.next_in_order.get(local, 0.0)` in the prior loop "
-    "of Gatherer.add_names (gather.py, not made here: see issue 14's report)",
-)
 def test_a_table_of_imports_shows_the_next_one(index: RepoIndex) -> None:
     rel = "src/visit/index.js"
     shown = prompt(index, rel, FILES[rel] + "\t", budget=500)
