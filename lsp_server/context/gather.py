@@ -141,7 +141,7 @@ class Gatherer:
         self._source_read = True
         self._cursor_line = lines[-1] if lines else ""
         typed = _TYPED_NAME.search(lines[-1]) if lines else None
-        if typed is not None and not lines[-1][: typed.start()].rstrip().endswith((".", ":")):
+        if typed is not None and not lines[-1][: typed.start()].rstrip().endswith((".", "::")):
             self.typed = typed.group(1)
         self.imports.bind_requires(lines)
 

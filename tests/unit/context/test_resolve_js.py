@@ -96,3 +96,19 @@ def test_default_imported_class_offers_its_members(index: RepoIndex) -> None:
     static member of the class, not one of the file's other top-level functions."""
     shown = at(index, "src/usestore.ts", "  const s = Store.cr")
     assert "static create(name: string): Store" in shown
+
+
+def test_a_name_typed_after_a_colon_is_a_bare_name_not_a_member(index: RepoIndex) -> None:
+    """`{ empty: isBl|`, `x: Fo|`: what follows `:` is looked up like any typed name (only
+    `.` and Rust's `::` make it a member)."""
+    from lsp_server.context.gather import Gatherer
+    from lsp_server.context.view import IndexView
+
+    rel = "src/app.ts"
+    view = IndexView(index, lambda _p: True, rel)
+    after_colon = Gatherer(view, rel, "typescript")
+    after_colon.read_source(["  const o = { empty: isBl"])
+    assert after_colon.typed == "isBl"
+    path = Gatherer(view, rel, "rust")
+    path.read_source(["    let k = table::Ke"])
+    assert path.typed == ""
