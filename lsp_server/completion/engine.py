@@ -64,6 +64,13 @@ class Counters:
     critical_cpu_ms: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Plan:
+    anchor: Anchor
+    shape: decide.Shape
+    request: FimRequest
+
+
 @dataclass
 class _Flight:
     anchor: Anchor
@@ -183,6 +190,7 @@ class CompletionEngine:
 
         started, cpu = time.monotonic(), time.thread_time()
         context = self._context(query)  # built inside the debounce window, where it is free
+        plan = self._plan(query, context)  # and so is the request made of it
         if not query.invoked and settings.completion.debounce_ms:
             if self._session.endpoint is not None:  # so is its secret scan
                 self._session.endpoint.prescan((context.prefix, context.suffix), context.sources)
@@ -196,7 +204,7 @@ class CompletionEngine:
         self.counters.prepare_cpu_ms += (prepared - cpu) * 1000
         cpu = time.thread_time()
         try:
-            flight = self._start(query, context)
+            flight = self._start(query, plan)
             return await self._await_flight(flight, query, "", generation)
         finally:
             self.counters.critical_cpu_ms += (time.thread_time() - cpu) * 1000
@@ -247,16 +255,35 @@ class CompletionEngine:
             budget_tokens=session.settings.completion.context_tokens,
         )
 
-    def _start(self, query: CompletionQuery, context: CompletionContext) -> _Flight:
+    def _plan(self, query: CompletionQuery, context: CompletionContext) -> _Plan:
+        """The answer's shape and the endpoint request, made before the debounce ends."""
         settings = self._session.settings
         path = query.path
         index = self._session.index_for(path) if path is not None else None
         tree = index.open_tree(path) if index is not None and path is not None else None
         shape = decide.shape_at(query.text, query.offset, settings.completion.multiline, tree)
-        anchor = Anchor.at(query.uri, query.text, query.offset)
+
+        def stop_when(so_far: str) -> bool:
+            if shape.multiline:
+                return decide.block_finished(so_far, shape.indent)
+            return "\n" in so_far
+
+        request = FimRequest(
+            prompt=context.prefix,
+            suffix=context.suffix,
+            max_tokens=settings.completion.max_tokens,
+            stop=shape.stop,
+            sources=context.sources,
+            stop_when=stop_when,
+            model=settings.models.completion,
+            repo_context=repo_context(context),
+        )
+        return _Plan(Anchor.at(query.uri, query.text, query.offset), shape, request)
+
+    def _start(self, query: CompletionQuery, plan: _Plan) -> _Flight:
         partial: list[str] = []
-        task = asyncio.ensure_future(self._fetch(query, context, shape, partial))
-        flight = _Flight(anchor, shape, task, partial)
+        task = asyncio.ensure_future(self._fetch(query, plan, partial))
+        flight = _Flight(plan.anchor, plan.shape, task, partial)
         self._flights[query.uri] = flight
         return flight
 
@@ -291,35 +318,12 @@ class CompletionEngine:
             return None
         return Suggestion(rest, "ai", self._session.settings.models.completion)
 
-    async def _fetch(
-        self,
-        query: CompletionQuery,
-        context: CompletionContext,
-        shape: decide.Shape,
-        partial: list[str],
-    ) -> str | None:
-        session = self._session
-        settings = session.settings
-
-        def stop_when(so_far: str) -> bool:
-            if shape.multiline:
-                return decide.block_finished(so_far, shape.indent)
-            return "\n" in so_far
-
-        request = FimRequest(
-            prompt=context.prefix,
-            suffix=context.suffix,
-            max_tokens=settings.completion.max_tokens,
-            stop=shape.stop,
-            sources=context.sources,
-            stop_when=stop_when,
-            model=settings.models.completion,
-            repo_context=repo_context(context),
-        )
+    async def _fetch(self, query: CompletionQuery, plan: _Plan, partial: list[str]) -> str | None:
+        endpoint = self._session.endpoint
         self.counters.endpoint_requests += 1
-        assert session.endpoint is not None
-        result = await session.endpoint.fim(request, on_delta=partial.append)
-        return postprocess.clean(result.text, query.text, query.offset, shape)
+        assert endpoint is not None
+        result = await endpoint.fim(plan.request, on_delta=partial.append)
+        return postprocess.clean(result.text, query.text, query.offset, plan.shape)
 
     # -- index-only items (textDocument/completion) ---------------------------------
 
