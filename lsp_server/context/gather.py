@@ -17,6 +17,7 @@ from lsp_server.index.model import Definition
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
+from .conventions import conventional_module
 from .imports import JS_LANGUAGES, FileImports, ModuleTarget
 from .names import NameUse, annotation_class, entered_class
 from .relevance import LineWords, words
@@ -144,6 +145,29 @@ class Gatherer:
         if typed is not None and not lines[-1][: typed.start()].rstrip().endswith((".", "::")):
             self.typed = typed.group(1)
         self.imports.bind_requires(lines)
+
+    def module_named(self, name: str) -> ModuleTarget | None:
+        """The module a receiver names: one this file imports, or (Python) the module the
+        rest of the repository imports under that alias, when nothing here binds the name."""
+        module = self.imports.module_named(name)
+        if (
+            module is not None
+            or self.language_id != "python"
+            or name in self.local_names
+            or name in self.bindings
+            or name in ("self", "cls")
+        ):
+            return module
+        file = conventional_module(self.view, name)
+        if file is None or not self.view.allowed(file) or self._defined_here(name):
+            return None
+        module = self.modules[name] = ModuleTarget((file,))
+        return module
+
+    def _defined_here(self, name: str) -> bool:
+        return any(
+            d.path == self.current and d.container is None for d in self.view.definitions(name)
+        )
 
     def _keep(self, path: str) -> bool:
         """Whether a file may give candidates: tests only when a test is edited."""
@@ -453,7 +477,7 @@ class Gatherer:
         weight = use.attr + count_bonus
         handled = 0.0
         for receiver, receiver_weight in use.receivers.items():
-            module = self.imports.module_named(receiver)
+            module = self.module_named(receiver)
             if module is None:
                 continue
             defs = self.resolve_in(name, module.files)
@@ -608,7 +632,7 @@ class Gatherer:
             return
         module = (
             self.imports.rust_path_at_cursor(self._cursor_line)
-            or self.imports.module_named(receiver)
+            or self.module_named(receiver)
             or self.imports.namespace_member(receiver)
         )
         if module is not None:
@@ -695,7 +719,7 @@ class Gatherer:
     ) -> list[Definition] | None:
         """What `receiver.` offers when `receiver` names a module (None: it does not), best
         first: the same answer the context uses, for the offline completion items."""
-        module = self.imports.module_named(receiver) or self.imports.namespace_member(receiver)
+        module = self.module_named(receiver) or self.imports.namespace_member(receiver)
         if module is None:
             return None
         return [d for _w, d in self.ranked_members(module, partial, counts)]
@@ -829,7 +853,7 @@ class Gatherer:
         else:
             refs = [("", name) for name in base_names(cls.signature, self.language_id)]
         for position, (qualifier, base) in enumerate(refs):
-            module = self.imports.module_named(qualifier) if qualifier else None
+            module = self.module_named(qualifier) if qualifier else None
             if module is not None:  # `class Channel(virtual.Channel)`
                 defs = self.resolve_in(base, self.expand(module.files))
             elif base in self.bindings:

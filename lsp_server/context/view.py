@@ -48,6 +48,14 @@ _shared_lock = threading.Lock()
 _GENERATION_KEY = ("generation", "")
 
 
+#: The repository's aliased imports change only when another file's imports do: reused this
+#: long whatever the index's generation (which every keystroke in the edited file bumps).
+ALIASES_TTL_S = 30.0
+_aliases: weakref.WeakKeyDictionary[IndexReader, tuple[float, list[tuple[str, Import]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def canonical(definitions: Iterable[Definition]) -> list[Definition]:
     """Definitions of many files in one order that depends on nothing but their place."""
     return sorted(definitions, key=_place)
@@ -69,6 +77,7 @@ def clear_shared_cache() -> None:
     """Forget every cached index answer (tests; after a rebuild)."""
     with _shared_lock:
         _shared.clear()
+        _aliases.clear()
 
 
 class IndexView:
@@ -164,6 +173,25 @@ class IndexView:
         """Every indexed file, excluded ones too (the same list object while it is shared,
         so that what is derived from it can be reused: see `pymodules.modules_for`)."""
         return self._ask("l", "", lambda: self.index.files())
+
+    def aliased_imports(self) -> list[tuple[str, Import]]:
+        """Every import that binds an alias (see `IndexReader.aliased_imports`)."""
+
+        def ask() -> list[tuple[str, Import]]:
+            now = time.monotonic()
+            try:
+                with _shared_lock:
+                    entry = _aliases.get(self.index)
+                if entry is not None and entry[0] > now:
+                    return entry[1]
+                found = list(self.index.aliased_imports())
+                with _shared_lock:
+                    _aliases[self.index] = (now + ALIASES_TTL_S, found)
+            except TypeError:  # not weak-referenceable: asked every time
+                found = list(self.index.aliased_imports())
+            return found
+
+        return self._ask("a", "", ask, share=False)  # the same list while it is reused
 
     def python_modules(self) -> PythonModules:
         return modules_for(self.all_files())

@@ -45,6 +45,10 @@ class IndexReader(Protocol):
         """Imports of one file, with the repository file each resolves to."""
         ...
 
+    def aliased_imports(self) -> list[tuple[str, Import]]:
+        """(importer, import) for every indexed import that binds an alias (`as x`)."""
+        ...
+
     def files(self) -> list[str]:
         """Every indexed file and open document, sorted."""
         ...

@@ -649,6 +649,19 @@ class RepoIndex:
             for module, names, aliases, line, resolved in rows
         ]
 
+    def aliased_imports(self) -> list[tuple[str, Import]]:
+        """(importer, import) for every stored import that binds an alias: how the
+        repository conventionally names a module (`from . import datastructures as ds`),
+        for a file that uses the name before (or without) its own import."""
+        rows = self._query(
+            "SELECT path, module, names, aliases, line, resolved FROM imports "
+            "WHERE aliases != '' ORDER BY path, line"
+        )
+        return [
+            (path, Import(module, unpack_names(names), unpack_aliases(aliases), line, resolved))
+            for path, module, names, aliases, line, resolved in rows
+        ]
+
     def search(self, query: str, limit: int = 100) -> list[Definition]:
         """Fuzzy workspace-symbol search: exact, prefix, camel-case, substring, subsequence."""
         query = query.strip()
