@@ -9,6 +9,7 @@ from lsp_server.index.pymodules import PY_EXTS, PythonModules
 
 from .view import IndexView
 
+MIN_IMPORTERS = 2
 #: alias -> module file -> the files importing it under that alias
 Votes = dict[str, dict[str, set[str]]]
 #: the votes last counted, with the answers they were counted from (reused while the view
@@ -17,8 +18,9 @@ _last: tuple[list[tuple[str, Import]], PythonModules, Votes] | None = None
 
 
 def conventional_module(view: IndexView, alias: str) -> str | None:
-    """The module file `alias` names in at least two thirds of the other files that import
-    some module under that alias (Python; None: no such convention)."""
+    """The module file `alias` names in at least two other files, and in at least two thirds
+    of those that import some module under that alias (Python; None: no convention: one
+    file's `import shop.pricing as pricing` is its own choice)."""
     files = _votes(view).get(alias)
     if not files:
         return None
@@ -28,7 +30,7 @@ def conventional_module(view: IndexView, alias: str) -> str | None:
     )
     total = sum(n for n, _file in counts)
     best, file = counts[0]
-    return file if best and 3 * best >= 2 * total else None
+    return file if best >= MIN_IMPORTERS and 3 * best >= 2 * total else None
 
 
 def _votes(view: IndexView) -> Votes:
