@@ -70,8 +70,13 @@ class MistralLanguageServer(LanguageServer):
         serve_stdio(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
 
 
+_heap_settled = False
+
+
 def settle_heap() -> None:
-    """Move what start-up and indexing left on the heap out of the garbage collector's sight.
+    """Move what start-up and indexing left on the heap out of the garbage collector's sight,
+    once per process (later turns to "ready", after a rebuild or an endpoint back online, would
+    freeze whatever cyclic garbage is waiting for a collection too, for good).
 
     Python's full collections walk every tracked object: with the index's and the
     tokenizer's data on the heap one took ~130 ms, on whatever keystroke it fell. Frozen
@@ -79,7 +84,10 @@ def settle_heap() -> None:
     collection here (a `gc.collect()` first stalled the loop right when the index turned
     ready); `tokens.warm_up` freezes again after its load.
     """
-    gc.freeze()
+    global _heap_settled
+    if not _heap_settled:
+        _heap_settled = True
+        gc.freeze()
 
 
 def build_server() -> MistralLanguageServer:
