@@ -221,6 +221,12 @@ def _header_key(line: str) -> str:
     return re.sub(r"[\s{}…:.;]+$", "", line.strip())
 
 
+def _flat(text: str) -> str:
+    """Text without blanks and commas: a signature written over several lines (trailing
+    comma and all) compares equal to the one line a prompt shows it in."""
+    return re.sub(r"[\s,]+", "", text)
+
+
 def repeated_snippet(context: CompletionContext, root: Path) -> str | None:
     """A snippet, or a definition header, that a prompt holds more often than its file does."""
     seen: set[tuple[str, str]] = set()
@@ -235,8 +241,8 @@ def repeated_snippet(context: CompletionContext, root: Path) -> str | None:
                 shown[(snippet.path, _header_key(line))] += 1
     for (path, line), count in shown.items():
         if count > 1:
-            source = (root / path).read_text(errors="replace").split("\n")
-            if count > sum(_header_key(s) == line for s in source):
+            source = _flat((root / path).read_text(errors="replace"))
+            if count > source.count(_flat(line)):
                 return f"{path}: header {count} times: {line[:80]}"
     return None
 

@@ -123,12 +123,22 @@ class _Packer:
             self.shown[(piece.path, scope)][line] -= 1
 
     def _shown_already(self, piece: Piece, text: str) -> bool:
-        """The piece's header is on screen already (same file, same class)."""
+        """The piece's header is on screen already (same file, same class), or a chosen
+        piece of the file reads exactly the same (two nested `def post(tlist):` of different
+        functions: the second says nothing new)."""
         lines = scoped_lines(piece, text)
         if not lines:
             return False
         scope, head = lines[0]
-        return any(self.shown.get((piece.path, where), _NONE)[head] > 0 for where in (scope, "*"))
+        if any(self.shown.get((piece.path, where), _NONE)[head] > 0 for where in (scope, "*")):
+            return True
+        if piece.group is not None:
+            return False  # under its own class's line, the same text is another member
+        same = content_lines(text)
+        return any(
+            other.path == piece.path and other.group is None and content_lines(other.text) == same
+            for other in self.chosen.values()
+        )
 
     def _drop_repeated(self, piece: Piece) -> None:
         """Chosen pieces of the same file whose header `piece` now shows are redundant."""
@@ -300,6 +310,7 @@ def _arrange(
         items: list[tuple[int, str, Snippet]] = []
         groups: dict[tuple[str, str], list[Piece]] = {}
         grouped = {p.group for p in by_path[path] if p.group is not None}
+        group_heads = {h for g in grouped for h in content_lines(group_text.get(g, ("",))[0])}
         for piece in by_path[path]:
             if not piece.full and piece.covers in grouped:
                 continue  # the class line opens its members' block already
@@ -307,7 +318,10 @@ def _arrange(
                 groups.setdefault(piece.group, []).append(piece)
             else:
                 kind = piece.kind if piece.full or piece.kind == "similar" else "definition"
-                snippet = Snippet(path, piece.text, kind, piece.score)
+                text = piece.text
+                if piece.kind == "skeleton":
+                    text = _without_lines(text, group_heads)
+                snippet = Snippet(path, text, kind, piece.score)
                 items.append((piece.line, snippet.text, snippet))
         for group, members in groups.items():
             members.sort(key=lambda p: (p.line, p.key[1]))
@@ -319,3 +333,15 @@ def _arrange(
         items.sort(key=lambda item: (item[0], item[1]))
         snippets.extend(s for _, _, s in items)
     return snippets
+
+
+def _without_lines(skeleton: str, heads: set[str]) -> str:
+    """A class skeleton without the member lines that open a block shown elsewhere in the
+    prompt (a nested class whose members are listed under its own line)."""
+    if not heads:
+        return skeleton
+    lines = skeleton.split("\n")
+    kept = lines[:1] + [
+        line for line in lines[1:] if not (content_lines(line) and content_lines(line)[0] in heads)
+    ]
+    return "\n".join(kept)

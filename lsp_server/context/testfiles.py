@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import functools
 import posixpath
+import re
 
-#: Directories whose files are tests (any level of the path).
-TEST_DIRS = frozenset(("test", "tests", "__tests__", "testdata"))
+#: Directories whose files are tests (any level of the path, any case: `Tests/` in Swift
+#: and .NET); `testing/` holds a package's test support (`numpy/testing`, `alembic/testing`).
+TEST_DIRS = frozenset(("test", "tests", "__tests__", "testdata", "testing", "spec", "specs"))
 #: File name endings of tests (JavaScript/TypeScript, Go, Python, Rust, Java and others).
 _TEST_SUFFIXES = tuple(
     f"{infix}{ext}"
     for infix in (".test", ".spec", "_test", "_spec", ".e2e-spec")
     for ext in (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".py", ".go", ".rs")
 ) + ("Test.java", "Tests.java", "IT.java", "Test.kt", "Tests.kt")
+#: JUnit's other convention: `TestParser.java`.
+_TEST_CLASS = re.compile(r"Test[A-Z0-9_]\w*\.(?:java|kt)$")
 _TEST_NAMES = frozenset(
     ("conftest.py", "setup_tests.py", "jest.setup.js", "jest.setup.ts", "tests.rs", "test.rs")
 )  # Rust: the file of `#[cfg(test)] mod tests;`
@@ -26,10 +30,11 @@ _TEST_NAMES = frozenset(
 @functools.lru_cache(maxsize=16384)
 def is_test_path(path: str) -> bool:
     """`tests/x.py`, `pkg/test_x.py`, `x_test.go`, `a.spec.ts`, `__tests__/a.js`,
-    `src/test/java/...`: a repository-relative posix path that holds tests."""
+    `src/test/java/...`, `TestParser.java`: a repository-relative posix path that holds
+    tests."""
     directory, name = posixpath.split(path)
     if name.startswith("test_") and name.endswith((".py", ".pyi")):
         return True
-    if name in _TEST_NAMES or name.endswith(_TEST_SUFFIXES):
+    if name in _TEST_NAMES or name.endswith(_TEST_SUFFIXES) or _TEST_CLASS.match(name):
         return True
-    return any(part in TEST_DIRS for part in directory.split("/"))
+    return any(part.lower() in TEST_DIRS for part in directory.split("/"))

@@ -80,6 +80,43 @@ def test_a_window_of_similar_code_replaces_a_header_it_holds() -> None:
     assert text.count("def f(x)") == 1 and "return g(x)" in text
 
 
+def test_a_second_piece_that_reads_the_same_is_left_out() -> None:
+    # two nested helpers of different functions, `def post(tlist): ...` each
+    twins = [
+        piece("a.py", 3, "def post(tlist): ...\n", scope="group_a"),
+        piece("a.py", 9, "def post(tlist): ...\n", scope="group_b"),
+    ]
+    assert prompt(twins).count("def post(tlist)") == 1
+    # control: the same text in two files is kept in both
+    apart = [twins[0], piece("b.py", 9, "def post(tlist): ...\n", scope="group_b")]
+    assert prompt(apart).count("def post(tlist)") == 2
+
+
+def test_a_nested_class_shown_with_its_members_is_not_listed_by_its_outer_skeleton() -> None:
+    skeleton = "class Queue {\n  void add() { … }\n  static class Mode extends Base {\n}\n"
+    outer = Piece(
+        ("Q.java", 1),
+        "Q.java",
+        1,
+        3.0,
+        "skeleton",
+        functools.partial(str, skeleton),
+        covers=("Q.java", "Queue"),
+    )
+    field = piece(
+        "Q.java",
+        5,
+        "  private final Engine engine;\n",
+        group=("Q.java", "Mode"),
+        group_open=lambda: ("static class Mode extends Base {\n", "}\n"),
+    )
+    text = prompt([outer, field])
+    assert text.count("class Mode extends Base") == 1 and "private final Engine" in text
+    assert "void add()" in text
+    # control: alone, the skeleton lists the nested class
+    assert prompt([outer]).count("class Mode extends Base") == 1
+
+
 def test_ties_are_broken_by_place_not_by_arrival() -> None:
     pieces = [piece(f"m{i}.py", 0, f"def f{i}(): ...\n") for i in range(6)]
     small = 40  # room for a few of them only
@@ -99,6 +136,11 @@ def test_ties_are_broken_by_place_not_by_arrival() -> None:
         ("src/__tests__/app.js", True),
         ("src/test/java/a/AppTest.java", True),
         ("src/multi/tests.rs", True),
+        ("alembic/testing/fixtures.py", True),
+        ("Sources/Tests/ParserTests.swift", True),
+        ("spec/models/user_spec.rb", True),
+        ("src/org/a/TestParser.java", True),
+        ("src/org/a/Testament.java", False),
         ("src/tests_util.rs", False),
         ("pkg/models.py", False),
         ("pkg/testing_utils.py", False),

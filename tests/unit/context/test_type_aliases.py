@@ -1,0 +1,69 @@
+"""A type alias is a definition, not a class: its skeleton would open a block under it and
+list the members of whatever shares its name (a TypeScript namespace)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lsp_server.context import ContextBuilder
+from lsp_server.context.builder import is_type_alias
+from lsp_server.index.repo_index import IndexOptions, RepoIndex
+
+
+@pytest.mark.parametrize(
+    ("signature", "alias"),
+    [
+        ("type Item = I::Item;", True),
+        ("type Option<A> = None<A> | Some<A>", True),
+        ("type Handler = (req: Request) => Response", True),
+        ("type Pair<K = string, V = number> = [K, V]", True),
+        ("type Options = {", False),
+        ("type Point struct", False),
+        ("class Config(metaclass=ABCMeta)", False),
+        ("interface Shape<T = unknown>", False),
+        ("struct Unit;", False),
+    ],
+)
+def test_type_alias_signatures(signature: str, alias: bool) -> None:
+    assert is_type_alias(signature) is alias
+
+
+OPTION_TS = """\
+export interface None<A> { readonly _tag: "None" }
+export interface Some<A> { readonly _tag: "Some"; readonly value: A }
+export type Option<A> = None<A> | Some<A>
+
+export declare namespace Option {
+  export type Value<T extends Option<any>> = [T] extends [Option<infer _A>] ? _A : never
+}
+
+export const isSome = <A>(self: Option<A>): self is Some<A> => self._tag === "Some"
+"""
+
+
+def test_an_alias_and_a_namespace_of_one_name_show_the_namespace_member_once(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "Option.ts").write_text(OPTION_TS)
+    text = 'import * as O from "./Option"\n\nexport const get = (o: O.Option<number>) => O.'
+    (root / "main.ts").write_text(text)
+    index = RepoIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
+    index.build()
+    try:
+        context = ContextBuilder(index, is_excluded=lambda _p: False).build(
+            path=root / "main.ts",
+            language_id="typescript",
+            text=text,
+            offset=len(text),
+            budget_tokens=1500,
+        )
+    finally:
+        index.close()
+    shown = "".join(s.text for s in context.snippets)
+    assert "None<A> | Some<A>" in shown  # the alias is there ...
+    assert "None<A> | Some<A> {" not in shown  # ... not opened as a class
+    assert shown.count("export type Value<T extends Option<any>>") == 1
