@@ -19,8 +19,9 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from lsp_server.endpoint.errors import SecretsBlocked
@@ -192,6 +193,7 @@ class SecretScanner:
             for problem in self.problems:
                 log.warning("secret rules: %s", problem)
         self._all_rules = (*_MISTRAL_RULES, *self.rules)
+        self._keywords_in = keyword_finder({k for r in self._all_rules for k in r.keywords})
         self._cache: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -230,23 +232,19 @@ class SecretScanner:
     def _rule_spans(self, text: str) -> list[Span]:
         lowered = text.lower()
         found: list[tuple[int, Span]] = []
-        present: dict[object, bool] = {}  # each keyword and gate is looked for once per text
-
-        def has(keyword: str) -> bool:
-            hit = present.get(keyword)
-            if hit is None:
-                hit = present[keyword] = keyword in lowered
-            return hit
+        keywords = self._keywords_in(lowered)  # every rule's keywords, in one pass
+        gates: dict[re.Pattern[str], bool] = {}  # each gate is looked for once per text
 
         def opens(gate: re.Pattern[str]) -> bool:
-            hit = present.get(gate)
+            hit = gates.get(gate)
             if hit is None:
-                hit = present[gate] = gate.search(lowered) is not None
+                hit = gates[gate] = gate.search(lowered) is not None
             return hit
 
         for priority, rule in enumerate(self._all_rules):
             if (rule.keywords or rule.gate is not None) and not (
-                any(has(k) for k in rule.keywords) or (rule.gate is not None and opens(rule.gate))
+                not keywords.isdisjoint(rule.keywords)
+                or (rule.gate is not None and opens(rule.gate))
             ):
                 continue
             if rule.finder is not None:
@@ -380,6 +378,30 @@ def current_scanner() -> SecretScanner:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def keyword_finder(keywords: Iterable[str]) -> Callable[[str], set[str]]:
+    """The keywords that occur in a text, found in one pass (an Aho-Corasick automaton):
+    ~90 `keyword in text` searches over every whole file were 60% of a scan."""
+    words = set(keywords)
+    always = words & {""}  # in every text (an automaton cannot hold it)
+    words -= always
+    find: Callable[[str], set[str]]
+    try:
+        import ahocorasick  # type: ignore[import-not-found]  # no stubs
+    except ImportError:  # pragma: no cover - a dependency; the slow way finds the same
+        find = lambda text: {k for k in words if k in text}  # noqa: E731
+    else:
+        automaton = ahocorasick.Automaton()
+        for word in sorted(words):
+            automaton.add_word(word, word)
+        if words:
+            automaton.make_automaton()
+            value: Callable[[tuple[int, str]], str] = itemgetter(1)
+            find = lambda text: set(map(value, automaton.iter(text)))  # noqa: E731
+        else:
+            find = lambda _text: set()  # noqa: E731
+    return (lambda text: find(text) | always) if always else find
 
 
 def _touches_word(text: str, start: int, end: int) -> bool:
