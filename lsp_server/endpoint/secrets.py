@@ -21,7 +21,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 
 from lsp_server.endpoint.errors import SecretsBlocked
@@ -381,24 +380,21 @@ def current_scanner() -> SecretScanner:
 
 
 def keyword_finder(keywords: Iterable[str]) -> Callable[[str], set[str]]:
-    """The keywords that occur in a text, found in one pass (an Aho-Corasick automaton):
-    ~90 `keyword in text` searches over every whole file were 60% of a scan."""
+    """The keywords that occur in a text, found in one pass (an Aho-Corasick automaton,
+    Rust's `aho-corasick`): ~90 `keyword in text` searches over every whole file were 60% of
+    a scan, and pyahocorasick's walk was still 12 ns a character."""
     words = set(keywords)
     always = words & {""}  # in every text (an automaton cannot hold it)
     words -= always
     find: Callable[[str], set[str]]
     try:
-        import ahocorasick  # type: ignore[import-not-found]  # no stubs
+        import ahocorasick_rs
     except ImportError:  # pragma: no cover - a dependency; the slow way finds the same
         find = lambda text: {k for k in words if k in text}  # noqa: E731
     else:
-        automaton = ahocorasick.Automaton()
-        for word in sorted(words):
-            automaton.add_word(word, word)
         if words:
-            automaton.make_automaton()
-            value: Callable[[tuple[int, str]], str] = itemgetter(1)
-            find = lambda text: set(map(value, automaton.iter(text)))  # noqa: E731
+            automaton = ahocorasick_rs.AhoCorasick(sorted(words))
+            find = lambda text: set(automaton.find_matches_as_strings(text, overlapping=True))  # noqa: E731
         else:
             find = lambda _text: set()  # noqa: E731
     return (lambda text: find(text) | always) if always else find
