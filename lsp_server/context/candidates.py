@@ -84,7 +84,9 @@ def candidates_for_cursor(
     if cursor_receiver is not None:
         # `recv.` or `recv.na|`: what `recv` offers is what the completion needs
         receiver, partial = cursor_receiver.group(1), cursor_receiver.group(2)
-        used = member_uses(lines[scan_start:cursor_line], receiver)
+        # what the whole file calls on this receiver, above and below the cursor (a big
+        # class's skeleton shows those first; the uses may be far from the cursor)
+        used = member_uses(lines[:cursor_line] + after, receiver)
         gatherer.add_receiver(receiver, partial, cls, counts, used)
     gatherer.add_typed_receivers(uses)
     if func is not None and func.line < cursor_line - 40:

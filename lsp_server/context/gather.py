@@ -20,6 +20,7 @@ from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 from .conventions import conventional_module
 from .imports import JS_LANGUAGES, FileImports, ModuleTarget
 from .names import NameUse, annotation_class, entered_class
+from .receivers import api_shares
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
 from .testfiles import is_test_path
@@ -593,9 +594,10 @@ class Gatherer:
             if use is None or variable in ("self", "this"):
                 continue
             weight = (use.bare + use.attr) * W_NEAR_FILE
-            for definition in self.type_classes(type_name):
+            chain = self.with_bases(self.type_classes(type_name))
+            for definition, share in api_shares(self.view, chain):
                 self.out.contain(definition)
-                self.out.add(definition, weight, "base")
+                self.out.add(definition, weight * share, "base")
         # receivers of unknown type (`config.getoption(...)` above): guessed by their name
         receivers = {r for use in uses.values() for r in use.receivers}
         for variable in sorted(receivers):
@@ -647,7 +649,7 @@ class Gatherer:
             classes = self.classes_named_like(receiver)
             weight = W_CURSOR * W_GUESSED
         with_bases = self.with_bases(classes)
-        for definition, share in with_bases:
+        for definition, share in api_shares(self.view, with_bases):
             self.out.contain(definition)
             self.out.add(definition, weight * share, "base")
         self._add_fitting_members(with_bases, partial, used, weight)
@@ -665,7 +667,7 @@ class Gatherer:
         them)."""
         top = max(used.values(), default=0)
         seen: set[str] = set()
-        added = 0
+        fitting: list[tuple[float, Definition]] = []
         for definition, share in classes:
             for member in self.view.members(definition.name, definition.path):
                 name = member.name
@@ -680,10 +682,13 @@ class Gatherer:
                     fit = self.line_words.fit(name) if self.line_words is not None else 0.0
                     if fit >= MEMBER_FIT_MIN:
                         factor = max(factor, fit)
-                if factor > 0 and added < MAX_FITTING_MEMBERS:
-                    self.out.add(member, weight * share * factor, "member")
-                    self.cursor_members.add(name)
-                    added += 1
+                if factor > 0:
+                    fitting.append((weight * share * factor, member))
+        # the best fitting of the whole chain (a base's most used member before a derived
+        # class's least used one)
+        for score, member in heapq.nlargest(MAX_FITTING_MEMBERS, fitting, key=_first):
+            self.out.add(member, score, "member")
+            self.cursor_members.add(member.name)
 
     def _add_module_members(
         self, module: ModuleTarget, partial: str, counts: dict[str, int]

@@ -1,0 +1,142 @@
+"""Python context after `receiver.` with nothing typed yet: which of the receiver's classes
+(a thin subclass or the base that holds the interface) and which of their members (what the
+whole file calls on that receiver, the most called first) the prompt shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from lsp_server.context.candidates import candidates_for_cursor
+from lsp_server.context.gather import MAX_FITTING_MEMBERS, W_CURSOR
+from lsp_server.context.receivers import MIN_CHAIN_SHARE, api_shares
+from lsp_server.context.view import IndexView
+from lsp_server.index.repo_index import RepoIndex
+
+from .repo_prompt import indexed
+
+_VERBS = ("read", "write", "flush", "peek")
+_NOUNS = ("bytes", "line", "until", "chunk", "header", "body")
+
+FILES = {
+    # a base holding the interface, a subclass adding one public method
+    "net/base.py": (
+        "class BaseStream:\n"
+        + "".join(
+            f"    def {verb}_{noun}(self, data: bytes) -> int:\n        return 0\n\n"
+            for verb in _VERBS
+            for noun in _NOUNS
+        )
+        + "    def closed(self) -> bool:\n        return False\n"
+    ),
+    "net/stream.py": (
+        "from net.base import BaseStream\n\n\n"
+        "class IOStream(BaseStream):\n"
+        "    def set_nodelay(self, value: bool) -> None:\n"
+        "        pass\n\n"
+        "    def _handle_connect(self) -> None:\n"
+        "        pass\n"
+    ),
+    # a subclass with many members of its own, each called once, and a base member called
+    # most often
+    "ui/base.py": (
+        "class Widget:\n"
+        "    def post_message(self, message: object) -> bool:\n"
+        "        return True\n\n"
+        "    def refresh(self) -> None:\n"
+        "        pass\n"
+    ),
+    "ui/screen.py": (
+        "from ui.base import Widget\n\n\n"
+        "class Screen(Widget):\n"
+        + "".join(
+            f"    def _step_{i}(self) -> None:\n        pass\n\n"
+            for i in range(MAX_FITTING_MEMBERS + 2)
+        )
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RepoIndex]:
+    yield from indexed(tmp_path_factory, FILES, "py-receiver-members")
+
+
+def _gathered(
+    index: RepoIndex, rel: str, text: str, after: list[str] | None = None
+) -> tuple[dict[str, float], frozenset[str]]:
+    """`Container.name` (or `name`) -> score of each candidate, and the names a cut class
+    skeleton shows first, for a cursor at the end of `text` (`after`: the lines below it)."""
+    lines = text.split("\n")
+    view = IndexView(index, lambda _p: True, rel)
+    index.update_text(index.root / rel, text + "\n" + "\n".join(after or []))
+    try:
+        found = candidates_for_cursor(view, rel, "python", lines, after or [], 0)
+    finally:
+        index.close_text(index.root / rel)
+    scores = {
+        f"{c.definition.container}.{c.definition.name}"
+        if c.definition.container
+        else c.definition.name: c.score
+        for c in found.gathered.candidates.values()
+    }
+    return scores, found.hot
+
+
+def test_base_holding_the_interface_outweighs_a_thin_subclass(index: RepoIndex) -> None:
+    # `stream: IOStream`, IOStream adds `set_nodelay` to BaseStream's 25 methods: the next
+    # member is most likely one of the base's
+    text = (
+        "from net.stream import IOStream\n\n\n"
+        "def pump(stream: IOStream) -> None:\n"
+        "    if not stream."
+    )
+    scores, _hot = _gathered(index, "net/user.py", text)
+    assert scores.get("BaseStream", 0.0) >= W_CURSOR
+    assert scores.get("IOStream", 0.0) < scores["BaseStream"]
+
+
+def test_chain_shares_count_the_public_names_each_class_adds(index: RepoIndex) -> None:
+    view = IndexView(index, lambda _p: True, "net/user.py")
+    stream = next(d for d in view.definitions("IOStream") if d.kind == "class")
+    base = next(d for d in view.definitions("BaseStream") if d.kind == "class")
+    shares = dict((d.name, s) for d, s in api_shares(view, [(stream, 1.0), (base, 0.7)]))
+    assert shares["BaseStream"] == 1.0
+    # one public name of 26 (`_handle_connect` is private): the floor, by its place
+    assert shares["IOStream"] == pytest.approx(MIN_CHAIN_SHARE)
+
+
+def test_members_called_far_above_and_below_the_cursor_are_shown_first(
+    index: RepoIndex,
+) -> None:
+    filler = [f"    n_{i} = {i}" for i in range(400)]
+    text = "\n".join(
+        [
+            "from net.base import BaseStream\n\n",
+            "def pump(stream: BaseStream) -> None:",
+            "    stream.flush_body(b'')",
+            *filler,
+            "    stream.",
+        ]
+    )
+    below = ["    stream.peek_chunk(b'')", "    return None"]
+    _scores, hot = _gathered(index, "net/user.py", text, below)
+    assert {"flush_body", "peek_chunk"} <= hot
+
+
+def test_most_called_member_of_the_chain_beats_a_subclass_member_called_once(
+    index: RepoIndex,
+) -> None:
+    calls = [f"    screen._step_{i}()" for i in range(MAX_FITTING_MEMBERS + 2)]
+    text = "\n".join(
+        [
+            "from ui.screen import Screen\n\n",
+            "def show(screen: Screen) -> None:",
+            *calls,
+            *["    screen.post_message(None)"] * 3,
+            "    screen.",
+        ]
+    )
+    _scores, hot = _gathered(index, "ui/app.py", text)
+    assert "post_message" in hot
