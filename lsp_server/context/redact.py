@@ -12,11 +12,16 @@ to try are scanned together, as one text (lines kept apart), and a piece that no
 found there touches needs no scan of its own -- what a rule finds in a piece alone it finds
 in the piece among others (the endpoint's last scan sees them together too); and (2) with
 `defer`, a file's whole text is scanned only when one of its pieces is chosen (`settle`):
-if that finds a secret, the caller packs again, learning every file first as before.
+if that finds a secret, the caller packs again, learning every file first as before; and
+(3) a file whose content the index found no rule-based secret in (`RepoIndex.
+secrets_verdict`, under the same rules) is not scanned by the rules again, only for the API
+key and the values learned elsewhere: the text held here must hash to the content indexed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -25,12 +30,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from lsp_server.endpoint.secrets import SecretScanner, current_scanner, learn, learned_epoch
+from lsp_server.index.repo_index import index_at
 
 from .pack import Piece
 from .recent import RecentFiles
 from .source import file_lines
 
 _V = TypeVar("_V")
+log = logging.getLogger(__name__)
 
 #: Pieces are joined with this when scanned together: each keeps its own lines.
 _JOIN = "\n"
@@ -128,13 +135,30 @@ class Scrubber:
         clean = _clean_files.get(key)
         if clean is not None and clean[0] is text and clean[1:] == (self.scanner, epoch):
             return False
-        spans = self.scanner.find_spans(text)
+        spans = self.scanner.find_spans(text, rules_clean=self._indexed_clean(rel, text))
         if spans:
             learn(text, spans)
             self._clean.clear()  # what was clean may carry a value learned now
         else:
             _remember(_clean_files, key, (text, self.scanner, epoch))
         return bool(spans)
+
+    def _indexed_clean(self, rel: str, text: str) -> bool:
+        """The index found no rule-based secret in exactly this text, under these rules."""
+        if self._root is None:
+            return False
+        index = index_at(self._root)
+        if index is None:
+            return False
+        try:
+            verdict = index.secrets_verdict(rel)
+        except Exception:  # noqa: BLE001 - no verdict: the text is scanned
+            log.debug("secret verdict of %s unavailable", rel, exc_info=True)
+            return False
+        if verdict is None or not verdict[1] or verdict[1] != self.scanner.rules_digest:
+            return False
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return digest == verdict[0]
 
     def scrub(self, rel: str, piece: str) -> str:
         """`piece`, cut from file `rel`, with the secrets of the whole file redacted."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -193,20 +194,26 @@ class SecretScanner:
                 log.warning("secret rules: %s", problem)
         self._all_rules = (*_MISTRAL_RULES, *self.rules)
         self._keywords_in = keyword_finder({k for r in self._all_rules for k in r.keywords})
+        self.rules_digest = rules_digest(self._all_rules)
         self._cache: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # -- finding --------------------------------------------------------------------------
 
-    def find_spans(self, text: str) -> list[Span]:
-        """Secret spans of a whole text, sorted and merged (cached per text)."""
+    def find_spans(self, text: str, *, rules_clean: bool = False) -> list[Span]:
+        """Secret spans of a whole text, sorted and merged (cached per text). `rules_clean`:
+        the caller knows that no rule finds anything in this very text (a verdict of the
+        index, under `rules_digest`): only the API key and the learned values are looked for.
+        """
         if not text:
             return []
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
+        hit: tuple[Span, ...] | None = ()
+        if not rules_clean:
+            key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
         if hit is None:
             hit = tuple(self._rule_spans(text))
             with self._cache_lock:
@@ -227,6 +234,10 @@ class SecretScanner:
                 spans.append(Span(pos, pos + len(secret), MISTRAL_KEY))
                 pos = text.find(secret, pos + len(secret))
         return spans
+
+    def rule_spans(self, text: str) -> list[Span]:
+        """What the rules alone find in a text (not cached; the index's verdicts)."""
+        return self._rule_spans(text) if text else []
 
     def _rule_spans(self, text: str) -> list[Span]:
         lowered = text.lower()
@@ -377,6 +388,47 @@ def current_scanner() -> SecretScanner:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _source_digest() -> bytes:
+    """The code of the scanner and its rules (finders and checks are code, not data)."""
+    digest = hashlib.blake2b(digest_size=16)
+    here = Path(__file__).resolve().parent
+    try:
+        for name in ("secrets.py", "secret_rules.py", "secret_gitleaks.py"):
+            digest.update((here / name).read_bytes())
+    except OSError:  # no sources beside the module: a digest no other process shares
+        digest.update(os.urandom(16))
+    return digest.digest()
+
+
+_SOURCE_DIGEST = _source_digest()
+
+
+def rules_digest(rules: Iterable[Rule]) -> str:
+    """Names a rule set: the scanner's code and every rule's data (patterns taken from
+    detect-secrets or a gitleaks file included). A verdict found under one digest holds for
+    a scanner with the same digest only."""
+    digest = hashlib.blake2b(_SOURCE_DIGEST, digest_size=16)
+    for rule in rules:
+        described = (
+            rule.id,
+            rule.type,
+            (rule.regex.pattern, rule.regex.flags) if rule.regex is not None else None,
+            rule.group,
+            rule.keywords,
+            (rule.gate.pattern, rule.gate.flags) if rule.gate is not None else None,
+            getattr(rule.finder, "__qualname__", None),
+            rule.word,
+            rule.entropy,
+            getattr(rule.check, "__qualname__", None),
+            [
+                (a.target, [(r.pattern, r.flags) for r in a.regexes], a.stopwords, a.conjunctive)
+                for a in rule.allowlists
+            ],
+        )
+        digest.update(repr(described).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def keyword_finder(keywords: Iterable[str]) -> Callable[[str], set[str]]:

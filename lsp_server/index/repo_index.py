@@ -17,6 +17,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ class IndexOptions:
     workers: int = 0
     #: niceness added to worker processes (the server sets 10: indexing never slows typing)
     worker_nice: int = 0
+    #: a gitleaks file whose rules are added to the built-in ones (`privacy.secret_rules`):
+    #: files are scanned with these at index time (see `secrets_verdict`)
+    secret_rules: str = ""
 
 
 @dataclass
@@ -125,6 +129,7 @@ class RepoIndex:
         self._reasons: dict[str, str | None] = {}
         self._refs_cache: dict[tuple[str, int, int], frozenset[str]] = {}
         self._store = self._open_store()
+        _open_indexes[str(self.root)] = self
 
     # -- setup --------------------------------------------------------------------------------
 
@@ -143,6 +148,8 @@ class RepoIndex:
         return self._store.path
 
     def close(self) -> None:
+        if _open_indexes.get(str(self.root)) is self:
+            del _open_indexes[str(self.root)]
         self._store.close()
 
     # -- paths --------------------------------------------------------------------------------
@@ -238,6 +245,7 @@ class RepoIndex:
 
     def _build(self, report: Progress | None, cancel: threading.Event | None) -> IndexStats:
         started = time.perf_counter()
+        worker.use_secret_rules(self.options.secret_rules)
         progress: Progress | None = None
         if report is not None:
 
@@ -403,9 +411,8 @@ class RepoIndex:
         chunk = max(1, min(16, len(ordered) // (workers * 16)))
         batches = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
         database = str(self._store.path)
-        pool = ctx.Pool(
-            workers, initializer=worker.init_worker, initargs=(self.options.worker_nice, database)
-        )
+        initargs = (self.options.worker_nice, database, self.options.secret_rules)
+        pool = ctx.Pool(workers, initializer=worker.init_worker, initargs=initargs)
         cancelled = finished = False
         try:
             for outcomes in pool.imap_unordered(worker.store_many, batches):
@@ -483,6 +490,7 @@ class RepoIndex:
         if rows and rows[0][0] == stat.st_size and rows[0][1] == stat.st_mtime_ns:
             return
         known = rows[0][2] if rows else ""
+        worker.use_secret_rules(self.options.secret_rules)
         result = worker.process(
             Task(rel, str(abspath), stat.st_size, stat.st_mtime_ns, spec.id, known)
         )
@@ -613,6 +621,16 @@ class RepoIndex:
             if wanted is None or doc.rel in wanted:
                 found.extend(d for d in doc.definitions if d.name == name)
         return found
+
+    def secrets_verdict(self, path: Path | str) -> tuple[str, str] | None:
+        """(sha256, clean) of the file as stored: `clean` is the `rules_digest` of the secret
+        rules that found nothing in that content when it was indexed, "" if one found
+        something. A verdict on the content, never on the path: whoever uses it must hold
+        that very content (and the same rules)."""
+        rows = self._query(
+            "SELECT sha256, secrets_clean FROM files WHERE path = ?", (self._rel(path),)
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
 
     def file_definitions(self, path: Path | str) -> list[Definition]:
         rel = self._rel(path)
@@ -759,6 +777,16 @@ def _sha(data: bytes) -> str:
 
 
 _FORKSERVER: multiprocessing.context.BaseContext | None = None
+
+
+#: The index last opened on each root: the context builder's redaction knows a root only,
+#: and asks it for the secret verdicts of the files it takes pieces from.
+_open_indexes: weakref.WeakValueDictionary[str, RepoIndex] = weakref.WeakValueDictionary()
+
+
+def index_at(root: Path | str) -> RepoIndex | None:
+    """The open index of `root` (its real path), if any."""
+    return _open_indexes.get(os.fspath(root))
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

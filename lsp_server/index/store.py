@@ -25,7 +25,7 @@ from .worker import Parsed, Skipped, Unchanged
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SEP = "\x1f"
 _PAIR = "\x1e"
 
@@ -33,7 +33,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, language TEXT NOT NULL, sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, secrets_clean TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS skipped (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
@@ -250,9 +250,12 @@ class Store:
             if parsed:
                 files = [p.parsed for p in parsed]
                 cur.executemany(
-                    "INSERT INTO files(path, language, sha256, size, mtime_ns) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(f.path, f.language, f.sha256, f.size, f.mtime_ns) for f in files],
+                    "INSERT INTO files(path, language, sha256, size, mtime_ns, secrets_clean) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (f.path, f.language, f.sha256, f.size, f.mtime_ns, f.secrets_clean)
+                        for f in files
+                    ],
                 )
                 cur.executemany(
                     "INSERT INTO defs(path, name, kind, line, col, end_line, end_col, container,"

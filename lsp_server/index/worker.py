@@ -7,6 +7,12 @@ tuples, with names for their fields.
 
 Referenced identifiers are not computed here: a lexical scan costs about 10% of cold
 indexing, and `RepoIndex.record` computes them on demand from the file instead.
+
+The secret rules are run here, on the text the worker holds anyway: a file that no rule
+finds anything in is stored with the digest of the rules (`Parsed.secrets_clean`), and the
+context builder skips that file's whole-text scan while it holds that very content (the
+scans were a third of a cold assembly). What a rule finds is not stored: such a file is
+scanned at assembly time, as every file was before.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
+
+from lsp_server.endpoint.secrets import SecretScanner
 
 from . import walk
 from .extract import ImportRow, extract_from_tree
@@ -62,11 +70,13 @@ class Parsed(NamedTuple):
     #: neither rebuilds nor reshapes them (pickle memoizes the repeated path)
     def_rows: list[StoredDef]
     imports: list[ImportRow]
+    #: the digest of the secret rules that found nothing in this content, else ""
+    secrets_clean: str = ""
 
     def __reduce__(self) -> tuple[Callable[..., Parsed], tuple[object, ...]]:
         # Imports are pickled as plain tuples and rebuilt in C: pickle would otherwise call
         # a Python function per row on each side (NamedTuple's __getnewargs__ and __new__).
-        return (_parsed, (*self[:6], list(map(tuple, self.imports))))
+        return (_parsed, (*self[:6], list(map(tuple, self.imports)), self.secrets_clean))
 
 
 _ImportFields: TypeAlias = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], int]
@@ -83,11 +93,11 @@ def _parsed(
     mtime_ns: int,
     def_rows: list[StoredDef],
     imports: list[_ImportFields],
+    secrets_clean: str,
 ) -> Parsed:
     """Unpickles a `Parsed` (see `Parsed.__reduce__`)."""
-    return Parsed(
-        path, language, sha256, size, mtime_ns, def_rows, list(map(_import_row_from_tuple, imports))
-    )
+    imported = list(map(_import_row_from_tuple, imports))
+    return Parsed(path, language, sha256, size, mtime_ns, def_rows, imported, secrets_clean)
 
 
 class Unchanged(NamedTuple):
@@ -157,7 +167,7 @@ def process_data(
     if reason is not None:
         return Skipped(rel, size, mtime_ns, reason)
     try:
-        text = data.decode("utf-8")  # validation only
+        text = data.decode("utf-8")  # validated here, scanned for secrets below
     except UnicodeDecodeError:
         log.debug("index: skipping %s: not valid UTF-8", rel)
         return Skipped(rel, size, mtime_ns, walk.INVALID_UTF8)
@@ -173,8 +183,35 @@ def process_data(
     except Exception as exc:  # a grammar or extractor bug must not stop indexing
         log.debug("index: skipping %s: %r", rel, exc)
         return Skipped(rel, size, mtime_ns, walk.UNREADABLE)
+    clean = secrets_verdict(text)
     del text
-    return Parsed(rel, language, sha, size, mtime_ns, [(rel, *row) for row in defs], imports)
+    rows = [(rel, *row) for row in defs]
+    return Parsed(rel, language, sha, size, mtime_ns, rows, imports, clean)
+
+
+#: The gitleaks file whose rules are added to the built-in ones ("" for none), set by the
+#: indexer (`use_secret_rules`) and inherited or passed on (`init_worker`) by pool workers.
+_secret_rules = ""
+_scanners: dict[str, SecretScanner] = {}
+
+
+def use_secret_rules(path: str) -> None:
+    """Index-time secret verdicts are found with the built-in rules plus this file's."""
+    global _secret_rules
+    _secret_rules = path
+
+
+def secrets_verdict(text: str) -> str:
+    """The digest of the secret rules if none of them finds anything in `text`, else ""."""
+    scanner = _scanners.get(_secret_rules)
+    if scanner is None:
+        scanner = _scanners[_secret_rules] = SecretScanner(extra_rules_path=_secret_rules or None)
+    try:
+        found = scanner.rule_spans(text)
+    except Exception:  # noqa: BLE001 - no verdict, the assembly scans the file itself
+        log.debug("index: secret scan failed", exc_info=True)
+        return ""
+    return "" if found else scanner.rules_digest
 
 
 #: The index database a pool worker writes to (set by `init_worker`), and its connection.
@@ -188,7 +225,7 @@ inherited_resolver: Resolver | None = None
 Outcome: TypeAlias = str
 
 
-def init_worker(nice: int = 0, database: str = "") -> None:
+def init_worker(nice: int = 0, database: str = "", secret_rules: str = "") -> None:
     """Pool initializer: a worker must never write to fd 1 (the server's LSP channel), and
     in the background it yields the CPU to the editor and the server's own thread."""
     import os
@@ -196,6 +233,7 @@ def init_worker(nice: int = 0, database: str = "") -> None:
 
     global _DATABASE
     _DATABASE = database
+    use_secret_rules(secret_rules)
     try:
         os.dup2(2, 1)
         sys.stdout = sys.stderr

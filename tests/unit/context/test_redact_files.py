@@ -15,9 +15,9 @@ class _CountingScanner(SecretScanner):
         super().__init__()
         self.scanned: list[str] = []
 
-    def find_spans(self, text: str) -> list[Span]:
+    def find_spans(self, text: str, *, rules_clean: bool = False) -> list[Span]:
         self.scanned.append(text)
-        return super().find_spans(text)
+        return super().find_spans(text, rules_clean=rules_clean)
 
 
 def _learned_by_a_new_request(root: Path, scanner: SecretScanner, rel: str) -> bool:

@@ -1,0 +1,177 @@
+"""The index's secret verdicts: a file that no rule found anything in when it was indexed
+is not scanned by the rules again at assembly time -- only while the text held there is
+that very content, under the same rules. Anything else (a file changed since, a file with a
+secret, other rules, the API key, a value learned elsewhere) is found as before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lsp_server.context.redact import Scrubber, forget_files
+from lsp_server.endpoint import secrets as secrets_module
+from lsp_server.endpoint.secrets import SecretScanner, Span, learn
+from lsp_server.index import worker
+from lsp_server.index.repo_index import IndexOptions, RepoIndex, index_at
+
+SECRET = "Zq8vN3xR7mW2pL5tK9yB44"
+CLEAN = "def helper():\n    return 1\n"
+ACME = "acme_live_" + "q7Hk2Lm9Zx4Tv8Rw1Ys6Pb3N"  # no name or prefix the built-ins know
+ACME_RULES = """
+[[rules]]
+id = "acme-live-key"
+regex = '''\\b(acme_live_[A-Za-z0-9]{24})\\b'''
+secretGroup = 1
+keywords = ["acme_live_"]
+"""
+
+
+class _RuleCounter(SecretScanner):
+    """Counts the texts its rules run over (the whole-file scans a verdict saves)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.ruled: list[str] = []
+
+    def _rule_spans(self, text: str) -> list[Span]:
+        self.ruled.append(text)
+        return super()._rule_spans(text)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory() -> Iterator[None]:
+    secrets_module.forget_learned()
+    forget_files()
+    yield
+    secrets_module.forget_learned()
+    forget_files()
+
+
+def _indexed(tmp_path: Path, files: dict[str, str], **options: str) -> RepoIndex:
+    root = tmp_path / "repo"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    index = RepoIndex(root, IndexOptions(cache_dir=tmp_path / "cache", **options))
+    index.build()
+    return index
+
+
+def _learn(index: RepoIndex, rel: str, scanner: SecretScanner) -> bool:
+    """A new request's scrubber learning `rel` (caches of earlier requests forgotten)."""
+    forget_files()
+    return Scrubber(index.root, scanner=scanner, defer=True).learn_file(rel)
+
+
+def test_a_clean_indexed_file_is_not_scanned_by_the_rules_again(tmp_path: Path) -> None:
+    index = _indexed(tmp_path, {"util.py": CLEAN})
+    scanner = _RuleCounter()
+    assert index_at(index.root) is index
+    sha, clean = index.secrets_verdict("util.py") or ("", "")
+    assert clean == scanner.rules_digest
+    assert not _learn(index, "util.py", scanner)
+    assert scanner.ruled == []
+    # control: without the index's verdict the same file is scanned
+    index.close()
+    assert index_at(index.root) is None
+    assert not _learn(index, "util.py", scanner)
+    assert scanner.ruled == [CLEAN]
+
+
+def test_a_file_changed_after_indexing_is_scanned_and_its_secret_found(tmp_path: Path) -> None:
+    index = _indexed(tmp_path, {"util.py": CLEAN})
+    changed = f'def helper():\n    password = "{SECRET}"\n'
+    (index.root / "util.py").write_text(changed)  # not re-indexed (no watcher here)
+    # control: the stored verdict still says clean -- trusting it by path would leak
+    assert index.secrets_verdict("util.py")[1] == SecretScanner().rules_digest  # type: ignore[index]
+    scanner = _RuleCounter()
+    assert _learn(index, "util.py", scanner)
+    assert scanner.ruled == [changed]
+    assert SECRET not in scanner.scan(f"x = {SECRET}").text  # learned: redacted anywhere
+
+
+def test_an_open_document_differing_from_the_disk_is_scanned(tmp_path: Path) -> None:
+    index = _indexed(tmp_path, {"util.py": CLEAN})
+    edited = f'def helper():\n    token = "{SECRET}"\n'
+    scanner = _RuleCounter()
+    scrubber = Scrubber(index.root, scanner=scanner, defer=True)
+    scrubber.know("util.py", edited)  # the editor's buffer, newer than the disk
+    assert scrubber.learn_file("util.py")
+    assert scanner.ruled == [edited]
+
+
+def test_a_file_with_a_secret_has_no_verdict_and_is_scanned(tmp_path: Path) -> None:
+    text = f'DB_PASSWORD = "{SECRET}"\n'
+    index = _indexed(tmp_path, {"settings.py": text})
+    assert index.secrets_verdict("settings.py")[1] == ""  # type: ignore[index]
+    scanner = _RuleCounter()
+    assert _learn(index, "settings.py", scanner)
+    assert scanner.ruled == [text]
+
+
+def test_other_rules_than_the_indexed_ones_scan_again(tmp_path: Path) -> None:
+    rules = tmp_path / "gitleaks.toml"
+    rules.write_text(ACME_RULES)
+    text = f"deploy(target={ACME!r})\n"
+    index = _indexed(tmp_path, {"deploy.py": text})  # built-in rules only: clean
+    assert index.secrets_verdict("deploy.py")[1] == SecretScanner().rules_digest  # type: ignore[index]
+    assert not _learn(index, "deploy.py", SecretScanner())  # control: the built-ins miss it
+    with_rules = _RuleCounter(extra_rules_path=rules)
+    assert with_rules.rules_digest != SecretScanner().rules_digest
+    assert _learn(index, "deploy.py", with_rules)
+    assert with_rules.ruled == [text]
+
+
+def test_the_index_scans_with_the_configured_rules(tmp_path: Path) -> None:
+    rules = tmp_path / "gitleaks.toml"
+    rules.write_text(ACME_RULES)
+    text = f"deploy(target={ACME!r})\n"
+    try:
+        index = _indexed(tmp_path, {"deploy.py": text, "util.py": CLEAN}, secret_rules=str(rules))
+    finally:
+        worker.use_secret_rules("")
+    digest = SecretScanner(extra_rules_path=rules).rules_digest
+    assert index.secrets_verdict("deploy.py")[1] == ""  # type: ignore[index]
+    assert index.secrets_verdict("util.py")[1] == digest  # type: ignore[index]
+
+
+def test_the_api_key_and_learned_values_are_still_found_in_clean_files(tmp_path: Path) -> None:
+    key = "Kq3Zr8Wm2Lp5Xv9Tn4Bc7Yd6Hf1Gs0Ja"
+    other = "Vb7Nm2Qx9Lk4Rt8Wz3Hp6"
+    text = f"ENDPOINT_ARGS = ({key!r}, {other!r})\n"
+    index = _indexed(tmp_path, {"client.py": text})
+    assert index.secrets_verdict("client.py")[1]  # type: ignore[index]  # no rule sees them
+    scanner = _RuleCounter(known_secrets=[key])
+    assert _learn(index, "client.py", scanner)  # the API key, by value
+    assert scanner.ruled == []
+    assert key not in scanner.scan(text).text
+    secrets_module.forget_learned()
+    plain = _RuleCounter()
+    assert not _learn(index, "client.py", plain)  # control: nothing known, nothing found
+    learn(f"x = '{other}'", [Span(5, 5 + len(other), "generic")])  # found in another file
+    assert _learn(index, "client.py", plain)
+    assert plain.ruled == []
+
+
+def test_a_change_on_disk_that_is_indexed_gets_a_new_verdict(tmp_path: Path) -> None:
+    index = _indexed(tmp_path, {"util.py": CLEAN})
+    (index.root / "util.py").write_text(f'api_token = "{SECRET}"\n')
+    index.refresh_path("util.py")
+    assert index.secrets_verdict("util.py")[1] == ""  # type: ignore[index]
+    (index.root / "util.py").write_text(CLEAN + "\n")
+    index.refresh_path("util.py")
+    assert index.secrets_verdict("util.py")[1] == SecretScanner().rules_digest  # type: ignore[index]
+
+
+def test_the_verdict_survives_pickling_from_a_pool_worker() -> None:
+    import pickle
+
+    parsed = worker.process_data("a.py", CLEAN.encode(), len(CLEAN), 1, "python")
+    assert isinstance(parsed, worker.Parsed)
+    assert parsed.secrets_clean == SecretScanner().rules_digest
+    assert pickle.loads(pickle.dumps(parsed)) == parsed
+    leaked = f'password = "{SECRET}"\n'.encode()
+    found = worker.process_data("b.py", leaked, len(leaked), 1, "python")
+    assert isinstance(found, worker.Parsed) and found.secrets_clean == ""
