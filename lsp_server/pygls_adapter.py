@@ -20,7 +20,8 @@ import re
 import select
 import stat
 import threading
-from collections.abc import Generator
+import time
+from collections.abc import Callable, Generator
 from contextvars import ContextVar
 from typing import Any, BinaryIO
 
@@ -42,9 +43,14 @@ log = logging.getLogger(__name__)
 CURRENT_COMMAND: ContextVar[types.ExecuteCommandParams | None] = ContextVar(
     "mistral_current_command", default=None
 )
+#: When the message being handled arrived (time.monotonic): a handler started late, behind a
+#: busy loop, still counts its wait (a completion's debounce) from the client's keystroke.
+RECEIVED_AT: ContextVar[float | None] = ContextVar("mistral_received_at", default=None)
 # A header anywhere in a line: after a broken message the next header still resynchronises.
 _CONTENT_LENGTH = re.compile(rb"Content-Length:[ \t]*(\d{1,10})[ \t]*\r?\n?$", re.IGNORECASE)
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024
+# Work queued with `after_answer` runs once an answer is written, or after this long.
+AFTER_ANSWER_LATEST_S = 0.2
 _ALWAYS_ALLOWED = frozenset({types.INITIALIZE, types.EXIT})
 
 
@@ -55,6 +61,40 @@ class MistralProtocol(LanguageServerProtocol):
         super().__init__(*args, **kwargs)
         self.initialize_received = False
         self.inbox: MessageInbox | None = None  # set when the loop reads stdin itself
+        self._after_answer: list[Callable[[], None]] = []
+        self._after_answer_timer: asyncio.TimerHandle | None = None
+
+    def after_answer(self, work: Callable[[], None]) -> None:
+        """Run `work` right after the next answer is written (or AFTER_ANSWER_LATEST_S from
+        now if none is): bookkeeping the user should not wait for, such as the audit record
+        of a completion that has been received. Outside a running loop it runs at once."""
+        self._after_answer.append(work)
+        if self._after_answer_timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.run_after_answer()
+            return
+        self._after_answer_timer = loop.call_later(AFTER_ANSWER_LATEST_S, self.run_after_answer)
+
+    def run_after_answer(self) -> None:
+        """Run the queued work now (an answer was written, the time is up, or the end)."""
+        if self._after_answer_timer is not None:
+            self._after_answer_timer.cancel()
+            self._after_answer_timer = None
+        work, self._after_answer = self._after_answer, []
+        for item in work:
+            try:
+                item()
+            except Exception:  # noqa: BLE001 - bookkeeping must not break the server
+                log.exception("work after an answer failed")
+
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        """pygls' answer to a request, then the work that waited for it (`after_answer`)."""
+        super()._send_handler_result(future, msg_id=msg_id)
+        if self._after_answer:
+            self.run_after_answer()
 
     def handle_message(self, message: Any) -> None:
         """LSP's rules pygls leaves out, so that no request ever waits for an answer forever.
@@ -91,9 +131,17 @@ class MistralProtocol(LanguageServerProtocol):
         else:
             log.warning("ignored a malformed message: %s", error)
 
-    def handle_body(self, body: bytes) -> None:
+    def handle_body(self, body: bytes, received_at: float | None = None) -> None:
         """Parse and dispatch one message body; a bad one never stops the server (pygls'
-        own reader lets a structuring error escape and end the loop)."""
+        own reader lets a structuring error escape and end the loop). `received_at`
+        (default: now) is what the handler reads from RECEIVED_AT."""
+        token = RECEIVED_AT.set(time.monotonic() if received_at is None else received_at)
+        try:
+            self._handle_body(body)
+        finally:
+            RECEIVED_AT.reset(token)
+
+    def _handle_body(self, body: bytes) -> None:
         try:
             message = json.loads(body, object_hook=self.structure_message)
         except Exception as exc:  # noqa: BLE001 - bad JSON, or params of the wrong shape
@@ -246,8 +294,12 @@ async def _read_all(
             finally:
                 protocol.inbox = None
                 transport.close()
+                protocol.run_after_answer()
             return
-    await read_messages(stop, StdinAsyncReader(stdin, server.thread_pool), protocol)
+    try:
+        await read_messages(stop, StdinAsyncReader(stdin, server.thread_pool), protocol)
+    finally:
+        protocol.run_after_answer()
 
 
 def _loop_can_read(stdin: BinaryIO, stdout: BinaryIO) -> bool:
@@ -345,8 +397,9 @@ class MessageInbox(asyncio.Protocol):
         self._fd = pipe.fileno() if pipe is not None else None
 
     def data_received(self, data: bytes) -> None:
+        received_at = time.monotonic()
         for body in self._framer.feed(data):
-            self._protocol.handle_body(body)
+            self._protocol.handle_body(body, received_at)
 
     def eof_received(self) -> bool | None:
         self._done()

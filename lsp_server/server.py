@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from lsprotocol import types
@@ -32,7 +33,9 @@ class MistralLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, __version__, protocol_cls=MistralProtocol)
         self.session = Session(on_status=self._status_changed)
-        self.completions = CompletionEngine(self.session, catch_up=self._catch_up)
+        self.completions = CompletionEngine(
+            self.session, catch_up=self._catch_up, after_answer=self._after_answer
+        )
         self.refactors = RefactorService(self.session)
         self.indexer = IndexRunner(self)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -42,6 +45,14 @@ class MistralLanguageServer(LanguageServer):
         """Let the loop read what the client already sent (see MessageInbox.catch_up)."""
         inbox = getattr(self.protocol, "inbox", None)
         return inbox is not None and await inbox.catch_up()
+
+    def _after_answer(self, work: Callable[[], None]) -> None:
+        """Run `work` once the answer being prepared is written (see MistralProtocol)."""
+        protocol = self.protocol
+        if isinstance(protocol, MistralProtocol):
+            protocol.after_answer(work)
+        else:
+            work()
 
     def _status_changed(self, status: Status) -> None:
         """Called from any thread; the notification goes out on the event loop."""

@@ -40,6 +40,9 @@ class CompletionQuery:
     offset: int
     invoked: bool = False
     version: int | None = None  # of the open document the request was made for
+    # When the request reached the server (time.monotonic), if known: the debounce counts
+    # from there, not from when a busy loop got round to the handler.
+    received_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -136,20 +139,30 @@ async def _nothing_unread() -> bool:
     return False
 
 
+def _arrival(query: CompletionQuery) -> float:
+    """When the debounce started: the request's arrival, never later than now."""
+    now = time.monotonic()
+    return now if query.received_at is None else min(now, query.received_at)
+
+
 class CompletionEngine:
     """`catch_up` lets the transport take in what the client already sent (the server's
     `MessageInbox.catch_up`; True if there was some): a keystroke sent while the loop was busy
-    must supersede a request before it asks the endpoint and before it answers."""
+    must supersede a request before it asks the endpoint and before it answers.
+    `after_answer` runs bookkeeping once the answer is written (the audit record of what the
+    endpoint sent back); by default at once."""
 
     def __init__(
         self,
         session: Session,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         catch_up: Callable[[], Awaitable[bool]] = _nothing_unread,
+        after_answer: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
         self._session = session
         self._sleep = sleep
         self._catch_up = catch_up
+        self._after_answer = after_answer
         self.cache = CompletionCache()
         self.recent = RecentFiles()
         self.counters = Counters()
@@ -188,7 +201,7 @@ class CompletionEngine:
                 return await self._await_flight(flight, query, typed, generation)
             self._supersede(query.uri)
 
-        started, cpu = time.monotonic(), time.thread_time()
+        started, cpu = _arrival(query), time.thread_time()
         context = self._context(query)  # built inside the debounce window, where it is free
         plan = self._plan(query, context)  # and so is the request made of it
         if not query.invoked and settings.completion.debounce_ms:
@@ -322,7 +335,9 @@ class CompletionEngine:
         endpoint = self._session.endpoint
         self.counters.endpoint_requests += 1
         assert endpoint is not None
-        result = await endpoint.fim(plan.request, on_delta=partial.append)
+        result = await endpoint.fim(
+            plan.request, on_delta=partial.append, audit_later=self._after_answer
+        )
         return postprocess.clean(result.text, query.text, query.offset, plan.shape)
 
     # -- index-only items (textDocument/completion) ---------------------------------

@@ -15,7 +15,7 @@ import os
 import re
 import threading
 import typing
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -81,6 +81,20 @@ class AuditRecord:
     policy_digest: str = ""
 
 
+_RECORD_FIELDS = tuple(f.name for f in fields(AuditRecord))
+
+
+def record_fields(record: AuditRecord) -> dict[str, Any]:
+    """`dataclasses.asdict(record)` without its deep copies: the record's containers hold
+    only numbers and strings, so a shallow copy of each is the same value at a tenth of the
+    cost (a record is written on every completion, before its answer is sent)."""
+    out: dict[str, Any] = {}
+    for name in _RECORD_FIELDS:
+        value = getattr(record, name)
+        out[name] = value.copy() if isinstance(value, dict | list) else value
+    return out
+
+
 class AuditLog:
     """Append-only chained JSONL; thread- and process-safe; rotates to `.1`, `.2`, ... past
     `max_bytes`. `forward` starts (a config) or stops (None) the background forwarder that
@@ -116,7 +130,7 @@ class AuditLog:
 
     def write(self, record: AuditRecord) -> None:
         """Append one request record (never raises: auditing must not break a completion)."""
-        self._append({"kind": "request", **asdict(record)})
+        self._append({"kind": "request", **record_fields(record)})
 
     def write_event(
         self,

@@ -8,6 +8,7 @@ client. Every outbound attempt, and every request refused on the way, gets an au
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import ssl
@@ -465,9 +466,17 @@ class EndpointService:
     # ------------------------------------------------------------------ public calls
 
     async def fim(
-        self, req: FimRequest, on_delta: Callable[[str], None] | None = None
+        self,
+        req: FimRequest,
+        on_delta: Callable[[str], None] | None = None,
+        audit_later: Callable[[Callable[[], None]], None] | None = None,
     ) -> EndpointResult:
-        """A fill-in-the-middle completion, streamed. Never retried, never waits on 429."""
+        """A fill-in-the-middle completion, streamed. Never retried, never waits on 429.
+
+        `audit_later` takes the writing of a completed request's audit record (made now) off
+        the user's wait: the completion engine has it written right after the answer. Refused
+        and failed attempts are recorded at once, as is everything without `audit_later`.
+        """
         model = req.model or self._settings.models.completion
         ctx = _Call("fim", uuid.uuid4().hex, model, list(req.sources))
         await self._ensure_local()
@@ -498,7 +507,13 @@ class EndpointService:
             "num_ctx": _round_up(self._settings.completion.context_tokens + req.max_tokens, 1024),
         }
         return await self._run(
-            ctx, params, on_delta, req.stop_when, retries=0, timeout_s=self.fim_timeout_s
+            ctx,
+            params,
+            on_delta,
+            req.stop_when,
+            retries=0,
+            timeout_s=self.fim_timeout_s,
+            audit_later=audit_later,
         )
 
     async def chat(
@@ -603,6 +618,7 @@ class EndpointService:
         stop_when: Callable[[str], bool] | None,
         retries: int,
         timeout_s: float,
+        audit_later: Callable[[Callable[[], None]], None] | None = None,
     ) -> EndpointResult:
         attempt = 0
         while True:
@@ -650,7 +666,7 @@ class EndpointService:
             self._breaker.record_success()
             self._auth_problem = ""
             self._model_problem = self._down_problem = ""
-            self._audit_attempt(ctx, meter, "sent", attempt, delta.usage)
+            self._audit_attempt(ctx, meter, "sent", attempt, delta.usage, later=audit_later)
             self._notify()
             return EndpointResult(
                 text=delta.text,
@@ -821,26 +837,32 @@ class EndpointService:
         decision: str,
         attempt: int,
         usage: dict[str, int] | None,
+        later: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
-        self._audit.write(
-            AuditRecord(
-                request_id=ctx.request_id,
-                operation=ctx.operation,
-                origin=self.origin,
-                model=ctx.model,
-                decision=decision,
-                bytes_out=meter.bytes_out,
-                bytes_in=meter.bytes_in,
-                usage=dict(usage or {}),
-                latency_ms=round((time.monotonic() - meter.started) * 1000, 1),
-                http_status=meter.status,
-                retries=attempt,
-                redacted=dict(ctx.redacted),
-                payload_sha256=meter.payload_sha256 or ctx.payload_hash(),
-                sources=list(ctx.sources),
-                policy_digest=str(getattr(self._settings.policy, "digest", "") or ""),
-            )
+        """Record one attempt; with `later`, the record is made now and written when `later`
+        runs what it is given."""
+        record = AuditRecord(
+            request_id=ctx.request_id,
+            operation=ctx.operation,
+            origin=self.origin,
+            model=ctx.model,
+            decision=decision,
+            bytes_out=meter.bytes_out,
+            bytes_in=meter.bytes_in,
+            usage=dict(usage or {}),
+            latency_ms=round((time.monotonic() - meter.started) * 1000, 1),
+            http_status=meter.status,
+            retries=attempt,
+            redacted=dict(ctx.redacted),
+            payload_sha256=meter.payload_sha256 or ctx.payload_hash(),
+            sources=list(ctx.sources),
+            policy_digest=str(getattr(self._settings.policy, "digest", "") or ""),
         )
+        write = functools.partial(self._audit.write, record)
+        if later is None:
+            write()
+        else:
+            later(write)
 
     @property
     def audit_log(self) -> AuditLog:

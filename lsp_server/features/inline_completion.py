@@ -8,6 +8,7 @@ from lsp_server.completion import CompletionQuery
 from lsp_server.features.base import Feature, handler
 from lsp_server.features.convert import offset_of, position_at
 from lsp_server.features.shared import accepted_command
+from lsp_server.pygls_adapter import RECEIVED_AT
 
 
 class InlineCompletionFeature(Feature):
@@ -33,7 +34,14 @@ class InlineCompletionFeature(Feature):
             offset = start + len(prefill)
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         query = CompletionQuery(
-            doc.uri, doc.path, doc.language_id, text, offset, invoked, doc.version
+            doc.uri,
+            doc.path,
+            doc.language_id,
+            text,
+            offset,
+            invoked,
+            doc.version,
+            received_at=RECEIVED_AT.get(),
         )
         suggestion = await self.server.completions.complete(query)
         if suggestion is None:

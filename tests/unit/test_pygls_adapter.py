@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import time
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.protocol.json_rpc import JsonRPCProtocol
 
 from lsp_server.pygls_adapter import (
+    RECEIVED_AT,
     Framer,
     MessageInbox,
     MistralProtocol,
@@ -240,3 +242,84 @@ def test_the_loop_reads_stdin_itself_only_from_a_pipe_of_its_own(tmp_path: Any) 
         assert not _loop_can_read(pipe, pipe)  # type: ignore[arg-type]
         assert not _loop_can_read(plain_file, out)  # type: ignore[arg-type]
         assert not _loop_can_read(io.BytesIO(), out)  # type: ignore[arg-type]
+
+
+async def test_a_handler_knows_when_its_message_arrived() -> None:
+    """An async handler started late (behind a busy loop) still reads its message's arrival,
+    which the completion debounce counts from; without one given, it is the time handled."""
+    server, writer = _server()
+    seen: list[float | None] = []
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(params: types.HoverParams) -> None:
+        seen.append(RECEIVED_AT.get())
+
+    protocol = server.protocol
+    assert isinstance(protocol, MistralProtocol)
+    protocol.handle_body(
+        json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
+        ).encode()
+    )
+    hover_request = {
+        "jsonrpc": "2.0",
+        "method": types.TEXT_DOCUMENT_HOVER,
+        "params": {
+            "textDocument": {"uri": "file:///x.py"},
+            "position": {"line": 0, "character": 0},
+        },
+    }
+    protocol.handle_body(json.dumps({**hover_request, "id": 2}).encode(), received_at=12.5)
+    before = time.monotonic()
+    protocol.handle_body(json.dumps({**hover_request, "id": 3}).encode())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert seen[0] == 12.5
+    assert seen[1] is not None and seen[1] >= before
+    assert RECEIVED_AT.get() is None  # not left set outside the message's handling
+
+
+async def test_work_after_an_answer_runs_once_it_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`after_answer` work queued while a request is handled runs after its answer is on
+    the wire; queued with no answer coming, it still runs (AFTER_ANSWER_LATEST_S later)."""
+    server, writer = _server()
+    protocol = server.protocol
+    assert isinstance(protocol, MistralProtocol)
+    answers_when_run: list[int] = []
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(params: types.HoverParams) -> None:
+        protocol.after_answer(lambda: answers_when_run.append(len(writer.messages)))
+
+    protocol.handle_body(
+        json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
+        ).encode()
+    )
+    answered = len(writer.messages)
+    protocol.handle_body(
+        json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": types.TEXT_DOCUMENT_HOVER,
+                "params": {
+                    "textDocument": {"uri": "file:///x.py"},
+                    "position": {"line": 0, "character": 0},
+                },
+            }
+        ).encode()
+    )
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert writer.messages[-1]["id"] == 2
+    assert answers_when_run == [answered + 1]  # after the hover's answer, not before
+
+    monkeypatch.setattr("lsp_server.pygls_adapter.AFTER_ANSWER_LATEST_S", 0.0)
+    ran: list[bool] = []
+    protocol.after_answer(lambda: ran.append(True))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert ran == [True]

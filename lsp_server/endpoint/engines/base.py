@@ -101,6 +101,7 @@ class HttpEngine:
         self._client = client
         self._base = base_url.rstrip("/")
         self._key = key
+        self._urls: dict[str, httpx2.URL] = {}
 
     # -- hooks ----------------------------------------------------------------------
 
@@ -115,6 +116,14 @@ class HttpEngine:
         if self._key:
             headers["Authorization"] = f"Bearer {self._key.reveal()}"
         return headers
+
+    def _url(self, path: str) -> httpx2.URL:
+        """The endpoint URL of `path`, parsed once (httpx parses a string on every request:
+        ~5% of the CPU between the debounce and the request leaving)."""
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = httpx2.URL(self._base + path)
+        return url
 
     def _fail(self, res: httpx2.Response, text: str, model: str) -> Exception:
         unfit = self.diagnose(res.status_code, error_message(text), model)
@@ -151,7 +160,7 @@ class HttpEngine:
         """The response's lines as they arrive; the response is closed however this ends."""
         request = self._client.build_request(
             "POST",
-            self._base + path,
+            self._url(path),
             content=json.dumps(body).encode(),
             headers=self._headers(accept),
             timeout=timeout_s,

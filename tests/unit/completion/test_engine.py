@@ -172,3 +172,28 @@ async def test_closing_the_document_forgets_it(make, fake: FakeMistral) -> None:
     engine.forget(URI)
     again = await engine.complete(_query())
     assert again is not None and again.source == "ai" and len(fake.requests_for("fim")) == 2
+
+
+async def test_the_debounce_counts_from_the_requests_arrival(
+    tmp_path: Path, fake: FakeMistral, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request the loop got round to late (its arrival long past) waits no more; one that
+    just arrived waits (nearly) the whole debounce."""
+    monkeypatch.setenv("MISTRAL_API_KEY", "test-key-unit-0123456789")
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    session = _session(tmp_path, fake, 2000)
+    try:
+        engine = CompletionEngine(session, sleep=sleep)
+        late = CompletionQuery(URI, None, "python", TEXT, len(TEXT), received_at=0.0)
+        assert await engine.complete(late) is not None
+        engine.forget(URI)
+        fresh = CompletionQuery(URI, None, "python", TEXT, len(TEXT))  # arrival unknown: now
+        assert await engine.complete(fresh) is not None
+    finally:
+        await session.aclose()
+    assert waits[0] == 0.0
+    assert waits[1] > 1.0  # control: the same request counted from its handling

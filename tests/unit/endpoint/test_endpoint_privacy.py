@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from lsp_server.endpoint import (
     FimRequest,
     SecretsBlocked,
 )
-from lsp_server.endpoint.audit import AuditLog, AuditRecord
+from lsp_server.endpoint.audit import AuditLog, AuditRecord, record_fields
 from lsp_server.endpoint.exclusion import ContentExclusion
 from lsp_server.endpoint.keys import ApiKey, load_api_key
 from lsp_server.endpoint.secrets import SecretScanner
@@ -305,6 +307,55 @@ async def test_every_recorded_request_has_its_audit_record(tmp_path: Path) -> No
             "policy_digest",
         }
         assert "def f(" not in json.dumps(r) and "refactor" not in json.dumps(r)
+
+
+async def test_a_completions_audit_record_can_wait_for_its_answer(tmp_path: Path) -> None:
+    """`audit_later` gets the record of a completed FIM, made when it completed, to write
+    after the editor's answer; a failed one is still recorded at once."""
+    pending: list[Callable[[], None]] = []
+    with FakeMistral() as fake:
+        svc = _service(fake, tmp_path)
+        result = await svc.fim(FimRequest("def f(", "", 8), audit_later=pending.append)
+        assert svc.audit_log.read() == [] and len(pending) == 1  # not written yet
+        pending.pop()()
+        (record,) = svc.audit_log.read()
+        assert record["decision"] == "sent" and record["request_id"] == result.request_id
+        assert record["payload_sha256"] == hashlib.sha256(fake.requests[0].raw).hexdigest()
+        # Control: without `audit_later` the record is written before fim returns.
+        await svc.fim(FimRequest("def g(", "", 8))
+        assert len(svc.audit_log.read()) == 2
+        # A failed attempt is recorded at once, `audit_later` or not.
+        fake.script("fim", Reply(status=503))
+        with pytest.raises(EndpointError):
+            await svc.fim(FimRequest("def h(", "", 8), audit_later=pending.append)
+        assert pending == [] and svc.audit_log.read()[-1]["decision"] == "failed:http"
+        await svc.aclose()
+
+
+def test_an_audit_line_holds_the_whole_record(tmp_path: Path) -> None:
+    """The record's fields as `dataclasses.asdict` gives them (the writer copies them itself,
+    shallowly); what is written does not change when the record is reused."""
+    record = AuditRecord(
+        "r1",
+        "fim",
+        "https://x",
+        "m",
+        "sent",
+        usage={"prompt_tokens": 3},
+        redacted={"aws": 1},
+        sources=["a.py", "b.py"],
+        http_status=200,
+    )
+    assert record_fields(record) == dataclasses.asdict(record)
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.write(record)
+    record.sources.append("c.py")
+    record.usage["prompt_tokens"] = 9
+    (line,) = log.read()
+    chained = {"seq", "prev"}  # the hash chain's own fields
+    written = {"kind": "request", **dataclasses.asdict(record)}
+    written.update(sources=["a.py", "b.py"], usage={"prompt_tokens": 3})
+    assert {k: v for k, v in line.items() if k not in chained} == written
 
 
 def test_audit_log_rotates_by_size(tmp_path: Path) -> None:
