@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import ahocorasick_rs
 from detect_secrets.plugins.artifactory import ArtifactoryDetector
 from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
 from detect_secrets.plugins.base import RegexBasedDetector
@@ -367,7 +368,26 @@ def _k8s_yaml(doc: str, offset: int) -> Iterator[Hit]:
 # Generic "name <op> value". A cheap trigger finds the keywords in the lower-cased text;
 # around each, the name is taken whole and what follows it is matched against the syntaxes
 # below (anchored, so each fails on its first character when it does not apply).
-_TRIGGER = re.compile(r"pass|pwd|psw|secret|token|credential|key|conn|pat\b|pat_")
+#: the keywords, as `pass|pwd|psw|secret|token|credential|key|conn|pat\b|pat_` would say
+_TRIGGER_WORDS = ("pass", "pwd", "psw", "secret", "token", "credential", "key", "conn", "pat")
+_PAT = _TRIGGER_WORDS.index("pat")
+_TRIGGERS = ahocorasick_rs.AhoCorasick(_TRIGGER_WORDS)
+
+
+def _trigger_starts(subject: str) -> list[int]:
+    """Where those keywords start, in order, in one Aho-Corasick pass (a regex of them tried
+    five letters at every position: half of this finder's time). Overlapping keywords are
+    reported too: they lie inside the name of the one before, which the caller skips."""
+    size = len(subject)
+    starts: list[int] = []
+    for which, start, end in _TRIGGERS.find_matches_as_indexes(subject, overlapping=True):
+        if which == _PAT and end < size and subject[end] != "_" and subject[end].isalnum():
+            continue  # `pat\b|pat_`: not "path", "pattern"
+        starts.append(start)
+    starts.sort()
+    return starts
+
+
 _QVAL = r"""(?P<pfx>[bruf]{0,2})(?P<vq>"(?:"")?|'(?:'')?|`)(?P<qv>[^"'`\n]{1,4096}?)(?P=vq)"""
 _UVAL = r"""(?P<uv>[^\s"'`<>]{1,4096})"""
 _AFTER_ASSIGN = re.compile(
@@ -448,11 +468,11 @@ def find_keyword_values(text: str, lowered: str) -> Iterator[Hit]:
     if len(subject) != len(text):
         return  # lower-casing changed the length (rare Unicode): the other rules still run
     done = -1
-    for trigger in _TRIGGER.finditer(subject):
-        if trigger.start() < done:
+    for trigger in _trigger_starts(subject):
+        if trigger < done:
             continue  # another keyword of a name already looked at
-        name_start = _name_start(text, trigger.start())
-        name_end = _NAME_END.match(text, trigger.end()).end()  # type: ignore[union-attr]
+        name_start = _name_start(text, trigger)
+        name_end = _NAME_END.match(text, trigger).end()  # type: ignore[union-attr]
         done = name_end
         found = _keyword_value(text, name_start, name_end)
         if found is None:
@@ -477,6 +497,28 @@ _TF_VARIABLE = re.compile(
     r'variable\s+"(?P<name>[^"\n]{1,80})"\s*\{(?P<body>[^{}]{0,600}?)\bdefault\s*=\s*'
     r'"(?P<value>[^"\n]+)"'
 )
+
+
+BASIC_AUTH = "Basic Auth Credentials"
+_NETRC_LINE = re.compile(
+    r"[ \t]*(?:(?:machine|default|login|account)\b[^\n#]*?[ \t])?password[ \t]+"
+    r"[\"']?(?P<s>[^\s#\"']+)"
+)
+
+
+def find_netrc_passwords(text: str, lowered: str) -> Iterator[Hit]:
+    """`.netrc` lines (`machine host login me password VALUE`): only lines holding
+    "password" are matched, from their start (a line-anchored regex tried every position)."""
+    pos = text.find("password")
+    while pos >= 0:
+        line_start = text.rfind("\n", 0, pos) + 1
+        m = _NETRC_LINE.match(text, line_start)
+        if m is not None and plausible_value(m.group("s"), False):
+            yield m.start("s"), m.end("s"), BASIC_AUTH
+        line_end = text.find("\n", pos)
+        if line_end < 0:
+            return
+        pos = text.find("password", line_end)
 
 
 def find_tf_variable_default(text: str, lowered: str) -> Iterator[Hit]:
@@ -807,7 +849,8 @@ BUILTIN: tuple[Rule, ...] = (
     Rule(
         "curl-user",
         "Basic Auth Credentials",
-        _r(r"(?:^|\s)(?:-u|--user)(?:[ \t]*|=)[\"']?(?P<s>[^\s\"':$]{1,100}:[^\s\"']{3,200})"),
+        # `(?:^|\s)-u|--user...`, with the dash first: a literal the regex engine can skip to
+        _r(r"-(?<!\S-)(?:u|-user)(?:[ \t]*|=)[\"']?(?P<s>[^\s\"':$]{1,100}:[^\s\"']{3,200})"),
         group="s",
         keywords=("curl", "wget", "--user", "-u "),
         check=lambda v: url_password(v.split(":", 1)[1]),
@@ -819,17 +862,7 @@ BUILTIN: tuple[Rule, ...] = (
         group="s",
         keywords=('"auth"', '"identitytoken"', '"registrytoken"'),
     ),
-    Rule(
-        "netrc-password",
-        "Basic Auth Credentials",
-        _r(
-            r"(?m)^[ \t]*(?:(?:machine|default|login|account)\b[^\n#]*?[ \t])?password[ \t]+"
-            r"[\"']?(?P<s>[^\s#\"']+)"
-        ),
-        group="s",
-        keywords=("machine",),
-        check=lambda v: plausible_value(v, False),
-    ),
+    Rule("netrc-password", BASIC_AUTH, finder=find_netrc_passwords, keywords=("machine",)),
     Rule(
         "cli-password",
         "Basic Auth Credentials",

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ahocorasick_rs
+
 from lsp_server.endpoint.errors import SecretsBlocked
 
 from .secret_gitleaks import load_gitleaks_rules
@@ -438,18 +440,14 @@ def keyword_finder(keywords: Iterable[str]) -> Callable[[str], set[str]]:
     words = set(keywords)
     always = words & {""}  # in every text (an automaton cannot hold it)
     words -= always
-    find: Callable[[str], set[str]]
-    try:
-        import ahocorasick_rs
-    except ImportError:  # pragma: no cover - a dependency; the slow way finds the same
-        find = lambda text: {k for k in words if k in text}  # noqa: E731
-    else:
-        if words:
-            automaton = ahocorasick_rs.AhoCorasick(sorted(words))
-            find = lambda text: set(automaton.find_matches_as_strings(text, overlapping=True))  # noqa: E731
-        else:
-            find = lambda _text: set()  # noqa: E731
-    return (lambda text: find(text) | always) if always else find
+    if not words:
+        return lambda _text: set(always)
+    automaton = ahocorasick_rs.AhoCorasick(sorted(words))
+
+    def find(text: str) -> set[str]:
+        return set(automaton.find_matches_as_strings(text, overlapping=True)) | always
+
+    return find
 
 
 def _touches_word(text: str, start: int, end: int) -> bool:
