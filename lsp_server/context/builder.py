@@ -72,14 +72,33 @@ W_PRIOR = 0.0
 W_PRIOR_ORDER = False
 
 
+def own_members(view: IndexView, cls: Definition) -> list[Definition]:
+    """The members of `cls`, less those inside another container of the same name in its
+    file: a TS interface and its companion `declare namespace` share a name, and each
+    would list the other's members. (Members outside every such body, Go methods or a
+    Rust `impl`, stay with each.)"""
+    members = view.members(cls.name, cls.path)
+    twins = [
+        c
+        for c in view.definitions(cls.name)
+        if c.path == cls.path and c.line != cls.line and c.kind in CLASS_KINDS
+    ]
+    if not twins:
+        return members
+    return [m for m in members if not any(t.line <= m.line <= t.end_line for t in twins)]
+
+
 #: The kind a type alias is rendered as: one line, like a variable (no block to elide).
 TYPE_ALIAS: DefKind = "variable"
 
 
-def is_type_alias(signature: str) -> bool:
+def is_type_alias(kind: str, signature: str) -> bool:
     """`type Item = I::Item;`, `type Option<A> = None<A> | Some<A>`: a name for another
     type, with no members of its own. A class skeleton of it would open a block under the
-    alias and list the members of whatever else shares its name (a TS namespace)."""
+    alias and list the members of whatever else shares its name (a TS namespace). Only a
+    `type` declaration can be one (a class header's comment may hold `disable=...`)."""
+    if kind != "type":
+        return False
     depth = 0
     for i, char in enumerate(signature):
         if char in "<([{":
@@ -287,7 +306,7 @@ class ContextBuilder:
     ) -> Piece:
         src = source or SourceLines(self._root)
         d = cand.definition
-        if d.kind in CLASS_KINDS and is_type_alias(d.signature):
+        if is_type_alias(d.kind, d.signature):
             d = dataclasses.replace(d, kind=TYPE_ALIAS)
         key = (d.path, d.line)
         header_of = _memo(src.with_header)
@@ -295,7 +314,7 @@ class ContextBuilder:
             limit = 24 if cand.role in ("base", "local") else 16
 
             def render_class(d: Definition = d, limit: int = limit) -> str:
-                members = [src.with_header(m) for m in view.members(d.name, d.path)]
+                members = [src.with_header(m) for m in own_members(view, d)]
                 if not members and lang != "python":  # no block to open: `struct Unit;`
                     return definition_text(header_of(d), lang, comment)
                 return class_skeleton(header_of(d), members, lang, comment, limit, hot)

@@ -13,21 +13,22 @@ from lsp_server.index.repo_index import IndexOptions, RepoIndex
 
 
 @pytest.mark.parametrize(
-    ("signature", "alias"),
+    ("kind", "signature", "alias"),
     [
-        ("type Item = I::Item;", True),
-        ("type Option<A> = None<A> | Some<A>", True),
-        ("type Handler = (req: Request) => Response", True),
-        ("type Pair<K = string, V = number> = [K, V]", True),
-        ("type Options = {", False),
-        ("type Point struct", False),
-        ("class Config(metaclass=ABCMeta)", False),
-        ("interface Shape<T = unknown>", False),
-        ("struct Unit;", False),
+        ("type", "type Item = I::Item;", True),
+        ("type", "type Option<A> = None<A> | Some<A>", True),
+        ("type", "type Handler = (req: Request) => Response", True),
+        ("type", "type Pair<K = string, V = number> = [K, V]", True),
+        ("type", "type Options = {", False),
+        ("type", "type Point struct", False),
+        ("class", "class Config(metaclass=ABCMeta)", False),
+        ("class", "class Arguments(Node):  # pylint: disable=too-many-attributes", False),
+        ("interface", "interface Shape<T = unknown>", False),
+        ("struct", "struct Unit;", False),
     ],
 )
-def test_type_alias_signatures(signature: str, alias: bool) -> None:
-    assert is_type_alias(signature) is alias
+def test_type_alias_signatures(kind: str, signature: str, alias: bool) -> None:
+    assert is_type_alias(kind, signature) is alias
 
 
 OPTION_TS = """\
@@ -67,3 +68,48 @@ def test_an_alias_and_a_namespace_of_one_name_show_the_namespace_member_once(
     assert "None<A> | Some<A>" in shown  # the alias is there ...
     assert "None<A> | Some<A> {" not in shown  # ... not opened as a class
     assert shown.count("export type Value<T extends Option<any>>") == 1
+
+
+DEFERRED_TS = """\
+export interface Deferred<in out A, in out E = never> extends Deferred.Variance<A, E> {
+  effect?: Effect<A, E>
+  resumes?: Array<(effect: Effect<A, E>) => void> | undefined
+}
+
+export declare namespace Deferred {
+  export interface Variance<in out A, in out E> {
+    readonly _A: A
+  }
+}
+
+export const await_ = <A, E>(self: Deferred<A, E>): Effect<A, E> => self.effect!
+"""
+
+
+def test_an_interface_and_its_namespace_each_list_only_their_own_members(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "Deferred.ts").write_text(DEFERRED_TS)
+    text = (
+        'import * as Deferred from "./Deferred"\n\n'
+        "export const run = (d: Deferred.Deferred<number>) => Deferred."
+    )
+    (root / "main.ts").write_text(text)
+    index = RepoIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
+    index.build()
+    try:
+        context = ContextBuilder(index, is_excluded=lambda _p: False).build(
+            path=root / "main.ts",
+            language_id="typescript",
+            text=text,
+            offset=len(text),
+            budget_tokens=1500,
+        )
+    finally:
+        index.close()
+    shown = "".join(s.text for s in context.snippets)
+    assert "export declare namespace Deferred" in shown and "resumes?" in shown
+    assert shown.count("resumes?") == 1
+    assert shown.count("interface Variance<in out A, in out E>") == 1
