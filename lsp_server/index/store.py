@@ -52,9 +52,17 @@ CREATE TABLE IF NOT EXISTS imports (
 );
 CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
 CREATE INDEX IF NOT EXISTS imports_resolved ON imports(resolved) WHERE resolved IS NOT NULL;
+CREATE INDEX IF NOT EXISTS imports_aliased ON imports(path, line) WHERE aliases != '';
 """
 
-_BULK_INDEXES = ("defs_name", "defs_path", "defs_container", "imports_path", "imports_resolved")
+_BULK_INDEXES = (
+    "defs_name",
+    "defs_path",
+    "defs_container",
+    "imports_path",
+    "imports_resolved",
+    "imports_aliased",
+)
 
 DEF_COLUMNS = "name, kind, path, line, col, end_line, end_col, container, signature, doc, " \
     "name_line, name_col"  # fmt: skip
