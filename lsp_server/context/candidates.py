@@ -8,28 +8,27 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from lsp_server.index.model import Definition
-
 from .gather import Gathered, Gatherer
 from .names import (
     attribute_aliases,
     call_assignments,
     local_names,
     names_near,
-    parameter_types,
     receiver_types,
     scan_line,
     with_targets,
 )
+from .receivers import attribute_types, chain_at_cursor, chain_type, class_fields
 from .relevance import LineWords
 from .view import IndexView
 
 FILE_SCAN_LINES = 300  # names counted this far above the cursor
 W_FUNCTION_WORDS = 0.5  # the enclosing function's name, as a hint of what the line calls
+COMMENT_LINES = 3  # a comment this close above the cursor says what the code does next
+W_COMMENT_WORDS = 0.75  # its words, as a hint of what the cursor line calls
 RECENT_LINES = 60  # local variables and their types read this far above the cursor
 
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
-_SELF_FROM_NAME = re.compile(r"^self\.(\w+)\s*=\s*(\w+)\s*$")
 _RECEIVER_AT_CURSOR = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.|->|::)\s*([\w$]*)$")
 
 
@@ -75,9 +74,17 @@ def candidates_for_cursor(
     gatherer.add_call_types(calls)
     if lang == "python":
         gatherer.add_call_types(with_targets(recent_lines), entered=True)
+        # `self.stream.io_loop.` / `rhs.head.`: the class the last attribute holds, followed
+        # link by link (its name alone may guess another class, or none)
+        chain = chain_at_cursor(lines[-1]) if cursor_receiver is not None else []
+        found = chain_type(gatherer, chain, [cls, *bases] if cls else []) if chain else None
+        if found is not None:
+            gatherer.receiver_types[chain[-1]] = found
     gatherer.line_words = LineWords(lines)
     if func is not None:
         gatherer.line_words.add(func.name, W_FUNCTION_WORDS)
+    for name in comment_words(lines):
+        gatherer.line_words.add(name, W_COMMENT_WORDS)
     gatherer.local_names = local_names(signature, recent_lines)
     scan_start = max(0, cursor_line - FILE_SCAN_LINES)
     counts = word_counts(lines[scan_start:cursor_line])
@@ -110,64 +117,25 @@ def candidates_for_cursor(
     return CursorCandidates(gatherer.out, hot)
 
 
-_FIELD_KINDS = ("field", "property", "variable")
+_COMMENT = re.compile(r"^\s*(?:#|//)\s*(.*)$")
+_CONTINUED = ("(", "[", "{", ",", "\\")
 
 
-def class_fields(view: IndexView, cls: Definition, names: set[str]) -> list[Definition]:
-    """The attributes named `names` that a class defines or assigns (`x: int = 0`,
-    `self.x = ...`): from the edited file's definitions, or looked up by name for a class
-    of another file (reading a big base's whole file costs more)."""
-    if cls.path == view.current:
-        found = view.file_definitions(cls.path)
-    else:
-        found = [d for name in sorted(names) for d in view.definitions(name)]
-    return [
-        d
-        for d in found
-        if d.container == cls.name
-        and d.path == cls.path
-        and d.kind in _FIELD_KINDS
-        and d.name in names
-    ]
-
-
-def attribute_types(
-    view: IndexView, classes: list[Definition], lang: str, wanted: set[str]
-) -> dict[str, str]:
-    """Attribute -> class name for the `wanted` attributes of `classes` (the first class
-    wins): from their annotations, `self.x = Foo(...)`, and `self.x = param` where the
-    method that assigns it annotates `param` (`def __init__(self, stream: IOStream)`)."""
-    types: dict[str, str] = {}
-    for cls in classes:
-        fields = class_fields(view, cls, wanted - types.keys())
-        if not fields:
-            continue
-        found = receiver_types("", [d.signature for d in fields], lang)
-        if lang == "python" and any(_SELF_FROM_NAME.match(d.signature) for d in fields):
-            found.update(_types_from_parameters(view, cls, fields))
-        for name, type_name in found.items():
-            types.setdefault(name, type_name)
-    return types
-
-
-def _types_from_parameters(
-    view: IndexView, cls: Definition, fields: list[Definition]
-) -> dict[str, str]:
-    methods = [
-        d for d in view.file_definitions(cls.path) if d.container == cls.name and d.kind == "method"
-    ]
-    types: dict[str, str] = {}
-    for field in fields:
-        assigned = _SELF_FROM_NAME.match(field.signature)
-        if assigned is None:
-            continue
-        for method in methods:
-            if method.line <= field.line <= method.end_line:
-                type_name = parameter_types(method.signature).get(assigned.group(2))
-                if type_name is not None:
-                    types.setdefault(assigned.group(1), type_name)
-                break
-    return types
+def comment_words(lines: list[str]) -> list[str]:
+    """The words of the comment right above the statement the cursor (at the end of `lines`)
+    is in: `# contains unsplittable type ignore` above `if (` / `rhs.head.|` says what the
+    line is about to call. A statement goes on past lines ending in an open bracket or a
+    comma; up to `COMMENT_LINES` comment lines count."""
+    start = len(lines) - 1
+    while start > 0 and lines[start - 1].rstrip().endswith(_CONTINUED):
+        start -= 1
+    found: list[str] = []
+    for line in reversed(lines[max(0, start - COMMENT_LINES) : start]):
+        match = _COMMENT.match(line)
+        if match is None:
+            break
+        found.extend(_WORD.findall(match.group(1)))
+    return found
 
 
 def member_uses(lines: list[str], receiver: str) -> dict[str, int]:

@@ -9,9 +9,25 @@ share of the public interface it adds, not only by how far up the chain it is.
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 from lsp_server.index.model import Definition
 
+from .names import annotation_class, parameter_types, receiver_types
 from .view import IndexView
+
+if TYPE_CHECKING:
+    from .gather import Gatherer
+
+_SELF_FROM_NAME = re.compile(r"^self\.(\w+)\s*=\s*(\w+)\s*$")
+#: `self.stream.io_loop.` / `rhs.head.pa` at the end of the cursor line: the chain of names
+#: before the last dot (two or more: a single receiver is read by the caller)
+_CHAIN_AT_CURSOR = re.compile(r"(?<![\w$.])((?:[A-Za-z_]\w*\s*\.\s*){2,})\w*$")
+#: Members whose declared return type is what reading them gives (`@property def screen(self)
+#: -> Screen`: the index does not keep decorators, and a method read in a chain with no call,
+#: `self.screen.`, is most likely a property).
+_PROPERTY_KINDS = ("property", "method")
 
 #: Member kinds a caller completes after `recv.` (fields of a class body count too).
 API_KINDS = frozenset(("method", "function", "property", "field", "constant", "variable"))
@@ -51,3 +67,136 @@ def api_shares(
         (cls, max(MIN_CHAIN_SHARE * share, count / most))
         for (cls, share), count in zip(chain, added, strict=True)
     ]
+
+
+_FIELD_KINDS = ("field", "property", "variable")
+
+
+def class_fields(view: IndexView, cls: Definition, names: set[str]) -> list[Definition]:
+    """The attributes named `names` that a class defines or assigns (`x: int = 0`,
+    `self.x = ...`): from the edited file's definitions, or looked up by name for a class
+    of another file (reading a big base's whole file costs more)."""
+    if cls.path == view.current:
+        found = view.file_definitions(cls.path)
+    else:
+        found = [d for name in sorted(names) for d in view.definitions(name)]
+    return [
+        d
+        for d in found
+        if d.container == cls.name
+        and d.path == cls.path
+        and d.kind in _FIELD_KINDS
+        and d.name in names
+    ]
+
+
+def attribute_types(
+    view: IndexView, classes: list[Definition], lang: str, wanted: set[str]
+) -> dict[str, str]:
+    """Attribute -> class name for the `wanted` attributes of `classes` (the first class
+    wins): from their annotations, `self.x = Foo(...)`, and `self.x = param` where the
+    method that assigns it annotates `param` (`def __init__(self, stream: IOStream)`)."""
+    types: dict[str, str] = {}
+    for cls in classes:
+        fields = class_fields(view, cls, wanted - types.keys())
+        if not fields:
+            continue
+        found = receiver_types("", [d.signature for d in fields], lang)
+        if lang == "python" and any(_SELF_FROM_NAME.match(d.signature) for d in fields):
+            found.update(_types_from_parameters(view, cls, fields))
+        for name, type_name in found.items():
+            types.setdefault(name, type_name)
+    return types
+
+
+def _types_from_parameters(
+    view: IndexView, cls: Definition, fields: list[Definition]
+) -> dict[str, str]:
+    methods = [
+        d for d in view.file_definitions(cls.path) if d.container == cls.name and d.kind == "method"
+    ]
+    types: dict[str, str] = {}
+    for field in fields:
+        assigned = _SELF_FROM_NAME.match(field.signature)
+        if assigned is None:
+            continue
+        for method in methods:
+            if method.line <= field.line <= method.end_line:
+                type_name = parameter_types(method.signature).get(assigned.group(2))
+                if type_name is not None:
+                    types.setdefault(assigned.group(1), type_name)
+                break
+    return types
+
+
+def chain_at_cursor(line: str) -> list[str]:
+    """`x = self.stream.io_loop.` -> ["self", "stream", "io_loop"]; [] when the receiver at
+    the cursor is a single name (or follows a call: `f().x.`)."""
+    match = _CHAIN_AT_CURSOR.search(line)
+    if match is None:
+        return []
+    return [part.strip() for part in match.group(1).split(".") if part.strip()]
+
+
+def member_type(view: IndexView, classes: list[Definition], name: str, lang: str) -> str | None:
+    """The class an attribute or property `name` of `classes` (a class and its bases, the
+    first that has it wins) holds: its annotation, `self.x = Foo()`, `self.x = param` with
+    `param: Foo`, or a property's declared return type."""
+    found = attribute_types(view, classes, lang, {name}).get(name)
+    if lang != "python":
+        return found
+    if found is not None:
+        return _through_descriptor(view, found)
+    for cls in classes:
+        for member in view.members(cls.name, cls.path):
+            if member.name == name and member.kind in _PROPERTY_KINDS:
+                return _return_class(member)
+    return None
+
+
+def _return_class(member: Definition) -> str | None:
+    arrow = member.signature.rfind("->")
+    if arrow < 0:
+        return None
+    return annotation_class(member.signature[arrow + 2 :].rstrip().removesuffix(":"))
+
+
+def _through_descriptor(view: IndexView, type_name: str) -> str | None:
+    """What reading an attribute holding a `type_name` gives: the return type of its
+    `__get__` when the class is a descriptor (`background = ColorProperty(...)` reads as a
+    `Color`; None if it does not say), else the class itself."""
+    for cls in view.definitions(type_name):
+        if cls.kind != "class":
+            continue
+        for member in view.members(cls.name, cls.path):
+            if member.name == "__get__":
+                return _return_class(member)
+    return type_name
+
+
+def chain_type(
+    gatherer: Gatherer,
+    chain: list[str],
+    enclosing: list[Definition],
+) -> str | None:
+    """The class of the last name of `chain` (`self.stream.io_loop`: what `io_loop` of the
+    class of `self.stream` holds), following each attribute through the class the previous
+    one holds and its bases; None when a link is unknown. `enclosing`: the class around the
+    cursor and its bases (what `self` is)."""
+    first, *attributes = chain
+    if first in ("self", "cls"):
+        classes = list(enclosing)
+    else:
+        type_name = gatherer.receiver_types.get(first)
+        if type_name is None:
+            return None
+        classes = [c for c, _ in gatherer.with_bases(gatherer.type_classes(type_name))]
+    found: str | None = None
+    for attribute in attributes:
+        if not classes:
+            return None
+        found = member_type(gatherer.view, classes, attribute, gatherer.language_id)
+        if found is None:
+            return None
+        classes = [c for c, _ in gatherer.with_bases(gatherer.type_classes(found))]
+    return found

@@ -55,6 +55,31 @@ FILES = {
             for i in range(MAX_FITTING_MEMBERS + 2)
         )
     ),
+    # a chain of attributes: a dataclass field, a property, a descriptor
+    "lines/line.py": (
+        "class Line:\n"
+        "    def contains_comments(self) -> bool:\n        return False\n\n"
+        "    def is_import(self) -> bool:\n        return False\n"
+    ),
+    "lines/result.py": (
+        "from dataclasses import dataclass\n\n"
+        "from lines.line import Line\n\n\n"
+        "@dataclass\n"
+        "class Result:\n"
+        "    head: Line\n"
+        "    body: Line\n"
+    ),
+    "lines/color.py": (
+        "class Color:\n    def tint(self, other: 'Color') -> 'Color':\n        return self\n\n\n"
+        "class ColorProperty:\n"
+        "    def __get__(self, obj: object, objtype: type | None = None) -> Color:\n"
+        "        return Color()\n\n\n"
+        "class Styles:\n"
+        "    background = ColorProperty()\n\n"
+        "    @property\n"
+        "    def result(self) -> 'Result':\n"
+        "        return None\n"
+    ),
 }
 
 
@@ -140,3 +165,42 @@ def test_most_called_member_of_the_chain_beats_a_subclass_member_called_once(
     )
     _scores, hot = _gathered(index, "ui/app.py", text)
     assert "post_message" in hot
+
+
+def test_chain_of_attributes_follows_a_dataclass_field(index: RepoIndex) -> None:
+    # `rhs.head.`: `rhs: Result`, `head: Line` (the name `head` alone names no class)
+    text = (
+        "from lines.result import Result\n\n\n"
+        "def prefer(rhs: Result) -> bool:\n"
+        "    return rhs.head."
+    )
+    scores, _hot = _gathered(index, "lines/user.py", text)
+    assert scores.get("Line", 0.0) >= W_CURSOR
+
+
+def test_chain_of_attributes_reads_a_property_and_a_descriptor(index: RepoIndex) -> None:
+    # `styles.result.head.`: a property's return type, then a field; `styles.background.`:
+    # a descriptor reads as what its `__get__` returns (Color), not as the descriptor
+    head = "from lines.color import Styles\n\n\ndef paint(styles: Styles) -> None:\n"
+    scores, _hot = _gathered(index, "lines/paint.py", head + "    styles.result.head.")
+    assert scores.get("Line", 0.0) >= W_CURSOR
+    scores, _hot = _gathered(index, "lines/paint.py", head + "    styles.background.")
+    assert scores.get("Color", 0.0) >= W_CURSOR
+    assert scores.get("ColorProperty", 0.0) < W_CURSOR
+
+
+def test_comment_above_the_statement_names_the_member_it_calls(index: RepoIndex) -> None:
+    # `# contains comments` documents the `if (` statement the cursor is in
+    text = (
+        "from lines.line import Line\n\n\n"
+        "def check(line: Line) -> bool:\n"
+        "    # contains comments\n"
+        "    if (\n"
+        "        line."
+    )
+    _scores, hot = _gathered(index, "lines/check.py", text)
+    assert "contains_comments" in hot
+    # a comment above another statement says nothing about this one
+    other = text.replace("    if (\n", "    ok = True\n    if (\n")
+    _scores, hot = _gathered(index, "lines/check.py", other)
+    assert "contains_comments" not in hot
