@@ -150,7 +150,7 @@ class CompletionEngine:
     `MessageInbox.catch_up`; True if there was some): a keystroke sent while the loop was busy
     must supersede a request before it asks the endpoint and before it answers.
     `after_answer` runs bookkeeping once the answer is written (the audit record of what the
-    endpoint sent back); by default at once."""
+    endpoint sent back, the end of its HTTP response); by default at once."""
 
     def __init__(
         self,
@@ -336,7 +336,7 @@ class CompletionEngine:
         self.counters.endpoint_requests += 1
         assert endpoint is not None
         result = await endpoint.fim(
-            plan.request, on_delta=partial.append, audit_later=self._after_answer
+            plan.request, on_delta=partial.append, after_answer=self._after_answer
         )
         return postprocess.clean(result.text, query.text, query.offset, plan.shape)
 

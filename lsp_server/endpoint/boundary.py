@@ -149,6 +149,9 @@ class AttemptMeter:
     sent: bool = False
     started: float = field(default_factory=time.monotonic)
     redirect_location: str = ""
+    #: Takes work that can wait until the editor has its answer (see `_CountingStream`);
+    #: None: the work starts at once.
+    later: Callable[[Callable[[], None]], None] | None = None
 
 
 CURRENT_ATTEMPT: contextvars.ContextVar[AttemptMeter | None] = contextvars.ContextVar(
@@ -197,14 +200,22 @@ class _CountingStream(httpx2.AsyncByteStream):
 
     async def aclose(self) -> None:
         if not self._exhausted and self._iterator is not None and self.saw_done:
-            # Finish reading in the background: the caller has its answer already.
-            task = asyncio.get_running_loop().create_task(self._drain_then_close())
-            _DRAINING.add(task)
-            task.add_done_callback(_DRAINING.discard)
+            # Finish reading in the background: the caller has its answer already. With a
+            # meter's `later`, after the editor has it too (~0.2 ms of CPU less before it).
+            later = self._meter.later if self._meter is not None else None
+            if later is None:
+                self._drain_in_background()
+            else:
+                later(self._drain_in_background)
             return
         await self._inner.aclose()
         if not self._exhausted and self._on_early_close is not None:
             self._on_early_close()
+
+    def _drain_in_background(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._drain_then_close())
+        _DRAINING.add(task)
+        task.add_done_callback(_DRAINING.discard)
 
     async def _drain_then_close(self) -> None:
         assert self._iterator is not None

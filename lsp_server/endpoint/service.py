@@ -469,13 +469,14 @@ class EndpointService:
         self,
         req: FimRequest,
         on_delta: Callable[[str], None] | None = None,
-        audit_later: Callable[[Callable[[], None]], None] | None = None,
+        after_answer: Callable[[Callable[[], None]], None] | None = None,
     ) -> EndpointResult:
         """A fill-in-the-middle completion, streamed. Never retried, never waits on 429.
 
-        `audit_later` takes the writing of a completed request's audit record (made now) off
-        the user's wait: the completion engine has it written right after the answer. Refused
-        and failed attempts are recorded at once, as is everything without `audit_later`.
+        `after_answer` takes bookkeeping off the user's wait, to run right after the editor's
+        answer: writing a completed request's audit record (made when it completed) and
+        reading the end of its HTTP response so the connection returns to the pool. Refused
+        and failed attempts are recorded at once, as is everything without `after_answer`.
         """
         model = req.model or self._settings.models.completion
         ctx = _Call("fim", uuid.uuid4().hex, model, list(req.sources))
@@ -513,7 +514,7 @@ class EndpointService:
             req.stop_when,
             retries=0,
             timeout_s=self.fim_timeout_s,
-            audit_later=audit_later,
+            after_answer=after_answer,
         )
 
     async def chat(
@@ -618,7 +619,7 @@ class EndpointService:
         stop_when: Callable[[str], bool] | None,
         retries: int,
         timeout_s: float,
-        audit_later: Callable[[Callable[[], None]], None] | None = None,
+        after_answer: Callable[[Callable[[], None]], None] | None = None,
     ) -> EndpointResult:
         attempt = 0
         while True:
@@ -626,7 +627,7 @@ class EndpointService:
                 is_probe = self._breaker.before_call()
             except CircuitOpen as exc:
                 self._refuse(ctx, exc)
-            meter = AttemptMeter()
+            meter = AttemptMeter(later=after_answer)
             try:
                 async with self._semaphore:
                     conn = self._get_conn()
@@ -666,7 +667,7 @@ class EndpointService:
             self._breaker.record_success()
             self._auth_problem = ""
             self._model_problem = self._down_problem = ""
-            self._audit_attempt(ctx, meter, "sent", attempt, delta.usage, later=audit_later)
+            self._audit_attempt(ctx, meter, "sent", attempt, delta.usage, later=after_answer)
             self._notify()
             return EndpointResult(
                 text=delta.text,

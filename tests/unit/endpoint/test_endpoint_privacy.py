@@ -310,24 +310,26 @@ async def test_every_recorded_request_has_its_audit_record(tmp_path: Path) -> No
 
 
 async def test_a_completions_audit_record_can_wait_for_its_answer(tmp_path: Path) -> None:
-    """`audit_later` gets the record of a completed FIM, made when it completed, to write
+    """`after_answer` gets the record of a completed FIM, made when it completed, to write
     after the editor's answer; a failed one is still recorded at once."""
     pending: list[Callable[[], None]] = []
     with FakeMistral() as fake:
         svc = _service(fake, tmp_path)
-        result = await svc.fim(FimRequest("def f(", "", 8), audit_later=pending.append)
-        assert svc.audit_log.read() == [] and len(pending) == 1  # not written yet
-        pending.pop()()
+        result = await svc.fim(FimRequest("def f(", "", 8), after_answer=pending.append)
+        assert svc.audit_log.read() == [] and pending  # not written yet
+        for work in pending:
+            work()
+        pending.clear()
         (record,) = svc.audit_log.read()
         assert record["decision"] == "sent" and record["request_id"] == result.request_id
         assert record["payload_sha256"] == hashlib.sha256(fake.requests[0].raw).hexdigest()
-        # Control: without `audit_later` the record is written before fim returns.
+        # Control: without `after_answer` the record is written before fim returns.
         await svc.fim(FimRequest("def g(", "", 8))
         assert len(svc.audit_log.read()) == 2
-        # A failed attempt is recorded at once, `audit_later` or not.
+        # A failed attempt is recorded at once, `after_answer` or not.
         fake.script("fim", Reply(status=503))
         with pytest.raises(EndpointError):
-            await svc.fim(FimRequest("def h(", "", 8), audit_later=pending.append)
+            await svc.fim(FimRequest("def h(", "", 8), after_answer=pending.append)
         assert pending == [] and svc.audit_log.read()[-1]["decision"] == "failed:http"
         await svc.aclose()
 

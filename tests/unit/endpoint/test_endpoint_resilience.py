@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from lsp_server.endpoint import (
     FimRequest,
     RateLimited,
 )
+from lsp_server.endpoint.boundary import _DRAINING, wait_for_drains
 from lsp_server.endpoint.resilience import CircuitBreaker, parse_retry_after
 from tests.fake_endpoint import TEST_KEY, FakeMistral, Reply, make_settings
 
@@ -354,6 +356,27 @@ async def test_finished_streams_keep_the_connection_alive(tmp_path: Path, api: s
         ports = {r.client_port for r in fake.requests}
         # One TCP (and, in production, TLS) handshake for all four requests.
         assert len(ports) == 1 and fake.closed_streams == 0
+
+
+async def test_a_finished_stream_drained_after_the_answer_keeps_the_connection(
+    tmp_path: Path,
+) -> None:
+    """With `after_answer`, the end of a finished answer stream is read only once the queued
+    work runs (after the editor's answer); the connection still goes back to the pool."""
+    pending: list[Callable[[], None]] = []
+    with FakeMistral() as fake:
+        svc = _service(fake.url, tmp_path, max_concurrency=1)
+        for _ in range(3):
+            await svc.fim(_fim(), after_answer=pending.append)
+            assert len(pending) == 2  # the audit record, the drain: neither started yet
+            assert not [t for t in _DRAINING if not t.done()]
+            for work in pending:
+                work()
+            pending.clear()
+            await wait_for_drains()
+        await svc.aclose()
+        assert len({r.client_port for r in fake.requests}) == 1 and fake.closed_streams == 0
+    assert len(svc.audit_log.read()) == 3
 
 
 async def test_a_failing_callback_is_the_callers_error_not_the_endpoints(tmp_path: Path) -> None:
