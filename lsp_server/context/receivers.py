@@ -52,14 +52,16 @@ def api_shares(
     view: IndexView, chain: list[tuple[Definition, float]]
 ) -> list[tuple[Definition, float]]:
     """`chain` (a class and its bases, most derived first, with their weights by place) with
-    each class weighted by how much of the public interface it adds: the names it defines
-    that no class before it in the chain defines, relative to the class adding most."""
+    each class weighted by how much of the public interface it introduces: the names it
+    defines that no class after it (a base) defines, relative to the class introducing most
+    (a subclass implementing `handle_stream` does not make it its own interface)."""
     seen: set[str] = set()
     added: list[int] = []
-    for cls, _share in chain:
+    for cls, _share in reversed(chain):  # a name counts for the class that introduces it
         names = public_members(view, cls) - seen
         seen |= names
         added.append(len(names))
+    added.reverse()
     most = max(added, default=0)
     if most == 0:
         return chain

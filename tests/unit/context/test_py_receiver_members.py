@@ -55,6 +55,22 @@ FILES = {
             for i in range(MAX_FITTING_MEMBERS + 2)
         )
     ),
+    # a subclass implementing what its base declares, adding one method
+    "srv/tcp.py": (
+        "class TCPServer:\n"
+        + "".join(
+            f"    def {name}(self) -> None:\n        pass\n\n"
+            for name in ("listen", "bind", "start", "stop", "handle_stream")
+        )
+    ),
+    "srv/http.py": (
+        "from srv.tcp import TCPServer\n\n\n"
+        "class HTTPServer(TCPServer):\n"
+        + "".join(
+            f"    def {name}(self) -> None:\n        pass\n\n"
+            for name in ("listen", "bind", "start", "handle_stream", "close_all_connections")
+        )
+    ),
     # a chain of attributes: a dataclass field, a property, a descriptor
     "lines/line.py": (
         "class Line:\n"
@@ -130,6 +146,16 @@ def test_chain_shares_count_the_public_names_each_class_adds(index: RepoIndex) -
     assert shares["BaseStream"] == 1.0
     # one public name of 26 (`_handle_connect` is private): the floor, by its place
     assert shares["IOStream"] == pytest.approx(MIN_CHAIN_SHARE)
+
+
+def test_a_name_counts_for_the_class_that_introduces_it(index: RepoIndex) -> None:
+    # the server subclass overrides what the base declares: the interface is the base's
+    view = IndexView(index, lambda _p: True, "srv/user.py")
+    http = next(d for d in view.definitions("HTTPServer") if d.kind == "class")
+    tcp = next(d for d in view.definitions("TCPServer") if d.kind == "class")
+    shares = dict((d.name, s) for d, s in api_shares(view, [(http, 1.0), (tcp, 0.7)]))
+    assert shares["TCPServer"] == 1.0
+    assert shares["HTTPServer"] < 0.5
 
 
 def test_members_called_far_above_and_below_the_cursor_are_shown_first(
