@@ -149,6 +149,9 @@ class Store:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -16000")
+        # Reads map the file instead of copying pages through read(): a cold context
+        # assembly fetches ~1,000 definition rows in ~50 queries (replayed: -12% CPU).
+        conn.execute("PRAGMA mmap_size = 268435456")
         return conn
 
     def conn(self) -> sqlite3.Connection:
