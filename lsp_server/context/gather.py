@@ -61,6 +61,8 @@ TOP_KINDS = CLASS_KINDS | {"function", "constant", "module"}
 CALLABLE_MEMBER_KINDS = frozenset(("method", "function", "property", "class"))
 MAX_FITTING_MEMBERS = 8  # members of the receiver's classes added for `recv.` / `recv.pa|`
 MEMBER_FIT_MIN = 0.5  # a member whose words the cursor line uses this much fits `recv.|`
+SIBLING_FIT_MIN = 0.6  # a member sharing this share of its words with those called on `recv.`
+W_SIBLING = 0.4  # ... fits `recv.|` this much (less than a member called on it)
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
@@ -630,7 +632,7 @@ class Gatherer:
             if cls is not None:
                 self.out.add(cls, W_CURSOR, "base")
                 mro = [(cls, 1.0)] + [(b, W_BASE_OF_RECEIVER) for b in self.enclosing_bases]
-                self._add_fitting_members(mro, partial, used, W_CURSOR)
+                self._add_fitting_members(mro, partial, used, W_CURSOR, siblings=False)
             return
         module = (
             self.imports.rust_path_at_cursor(self._cursor_line)
@@ -660,12 +662,19 @@ class Gatherer:
         partial: str,
         used: dict[str, int],
         weight: float,
+        siblings: bool = True,
     ) -> None:
         """Members of the receiver's classes (own and inherited, the most derived first)
         that start with what is typed or, with nothing typed, that the file already calls on
         this receiver or whose words the line uses (a big class's skeleton may not list
         them)."""
         top = max(used.values(), default=0)
+        # `compare_indexes`, `compare_unique_constraint` called on it: `compare_check_...`
+        # is a sibling of what the file does with this receiver
+        # (not for `self.`: a class calls many of its own members, their words fit too many)
+        similar = LineWords([])
+        for name in used if siblings else ():
+            similar.add(name, 1.0)
         seen: set[str] = set()
         fitting: list[tuple[float, Definition]] = []
         for definition, share in classes:
@@ -682,6 +691,9 @@ class Gatherer:
                     fit = self.line_words.fit(name) if self.line_words is not None else 0.0
                     if fit >= MEMBER_FIT_MIN:
                         factor = max(factor, fit)
+                    sibling = similar.fit(name) if not factor else 0.0
+                    if sibling >= SIBLING_FIT_MIN:
+                        factor = W_SIBLING * sibling
                 if factor > 0:
                     fitting.append((weight * share * factor, member))
         # the best fitting of the whole chain (a base's most used member before a derived

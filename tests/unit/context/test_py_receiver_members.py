@@ -71,6 +71,21 @@ FILES = {
             for name in ("listen", "bind", "start", "handle_stream", "close_all_connections")
         )
     ),
+    # a big class whose members come in families (`compare_*`)
+    "ddl/impl.py": (
+        "class DefaultImpl:\n"
+        + "".join(
+            f"    def {name}(self, a, b) -> bool:\n        return True\n\n"
+            for name in (
+                "compare_indexes",
+                "compare_unique_constraint",
+                "compare_check_constraint",
+                "drop_table",
+                "create_index",
+                "rename_column",
+            )
+        )
+    ),
     # a chain of attributes: a dataclass field, a property, a descriptor
     "lines/line.py": (
         "class Line:\n"
@@ -230,3 +245,20 @@ def test_comment_above_the_statement_names_the_member_it_calls(index: RepoIndex)
     other = text.replace("    if (\n", "    ok = True\n    if (\n")
     _scores, hot = _gathered(index, "lines/check.py", other)
     assert "contains_comments" not in hot
+
+
+def test_member_of_the_family_the_file_calls_on_the_receiver_fits(index: RepoIndex) -> None:
+    # `impl.compare_indexes(...)`, `impl.compare_unique_constraint(...)` above: the next
+    # `impl.` is likely a sibling, `compare_check_constraint`, not `drop_table`
+    text = "\n".join(
+        [
+            "from ddl.impl import DefaultImpl\n\n",
+            "def compare(impl: DefaultImpl, a, b) -> bool:",
+            "    impl.compare_indexes(a, b)",
+            "    impl.compare_unique_constraint(a, b)",
+            "    return impl.",
+        ]
+    )
+    _scores, hot = _gathered(index, "ddl/user.py", text)
+    assert "compare_check_constraint" in hot
+    assert "drop_table" not in hot
