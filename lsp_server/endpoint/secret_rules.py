@@ -521,6 +521,49 @@ def find_netrc_passwords(text: str, lowered: str) -> Iterator[Hit]:
         pos = text.find("password", line_end)
 
 
+_MAILCHIMP = str(MailchimpDetector.secret_type)
+#: detect-secrets' `[0-9a-z]{32}-us[0-9]{1,2}` from its "-us": the regex engine skips to a
+#: literal, where the leading character class was tried at every position
+_MAILCHIMP_TAIL = re.compile(r"-us(?<=[0-9a-z]{32}-us)[0-9]{1,2}")
+
+
+def find_mailchimp_keys(text: str, lowered: str) -> Iterator[Hit]:
+    """Mailchimp API keys, as detect-secrets' pattern finds them (matches never overlap)."""
+    last = 0
+    for m in _MAILCHIMP_TAIL.finditer(text):
+        start = m.start() - 32
+        if start < last:
+            continue  # the pattern's match would overlap the one before: it has none here
+        last = m.end()
+        if token_value(text[start:last]):
+            yield start, last, _MAILCHIMP
+
+
+#: `auth = ("user", "password")`, `BasicAuth("user", "password")`...: the names are found
+#: in one Aho-Corasick pass, what follows them with an anchored regex (an alternation of
+#: names starting with a, b or c was tried at every such letter of the text)
+_BASIC_AUTH_NAMES = ahocorasick_rs.AhoCorasick(("auth", "BasicAuth", "basic_auth", "credentials"))
+_BASIC_AUTH_PAIR = re.compile(
+    r"[ \t]*(?:=|\()[ \t]*\(?[ \t]*[\"'][^\"'\n]*[\"'][ \t]*,[ \t]*[\"'](?P<s>[^\"'\n]{4,})[\"']"
+)
+
+
+def find_basic_auth_pairs(text: str, lowered: str) -> Iterator[Hit]:
+    """The password of a (user, password) pair bound to an auth name (no overlapping
+    matches, as a regex search of name and pair together would give)."""
+    last = 0
+    names = _BASIC_AUTH_NAMES.find_matches_as_indexes(text, overlapping=True)
+    for _, start, end in sorted(names, key=lambda hit: hit[1]):
+        if start < last:
+            continue
+        m = _BASIC_AUTH_PAIR.match(text, end)
+        if m is None:
+            continue
+        last = m.end()
+        if plausible_value(m.group("s"), True):
+            yield m.start("s"), m.end("s"), BASIC_AUTH
+
+
 def find_tf_variable_default(text: str, lowered: str) -> Iterator[Hit]:
     """`variable "db_password" { default = "..." }`: the name is a line above the value."""
     for m in _TF_VARIABLE.finditer(text):
@@ -807,7 +850,12 @@ BUILTIN: tuple[Rule, ...] = (
         ("gr1348941",),
         gate=_r(r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-"),
     ),
-    *_from_detect_secrets(MailchimpDetector, ("-us",)),
+    Rule(
+        "detect-secrets:MailchimpDetector:0",
+        str(MailchimpDetector.secret_type),
+        finder=find_mailchimp_keys,
+        keywords=("-us",),
+    ),
     *_from_detect_secrets(NpmDetector, ("_authtoken",)),
     *_from_detect_secrets(PypiTokenDetector, ("pypi-",)),
     *_from_detect_secrets(SendGridDetector, ("sg.",)),
@@ -837,14 +885,9 @@ BUILTIN: tuple[Rule, ...] = (
     ),
     Rule(
         "basic-auth-pair",
-        "Basic Auth Credentials",
-        _r(
-            r"(?:auth|BasicAuth|basic_auth|credentials)[ \t]*(?:=|\()[ \t]*\(?[ \t]*[\"'][^\"'\n]*"
-            r"[\"'][ \t]*,[ \t]*[\"'](?P<s>[^\"'\n]{4,})[\"']"
-        ),
-        group="s",
+        BASIC_AUTH,
+        finder=find_basic_auth_pairs,
         keywords=("auth", "credentials"),
-        check=lambda v: plausible_value(v, True),
     ),
     Rule(
         "curl-user",

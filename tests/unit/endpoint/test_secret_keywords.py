@@ -67,3 +67,16 @@ def test_netrc_and_curl_credentials_are_found_where_they_stand() -> None:
     assert "S3cr3tPw9Lk" not in redacted and "Kq8Zp2Xr9" not in redacted
     # control: a dash inside a word is no `-u` flag
     assert scanner.scan("curl x-uadmin:S3cr3tPw9Lk y").text == "curl x-uadmin:S3cr3tPw9Lk y"
+
+
+def test_mailchimp_keys_and_basic_auth_pairs_are_found_whole() -> None:
+    scanner = SecretScanner()
+    key = "8f14e45fceea167a5a36dedd4bea2543" + "-us12"
+    assert scanner.scan(f"MC = '{key}'\n").text == "MC = '[REDACTED:Mailchimp Access Key]'\n"
+    short = "8f14e45fceea167a5a36dedd4bea254-us12"  # 31 characters before the dash: no key
+    assert scanner.scan(f"MC = '{short}'\n").text == f"MC = '{short}'\n"
+    for call in ("BasicAuth", "basic_auth = ", "auth=", "credentials("):
+        text = f"{call}('deploy', 'Pw8zQ2xLk4')\n"
+        assert "Pw8zQ2xLk4" not in scanner.scan(text).text, call
+    # control: a pair bound to another name is not a credential
+    assert scanner.scan("pair = ('deploy', 'Pw8zQ2xLk4')\n").text.endswith("'Pw8zQ2xLk4')\n")
