@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import select
+import selectors
 import stat
 import threading
 import time
@@ -260,7 +261,8 @@ def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> No
     protocol = server.protocol
     assert isinstance(protocol, MistralProtocol)
     try:
-        asyncio.run(_read_all(stop, (stdin, stdout), protocol, server))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(_read_all(stop, (stdin, stdout), protocol, server))
     except (BrokenPipeError, ConnectionResetError):
         # A client going away is normal (an editor quit or restarted its server).
         log.info("the connection to the client is lost; shutting down")
@@ -270,7 +272,45 @@ def serve_stdio(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> No
         stop.set()
         server.thread_pool.shutdown(wait=False, cancel_futures=True)
         return
+    finally:
+        asyncio.set_event_loop(None)
     server.shutdown()  # type: ignore[no-untyped-call]  # pygls leaves it unannotated
+
+
+class PreciseEpollSelector(selectors.EpollSelector):
+    """epoll whose waits end on time to the microsecond, not up to a millisecond late.
+
+    epoll_wait takes whole milliseconds and the standard selector rounds a timeout up, so
+    every timer of the loop fired 0-1 ms late (0.6 ms median measured on the loop here): a
+    completion's debounce among them, on the user's wait. select() takes microseconds, and
+    the epoll descriptor is readable whenever an event is pending: the wait is a select on
+    it, then epoll collects what is ready without waiting. If select refuses the descriptor
+    (past FD_SETSIZE), the rounded-up wait is kept.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._precise = True
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if timeout is not None and timeout > 0 and self._precise:
+            try:
+                select.select([self.fileno()], [], [], timeout)
+            except (OSError, ValueError):
+                self._precise = False
+            else:
+                return super().select(0)
+        return super().select(timeout)
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The server's event loop: on epoll (Linux), one whose timers fire on time."""
+    if hasattr(selectors, "EpollSelector"):
+        loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop(PreciseEpollSelector())
+    else:
+        loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    return loop
 
 
 async def _read_all(

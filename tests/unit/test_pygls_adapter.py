@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import select
+import selectors
+import socket
 import time
 from typing import Any
 
@@ -22,7 +25,9 @@ from lsp_server.pygls_adapter import (
     Framer,
     MessageInbox,
     MistralProtocol,
+    PreciseEpollSelector,
     link_request_cancellation,
+    new_event_loop,
     pending_handlers,
     shutdown_requested,
 )
@@ -323,3 +328,44 @@ async def test_work_after_an_answer_runs_once_it_is_written(
     for _ in range(5):
         await asyncio.sleep(0)
     assert ran == [True]
+
+
+@pytest.mark.skipif(not hasattr(selectors, "EpollSelector"), reason="epoll is Linux-only")
+@pytest.mark.parametrize("select_works", [True, False])
+def test_the_precise_selector_reports_what_is_ready(
+    monkeypatch: pytest.MonkeyPatch, select_works: bool
+) -> None:
+    """Waiting through select() on the epoll descriptor loses no event; when select refuses
+    the descriptor, the plain epoll wait takes over."""
+    if not select_works:
+
+        def refuse(*_args: Any) -> Any:
+            raise ValueError("filedescriptor out of range in select()")
+
+        monkeypatch.setattr(select, "select", refuse)
+    left, right = socket.socketpair()
+    with PreciseEpollSelector() as selector, left, right:
+        selector.register(left, selectors.EVENT_READ, "left")
+        assert selector.select(0.001) == []  # nothing ready: the wait times out empty
+        right.send(b"x")
+        ready = selector.select(5.0)
+        assert [(key.data, events) for key, events in ready] == [("left", selectors.EVENT_READ)]
+
+
+def test_the_server_loop_runs_timers_and_readers() -> None:
+    """The loop `serve_stdio` runs (new_event_loop) serves sleeps and socket reads."""
+
+    async def scenario() -> bytes:
+        reader, writer = await asyncio.open_connection(sock=left)
+        right.send(b"ping")
+        await asyncio.sleep(0.001)
+        data = await reader.read(4)
+        writer.close()
+        return data
+
+    left, right = socket.socketpair()
+    try:
+        with right, asyncio.Runner(loop_factory=new_event_loop) as runner:
+            assert runner.run(scenario()) == b"ping"
+    finally:
+        asyncio.set_event_loop(None)
