@@ -152,6 +152,9 @@ class AttemptMeter:
     #: Takes work that can wait until the editor has its answer (see `_CountingStream`);
     #: None: the work starts at once.
     later: Callable[[Callable[[], None]], None] | None = None
+    #: The answer is whole (finish reason and usage read): a stream closed now is drained
+    #: for the pool like one that reached `[DONE]`.
+    complete: bool = False
 
 
 CURRENT_ATTEMPT: contextvars.ContextVar[AttemptMeter | None] = contextvars.ContextVar(
@@ -187,7 +190,9 @@ class _CountingStream(httpx2.AsyncByteStream):
 
     @property
     def saw_done(self) -> bool:
-        return b"data: [DONE]" in self._tail
+        """Whether the answer is over: `[DONE]` read, or the caller found it complete."""
+        complete = self._meter is not None and self._meter.complete
+        return complete or b"data: [DONE]" in self._tail
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         self._iterator = self._inner.__aiter__()

@@ -703,18 +703,22 @@ class EndpointService:
                     total.usage = delta.usage
                 if delta.model:
                     total.model = delta.model
-                if not delta.text:
-                    continue
-                total.text += delta.text
-                try:
-                    if on_delta is not None:
-                        on_delta(delta.text)
-                    if stop_when is not None and stop_when(total.text):
-                        stopped = True
-                        break
-                except Exception as exc:
-                    # The caller's bug, not the endpoint's: no breaker, no mapping.
-                    raise _CallerError(exc) from exc
+                if delta.text:
+                    total.text += delta.text
+                    try:
+                        if on_delta is not None:
+                            on_delta(delta.text)
+                        if stop_when is not None and stop_when(total.text):
+                            stopped = True
+                            break
+                    except Exception as exc:
+                        # The caller's bug, not the endpoint's: no breaker, no mapping.
+                        raise _CallerError(exc) from exc
+                if total.finish_reason is not None and total.usage:
+                    # The answer is whole; what may follow is the stream's end (`[DONE]`),
+                    # read in the background (the boundary drains, not drops, the connection).
+                    _mark_complete()
+                    break
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
@@ -868,6 +872,13 @@ class EndpointService:
     @property
     def audit_log(self) -> AuditLog:
         return self._audit
+
+
+def _mark_complete() -> None:
+    """Tell the boundary the attempt's answer is whole (see `AttemptMeter.complete`)."""
+    meter = CURRENT_ATTEMPT.get()
+    if meter is not None:
+        meter.complete = True
 
 
 class _CallerError(Exception):

@@ -6,6 +6,7 @@ No crash, a clear status, a bounded number of requests (counted by the fake serv
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import Callable
@@ -377,6 +378,71 @@ async def test_a_finished_stream_drained_after_the_answer_keeps_the_connection(
         await svc.aclose()
         assert len({r.client_port for r in fake.requests}) == 1 and fake.closed_streams == 0
     assert len(svc.audit_log.read()) == 3
+
+
+class _WithheldDone:
+    """A loopback endpoint that sends the whole answer (finish reason and usage) at once but
+    holds back `[DONE]` and the end of the chunked body until `release` is set."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.connections = 0
+        self.requests = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                await reader.readexactly(length)
+                self.requests += 1
+                event = json.dumps(
+                    {
+                        "id": "c",
+                        "model": "codestral-latest",
+                        "choices": [
+                            {"index": 0, "delta": {"content": "x"}, "finish_reason": "stop"}
+                        ],
+                        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+                    }
+                ).encode()
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n" + _chunk(b"data: " + event + b"\n\n")
+                )
+                await writer.drain()
+                await self.release.wait()
+                writer.write(_chunk(b"data: [DONE]\n\n") + b"0\r\n\r\n")
+                await writer.drain()
+                self.release.clear()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%b\r\n" % (len(data), data)
+
+
+async def test_a_whole_answer_returns_before_the_streams_end(tmp_path: Path) -> None:
+    """Finish reason and usage read: the answer returns without waiting for `[DONE]`, which
+    is read afterwards, so the connection still goes back to the pool."""
+    endpoint = _WithheldDone()
+    server = await asyncio.start_server(endpoint.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    svc = _service(f"http://127.0.0.1:{port}", tmp_path, max_concurrency=1)
+    try:
+        for _ in range(2):
+            # Would hang (and time out) if the answer waited for the withheld `[DONE]`.
+            result = await asyncio.wait_for(svc.fim(_fim()), timeout=30)
+            assert result.text == "x" and result.usage["total_tokens"] == 4
+            endpoint.release.set()
+            await wait_for_drains()
+        assert endpoint.requests == 2 and endpoint.connections == 1
+    finally:
+        await svc.aclose()
+        server.close()
+        await server.wait_closed()
 
 
 async def test_a_failing_callback_is_the_callers_error_not_the_endpoints(tmp_path: Path) -> None:
