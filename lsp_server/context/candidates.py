@@ -18,7 +18,13 @@ from .names import (
     scan_line,
     with_targets,
 )
-from .receivers import attribute_types, chain_at_cursor, chain_type, class_fields
+from .receivers import (
+    attribute_types,
+    chain_at_cursor,
+    chain_type,
+    class_fields,
+    docstring_types,
+)
 from .relevance import LineWords
 from .view import IndexView
 
@@ -50,6 +56,9 @@ def candidates_for_cursor(
     recent_lines = lines[-RECENT_LINES:]
     signature = func.signature if func is not None else ""
     gatherer.receiver_types = receiver_types(signature, recent_lines, lang)
+    if lang == "python" and func is not None and func.path == rel:
+        for name, type_name in docstring_types(signature, lines[func.line :]).items():
+            gatherer.receiver_types.setdefault(name, type_name)
     calls = call_assignments(recent_lines)
     uses = names_near(lines, after)
     cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])

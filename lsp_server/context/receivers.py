@@ -202,3 +202,60 @@ def chain_type(
             return None
         classes = [c for c, _ in gatherer.with_bases(gatherer.type_classes(found))]
     return found
+
+
+#: A parameter's type in a docstring: `name (Type): ...` (Google), `:type name: Type`
+#: (Sphinx), `name: :class:`~pkg.Type` ...` / `name : Type` (NumPy and the like).
+_DOC_PARAM = (
+    re.compile(r"^\s*\*{0,2}(\w+)\s*\(([^)]*)\)\s*:"),
+    re.compile(r"^\s*:type\s+(\w+)\s*:\s*(.+)$"),
+    re.compile(r"^\s*(\w+)\s*:\s*(.+)$"),
+)
+_DOC_TYPE = re.compile(r"^(?::class:)?`?~?([\w.]+(?:\[[^\]]*\])?)`?(?:\s+(?:instance|object))?\.?$")
+DOC_LINES = 80  # a function's docstring is read this far below its header
+
+
+def docstring_types(signature: str, lines: list[str]) -> dict[str, str]:
+    """Parameters the signature leaves unannotated -> the class the function's docstring
+    gives them (`stack: :class:`~sqlparse.filters.FilterStack` instance`, `signer
+    (google.auth.crypt.Signer): ...`, `:type path: Path`): untyped code often documents
+    them. `lines`: the function's lines from its header on."""
+    annotated = parameter_types(signature)
+    wanted = {p for p in _parameters(signature) if p not in annotated}
+    types: dict[str, str] = {}
+    inside = False
+    for line in lines[1:DOC_LINES]:
+        quotes = line.count('"""') + line.count("'''")
+        if not inside and not quotes:
+            if line.strip():
+                break  # code before any docstring: none
+            continue
+        if quotes % 2 == 1:
+            if inside:
+                break
+            inside = True
+        for pattern in _DOC_PARAM:
+            match = pattern.match(line)
+            if match is None or match.group(1) not in wanted:
+                continue
+            text = match.group(2).strip()
+            named = _DOC_TYPE.match(text)
+            found = annotation_class(named.group(1)) if named is not None else None
+            if found is not None:
+                types.setdefault(match.group(1), found)
+            break
+    return types
+
+
+def _parameters(signature: str) -> list[str]:
+    """The parameter names of a Python signature (not self/cls)."""
+    start = signature.find("(")
+    end = signature.rfind(")")
+    if start < 0 or end < start:
+        return []
+    names = []
+    for part in signature[start + 1 : end].split(","):
+        name = part.split(":", 1)[0].split("=", 1)[0].strip().lstrip("*")
+        if name.isidentifier() and name not in ("self", "cls"):
+            names.append(name)
+    return names

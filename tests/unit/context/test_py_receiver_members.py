@@ -10,7 +10,7 @@ import pytest
 
 from lsp_server.context.candidates import candidates_for_cursor
 from lsp_server.context.gather import MAX_FITTING_MEMBERS, W_CURSOR
-from lsp_server.context.receivers import MIN_CHAIN_SHARE, api_shares
+from lsp_server.context.receivers import MIN_CHAIN_SHARE, api_shares, docstring_types
 from lsp_server.context.view import IndexView
 from lsp_server.index.repo_index import RepoIndex
 
@@ -262,3 +262,44 @@ def test_member_of_the_family_the_file_calls_on_the_receiver_fits(index: RepoInd
     _scores, hot = _gathered(index, "ddl/user.py", text)
     assert "compare_check_constraint" in hot
     assert "drop_table" not in hot
+
+
+def test_untyped_parameter_has_the_class_its_docstring_gives(index: RepoIndex) -> None:
+    # `stack` is unannotated; the docstring says it is a `Line` (Google style, Sphinx role)
+    text = "\n".join(
+        [
+            "def build(stack, options):",
+            '    """Set up a stack.',
+            "",
+            "    Args:",
+            "      stack: :class:`~lines.line.Line` instance",
+            "      options: Dictionary with options.",
+            '    """',
+            "    stack.",
+        ]
+    )
+    scores, _hot = _gathered(index, "lines/build.py", text)
+    assert scores.get("Line", 0.0) >= W_CURSOR
+
+
+@pytest.mark.parametrize(
+    ("doc", "expected"),
+    [
+        ("        signer (google.auth.crypt.Signer): The signer.", {"signer": "Signer"}),
+        ("    :type signer: Signer", {"signer": "Signer"}),
+        ("        signer : crypt.Signer", {"signer": "Signer"}),
+        ("        signer: the object that signs", {}),  # words, not a class
+        ("        payload (Mapping[str, str]): The payload.", {}),  # a container
+        ("        other (Signer): not a parameter", {}),
+    ],
+)
+def test_docstring_parameter_styles(doc: str, expected: dict[str, str]) -> None:
+    lines = ["def sign(signer, payload):", '    """Sign.', "", "    Args:", doc, '    """']
+    assert docstring_types("def sign(signer, payload):", lines) == expected
+
+
+def test_annotated_parameter_and_code_before_any_docstring_are_not_read() -> None:
+    lines = ["def sign(signer: Key):", "    x = 1", '    """signer (Signer): no."""']
+    assert docstring_types("def sign(signer: Key):", lines) == {}
+    lines = ["def sign(signer):", "    x = 1", '    """signer (Signer): no."""']
+    assert docstring_types("def sign(signer):", lines) == {}
