@@ -550,6 +550,8 @@ class Gatherer:
                     found: str | None = definition.name
                 else:
                     found = self._return_class(definition, entered)
+                    if found is None and not entered:
+                        found = _alternate_constructor(definition, receiver)
                 if found:
                     self.receiver_types[variable] = found
                     break
@@ -894,6 +896,23 @@ class Gatherer:
                 found.append(definition)
         self.enclosing_bases = found
         return found
+
+
+_CLS_FIRST = re.compile(r"^\s*(?:async\s+)?def\s+\w+\s*\(\s*cls\s*[,)]")
+
+
+def _alternate_constructor(definition: Definition, receiver: str) -> str | None:
+    """`Credentials.from_signing_credentials(...)`: a classmethod called on its own class
+    that declares no return type most often builds an instance of it (`from_*`, `create`);
+    the class, or None."""
+    if (
+        definition.container is None
+        or definition.container != receiver
+        or "->" in definition.signature
+        or not _CLS_FIRST.match(definition.signature)
+    ):
+        return None
+    return definition.container
 
 
 def _first(item: tuple[float, Definition]) -> float:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from lsp_server.context.candidates import candidates_for_cursor
-from lsp_server.context.gather import MAX_FITTING_MEMBERS, W_CURSOR
+from lsp_server.context.gather import MAX_FITTING_MEMBERS, W_CURSOR, Gatherer
 from lsp_server.context.receivers import MIN_CHAIN_SHARE, api_shares, docstring_types
 from lsp_server.context.view import IndexView
 from lsp_server.index.repo_index import RepoIndex
@@ -85,6 +85,15 @@ FILES = {
                 "rename_column",
             )
         )
+    ),
+    # an alternate constructor with no return annotation
+    "auth/creds.py": (
+        "class Credentials:\n"
+        "    @classmethod\n"
+        "    def from_signing_credentials(cls, credentials, audience=None):\n"
+        "        return cls()\n\n"
+        "    def refresh(self, request) -> None:\n"
+        "        pass\n"
     ),
     # a chain of attributes: a dataclass field, a property, a descriptor
     "lines/line.py": (
@@ -303,3 +312,16 @@ def test_annotated_parameter_and_code_before_any_docstring_are_not_read() -> Non
     assert docstring_types("def sign(signer: Key):", lines) == {}
     lines = ["def sign(signer):", "    x = 1", '    """signer (Signer): no."""']
     assert docstring_types("def sign(signer):", lines) == {}
+
+
+def test_classmethod_called_on_its_class_builds_an_instance_of_it(index: RepoIndex) -> None:
+    # `creds.Credentials.from_signing_credentials(...)`, no return annotation: a Credentials
+    view = IndexView(index, lambda _p: True, "auth/user.py")
+    gatherer = Gatherer(view, "auth/user.py", "python")
+    gatherer.add_call_types(
+        {
+            "jwt_credentials": "Credentials.from_signing_credentials",
+            "other": "factory.from_signing_credentials",  # not called on its class
+        }
+    )
+    assert gatherer.receiver_types == {"jwt_credentials": "Credentials"}
