@@ -20,7 +20,7 @@ from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 from .conventions import conventional_module
 from .imports import JS_LANGUAGES, FileImports, ModuleTarget
 from .names import NameUse, annotation_class, entered_class
-from .receivers import api_shares
+from .receivers import alternate_constructor, api_shares
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
 from .testfiles import is_test_path
@@ -551,7 +551,7 @@ class Gatherer:
                 else:
                     found = self._return_class(definition, entered)
                     if found is None and not entered:
-                        found = _alternate_constructor(definition, receiver)
+                        found = alternate_constructor(definition, receiver)
                 if found:
                     self.receiver_types[variable] = found
                     break
@@ -896,23 +896,6 @@ class Gatherer:
                 found.append(definition)
         self.enclosing_bases = found
         return found
-
-
-_CLS_FIRST = re.compile(r"^\s*(?:async\s+)?def\s+\w+\s*\(\s*cls\s*[,)]")
-
-
-def _alternate_constructor(definition: Definition, receiver: str) -> str | None:
-    """`Credentials.from_signing_credentials(...)`: a classmethod called on its own class
-    that declares no return type most often builds an instance of it (`from_*`, `create`);
-    the class, or None."""
-    if (
-        definition.container is None
-        or definition.container != receiver
-        or "->" in definition.signature
-        or not _CLS_FIRST.match(definition.signature)
-    ):
-        return None
-    return definition.container
 
 
 def _first(item: tuple[float, Definition]) -> float:

@@ -259,3 +259,20 @@ def _parameters(signature: str) -> list[str]:
         if name.isidentifier() and name not in ("self", "cls"):
             names.append(name)
     return names
+
+
+_CLS_FIRST = re.compile(r"^\s*(?:async\s+)?def\s+\w+\s*\(\s*cls\s*[,)]")
+
+
+def alternate_constructor(definition: Definition, receiver: str) -> str | None:
+    """`Credentials.from_signing_credentials(...)`: a classmethod called on its own class
+    that declares no return type most often builds an instance of it (`from_*`, `create`);
+    the class, or None."""
+    if (
+        definition.container is None
+        or definition.container != receiver
+        or "->" in definition.signature
+        or not _CLS_FIRST.match(definition.signature)
+    ):
+        return None
+    return definition.container
