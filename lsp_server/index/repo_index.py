@@ -268,11 +268,14 @@ class RepoIndex:
             self._store.delete(removed)
         tasks: list[Task] = []
         cached = 0
+        verdicts = ("", worker.secret_rules_digest())  # a secret found, or clean under these
         for cand in candidates:
             state = states.get(cand.rel)
             if state is not None and state.size == cand.size and state.mtime_ns == cand.mtime_ns:
-                cached += 1
-                continue
+                if state.secrets_clean in verdicts:
+                    cached += 1
+                    continue
+                state = None  # clean under other secret rules: read and scanned again
             skip = skip_states.get(cand.rel)
             if skip is not None and skip.size == cand.size and skip.mtime_ns == cand.mtime_ns:
                 skipped[skip.reason] += 1

@@ -107,11 +107,12 @@ class ParsedFile(NamedTuple):
 
 
 class FileState(NamedTuple):
-    """The cached stat and content hash of an indexed file."""
+    """The cached stat and content hash of an indexed file, and its secret verdict."""
 
     size: int
     mtime_ns: int
     sha256: str
+    secrets_clean: str = ""
 
 
 class SkipState(NamedTuple):
@@ -340,8 +341,8 @@ class Store:
     # -- reading ----------------------------------------------------------------------------
 
     def file_states(self) -> dict[str, FileState]:
-        rows = self.conn().execute("SELECT path, size, mtime_ns, sha256 FROM files")
-        return {path: FileState(size, mtime, sha) for path, size, mtime, sha in rows}
+        rows = self.conn().execute("SELECT path, size, mtime_ns, sha256, secrets_clean FROM files")
+        return {path: FileState(*state) for path, *state in rows}
 
     def skipped_states(self) -> dict[str, SkipState]:
         rows = self.conn().execute("SELECT path, size, mtime_ns, reason FROM skipped")

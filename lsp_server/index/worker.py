@@ -201,11 +201,21 @@ def use_secret_rules(path: str) -> None:
     _secret_rules = path
 
 
-def secrets_verdict(text: str) -> str:
-    """The digest of the secret rules if none of them finds anything in `text`, else ""."""
+def _scanner() -> SecretScanner:
     scanner = _scanners.get(_secret_rules)
     if scanner is None:
         scanner = _scanners[_secret_rules] = SecretScanner(extra_rules_path=_secret_rules or None)
+    return scanner
+
+
+def secret_rules_digest() -> str:
+    """The digest a file found clean now is stored with (see `use_secret_rules`)."""
+    return _scanner().rules_digest
+
+
+def secrets_verdict(text: str) -> str:
+    """The digest of the secret rules if none of them finds anything in `text`, else ""."""
+    scanner = _scanner()
     try:
         found = scanner.rule_spans(text)
     except Exception:  # noqa: BLE001 - no verdict, the assembly scans the file itself

@@ -175,3 +175,25 @@ def test_the_verdict_survives_pickling_from_a_pool_worker() -> None:
     leaked = f'password = "{SECRET}"\n'.encode()
     found = worker.process_data("b.py", leaked, len(leaked), 1, "python")
     assert isinstance(found, worker.Parsed) and found.secrets_clean == ""
+
+
+def test_verdicts_under_other_rules_are_found_again_on_the_next_build(tmp_path: Path) -> None:
+    rules = tmp_path / "gitleaks.toml"
+    rules.write_text(ACME_RULES)
+    text = f"deploy(target={ACME!r})\n"
+    index = _indexed(tmp_path, {"deploy.py": text, "util.py": CLEAN})
+    assert index.secrets_verdict("deploy.py")[1] == SecretScanner().rules_digest  # type: ignore[index]
+    index.close()
+    options = IndexOptions(cache_dir=tmp_path / "cache", secret_rules=str(rules))
+    again = RepoIndex(index.root, options)
+    try:
+        stats = again.build()  # same files, same stats: only the verdicts are stale
+    finally:
+        worker.use_secret_rules("")
+    assert stats.parsed_files == 2 and stats.cached_files == 0
+    digest = SecretScanner(extra_rules_path=rules).rules_digest
+    assert again.secrets_verdict("deploy.py")[1] == ""  # type: ignore[index]
+    assert again.secrets_verdict("util.py")[1] == digest  # type: ignore[index]
+    # control: with the same rules, nothing is read again
+    assert RepoIndex(index.root, options).build().cached_files == 2
+    worker.use_secret_rules("")
