@@ -289,9 +289,15 @@ class CompletionEngine:
             sources=context.sources,
             stop_when=stop_when,
             model=settings.models.completion,
-            repo_context=repo_context(context),
+            repo_context=repo_context(context) if self._sends_repo_context() else None,
         )
         return _Plan(Anchor.at(query.uri, query.text, query.offset), shape, request)
+
+    def _sends_repo_context(self) -> bool:
+        """Whether the endpoint's engine takes the snippets apart (llama.cpp's input_extra);
+        for the others cutting them out of the prefix would be work for nothing."""
+        endpoint = self._session.endpoint
+        return endpoint is not None and endpoint.uses_repo_context
 
     def _start(self, query: CompletionQuery, plan: _Plan) -> _Flight:
         partial: list[str] = []

@@ -253,6 +253,12 @@ class EndpointService:
         return self._api
 
     @property
+    def uses_repo_context(self) -> bool:
+        """Whether the engine in use takes repository snippets apart from the prefix (a FIM
+        request's `repo_context`); until the local preset has found its engine, no."""
+        return bool(backend_class(self._api).uses_repo_context)
+
+    @property
     def engine(self) -> str:
         """What answers, in words: "Ollama", "llama.cpp", "the Mistral API", ..."""
         if self._found is not None:

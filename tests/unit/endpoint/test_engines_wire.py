@@ -170,3 +170,12 @@ def test_fim_layouts_follow_the_model_and_neutralise_tokens() -> None:
     prompt = CODESTRAL.render("x = '[PREFIX]'", "")
     assert prompt.count("[PREFIX]") == 1 and not prompt.startswith("<s>")
     assert STARCODER.render("a", "b") == "<fim_prefix>a<fim_suffix>b<fim_middle>"
+
+
+@pytest.mark.parametrize("engine", list(API))
+def test_only_llamacpp_takes_the_snippets_apart(tmp_path: Path, engine: str) -> None:
+    """The completion engine cuts the snippets out of the prefix only for an engine that
+    sends them apart (`uses_repo_context`): llama.cpp's input_extra."""
+    with FakeMistral(engine=engine) as fake:
+        svc = _service(fake, tmp_path, engine)
+        assert svc.uses_repo_context == (engine == "llamacpp")
