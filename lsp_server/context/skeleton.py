@@ -7,6 +7,7 @@ skeleton never reads or parses a file.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 
 from lsp_server.index.model import Definition
@@ -41,10 +42,29 @@ def clean_signature(signature: str) -> str:
     return "\n".join(lines).rstrip()
 
 
+#: A line comment after code: `):  # pylint: disable=...`, `{ // legacy`.
+_LINE_COMMENT = re.compile(r"\s+(?:#|//)\s.*$")
+
+
+def _without_comment(line: str) -> str:
+    """`line` less its trailing comment: folded onto one line, a comment would swallow the
+    rest of the header (and a `:` or `{` added after it). Kept when the marker may be inside
+    a string (an odd number of quotes before it)."""
+    if line.lstrip().startswith(("# ", "// ")):
+        return ""
+    found = _LINE_COMMENT.search(line)
+    if found is None:
+        return line
+    before = line[: found.start()]
+    if before.count('"') % 2 or before.count("'") % 2:
+        return line
+    return before
+
+
 @functools.lru_cache(maxsize=8192)
 def fold(signature: str, limit: int = MEMBER_SIG_MAX) -> str:
     """A multi-line header on one line (`def f(\n    a,\n)` -> `def f(a,)`), cut to `limit`."""
-    lines = clean_signature(signature).split("\n")
+    lines = [_without_comment(line) for line in clean_signature(signature).split("\n")]
     out = lines[0].rstrip()
     for line in lines[1:]:
         piece = line.strip()

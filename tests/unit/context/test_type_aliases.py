@@ -9,6 +9,7 @@ import pytest
 
 from lsp_server.context import ContextBuilder
 from lsp_server.context.builder import is_type_alias
+from lsp_server.context.skeleton import fold
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
 
 
@@ -113,3 +114,19 @@ def test_an_interface_and_its_namespace_each_list_only_their_own_members(
     assert "export declare namespace Deferred" in shown and "resumes?" in shown
     assert shown.count("resumes?") == 1
     assert shown.count("interface Variance<in out A, in out E>") == 1
+
+
+@pytest.mark.parametrize(
+    ("signature", "folded"),
+    [
+        (
+            "class Arguments(\n    Node\n):  # pylint: disable=too-many-attributes",
+            "class Arguments(Node):",
+        ),
+        ("def f(\n    a,  # the first\n    b,\n):", "def f(a, b,):"),
+        ("func (s *S) Serve(l Listener) error { // entry", "func (s *S) Serve(l Listener) error {"),
+        ('def f(sep=" # "):', 'def f(sep=" # "):'),
+    ],
+)
+def test_a_folded_header_loses_its_line_comments(signature: str, folded: str) -> None:
+    assert fold(signature) == folded
