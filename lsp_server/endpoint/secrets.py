@@ -118,8 +118,8 @@ def learn(text: str, spans: Iterable[Span]) -> None:
     with _lock:
         for span in spans:
             for piece in _fragments(text[span.start : span.end]):
-                if piece not in _learned:
-                    _learned_epoch += 1
+                if _learned.get(piece) != span.type:
+                    _learned_epoch += 1  # a new fragment, or a new type for one
                 _learned[piece] = span.type
                 _learned.move_to_end(piece)
         while len(_learned) > LEARNED_SIZE:
@@ -147,15 +147,31 @@ def note_redacted(line: str) -> None:
             _noted.popitem(last=False)
 
 
+#: The remembered fragments in one automaton, rebuilt when they change: a `find` per
+#: fragment over every whole file grew with their number (4,096 at most).
+_automaton: tuple[int, ahocorasick_rs.AhoCorasick, list[tuple[str, str]]] | None = None
+
+
 def _learned_spans(text: str) -> list[Span]:
+    """Each remembered fragment wherever it occurs (non-overlapping, as `str.find` steps)."""
+    global _automaton
     with _lock:
-        items = list(_learned.items())
+        if not _learned:
+            return []
+        built = _automaton
+        if built is None or built[0] != _learned_epoch:
+            items = list(_learned.items())
+            matcher = ahocorasick_rs.AhoCorasick([piece for piece, _ in items])
+            built = _automaton = (_learned_epoch, matcher, items)
+    _, matcher, items = built
     spans: list[Span] = []
-    for piece, kind in items:
-        pos = text.find(piece)
-        while pos >= 0:
-            spans.append(Span(pos, pos + len(piece), kind))
-            pos = text.find(piece, pos + len(piece))
+    ends: dict[int, int] = {}  # fragment -> end of its last occurrence taken
+    hits = matcher.find_matches_as_indexes(text, overlapping=True)
+    for which, start, end in sorted(hits, key=lambda hit: hit[1]):
+        if start < ends.get(which, 0):
+            continue  # overlaps its own previous occurrence
+        ends[which] = end
+        spans.append(Span(start, end, items[which][1]))
     return spans
 
 

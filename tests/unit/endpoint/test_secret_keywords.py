@@ -7,8 +7,9 @@ from __future__ import annotations
 import random
 import re
 
+from lsp_server.endpoint import secrets as secrets_module
 from lsp_server.endpoint.secret_rules import _trigger_starts
-from lsp_server.endpoint.secrets import SecretScanner, keyword_finder
+from lsp_server.endpoint.secrets import SecretScanner, Span, keyword_finder, learn
 
 
 def _keywords() -> list[str]:
@@ -80,3 +81,47 @@ def test_mailchimp_keys_and_basic_auth_pairs_are_found_whole() -> None:
         assert "Pw8zQ2xLk4" not in scanner.scan(text).text, call
     # control: a pair bound to another name is not a credential
     assert scanner.scan("pair = ('deploy', 'Pw8zQ2xLk4')\n").text.endswith("'Pw8zQ2xLk4')\n")
+
+
+def _find_each(text: str, fragments: dict[str, str]) -> list[tuple[int, int, str]]:
+    """The remembered values' spans as one `str.find` loop per fragment finds them."""
+    found = []
+    for piece, kind in fragments.items():
+        pos = text.find(piece)
+        while pos >= 0:
+            found.append((pos, pos + len(piece), kind))
+            pos = text.find(piece, pos + len(piece))
+    return sorted(found)
+
+
+def test_learned_values_are_found_as_a_find_per_value_finds_them() -> None:
+    rng = random.Random(5)
+    alphabet = "ab"  # small: values overlap, repeat and contain each other
+    try:
+        for _ in range(300):
+            secrets_module.forget_learned()
+            values = {"".join(rng.choices(alphabet, k=rng.randint(12, 16))) for _ in range(4)}
+            text = "".join(rng.choices(alphabet, k=rng.randint(0, 80)))
+            for value in values:
+                holder = f"k = '{value}'"
+                learn(holder, [Span(5, 5 + len(value), rng.choice(["A", "B"]))])
+            fragments = dict(secrets_module._learned)
+            got = sorted((s.start, s.end, s.type) for s in secrets_module._learned_spans(text))
+            assert got == _find_each(text, fragments), (values, text)
+        secrets_module.forget_learned()
+        periodic = "ab" * 6  # occurs at 0, 2, 4 and 6 below: `find` steps over its own length
+        learn(f"k = '{periodic}'", [Span(5, 17, "A")])
+        assert [(s.start, s.end) for s in secrets_module._learned_spans("ab" * 9)] == [(0, 12)]
+    finally:
+        secrets_module.forget_learned()
+
+
+def test_a_value_learned_again_with_another_type_is_redacted_as_that_type() -> None:
+    value = "Zq8vN3xR7mW2pL5tK9yB44"
+    try:
+        learn(f"a = '{value}'", [Span(5, 5 + len(value), "First")])
+        assert secrets_module._learned_spans(value)[0].type == "First"
+        learn(f"a = '{value}'", [Span(5, 5 + len(value), "Second")])
+        assert secrets_module._learned_spans(value)[0].type == "Second"
+    finally:
+        secrets_module.forget_learned()
