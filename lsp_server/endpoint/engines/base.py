@@ -102,6 +102,7 @@ class HttpEngine:
         self._base = base_url.rstrip("/")
         self._key = key
         self._urls: dict[str, httpx2.URL] = {}
+        self._merged: dict[str, httpx2.Headers] = {}
 
     # -- hooks ----------------------------------------------------------------------
 
@@ -124,6 +125,33 @@ class HttpEngine:
         if url is None:
             url = self._urls[path] = httpx2.URL(self._base + path)
         return url
+
+    def post_request(
+        self, path: str, content: bytes, timeout_s: float, accept: str
+    ) -> httpx2.Request:
+        """The request `client.build_request("POST", ...)` makes, with the client's headers
+        merged into ours once rather than on every keystroke (~0.1 ms of the wait after the
+        debounce). A client holding cookies or query parameters gets build_request's own."""
+        client = self._client
+        if client.cookies or client.params:
+            return client.build_request(
+                "POST",
+                self._url(path),
+                content=content,
+                headers=self._headers(accept),
+                timeout=timeout_s,
+            )
+        headers = self._merged.get(accept)
+        if headers is None:
+            headers = self._merged[accept] = httpx2.Headers(client.headers)
+            headers.update(self._headers(accept))
+        return httpx2.Request(
+            "POST",
+            self._url(path),
+            content=content,
+            headers=headers,
+            extensions={"timeout": httpx2.Timeout(timeout_s).as_dict()},
+        )
 
     def _fail(self, res: httpx2.Response, text: str, model: str) -> Exception:
         unfit = self.diagnose(res.status_code, error_message(text), model)
@@ -158,13 +186,7 @@ class HttpEngine:
         self, path: str, body: dict[str, Any], timeout_s: float, accept: str, model: str
     ) -> AsyncGenerator[str, None]:
         """The response's lines as they arrive; the response is closed however this ends."""
-        request = self._client.build_request(
-            "POST",
-            self._url(path),
-            content=json.dumps(body).encode(),
-            headers=self._headers(accept),
-            timeout=timeout_s,
-        )
+        request = self.post_request(path, json.dumps(body).encode(), timeout_s, accept)
         res = await self._client.send(request, stream=True)
         try:
             if res.status_code >= 400:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from lsp_server.endpoint import EndpointHTTPError, EndpointOffline, EndpointService, FimRequest
@@ -179,3 +180,37 @@ def test_only_llamacpp_takes_the_snippets_apart(tmp_path: Path, engine: str) -> 
     with FakeMistral(engine=engine) as fake:
         svc = _service(fake, tmp_path, engine)
         assert svc.uses_repo_context == (engine == "llamacpp")
+
+
+async def test_the_hot_request_is_the_one_build_request_makes() -> None:
+    """`post_request` skips httpx's per-call merging; what it builds must not differ from
+    `client.build_request` (headers and their order, URL, body, timeout), and a client
+    holding cookies gets build_request's own (they would be sent back)."""
+    from lsp_server.endpoint.boundary import build_async_client, origin_of
+    from lsp_server.endpoint.engines.mistral import _FimWire
+    from lsp_server.endpoint.keys import ApiKey
+
+    base = "https://api.example.test"
+    client = build_async_client(frozenset({origin_of(httpx2.URL(base))}))
+    engine = _FimWire(client, base, ApiKey("k-123456"))
+    body = b'{"prompt": "def f("}'
+    try:
+        for accept in ("text/event-stream", "application/json"):
+            for _ in range(2):  # the second one from the cached merge
+                ours = engine.post_request("/v1/fim/completions", body, 7.5, accept)
+                theirs = client.build_request(
+                    "POST",
+                    base + "/v1/fim/completions",
+                    content=body,
+                    headers=engine._headers(accept),
+                    timeout=7.5,
+                )
+                assert ours.method == theirs.method and ours.url == theirs.url
+                assert ours.headers.multi_items() == theirs.headers.multi_items()
+                assert ours.content == theirs.content
+                assert ours.extensions == theirs.extensions
+        client.cookies.set("lb", "sticky", domain="api.example.test")
+        with_cookie = engine.post_request("/v1/fim/completions", body, 7.5, "text/event-stream")
+        assert "lb=sticky" in with_cookie.headers.get("cookie", "")
+    finally:
+        await client.aclose()
