@@ -46,12 +46,9 @@ def clean_signature(signature: str) -> str:
 _LINE_COMMENT = re.compile(r"\s+(?:#|//)\s.*$")
 
 
-def _without_comment(line: str) -> str:
-    """`line` less its trailing comment: folded onto one line, a comment would swallow the
-    rest of the header (and a `:` or `{` added after it). Kept when the marker may be inside
-    a string (an odd number of quotes before it)."""
-    if line.lstrip().startswith(("# ", "// ")):
-        return ""
+def code_part(line: str) -> str:
+    """`line` less its trailing comment (kept when the marker may be inside a string: an
+    odd number of quotes before it)."""
     found = _LINE_COMMENT.search(line)
     if found is None:
         return line
@@ -63,8 +60,12 @@ def _without_comment(line: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def fold(signature: str, limit: int = MEMBER_SIG_MAX) -> str:
-    """A multi-line header on one line (`def f(\n    a,\n)` -> `def f(a,)`), cut to `limit`."""
-    lines = [_without_comment(line) for line in clean_signature(signature).split("\n")]
+    """A multi-line header on one line (`def f(\n    a,\n)` -> `def f(a,)`), cut to `limit`.
+    A header with a comment before its last line stays as written: folded, the comment
+    would swallow the rest (`def get(  # type: ignore` + `self, key)`)."""
+    lines = clean_signature(signature).split("\n")
+    if any(code_part(line) != line for line in lines[:-1]):
+        return "\n".join(lines)
     out = lines[0].rstrip()
     for line in lines[1:]:
         piece = line.strip()
@@ -114,9 +115,10 @@ def container_open(cls: Definition | None, name: str, language_id: str | None) -
     """The line that opens a class around its members (a made-up one if the class is unknown)."""
     if cls is not None:
         sig = fold(cls.signature, 400)
+        code = code_part(sig).rstrip()  # `class A(B):  # pylint: ...` opens already
         if _python(language_id):
-            return sig + ("" if sig.endswith(":") else ":") + "\n"
-        return sig + ("" if sig.endswith("{") else " {") + "\n"
+            return sig + ("" if code.endswith(":") else ":") + "\n"
+        return sig + ("" if code.endswith("{") else " {") + "\n"
     if _python(language_id):
         return f"class {name}:\n"
     return f"class {name} {{\n"

@@ -9,7 +9,8 @@ import pytest
 
 from lsp_server.context import ContextBuilder
 from lsp_server.context.builder import is_type_alias
-from lsp_server.context.skeleton import fold
+from lsp_server.context.skeleton import container_open, fold
+from lsp_server.index.model import Definition
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
 
 
@@ -119,14 +120,33 @@ def test_an_interface_and_its_namespace_each_list_only_their_own_members(
 @pytest.mark.parametrize(
     ("signature", "folded"),
     [
+        # a comment on the last line stays: the header reads as written
         (
             "class Arguments(\n    Node\n):  # pylint: disable=too-many-attributes",
-            "class Arguments(Node):",
+            "class Arguments(Node):  # pylint: disable=too-many-attributes",
         ),
-        ("def f(\n    a,  # the first\n    b,\n):", "def f(a, b,):"),
-        ("func (s *S) Serve(l Listener) error { // entry", "func (s *S) Serve(l Listener) error {"),
-        ('def f(sep=" # "):', 'def f(sep=" # "):'),
+        # one before it would swallow the rest: the header keeps its lines
+        ("def get(  # type: ignore\n    self,\n):", "def get(  # type: ignore\n    self,\n):"),
+        ("def f(\n    a,\n    b,\n):", "def f(a, b,):"),
+        ('def f(\n    sep=" # ",\n):', 'def f(sep=" # ",):'),
     ],
 )
-def test_a_folded_header_loses_its_line_comments(signature: str, folded: str) -> None:
+def test_a_header_is_folded_unless_a_comment_would_swallow_it(signature: str, folded: str) -> None:
     assert fold(signature) == folded
+
+
+def test_a_class_line_ending_in_a_comment_opens_its_block_once() -> None:
+    cls = Definition(
+        name="Arguments",
+        kind="class",
+        path="nodes.py",
+        line=1,
+        column=0,
+        end_line=9,
+        end_column=0,
+        container=None,
+        signature="class Arguments(Node):  # pylint: disable=too-many-attributes",
+        doc=None,
+    )
+    opened = container_open(cls, "Arguments", "python")
+    assert opened == "class Arguments(Node):  # pylint: disable=too-many-attributes\n"
