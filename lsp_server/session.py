@@ -91,6 +91,8 @@ class Session:
             exclude=s.index.exclude_layers,
             privacy_exclude=s.privacy.exclude_layers,
             worker_nice=10,  # cold indexing must never slow down typing
+            # the index's secret verdicts count only under the rules the endpoint scans with
+            secret_rules=s.privacy.secret_rules or "",
         )
 
     def _reset_indexes(self) -> None:

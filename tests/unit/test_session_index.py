@@ -1,0 +1,41 @@
+"""The index a session opens scans with the rules the endpoint scans with: its clean verdicts
+let the context skip a file's scan, so they must be made under the user's gitleaks rules too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.sessions import isolated_session
+
+RULES = """\
+[[rules]]
+id = "acme-token"
+regex = '''acme_[0-9a-f]{32}'''
+keywords = ["acme_"]
+"""
+
+
+def test_the_index_is_given_the_users_secret_rules(tmp_path: Path) -> None:
+    rules = tmp_path / "gitleaks.toml"
+    rules.write_text(RULES)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    session = isolated_session(tmp_path, user=f'[privacy]\nsecret_rules = "{rules}"\n')
+    session.configure(roots=[repo], editor={})
+    try:
+        assert session.indexes[repo].options.secret_rules == str(rules)
+    finally:
+        for index in session.indexes.values():
+            index.close()
+
+
+def test_without_rules_of_its_own_the_index_uses_the_built_in_ones(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    session = isolated_session(tmp_path)
+    session.configure(roots=[repo], editor={})
+    try:
+        assert session.indexes[repo].options.secret_rules == ""
+    finally:
+        for index in session.indexes.values():
+            index.close()
