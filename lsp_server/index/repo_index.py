@@ -90,11 +90,36 @@ class _OpenDoc:
     import_rows: list[ImportRow] = field(default_factory=list)
     sha256: str = ""
     _refs: frozenset[str] | None = field(default=None, repr=False)
+    _by_name: dict[str, list[Definition]] | None = field(default=None, repr=False)
+    _by_container: dict[str, list[Definition]] | None = field(default=None, repr=False)
 
     def references(self) -> frozenset[str]:
         if self._refs is None:
             self._refs = referenced_identifiers(self.data.decode("utf-8", "replace"))
         return self._refs
+
+    def named(self, name: str) -> list[Definition]:
+        """Its definitions named `name` (grouped once per version: an assembly asks for
+        hundreds of names, and a large open file has thousands of definitions)."""
+        if self._by_name is None:
+            self._by_name = _grouped(self.definitions, lambda d: d.name)
+        return self._by_name.get(name, [])
+
+    def members_of(self, container: str) -> list[Definition]:
+        if self._by_container is None:
+            self._by_container = _grouped(self.definitions, lambda d: d.container)
+        return self._by_container.get(container, [])
+
+
+def _grouped(
+    definitions: Iterable[Definition], key: Callable[[Definition], str | None]
+) -> dict[str, list[Definition]]:
+    groups: dict[str, list[Definition]] = {}
+    for definition in definitions:
+        value = key(definition)
+        if value is not None:
+            groups.setdefault(value, []).append(definition)
+    return groups
 
 
 def _definition(rel: str, row: DefRow) -> Definition:
@@ -622,7 +647,7 @@ class RepoIndex:
                 found.extend(Definition(*row) for row in rows)
         for doc in docs:
             if wanted is None or doc.rel in wanted:
-                found.extend(d for d in doc.definitions if d.name == name)
+                found.extend(doc.named(name))
         return found
 
     def secrets_verdict(self, path: Path | str) -> tuple[str, str] | None:
@@ -651,7 +676,7 @@ class RepoIndex:
         rows = self._query(f"SELECT {DEF_COLUMNS} FROM defs WHERE container = ?", (container,))
         found = self._rows_to_defs(rows, hidden)
         for doc in docs:
-            found.extend(d for d in doc.definitions if d.container == container)
+            found.extend(doc.members_of(container))
         return found
 
     def imports_of(self, path: Path | str) -> list[Import]:
