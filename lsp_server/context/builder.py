@@ -78,6 +78,8 @@ def own_members(view: IndexView, cls: Definition) -> list[Definition]:
     would list the other's members. (Members outside every such body, Go methods or a
     Rust `impl`, stay with each.)"""
     members = view.members(cls.name, cls.path)
+    if all(cls.line <= m.line <= cls.end_line for m in members):
+        return members  # a Python class, a Java one: no member anywhere else to sort out
     twins = [
         c
         for c in view.definitions(cls.name)
