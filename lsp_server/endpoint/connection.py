@@ -303,6 +303,9 @@ class Warmer:
     clock: Callable[[], float] = time.monotonic
     opened: int = 0  # connections opened ahead of a request (for benches and tests)
     enabled: bool = True
+    #: Whether a finished answer's connection is on its way back to the pool (its stream's
+    #: end still being read): it was just used, so nothing needs opening.
+    draining: Callable[[], bool] = lambda: False
     _task: asyncio.Task[bool] | None = None
     _checked_at: float = float("-inf")
     _typed_at: float = float("-inf")
@@ -337,7 +340,7 @@ class Warmer:
             return
         if self._recent_failure() is not None:
             return  # the next request reports it; no second attempt before that
-        if usable_connection(self.transport, url):
+        if self.draining() or usable_connection(self.transport, url):
             return
         self._handover = asyncio.Event()
         task = asyncio.get_running_loop().create_task(self._open(url, self._handover))

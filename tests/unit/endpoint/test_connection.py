@@ -30,6 +30,7 @@ from lsp_server.endpoint.connection import (
     CHECK_INTERVAL_S,
     KEEPALIVE_EXPIRY_S,
     TICKET_GRACE_S,
+    Warmer,
     supported,
     usable_connection,
 )
@@ -248,3 +249,22 @@ async def test_a_fresh_connection_the_server_closed_is_not_offered(fake: FakeMis
         assert not usable_connection(transport._inner, url)  # type: ignore[arg-type]
     finally:
         await client.aclose()
+
+
+async def test_no_connection_is_opened_while_the_last_one_returns_to_the_pool(
+    fake: FakeMistral,
+) -> None:
+    """A keystroke right after an answer, while that answer's connection is still being
+    drained back into the pool, opens no second one (control: with nothing draining, the
+    same keystroke opens one)."""
+    transport = httpx2.AsyncHTTPTransport(verify=make_ssl_context(fake.ca_pem_path or ""))
+    url = httpx2.URL(fake.url)
+    try:
+        busy = Warmer(transport, draining=lambda: True)
+        busy.poke(url)
+        assert await busy.settled() is None and busy.opened == 0
+        idle = Warmer(transport, draining=lambda: False)
+        idle.poke(url)
+        assert await idle.settled() is None and idle.opened == 1
+    finally:
+        await transport.aclose()
