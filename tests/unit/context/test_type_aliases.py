@@ -46,13 +46,11 @@ export const isSome = <A>(self: Option<A>): self is Some<A> => self._tag === "So
 """
 
 
-def test_an_alias_and_a_namespace_of_one_name_show_the_namespace_member_once(
-    tmp_path: Path,
-) -> None:
+def shown_in_main_ts(tmp_path: Path, module: tuple[str, str], text: str) -> str:
+    """The snippets a completion at the end of `main.ts` (holding `text`) is given."""
     root = tmp_path / "repo"
     root.mkdir()
-    (root / "Option.ts").write_text(OPTION_TS)
-    text = 'import * as O from "./Option"\n\nexport const get = (o: O.Option<number>) => O.'
+    (root / module[0]).write_text(module[1])
     (root / "main.ts").write_text(text)
     index = RepoIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
     index.build()
@@ -66,7 +64,14 @@ def test_an_alias_and_a_namespace_of_one_name_show_the_namespace_member_once(
         )
     finally:
         index.close()
-    shown = "".join(s.text for s in context.snippets)
+    return "".join(s.text for s in context.snippets)
+
+
+def test_an_alias_and_a_namespace_of_one_name_show_the_namespace_member_once(
+    tmp_path: Path,
+) -> None:
+    text = 'import * as O from "./Option"\n\nexport const get = (o: O.Option<number>) => O.'
+    shown = shown_in_main_ts(tmp_path, ("Option.ts", OPTION_TS), text)
     assert "None<A> | Some<A>" in shown  # the alias is there ...
     assert "None<A> | Some<A> {" not in shown  # ... not opened as a class
     assert shown.count("export type Value<T extends Option<any>>") == 1
@@ -91,27 +96,11 @@ export const await_ = <A, E>(self: Deferred<A, E>): Effect<A, E> => self.effect!
 def test_an_interface_and_its_namespace_each_list_only_their_own_members(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "repo"
-    root.mkdir()
-    (root / "Deferred.ts").write_text(DEFERRED_TS)
     text = (
         'import * as Deferred from "./Deferred"\n\n'
         "export const run = (d: Deferred.Deferred<number>) => Deferred."
     )
-    (root / "main.ts").write_text(text)
-    index = RepoIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
-    index.build()
-    try:
-        context = ContextBuilder(index, is_excluded=lambda _p: False).build(
-            path=root / "main.ts",
-            language_id="typescript",
-            text=text,
-            offset=len(text),
-            budget_tokens=1500,
-        )
-    finally:
-        index.close()
-    shown = "".join(s.text for s in context.snippets)
+    shown = shown_in_main_ts(tmp_path, ("Deferred.ts", DEFERRED_TS), text)
     assert "export declare namespace Deferred" in shown and "resumes?" in shown
     assert shown.count("resumes?") == 1
     assert shown.count("interface Variance<in out A, in out E>") == 1
