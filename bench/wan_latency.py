@@ -112,11 +112,16 @@ class DelayProxy:
             if sock is not None:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         not_before = loop.time() + self.rtt_s
-        await asyncio.gather(
-            self._pipe(reader, up_writer, not_before),
-            self._pipe(up_reader, writer, not_before),
-            return_exceptions=True,
-        )
+        try:
+            await asyncio.gather(
+                self._pipe(reader, up_writer, not_before),
+                self._pipe(up_reader, writer, not_before),
+                return_exceptions=True,
+            )
+        except asyncio.CancelledError:
+            # The proxy is stopping with this connection open: not an error to print.
+            for w in (writer, up_writer):
+                w.close()
 
     async def _pipe(
         self, src: asyncio.StreamReader, dst: asyncio.StreamWriter, not_before: float
