@@ -1,7 +1,11 @@
 """Everything that leaves the machine passes here: boundary, exclusion, secrets, audit, client.
 
-The rest of the server imports only from this package root.
+The rest of the server imports only from this package root. `EndpointService` (and with it
+the HTTP client) is imported when first asked for: the index's worker processes import the
+secret scanner from this package and have no use for ~0.2 s of HTTP stack at start-up.
 """
+
+from typing import TYPE_CHECKING
 
 from lsp_server.endpoint.errors import (
     CircuitOpen,
@@ -15,8 +19,19 @@ from lsp_server.endpoint.errors import (
     RedirectRefused,
     SecretsBlocked,
 )
-from lsp_server.endpoint.service import EndpointService
 from lsp_server.endpoint.types import ChatRequest, EndpointResult, EndpointStatus, FimRequest
+
+if TYPE_CHECKING:
+    from lsp_server.endpoint.service import EndpointService
+
+
+def __getattr__(name: str) -> object:
+    if name == "EndpointService":
+        from lsp_server.endpoint.service import EndpointService
+
+        return EndpointService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChatRequest",
