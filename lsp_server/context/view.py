@@ -9,7 +9,9 @@ Determinism: answers listing definitions of many files (by name, by container) a
 one canonical order (path, position), whatever order the index's rows were written in (a
 parallel build writes them in any order) and whether a file is open (the index appends
 open documents last). An index that exposes an integer `generation` (bumped on every
-change) gets its shared answers dropped as soon as it changes, instead of after the TTL.
+change) and `changed_since(generation)` (the files changed since) gets its shared answers
+dropped as soon as a file other than the edited one changes, and keeps them longer
+otherwise (`TRACKED_TTL_S`): while typing in one file they stay valid.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def parent_dir(path: str) -> str:
 #: for this long: a burst of keystrokes asks the same questions, and a few seconds of
 #: staleness in *other* files is harmless for context. The edited file is always fresh.
 SHARED_TTL_S = 3.0
+#: ... and for this long when the index tells which files changed (a safety net only).
+TRACKED_TTL_S = 30.0
 _SHARED_MAX = 8192
 #: index -> (kind, key) -> (expiry, answer); answers are lists of Definition, Import or str
 _shared: weakref.WeakKeyDictionary[IndexReader, dict[tuple[str, str], tuple[float, list[Any]]]] = (
@@ -73,6 +77,15 @@ def _generation(index: IndexReader) -> object:
         return None
 
 
+def _changed_since(index: IndexReader, generation: object) -> frozenset[str] | None:
+    """The files the index says changed after `generation` (None: unknown)."""
+    try:
+        changed = index.changed_since(generation)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - an index without the question: as if all changed
+        return None
+    return changed if isinstance(changed, frozenset) else None
+
+
 def clear_shared_cache() -> None:
     """Forget every cached index answer (tests; after a rebuild)."""
     with _shared_lock:
@@ -96,18 +109,33 @@ class IndexView:
         #: how same-named definitions of other files are ordered before their place (the
         #: order every tie among them is broken by): e.g. most imported file first
         self.precedence: Callable[[Definition], float] | None = None
+        self._ttl = SHARED_TTL_S
         try:
             with _shared_lock:
                 self._shared = _shared.setdefault(index, {})
-                generation = _generation(index)
-                if generation is not None and self._shared.get(_GENERATION_KEY) != (
-                    0.0,
-                    [generation],
-                ):
-                    self._shared.clear()
-                    self._shared[_GENERATION_KEY] = (0.0, [generation])
+                self._drop_stale_answers()
         except TypeError:  # not weak-referenceable: no sharing
             self._shared = {}
+
+    def _drop_stale_answers(self) -> None:
+        """Drop the shared answers if a file other than the one edited here changed since
+        they were given. The edited file's own rows are never taken from them (see
+        `definitions`, `members`), so typing in one file keeps them: the next keystroke, or
+        the first completion after a pause, does not start cold."""
+        generation = _generation(self.index)
+        if generation is None:
+            return  # an index without a change counter: the TTL alone applies
+        self._ttl = TRACKED_TTL_S
+        stored = self._shared.get(_GENERATION_KEY)
+        dirty: frozenset[str] | None = None
+        if stored is not None:
+            old, old_dirty = stored[1]
+            changed = frozenset() if old == generation else _changed_since(self.index, old)
+            dirty = None if changed is None else old_dirty | changed
+        if dirty is None or dirty - {self.current}:
+            self._shared.clear()
+            dirty = frozenset()
+        self._shared[_GENERATION_KEY] = (0.0, [generation, dirty])
 
     def _ask(
         self, kind: str, key: str, call: Callable[[], Iterable[_T]], share: bool = True
@@ -132,7 +160,7 @@ class IndexView:
             with _shared_lock:
                 if len(self._shared) >= _SHARED_MAX:
                     self._shared.clear()
-                self._shared[memo_key] = (now + SHARED_TTL_S, hit)
+                self._shared[memo_key] = (now + self._ttl, hit)
         return hit
 
     def _own(self) -> tuple[dict[str, list[Definition]], dict[str, list[Definition]]]:

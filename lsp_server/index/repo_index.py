@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +58,8 @@ _POOL_MIN_FILES = 64
 _WRITE_BATCH = 256
 _RESOLVE_PAGE = 5000
 _SQL_MAX_PARAMS = 900
+#: How many changes `changed_since` can look back over.
+_CHANGES_KEPT = 256
 _CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait", "module")
 
 
@@ -153,6 +155,9 @@ class RepoIndex:
         self._resolver: Resolver | None = None
         self._reasons: dict[str, str | None] = {}
         self._refs_cache: dict[tuple[str, int, int], frozenset[str]] = {}
+        #: bumped on every change the index sees; `_changes` says which file (None: any)
+        self._generation = 0
+        self._changes: deque[tuple[int, str | None]] = deque(maxlen=_CHANGES_KEPT)
         self._store = self._open_store()
         _open_indexes[str(self.root)] = self
 
@@ -248,6 +253,7 @@ class RepoIndex:
             log.warning("index cache error (%s); rebuilding the cache", exc)
             self._store.recover()
             self._paths = None
+            self._changed(None)
             return []
 
     # -- building -----------------------------------------------------------------------------
@@ -256,6 +262,14 @@ class RepoIndex:
         self, progress: Progress | None = None, cancel: threading.Event | None = None
     ) -> IndexStats:
         """Index the repository: reuse cached files, parse changed ones, drop removed ones."""
+        try:
+            return self._build_or_recover(progress, cancel)
+        finally:
+            self._changed(None)
+
+    def _build_or_recover(
+        self, progress: Progress | None, cancel: threading.Event | None
+    ) -> IndexStats:
         with self._build_lock:
             try:
                 return self._build(progress, cancel)
@@ -267,6 +281,35 @@ class RepoIndex:
                 self._paths = None
                 self._resolver = None
                 return self._build(progress, cancel)
+
+    @property
+    def generation(self) -> int:
+        """A counter bumped on every change of what the index answers (see `changed_since`)."""
+        return self._generation
+
+    def changed_since(self, generation: int) -> frozenset[str] | None:
+        """The files whose answers changed after `generation` (None: unknown, or answers
+        about any file may have: a build, a file added or removed, an ignore file)."""
+        with self._lock:
+            if generation == self._generation:
+                return frozenset()
+            if generation > self._generation or not self._changes:
+                return None
+            if self._changes[0][0] > generation + 1:
+                return None  # older than the log
+            paths: set[str] = set()
+            for bumped, rel in self._changes:
+                if bumped <= generation:
+                    continue
+                if rel is None:
+                    return None
+                paths.add(rel)
+            return frozenset(paths)
+
+    def _changed(self, rel: str | None) -> None:
+        with self._lock:
+            self._generation += 1
+            self._changes.append((self._generation, rel))
 
     def _build(self, report: Progress | None, cancel: threading.Event | None) -> IndexStats:
         started = time.perf_counter()
@@ -496,6 +539,7 @@ class RepoIndex:
         if name in self.rules._ignore_files:
             self.rules.invalidate()
             self._reasons.clear()
+            self._changed(None)
             return
         if abspath.is_dir():
             if self._rule_reason(rel) is None:
@@ -535,12 +579,14 @@ class RepoIndex:
                 self._indexed_paths()[rel] = spec.id
             if is_new:
                 self._reresolve({rel: spec.id})
+            self._changed(None if is_new else rel)  # a new file: others' imports may resolve
         elif isinstance(result, Unchanged):
             self._store.write([], [result])
         else:
             self._store.write([], [], [result])
             with self._lock:
                 self._indexed_paths().pop(rel, None)
+            self._changed(None)
 
     def remove_path(self, path: Path | str) -> None:
         """A file or folder was deleted (or became excluded)."""
@@ -554,6 +600,7 @@ class RepoIndex:
             for p in gone:
                 paths.pop(p, None)
             self._resolver = None
+        self._changed(None)
 
     # -- open documents -------------------------------------------------------------------------
 
@@ -593,6 +640,7 @@ class RepoIndex:
         new_doc = _OpenDoc(rel, spec, data, parsed, definitions, resolved, imports)
         with self._lock:
             self._overlay[rel] = new_doc
+        self._changed(rel)
 
     def _imports(self, rel: str, language: str, rows: list[ImportRow]) -> tuple[Import, ...]:
         resolver = self._get_resolver()
@@ -617,6 +665,7 @@ class RepoIndex:
         with self._lock:
             had = self._overlay.pop(rel, None)
         if had is not None:
+            self._changed(rel)
             self.refresh_path(rel)
 
     # -- queries --------------------------------------------------------------------------------
