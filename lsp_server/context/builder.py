@@ -11,7 +11,6 @@ Order of work for a completion:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Iterable
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from lsp_server.endpoint.secrets import current_scanner, learn, note_redacted, redact_around
 from lsp_server.index.languages import LanguageSpec, language_by_id, language_for_path
-from lsp_server.index.model import Definition, DefKind, Import
+from lsp_server.index.model import Definition, Import
 from lsp_server.index.protocol import IndexReader
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
@@ -42,6 +41,7 @@ from .skeleton import (
     container_close,
     container_open,
     definition_text,
+    is_class,
 )
 from .source import SourceLines
 from .testfiles import is_test_path
@@ -88,28 +88,6 @@ def own_members(view: IndexView, cls: Definition) -> list[Definition]:
     if not twins:
         return members
     return [m for m in members if not any(t.line <= m.line <= t.end_line for t in twins)]
-
-
-#: The kind a type alias is rendered as: one line, like a variable (no block to elide).
-TYPE_ALIAS: DefKind = "variable"
-
-
-def is_type_alias(kind: str, signature: str) -> bool:
-    """`type Item = I::Item;`, `type Option<A> = None<A> | Some<A>`: a name for another
-    type, with no members of its own. A class skeleton of it would open a block under the
-    alias and list the members of whatever else shares its name (a TS namespace). Only a
-    `type` declaration can be one (a class header's comment may hold `disable=...`)."""
-    if kind != "type":
-        return False
-    depth = 0
-    for i, char in enumerate(signature):
-        if char in "<([{":
-            depth += 1
-        elif char in ">)]}":
-            depth -= 1
-        elif char == "=" and depth == 0 and signature[i + 1 : i + 2] != ">":
-            return not signature[i + 1 :].lstrip().startswith("{")
-    return False
 
 
 class ContextBuilder:
@@ -308,11 +286,9 @@ class ContextBuilder:
     ) -> Piece:
         src = source or SourceLines(self._root)
         d = cand.definition
-        if is_type_alias(d.kind, d.signature):
-            d = dataclasses.replace(d, kind=TYPE_ALIAS)
         key = (d.path, d.line)
         header_of = _memo(src.with_header)
-        if d.kind in CLASS_KINDS:
+        if is_class(d):
             limit = 24 if cand.role in ("base", "local") else 16
 
             def render_class(d: Definition = d, limit: int = limit) -> str:

@@ -42,6 +42,36 @@ def clean_signature(signature: str) -> str:
     return "\n".join(lines).rstrip()
 
 
+def is_type_alias(kind: str, signature: str) -> bool:
+    """`type Item = I::Item;`, `type Option<A> = None<A> | Some<A>`: a name for another
+    type, with no members of its own. A class skeleton of it would open a block under the
+    alias and list the members of whatever else shares its name (a TS namespace). Only a
+    `type` declaration can be one (a class header's comment may hold `disable=...`)."""
+    if kind != "type":
+        return False
+    depth = 0
+    for i, char in enumerate(signature):
+        if char in "<([{":
+            depth += 1
+        elif char in ">)]}":
+            depth -= 1
+        elif char == "=" and depth == 0 and signature[i + 1 : i + 2] != ">":
+            return not signature[i + 1 :].lstrip().startswith("{")
+    return False
+
+
+def is_class(definition: Definition) -> bool:
+    """A definition shown as a class: a block of members (a type alias is one line)."""
+    return definition.kind in CLASS_KINDS and not is_type_alias(
+        definition.kind, definition.signature
+    )
+
+
+def _has_body(definition: Definition) -> bool:
+    """A function or a class: its body is elided (`...`, `{ … }`) when shown."""
+    return definition.kind in CALLABLE_KINDS or is_class(definition)
+
+
 #: A line comment after code: `):  # pylint: disable=...`, `{ // legacy`.
 _LINE_COMMENT = re.compile(r"\s+(?:#|//)\s.*$")
 
@@ -100,13 +130,13 @@ def definition_text(
     """A function/method/variable: signature, doc line, elided body."""
     sig = _sig(definition, indent)
     if _python(language_id):
-        if definition.kind in CALLABLE_KINDS or definition.kind in CLASS_KINDS:
+        if _has_body(definition):
             body_indent = indent + "    "
             doc = _doc_line(definition.doc, language_id, comment, body_indent)
             return f"{sig}\n{doc}{body_indent}...\n"
         return sig + "\n"
     doc = _doc_line(definition.doc, language_id, comment, indent)
-    if definition.kind in CALLABLE_KINDS or definition.kind in CLASS_KINDS:
+    if _has_body(definition):
         return f"{doc}{_elide(sig, language_id)}\n"
     return f"{doc}{sig}\n"
 
@@ -187,6 +217,6 @@ def _member_order(member: Definition) -> tuple[int, int]:
 def compact_text(definition: Definition, language_id: str | None, indent: str = "") -> str:
     """One line: the folded header with an elided body (`def f(a, b): ...`)."""
     sig = indent + fold(definition.signature)
-    if definition.kind in CALLABLE_KINDS or definition.kind in CLASS_KINDS:
+    if _has_body(definition):
         return _elide(sig, language_id) + "\n"
     return sig + "\n"

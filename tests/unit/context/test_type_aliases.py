@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from lsp_server.context import ContextBuilder
-from lsp_server.context.builder import is_type_alias
-from lsp_server.context.skeleton import container_open, fold
+from lsp_server.context.skeleton import container_open, fold, is_type_alias
 from lsp_server.index.model import Definition
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
 
