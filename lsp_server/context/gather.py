@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lsp_server.index.model import Definition
+from lsp_server.index.model import MEMBERS, NESTED, TOP, Definition
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
@@ -64,6 +64,12 @@ MEMBER_FIT_MIN = 0.5  # a member whose words the cursor line uses this much fits
 SIBLING_FIT_MIN = 0.6  # a member sharing this share of its words with those called on `recv.`
 W_SIBLING = 0.4  # ... fits `recv.|` this much (less than a member called on it)
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
+
+#: Parts of a name's definitions (see `model.part_of`) a lookup needs: top-level ones, all but
+#: the members of classes (classes and functions, nested or not), all inside a container.
+_TOP = frozenset((TOP,))
+_NOT_MEMBERS = frozenset((TOP, NESTED))
+_CONTAINED = frozenset((MEMBERS, NESTED))
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
 _PY_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)\s*:?\s*$", re.S)
@@ -169,7 +175,8 @@ class Gatherer:
 
     def _defined_here(self, name: str) -> bool:
         return any(
-            d.path == self.current and d.container is None for d in self.view.definitions(name)
+            d.path == self.current and d.container is None
+            for d in self.view.definitions(name, _TOP)
         )
 
     def _keep(self, path: str) -> bool:
@@ -201,7 +208,7 @@ class Gatherer:
                 directory = file[4:]
                 found.extend(
                     d
-                    for d in self.view.definitions(name)
+                    for d in self.view.definitions(name, _TOP)
                     if _dir(d.path) == directory
                     and d.container is None
                     and d.path != self.current
@@ -213,9 +220,7 @@ class Gatherer:
                 if isinstance(hit, tuple):
                     found.extend(hit)
                 continue
-            defs = [
-                d for d in self.view.definitions(name) if d.path == file and d.container is None
-            ]
+            defs = [d for d in self.view.definitions(name, _TOP) if d.path == file]
             if not defs and file.endswith(".java"):
                 defs = [d for d in self.view.definitions(name) if d.path == file]
             if not defs and depth < 2:
@@ -241,7 +246,7 @@ class Gatherer:
         return []
 
     def _top_level(self, file: str, name: str) -> list[Definition]:
-        return [d for d in self.view.definitions(name) if d.path == file and d.container is None]
+        return [d for d in self.view.definitions(name, _TOP) if d.path == file]
 
     # -- names ------------------------------------------------------------------------------
 
@@ -331,12 +336,12 @@ class Gatherer:
         a JS barrel too)."""
         if file.endswith(PY_EXTS):
             return exported(
-                file, self.view.python_modules(), self.view.file_definitions, self.view.imports_of
+                file, self.view.python_modules(), self.view.top_level, self.view.imports_of
             )
         if self.language_id in JS_LANGUAGES:
             exports = self.imports.js_modules().exports(file).definitions.values()
             return [d for defs in exports for d in defs]
-        return [d for d in self.view.file_definitions(file) if d.container is None]
+        return self.view.top_level(file)
 
     def module_offer(self, files: Iterable[str]) -> list[Definition]:
         """What `module.` offers from a module's files, one definition per name (a type and
@@ -399,7 +404,7 @@ class Gatherer:
             key=lambda n: -file_counts[n],
         )[:PACKAGE_NAMES]
         for name in frequent:
-            for definition in self.view.definitions(name):
+            for definition in self.view.definitions(name, _NOT_MEMBERS):
                 if (
                     _dir(definition.path) == here
                     and definition.path != self.current
@@ -440,7 +445,7 @@ class Gatherer:
                 return
         defs = [
             d
-            for d in self.view.definitions(name)
+            for d in self.view.definitions(name, _NOT_MEMBERS)
             if d.kind in TOP_KINDS or (d.kind == "variable" and d.container is None)
         ]
         local = [d for d in defs if d.path == self.current]
@@ -498,11 +503,8 @@ class Gatherer:
                 typed.update(d.name for d, _ in self._guessed(receiver))
         defs = [
             d
-            for d in self.view.definitions(name)
-            if d.container is not None
-            and d.kind in MEMBER_KINDS
-            and d.path != self.current
-            and not self._nested(d)
+            for d in self.view.definitions(name, _CONTAINED)
+            if d.kind in MEMBER_KINDS and d.path != self.current and not self._nested(d)
         ]
         if not defs:
             return
@@ -587,7 +589,9 @@ class Gatherer:
             classes = self.resolve_in(original, (file,))
         else:
             classes = sorted(
-                self.view.definitions(type_name), key=self._location_factor, reverse=True
+                self.view.definitions(type_name, _NOT_MEMBERS),
+                key=self._location_factor,
+                reverse=True,
             )
         return [c for c in classes if c.kind in CLASS_KINDS][:2]
 
@@ -778,7 +782,7 @@ class Gatherer:
     def _base_classes(self, base: str, path: str, qualifier: str = "") -> list[Definition]:
         """The class a base name in `path` refers to: imported there (`virtual.Channel`:
         through the module `virtual` imported there), or by name."""
-        named = [d for d in self.view.definitions(base) if d.kind in CLASS_KINDS]
+        named = [d for d in self.view.definitions(base, _NOT_MEMBERS) if d.kind in CLASS_KINDS]
         if len(named) == 1 and not qualifier:
             return named  # one class of that name: no need to read the file's imports
         modules = self.view.python_modules() if path.endswith(PY_EXTS) else None
@@ -815,7 +819,11 @@ class Gatherer:
         camel = "".join(part[:1].upper() + part[1:] for part in variable.split("_") if part)
         if camel:
             found.extend(
-                sorted(self.view.definitions(camel), key=self._location_factor, reverse=True)
+                sorted(
+                    self.view.definitions(camel, _NOT_MEMBERS),
+                    key=self._location_factor,
+                    reverse=True,
+                )
             )
         classes = [d for d in found if d.kind in CLASS_KINDS]
         classes.sort(key=lambda d: len(d.name))  # the closest fit: fewest other words
@@ -879,7 +887,9 @@ class Gatherer:
                 file, original = self.bindings[base]
                 defs = self.resolve_in(original, (file,))
             else:
-                defs = [d for d in self.view.definitions(base) if d.kind in CLASS_KINDS]
+                defs = [
+                    d for d in self.view.definitions(base, _NOT_MEMBERS) if d.kind in CLASS_KINDS
+                ]
                 defs = sorted(defs, key=self._location_factor, reverse=True)[:2]
             for definition in defs:
                 if definition.kind in CLASS_KINDS and definition != cls:

@@ -22,9 +22,9 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from lsp_server.index.model import Definition, Import
+from lsp_server.index.model import PARTS, Definition, Import, part_of
 from lsp_server.index.protocol import IndexReader
 from lsp_server.index.pymodules import PythonModules, modules_for
 
@@ -60,6 +60,15 @@ _aliases: weakref.WeakKeyDictionary[IndexReader, tuple[float, list[tuple[str, Im
 )
 
 
+@runtime_checkable
+class _PartedIndex(Protocol):
+    """An index that answers for parts of a name's definitions (see `model.part_of`)."""
+
+    def definitions_in(self, name: str, parts: Iterable[str]) -> list[Definition]: ...
+
+    def top_level_definitions(self, path: str) -> list[Definition]: ...
+
+
 def canonical(definitions: Iterable[Definition]) -> list[Definition]:
     """Definitions of many files in one order that depends on nothing but their place."""
     return sorted(definitions, key=_place)
@@ -67,6 +76,10 @@ def canonical(definitions: Iterable[Definition]) -> list[Definition]:
 
 def _place(d: Definition) -> tuple[str, int, int, str, str]:
     return (d.path, d.line, d.column, d.name, d.kind)
+
+
+def _top(definitions: list[Definition]) -> list[Definition]:
+    return [d for d in definitions if d.container is None]
 
 
 def _generation(index: IndexReader) -> object:
@@ -110,6 +123,8 @@ class IndexView:
         #: order every tie among them is broken by): e.g. most imported file first
         self.precedence: Callable[[Definition], float] | None = None
         self._ttl = SHARED_TTL_S
+        #: the index, when it answers for parts of what it holds (`_PartedIndex`)
+        self._parted = index if isinstance(index, _PartedIndex) else None
         try:
             with _shared_lock:
                 self._shared = _shared.setdefault(index, {})
@@ -140,28 +155,37 @@ class IndexView:
     def _ask(
         self, kind: str, key: str, call: Callable[[], Iterable[_T]], share: bool = True
     ) -> list[_T]:
-        memo_key = (kind, key)
-        memo = self._memo.get(memo_key)
+        memo = self._known(kind, key, share)
         if memo is not None:
             return memo
-        now = time.monotonic()
-        if share:
-            entry = self._shared.get(memo_key)
-            if entry is not None and entry[0] > now:
-                self._memo[memo_key] = entry[1]
-                return entry[1]
         hit: list[_T]
         try:
             hit = list(call())
         except Exception:  # noqa: BLE001 - a broken index must not break completion
             hit = []
+        self._keep(kind, key, hit, share)
+        return hit
+
+    def _known(self, kind: str, key: str, share: bool = True) -> list[Any] | None:
+        """An answer given before in this assembly, or (`share`) shared and unexpired."""
+        memo_key = (kind, key)
+        memo = self._memo.get(memo_key)
+        if memo is not None or not share:
+            return memo
+        entry = self._shared.get(memo_key)
+        if entry is not None and entry[0] > time.monotonic():
+            self._memo[memo_key] = entry[1]
+            return entry[1]
+        return None
+
+    def _keep(self, kind: str, key: str, hit: list[Any], share: bool = True) -> None:
+        memo_key = (kind, key)
         self._memo[memo_key] = hit
         if share:
             with _shared_lock:
                 if len(self._shared) >= _SHARED_MAX:
                     self._shared.clear()
-                self._shared[memo_key] = (now + self._ttl, hit)
-        return hit
+                self._shared[memo_key] = (time.monotonic() + self._ttl, hit)
 
     def _own(self) -> tuple[dict[str, list[Definition]], dict[str, list[Definition]]]:
         """The edited file's definitions by name and by container (always fresh)."""
@@ -175,13 +199,52 @@ class IndexView:
         assert self._current_members is not None
         return self._current_defs, self._current_members
 
-    def definitions(self, name: str) -> list[Definition]:
-        found = self._ask("d", name, lambda: canonical(self.index.definitions(name)))
+    def definitions(self, name: str, parts: frozenset[str] = PARTS) -> list[Definition]:
+        """Definitions named `name` in other files (canonical order, allowed ones only) then
+        in the edited file; `parts` (see `model.part_of`): only those, which is all a caller
+        filtering on kind or container needs, and spares fetching the rest."""
+        found = self._parts(name, parts)
         own = self._own()[0].get(name, [])
+        if parts != PARTS:
+            own = [d for d in own if part_of(d) in parts]
         others = [d for d in found if d.path != self.current and self.allowed(d.path)]
         if self.precedence is not None and len(others) > 1:
             others.sort(key=self.precedence)  # stable: place breaks the remaining ties
         return others + own
+
+    def _parts(self, name: str, parts: frozenset[str]) -> list[Definition]:
+        """The index's definitions named `name` in `parts`, in canonical order; each part is
+        asked once (the missing ones in one query) and kept like any other answer."""
+        merged = self._known("d" + ",".join(sorted(parts)), name, share=False)
+        if merged is not None:
+            return merged
+        known = {part: self._known("d" + part, name) for part in parts}
+        missing = [part for part, hit in known.items() if hit is None]
+        if missing:
+            for part, hit in self._fetch_parts(name, missing).items():
+                known[part] = hit
+                self._keep("d" + part, name, hit)
+        lists = [hit for hit in known.values() if hit]
+        merged = lists[0] if len(lists) == 1 else canonical(d for hit in lists for d in hit)
+        self._keep("d" + ",".join(sorted(parts)), name, merged, share=False)
+        return merged
+
+    def _fetch_parts(self, name: str, parts: list[str]) -> dict[str, list[Definition]]:
+        """Ask the index for `parts` of a name's definitions, split by part (an index that
+        cannot filter by part is asked for all of them, and its answer filtered here)."""
+        split: dict[str, list[Definition]] = {part: [] for part in parts}
+        try:
+            if self._parted is not None:
+                rows = self._parted.definitions_in(name, parts)
+            else:
+                rows = self.index.definitions(name)
+            for definition in canonical(rows):
+                hit = split.get(part_of(definition))
+                if hit is not None:
+                    hit.append(definition)
+        except Exception:  # noqa: BLE001 - a broken index must not break completion
+            return {part: [] for part in parts}
+        return split
 
     def imports_of(self, path: str) -> list[Import]:
         share = path != self.current
@@ -196,6 +259,16 @@ class IndexView:
     def file_definitions(self, path: str) -> list[Definition]:
         share = path != self.current
         return self._ask("f", path, lambda: self.index.file_definitions(path), share)
+
+    def top_level(self, path: str) -> list[Definition]:
+        """The definitions of a file that no other contains, in source order: from its
+        whole list when that was asked already, else only those rows."""
+        share = path != self.current
+        whole = self._known("f", path, share)
+        index = self._parted
+        if whole is not None or index is None:
+            return self._ask("t", path, lambda: _top(self.file_definitions(path)), share)
+        return self._ask("t", path, lambda: index.top_level_definitions(path), share)
 
     def all_files(self) -> list[str]:
         """Every indexed file, excluded ones too (the same list object while it is shared,

@@ -96,6 +96,23 @@ _end_column, _container, _signature, _doc, _name_line, _name_column = map(
 )
 
 
+#: A name's definitions fall in three disjoint parts that the context asks for separately:
+#: a bare name wants the top-level ones (and nested classes or functions), `x.name` the
+#: members; `__init__` has a thousand methods and hardly any top-level definition.
+TOP = "top"  # no container
+MEMBERS = "members"  # a method, field or property of a container
+NESTED = "nested"  # anything else inside a container (a nested class, function, variable)
+PARTS = frozenset((TOP, MEMBERS, NESTED))
+MEMBER_PART_KINDS = frozenset(("method", "field", "property"))
+
+
+def part_of(definition: Definition) -> str:
+    """Which of `PARTS` a definition belongs to."""
+    if definition.container is None:
+        return TOP
+    return MEMBERS if definition.kind in MEMBER_PART_KINDS else NESTED
+
+
 @dataclass(frozen=True, slots=True)
 class Import:
     """One import as written, and the repository file it resolves to (None if external)."""

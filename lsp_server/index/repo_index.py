@@ -31,7 +31,18 @@ from . import incremental, walk, worker
 from .extract import DefRow, ImportRow, referenced_identifiers
 from .ignore import IgnoreRules
 from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
-from .model import Definition, FileRecord, Import, IndexStats
+from .model import (
+    MEMBER_PART_KINDS,
+    MEMBERS,
+    NESTED,
+    PARTS,
+    TOP,
+    Definition,
+    FileRecord,
+    Import,
+    IndexStats,
+    part_of,
+)
 from .patterns import PatternGroups
 from .protocol import IndexReader
 from .resolve import Resolver
@@ -60,6 +71,13 @@ _RESOLVE_PAGE = 5000
 _SQL_MAX_PARAMS = 900
 #: How many changes `changed_since` can look back over.
 _CHANGES_KEPT = 256
+_MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
+#: The rows of each part of a name's definitions (see `model.part_of`).
+_PART_SQL = {
+    TOP: "container IS NULL",
+    MEMBERS: f"container IS NOT NULL AND kind IN ({_MEMBER_KINDS_SQL})",
+    NESTED: f"container IS NOT NULL AND kind NOT IN ({_MEMBER_KINDS_SQL})",
+}
 _CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait", "module")
 
 
@@ -698,6 +716,39 @@ class RepoIndex:
             if wanted is None or doc.rel in wanted:
                 found.extend(doc.named(name))
         return found
+
+    def definitions_in(self, name: str, parts: Iterable[str]) -> list[Definition]:
+        """Definitions named `name` in the given parts (`model.PARTS`): only the rows asked
+        for leave SQLite (`__init__` used bare wants none of its thousand methods)."""
+        wanted = frozenset(parts) & PARTS
+        if wanted == PARTS:
+            return self.definitions(name)
+        docs = self._overlay_docs()
+        hidden = {d.rel for d in docs}
+        found: list[Definition] = []
+        if wanted:
+            where = " OR ".join(_PART_SQL[part] for part in sorted(wanted))
+            rows = self._query(
+                f"SELECT {DEF_COLUMNS} FROM defs WHERE name = ? AND ({where})", (name,)
+            )
+            found = self._rows_to_defs(rows, hidden)
+        for doc in docs:
+            found.extend(d for d in doc.named(name) if part_of(d) in wanted)
+        return found
+
+    def top_level_definitions(self, path: Path | str) -> list[Definition]:
+        """The definitions of one file that no other contains, in source order (what a
+        module offers: a big module's methods are most of its rows)."""
+        rel = self._rel(path)
+        with self._lock:
+            doc = self._overlay.get(rel)
+        if doc is not None:
+            return [d for d in doc.definitions if d.container is None]
+        rows = self._query(
+            f"SELECT {DEF_COLUMNS} FROM defs WHERE path = ? AND container IS NULL ORDER BY rowid",
+            (rel,),
+        )
+        return [Definition(*row) for row in rows]
 
     def secrets_verdict(self, path: Path | str) -> tuple[str, str] | None:
         """(sha256, clean) of the file as stored: `clean` is the `rules_digest` of the secret

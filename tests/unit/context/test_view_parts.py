@@ -1,0 +1,130 @@
+"""A name's definitions are fetched by part (top-level, class members, other nested ones):
+each lookup gets exactly what filtering the whole answer would give, in the same order, and
+rows no caller asked for never leave the index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from lsp_server.context.view import IndexView, clear_shared_cache
+from lsp_server.index.model import MEMBERS, NESTED, PARTS, TOP, Definition, part_of
+from lsp_server.index.repo_index import IndexOptions, RepoIndex
+
+SOURCES = {
+    "a.py": (
+        "def close():\n    pass\n\n"
+        "class Reader:\n"
+        "    def close(self):\n        pass\n"
+        "    class close:\n        pass\n"
+        "    close_count = 0\n"
+    ),
+    "b.py": (
+        "class Writer:\n    def close(self):\n        def close():\n            pass\n"
+        "close = None\n"
+    ),
+    "edited.py": "class Mine:\n    def close(self):\n        pass\n\ndef close():\n    pass\n",
+}
+SUBSETS = [frozenset(s) for s in ((TOP,), (MEMBERS,), (NESTED,), (TOP, NESTED), (MEMBERS, NESTED))]
+
+
+class RecordingIndex(RepoIndex):
+    """A real index that records which parts each name question asked for."""
+
+    def __init__(self, root: Path, options: IndexOptions) -> None:
+        super().__init__(root, options)
+        self.asked: list[frozenset[str]] = []
+
+    def definitions_in(self, name: str, parts: Iterable[str]) -> list[Definition]:
+        self.asked.append(frozenset(parts))
+        return super().definitions_in(name, parts)
+
+
+class WholeAnswersIndex:
+    """An index that only answers whole questions (as the `IndexReader` protocol asks)."""
+
+    def __init__(self, index: RepoIndex) -> None:
+        self.root = index.root
+        self._index = index
+
+    def definitions(self, name: str) -> list[Definition]:
+        return self._index.definitions(name)
+
+    def file_definitions(self, path: str) -> list[Definition]:
+        return self._index.file_definitions(path)
+
+    def files(self) -> list[str]:
+        return self._index.files()
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[RecordingIndex]:
+    root = tmp_path / "repo"
+    root.mkdir()
+    for name, text in SOURCES.items():
+        (root / name).write_text(text)
+    built = RecordingIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
+    built.build()
+    clear_shared_cache()
+    yield built
+    built.close()
+    clear_shared_cache()
+
+
+def _places(definitions: Iterable[Definition]) -> list[tuple[str, int, str]]:
+    return [(d.path, d.line, d.kind) for d in definitions]
+
+
+def test_the_parts_cover_every_definition_once(index: RecordingIndex) -> None:
+    whole = index.definitions("close")
+    assert {part_of(d) for d in whole} == PARTS  # the sources hold each part
+    by_part = [index.definitions_in("close", [part]) for part in sorted(PARTS)]
+    assert sorted(_places(d for part in by_part for d in part)) == sorted(_places(whole))
+
+
+def test_each_subset_is_the_whole_answer_filtered_in_the_same_order(
+    index: RecordingIndex,
+) -> None:
+    index.update_text(index.root / "edited.py", SOURCES["edited.py"] + "class close:\n    x = 1\n")
+    whole = IndexView(index, lambda _p: True, "edited.py").definitions("close")
+    for parts in SUBSETS:
+        clear_shared_cache()
+        view = IndexView(index, lambda _p: True, "edited.py")
+        expected = [d for d in whole if part_of(d) in parts]
+        assert _places(view.definitions("close", parts)) == _places(expected), parts
+        # and once more from what this view holds, and the whole answer after a part
+        assert _places(view.definitions("close", parts)) == _places(expected), parts
+        assert _places(view.definitions("close")) == _places(whole), parts
+
+
+def test_only_the_missing_parts_are_asked_for(index: RecordingIndex) -> None:
+    view = IndexView(index, lambda _p: True, "edited.py")
+    view.definitions("close", frozenset((TOP,)))
+    view.definitions("close", frozenset((TOP, NESTED)))
+    view.definitions("close")
+    view.definitions("close", frozenset((MEMBERS,)))
+    assert index.asked == [{TOP}, {NESTED}, {MEMBERS}]
+
+
+def test_an_index_of_whole_answers_is_filtered_by_the_view(index: RecordingIndex) -> None:
+    whole = IndexView(index, lambda _p: True, "edited.py").definitions("close")
+    clear_shared_cache()
+    index.asked.clear()
+    view = IndexView(WholeAnswersIndex(index), lambda _p: True, "edited.py")  # type: ignore[arg-type]
+    top = [d for d in whole if part_of(d) == TOP]
+    assert _places(view.definitions("close", frozenset((TOP,)))) == _places(top)
+    assert [d.name for d in view.top_level("a.py")] == ["close", "Reader"]
+    assert index.asked == []
+
+
+def test_top_level_definitions_of_a_file_stored_and_open(index: RecordingIndex) -> None:
+    assert [(d.name, d.line) for d in index.top_level_definitions("a.py")] == [
+        ("close", 0),
+        ("Reader", 3),
+    ]
+    index.update_text(index.root / "a.py", "class Reader:\n    def close(self): ...\nX = 1\n")
+    assert [d.name for d in index.top_level_definitions("a.py")] == ["Reader", "X"]
+    view = IndexView(index, lambda _p: True, "edited.py")
+    assert [d.name for d in view.top_level("a.py")] == ["Reader", "X"]
