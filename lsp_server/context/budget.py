@@ -7,16 +7,26 @@ from .tokens import count_tokens
 _CHARS_PER_TOKEN = 3  # only for the rare single line longer than the whole budget
 
 
-def cut_prefix(lines: list[str], budget: int, start: int | None = None) -> tuple[int, int]:
+def cut_prefix(
+    lines: list[str],
+    budget: int,
+    start: int | None = None,
+    kept: tuple[int, int] | None = None,
+) -> tuple[int, int]:
     """Keep the last lines of `lines` (the last one is the partial cursor line) within
     `budget` tokens. Returns (index of the first kept line, tokens used).
 
     Lines are joined with "\\n"; each kept line but the last costs its text plus newline.
     The cursor line is always kept (cut from the left if it alone exceeds the budget).
+    `kept`: what an earlier cut of the same lines returned, to go on from (given more room,
+    a cut from scratch would count the same lines up to the same point again).
     """
     n = len(lines)
-    used = count_tokens(lines[-1]) if n else 0
-    first = n - 1
+    if kept is not None:
+        first, used = kept
+    else:
+        used = count_tokens(lines[-1]) if n else 0
+        first = n - 1
     stop = 0 if start is None else start
     while first > stop:
         cost = count_tokens(lines[first - 1] + "\n")
@@ -27,15 +37,21 @@ def cut_prefix(lines: list[str], budget: int, start: int | None = None) -> tuple
     return first, used
 
 
-def cut_suffix(lines: list[str], budget: int) -> tuple[int, int]:
+def cut_suffix(
+    lines: list[str], budget: int, kept_before: tuple[int, int] | None = None
+) -> tuple[int, int]:
     """Keep the first lines of `lines` (the first is the rest of the cursor line) within
-    `budget` tokens. Returns (number of kept lines, tokens used)."""
+    `budget` tokens. Returns (number of kept lines, tokens used). `kept_before`: what an
+    earlier cut of the same lines returned (at least one line kept), to go on from."""
     if not lines:
         return 0, 0
-    used = count_tokens(lines[0])
-    if used > budget:
-        return 0, 0
-    kept = 1
+    if kept_before is not None and kept_before[0] > 0:
+        kept, used = kept_before
+    else:
+        used = count_tokens(lines[0])
+        if used > budget:
+            return 0, 0
+        kept = 1
     while kept < len(lines):
         cost = count_tokens("\n" + lines[kept])
         if used + cost > budget:

@@ -220,10 +220,12 @@ class ContextBuilder:
             own_header = ""
         leftover = budget - prefix_used - suffix_used - header_cost - snippet_tokens
         if leftover > 0 and first > 0:
-            first, prefix_used = cut_prefix(lines, prefix_used + leftover, floor)
+            kept = (first, prefix_used)
+            first, prefix_used = cut_prefix(lines, prefix_used + leftover, floor, kept)
             leftover = budget - prefix_used - suffix_used - header_cost - snippet_tokens
         if leftover > 0 and kept_after < len(after):
-            kept_after, suffix_used = cut_suffix(after, suffix_used + leftover)
+            kept = (kept_after, suffix_used)
+            kept_after, suffix_used = cut_suffix(after, suffix_used + leftover, kept)
 
         rendered = render_snippets(snippets, comment) if snippets else ""
         prefix = rendered + own_header + "\n".join(lines[first:])

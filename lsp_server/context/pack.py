@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -89,7 +88,8 @@ def scoped_lines(piece: Piece, text: str) -> list[tuple[str, str]]:
     return [(piece.scope, line) for line in lines]
 
 
-_NONE: Counter[str] = Counter()
+_NONE: dict[str, int] = {}
+_NO_TEXTS: dict[tuple[str, ...], int] = {}
 
 
 def piece_order(piece: Piece) -> tuple[float, str, str, int, int]:
@@ -110,17 +110,34 @@ class _Packer:
         self.first_form: dict[tuple[str, int], tuple[str, int]] = {}
         #: (path, scope) -> content lines of the chosen pieces; a scope is the class whose
         #: members the lines are ("" for top level, "*" for a window of similar code)
-        self.shown: dict[tuple[str, str], Counter[str]] = {}
+        self.shown: dict[tuple[str, str], dict[str, int]] = {}
         self.lines_of: dict[tuple[str, int], list[tuple[str, str]]] = {}
+        #: path -> content lines of each chosen piece outside any class block, as a whole
+        #: (what `_shown_already` compares a new piece with, without walking every choice)
+        self.texts: dict[str, dict[tuple[str, ...], int]] = {}
+        self.whole_of: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def _show(self, piece: Piece, text: str) -> None:
         lines = self.lines_of[piece.key] = scoped_lines(piece, text)
+        path, shown = piece.path, self.shown
         for scope, line in lines:
-            self.shown.setdefault((piece.path, scope), Counter())[line] += 1
+            counts = shown.get((path, scope))
+            if counts is None:
+                counts = shown[(path, scope)] = {}
+            counts[line] = counts.get(line, 0) + 1
+        if piece.group is None:
+            whole = self.whole_of[piece.key] = content_lines(text)
+            texts = self.texts.get(path)
+            if texts is None:
+                texts = self.texts[path] = {}
+            texts[whole] = texts.get(whole, 0) + 1
 
     def _unshow(self, piece: Piece) -> None:
         for scope, line in self.lines_of.pop(piece.key, []):
             self.shown[(piece.path, scope)][line] -= 1
+        whole = self.whole_of.pop(piece.key, None)
+        if whole is not None:
+            self.texts[piece.path][whole] -= 1
 
     def _shown_already(self, piece: Piece, text: str) -> bool:
         """The piece's header is on screen already (same file, same class), or a chosen
@@ -130,15 +147,14 @@ class _Packer:
         if not lines:
             return False
         scope, head = lines[0]
-        if any(self.shown.get((piece.path, where), _NONE)[head] > 0 for where in (scope, "*")):
+        shown = self.shown
+        if shown.get((piece.path, scope), _NONE).get(head, 0) > 0:
+            return True
+        if shown.get((piece.path, "*"), _NONE).get(head, 0) > 0:
             return True
         if piece.group is not None:
             return False  # under its own class's line, the same text is another member
-        same = content_lines(text)
-        return any(
-            other.path == piece.path and other.group is None and content_lines(other.text) == same
-            for other in self.chosen.values()
-        )
+        return self.texts.get(piece.path, _NO_TEXTS).get(content_lines(text), 0) > 0
 
     def _drop_repeated(self, piece: Piece) -> None:
         """Chosen pieces of the same file whose header `piece` now shows are redundant."""
