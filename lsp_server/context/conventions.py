@@ -4,24 +4,18 @@ datastructures as ds`): what `ds.` means in a file that uses the name above its 
 
 from __future__ import annotations
 
-from lsp_server.index.model import Import
-from lsp_server.index.pymodules import PY_EXTS, PythonModules
+from lsp_server.index.pymodules import PY_EXTS
 
 from .view import IndexView
 
 MIN_IMPORTERS = 2
-#: alias -> module file -> the files importing it under that alias
-Votes = dict[str, dict[str, set[str]]]
-#: the votes last counted, with the answers they were counted from (reused while the view
-#: hands out the same lists: see `IndexView.aliased_imports`)
-_last: tuple[list[tuple[str, Import]], PythonModules, Votes] | None = None
 
 
 def conventional_module(view: IndexView, alias: str) -> str | None:
     """The module file `alias` names in at least two other files, and in at least two thirds
     of those that import some module under that alias (Python; None: no convention: one
     file's `import shop.pricing as pricing` is its own choice)."""
-    files = _votes(view).get(alias)
+    files = _importers(view, alias)
     if not files:
         return None
     counts = sorted(
@@ -33,20 +27,14 @@ def conventional_module(view: IndexView, alias: str) -> str | None:
     return file if best >= MIN_IMPORTERS and 3 * best >= 2 * total else None
 
 
-def _votes(view: IndexView) -> Votes:
-    global _last
-    found = view.aliased_imports()
+def _importers(view: IndexView, alias: str) -> dict[str, set[str]]:
+    """Module file -> the Python files importing it as `alias`."""
     modules = view.python_modules()
-    last = _last
-    if last is not None and last[0] is found and last[1] is modules:
-        return last[2]
-    votes: Votes = {}
-    for importer, imp in found:
+    votes: dict[str, set[str]] = {}
+    for importer, imp in view.aliased_as(alias):
         if not importer.endswith(PY_EXTS):
             continue
-        aliases = {alias for _name, alias in imp.aliases}
         for binding in modules.bindings(importer, (imp,)):
-            if binding.member is None and binding.local in aliases:
-                votes.setdefault(binding.local, {}).setdefault(binding.file, set()).add(importer)
-    _last = (found, modules, votes)
+            if binding.member is None and binding.local == alias:
+                votes.setdefault(binding.file, set()).add(importer)
     return votes

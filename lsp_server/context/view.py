@@ -68,6 +68,8 @@ class _PartedIndex(Protocol):
 
     def top_level_definitions(self, path: str) -> list[Definition]: ...
 
+    def imports_aliased_as(self, alias: str) -> list[tuple[str, Import]]: ...
+
 
 def canonical(definitions: Iterable[Definition]) -> list[Definition]:
     """Definitions of many files in one order that depends on nothing but their place."""
@@ -293,6 +295,18 @@ class IndexView:
             return found
 
         return self._ask("a", "", ask, share=False)  # the same list while it is reused
+
+    def aliased_as(self, alias: str) -> list[tuple[str, Import]]:
+        """The imports that bind `alias` with `as` (see `aliased_imports`), asked for this
+        alias alone when the index can (a first assembly need not read them all)."""
+        if self._parted is None:
+            return [
+                (importer, imp)
+                for importer, imp in self.aliased_imports()
+                if any(bound == alias for _name, bound in imp.aliases)
+            ]
+        index = self._parted
+        return self._ask("a", alias, lambda: index.imports_aliased_as(alias))
 
     def python_modules(self) -> PythonModules:
         return modules_for(self.all_files())

@@ -48,6 +48,7 @@ from .protocol import IndexReader
 from .resolve import Resolver
 from .search import rank
 from .store import (
+    _PAIR,
     DEF_COLUMNS,
     CacheError,
     ParsedFile,
@@ -807,6 +808,21 @@ class RepoIndex:
             (path, Import(module, unpack_names(names), unpack_aliases(aliases), line, resolved))
             for path, module, names, aliases, line, resolved in rows
         ]
+
+    def imports_aliased_as(self, alias: str) -> list[tuple[str, Import]]:
+        """(importer, import) for every stored import that binds `alias` with `as`: what
+        `aliased_imports` holds for one alias, without reading the others."""
+        rows = self._query(
+            "SELECT path, module, names, aliases, line, resolved FROM imports "
+            "WHERE aliases != '' AND instr(aliases, ?) ORDER BY path, line",
+            (_PAIR + alias,),
+        )
+        found: list[tuple[str, Import]] = []
+        for path, module, names, aliases, line, resolved in rows:
+            pairs = unpack_aliases(aliases)
+            if any(bound == alias for _name, bound in pairs):
+                found.append((path, Import(module, unpack_names(names), pairs, line, resolved)))
+        return found
 
     def search(self, query: str, limit: int = 100) -> list[Definition]:
         """Fuzzy workspace-symbol search: exact, prefix, camel-case, substring, subsequence."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lsp_server.context.view import IndexView, clear_shared_cache
-from lsp_server.index.model import MEMBERS, NESTED, PARTS, TOP, Definition, part_of
+from lsp_server.index.model import MEMBERS, NESTED, PARTS, TOP, Definition, Import, part_of
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
 
 SOURCES = {
@@ -57,6 +57,9 @@ class WholeAnswersIndex:
 
     def files(self) -> list[str]:
         return self._index.files()
+
+    def aliased_imports(self) -> list[tuple[str, Import]]:
+        return self._index.aliased_imports()
 
 
 @pytest.fixture
@@ -128,3 +131,27 @@ def test_top_level_definitions_of_a_file_stored_and_open(index: RecordingIndex) 
     assert [d.name for d in index.top_level_definitions("a.py")] == ["Reader", "X"]
     view = IndexView(index, lambda _p: True, "edited.py")
     assert [d.name for d in view.top_level("a.py")] == ["Reader", "X"]
+
+
+def test_the_imports_bound_to_one_alias(tmp_path: Path) -> None:
+    root = tmp_path / "aliases"
+    root.mkdir()
+    (root / "ds.py").write_text("X = 1\n")
+    (root / "a.py").write_text("from . import ds as d\nimport ds as dsx\nfrom ds import X as ds\n")
+    (root / "b.py").write_text("import ds as d, os.path as ds\nfrom . import ds\n")
+    index = RepoIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
+    index.build()
+    try:
+        for alias in ("d", "ds", "dsx", "X", "s"):
+            expected = [
+                (path, imp)
+                for path, imp in index.aliased_imports()
+                if any(bound == alias for _name, bound in imp.aliases)
+            ]
+            assert index.imports_aliased_as(alias) == expected, alias
+            view = IndexView(WholeAnswersIndex(index), lambda _p: True, "a.py")  # type: ignore[arg-type]
+            assert view.aliased_as(alias) == expected, alias
+        assert [path for path, _imp in index.imports_aliased_as("ds")] == ["a.py", "b.py"]
+        assert index.imports_aliased_as("s") == []
+    finally:
+        index.close()
