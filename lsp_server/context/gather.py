@@ -268,6 +268,7 @@ class Gatherer:
         counted from line `scan_start` to the cursor; -1: unknown)."""
         scan_start = scan_start if scan_start >= 0 else 1 << 30
         ranked = sorted(uses.items(), key=lambda item: -(item[1].bare + item[1].attr))
+        self._prefetch(ranked[:MAX_NAMES])
         for name, use in ranked[:MAX_NAMES]:
             count_bonus = PER_USE * min(file_counts.get(name, 0), 10)
             if use.bare > 0 and (name not in self.local_names or name in self.bindings):
@@ -310,6 +311,28 @@ class Gatherer:
                 weight += PRIOR_UNUSED
             for definition in self.resolve_in(original, (file,))[:MAX_DEFS_PER_NAME]:
                 self.out.add(definition, W_IMPORTED * weight, "name")
+
+    def _prefetch(self, ranked: list[tuple[str, NameUse]]) -> None:
+        """Ask for the definitions `add_names` looks up in a few queries, not one per name:
+        the imported names (`resolve_in`: top-level), the bare names used (`_add_bare`) and
+        the members named after a dot (`_add_attr`), unless only imported modules are their
+        receivers. A guess: a name not asked for later costs its rows, never the answer."""
+        wanted: dict[str, set[str]] = {}
+        js = self.language_id in JS_LANGUAGES
+        for _local, (file, original) in self.bindings.items():
+            if not file.startswith("dir:") and (not js or file.endswith(PY_EXTS)):
+                wanted.setdefault(original, set()).add(TOP)
+        known = self.local_names | self.bindings.keys() | self.modules.keys()
+        for name, use in ranked:
+            if use.bare > 0 and name not in known:
+                wanted.setdefault(name, set()).update(_NOT_MEMBERS)
+            if (
+                use.attr > 0
+                and len(name) >= 2
+                and any(r not in self.modules for r in use.receivers)
+            ):
+                wanted.setdefault(name, set()).update(_CONTAINED)
+        self.view.prefetch({name: frozenset(parts) for name, parts in wanted.items()})
 
     def _add_typed(self, typed: str, file_counts: dict[str, int]) -> None:
         """`isBl|`: the imported names, star-imported and own-package names (Go, Java)
@@ -474,11 +497,13 @@ class Gatherer:
             or definition.path == self.current
         ):
             return False
+        # the container's own definitions, not the whole file's (one name, often asked
+        # already); a file's are all allowed or none, as the definition's own
         return any(
-            d.name == definition.container
+            d.path == definition.path
             and d.kind in ("function", "method")
             and d.line < definition.line <= d.end_line
-            for d in self.view.file_definitions(definition.path)
+            for d in self.view.definitions(definition.container)
         )
 
     def _add_attr(self, name: str, use: NameUse, count_bonus: float) -> None:

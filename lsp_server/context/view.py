@@ -21,7 +21,7 @@ import posixpath
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from lsp_server.index.model import PARTS, Definition, Import, part_of
@@ -66,9 +66,13 @@ class _PartedIndex(Protocol):
 
     def definitions_in(self, name: str, parts: Iterable[str]) -> list[Definition]: ...
 
+    def definitions_named(self, names: Iterable[str], parts: Iterable[str]) -> list[Definition]: ...
+
     def top_level_definitions(self, path: str) -> list[Definition]: ...
 
     def imports_aliased_as(self, alias: str) -> list[tuple[str, Import]]: ...
+
+    def members_in(self, container: str, path: str) -> list[Definition]: ...
 
 
 def canonical(definitions: Iterable[Definition]) -> list[Definition]:
@@ -231,6 +235,33 @@ class IndexView:
         self._keep("d" + ",".join(sorted(parts)), name, merged, share=False)
         return merged
 
+    def prefetch(self, wanted: Mapping[str, frozenset[str]]) -> None:
+        """Ask the index at once for the parts (`model.PARTS`) of many names that lookups
+        are about to need: a query per set of parts missing, not one per name. What it
+        keeps is what asking for each name alone would give."""
+        index = self._parted
+        if index is None:
+            return
+        groups: dict[frozenset[str], list[str]] = {}
+        for name, parts in wanted.items():
+            missing = frozenset(p for p in parts if self._known("d" + p, name) is None)
+            if missing:
+                groups.setdefault(missing, []).append(name)
+        for parts, names in groups.items():
+            try:
+                rows = index.definitions_named(names, parts)
+            except Exception:  # noqa: BLE001 - the lookups will ask one by one
+                continue
+            split: dict[tuple[str, str], list[Definition]] = {
+                (name, part): [] for name in names for part in parts
+            }
+            for definition in canonical(rows):
+                hit = split.get((definition.name, part_of(definition)))
+                if hit is not None:
+                    hit.append(definition)
+            for (name, part), hit in split.items():
+                self._keep("d" + part, name, hit)
+
     def _fetch_parts(self, name: str, parts: list[str]) -> dict[str, list[Definition]]:
         """Ask the index for `parts` of a name's definitions, split by part (an index that
         cannot filter by part is asked for all of them, and its answer filtered here)."""
@@ -255,8 +286,12 @@ class IndexView:
     def members(self, container: str, path: str) -> list[Definition]:
         if path == self.current:
             return list(self._own()[1].get(container, []))
-        found = self._ask("m", container, lambda: canonical(self.index.members(container)))
-        return [m for m in found if m.path == path]
+        index = self._parted
+        if index is None:
+            found = self._ask("m", container, lambda: canonical(self.index.members(container)))
+            return [m for m in found if m.path == path]
+        key = f"{container}\x00{path}"
+        return list(self._ask("n", key, lambda: canonical(index.members_in(container, path))))
 
     def file_definitions(self, path: str) -> list[Definition]:
         share = path != self.current

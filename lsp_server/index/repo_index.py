@@ -721,20 +721,30 @@ class RepoIndex:
     def definitions_in(self, name: str, parts: Iterable[str]) -> list[Definition]:
         """Definitions named `name` in the given parts (`model.PARTS`): only the rows asked
         for leave SQLite (`__init__` used bare wants none of its thousand methods)."""
-        wanted = frozenset(parts) & PARTS
-        if wanted == PARTS:
+        if frozenset(parts) >= PARTS:
             return self.definitions(name)
+        return self.definitions_named((name,), parts)
+
+    def definitions_named(self, names: Iterable[str], parts: Iterable[str]) -> list[Definition]:
+        """`definitions_in` for many names at once (one query per 900 names)."""
+        wanted = frozenset(parts) & PARTS
+        listed = sorted(set(names))
+        if not wanted or not listed:
+            return []
         docs = self._overlay_docs()
         hidden = {d.rel for d in docs}
+        where = ""
+        if wanted != PARTS:
+            where = " AND (" + " OR ".join(_PART_SQL[part] for part in sorted(wanted)) + ")"
         found: list[Definition] = []
-        if wanted:
-            where = " OR ".join(_PART_SQL[part] for part in sorted(wanted))
-            rows = self._query(
-                f"SELECT {DEF_COLUMNS} FROM defs WHERE name = ? AND ({where})", (name,)
-            )
-            found = self._rows_to_defs(rows, hidden)
+        for i in range(0, len(listed), _SQL_MAX_PARAMS):
+            chunk = listed[i : i + _SQL_MAX_PARAMS]
+            test = "name = ?" if len(chunk) == 1 else f"name IN ({','.join('?' * len(chunk))})"
+            rows = self._query(f"SELECT {DEF_COLUMNS} FROM defs WHERE {test}{where}", chunk)
+            found.extend(self._rows_to_defs(rows, hidden))
         for doc in docs:
-            found.extend(d for d in doc.named(name) if part_of(d) in wanted)
+            for name in listed:
+                found.extend(d for d in doc.named(name) if part_of(d) in wanted)
         return found
 
     def top_level_definitions(self, path: Path | str) -> list[Definition]:
@@ -779,6 +789,19 @@ class RepoIndex:
         for doc in docs:
             found.extend(doc.members_of(container))
         return found
+
+    def members_in(self, container: str, path: Path | str) -> list[Definition]:
+        """`members(container)` of one file (a name like `Codec` has a class in every codec
+        module: only this file's rows are read)."""
+        rel = self._rel(path)
+        with self._lock:
+            doc = self._overlay.get(rel)
+        if doc is not None:
+            return list(doc.members_of(container))
+        rows = self._query(
+            f"SELECT {DEF_COLUMNS} FROM defs WHERE container = ? AND path = ?", (container, rel)
+        )
+        return [Definition(*row) for row in rows]
 
     def imports_of(self, path: Path | str) -> list[Import]:
         rel = self._rel(path)

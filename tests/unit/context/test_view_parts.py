@@ -155,3 +155,15 @@ def test_the_imports_bound_to_one_alias(tmp_path: Path) -> None:
         assert index.imports_aliased_as("s") == []
     finally:
         index.close()
+
+
+def test_members_of_one_file_stored_and_open(index: RecordingIndex) -> None:
+    for path in ("a.py", "b.py", "edited.py"):
+        for container in ("Reader", "Writer", "Mine", "close"):
+            expected = [d for d in index.members(container) if d.path == path]
+            assert index.members_in(container, path) == expected, (container, path)
+    index.update_text(index.root / "b.py", "class Reader:\n    def open(self): ...\n")
+    assert [d.name for d in index.members_in("Reader", "b.py")] == ["open"]
+    assert [d.name for d in index.members_in("Reader", "a.py")] == ["close", "close", "close_count"]
+    view = IndexView(index, lambda _p: True, "edited.py")
+    assert [d.path for d in view.members("Reader", "b.py")] == ["b.py"]
