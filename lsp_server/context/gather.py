@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lsp_server.index.model import MEMBERS, NESTED, TOP, Definition
+from lsp_server.index.model import MEMBERS, NESTED, PARTS, TOP, Definition
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
@@ -70,6 +70,8 @@ MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant",
 _TOP = frozenset((TOP,))
 _NOT_MEMBERS = frozenset((TOP, NESTED))
 _CONTAINED = frozenset((MEMBERS, NESTED))
+_NESTED = frozenset((NESTED,))
+_SELVES = ("self", "this", "cls")
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
 _PY_BASES = re.compile(r"^\s*class\s+\w+\s*(?:\[[^\]]*\])?\s*\((.*)\)\s*:?\s*$", re.S)
@@ -289,6 +291,8 @@ class Gatherer:
                 lowered = self._cursor_module[1].lower()
                 offer = [d for d in offer if d.name.lower().startswith(lowered)]
             total = max((file_counts.get(d.name, 0) for d in offer), default=0)
+            if not usage:  # a module not used here: only the names the file uses weigh
+                offer = [d for d in offer if file_counts.get(d.name)]
             scored = [
                 (self._module_name_weight(d, usage, uses, file_counts, total), d) for d in offer
             ]
@@ -326,13 +330,25 @@ class Gatherer:
         for name, use in ranked:
             if use.bare > 0 and name not in known:
                 wanted.setdefault(name, set()).update(_NOT_MEMBERS)
-            if (
-                use.attr > 0
-                and len(name) >= 2
-                and any(r not in self.modules for r in use.receivers)
-            ):
+            if use.attr <= 0 or len(name) < 2:
+                continue
+            if any(r in self.modules for r in use.receivers):
+                wanted.setdefault(name, set()).add(TOP)  # `module.name`
+            if any(r not in self.modules for r in use.receivers):
                 wanted.setdefault(name, set()).update(_CONTAINED)
+            for receiver in use.receivers:  # a receiver's class guessed from its name
+                if receiver not in self.receiver_types and receiver not in _SELVES:
+                    wanted.setdefault(_camel(receiver), set()).update(_NOT_MEMBERS)
+        wanted.pop("", None)
         self.view.prefetch({name: frozenset(parts) for name, parts in wanted.items()})
+        # the functions around closures among them (see `_nested`)
+        containers: dict[str, frozenset[str]] = {}
+        for name, parts in wanted.items():
+            if NESTED in parts:
+                for d in self.view.definitions(name, _NESTED):
+                    if d.kind == "function" and d.container and d.path != self.current:
+                        containers[d.container] = PARTS
+        self.view.prefetch(containers)
 
     def _add_typed(self, typed: str, file_counts: dict[str, int]) -> None:
         """`isBl|`: the imported names, star-imported and own-package names (Go, Java)
@@ -478,7 +494,10 @@ class Gatherer:
                     self.out.add(definition, W_LOCAL_OUT_OF_VIEW * weight, "local")
             return
         defs = [
-            d for d in defs if (d.kind != "variable" or d.container is None) and not self._nested(d)
+            d
+            for d in defs
+            if (d.kind != "variable" or d.container is None)
+            and (d.kind != "function" or not self._nested(d))
         ]
         if not defs:
             return
@@ -529,7 +548,9 @@ class Gatherer:
         defs = [
             d
             for d in self.view.definitions(name, _CONTAINED)
-            if d.kind in MEMBER_KINDS and d.path != self.current and not self._nested(d)
+            if d.kind in MEMBER_KINDS
+            and d.path != self.current
+            and (d.kind != "function" or not self._nested(d))
         ]
         if not defs:
             return
@@ -841,7 +862,7 @@ class Gatherer:
         for local, (file, original) in self.bindings.items():
             if local[:1].isupper() and wanted <= words(local):
                 found.extend(self.resolve_in(original, (file,)))
-        camel = "".join(part[:1].upper() + part[1:] for part in variable.split("_") if part)
+        camel = _camel(variable)
         if camel:
             found.extend(
                 sorted(
@@ -931,6 +952,11 @@ class Gatherer:
                 found.append(definition)
         self.enclosing_bases = found
         return found
+
+
+def _camel(variable: str) -> str:
+    """`text_document` -> `TextDocument`: the class a variable's name suggests."""
+    return "".join(part[:1].upper() + part[1:] for part in variable.split("_") if part)
 
 
 def _first(item: tuple[float, Definition]) -> float:

@@ -84,6 +84,17 @@ def _place(d: Definition) -> tuple[str, int, int, str, str]:
     return (d.path, d.line, d.column, d.name, d.kind)
 
 
+_PARTS_KINDS: dict[frozenset[str], str] = {}
+
+
+def _parts_kind(parts: frozenset[str]) -> str:
+    """The memo kind of a set of parts ("d" + its parts, sorted)."""
+    kind = _PARTS_KINDS.get(parts)
+    if kind is None:
+        kind = _PARTS_KINDS[parts] = "d" + ",".join(sorted(parts))
+    return kind
+
+
 def _top(definitions: list[Definition]) -> list[Definition]:
     return [d for d in definitions if d.container is None]
 
@@ -125,6 +136,9 @@ class IndexView:
         self._dirs: dict[str, list[str]] | None = None
         self._current_defs: dict[str, list[Definition]] | None = None
         self._current_members: dict[str, list[Definition]] | None = None
+        #: (memo kind, name) -> (the precedence it was ordered by, the allowed definitions
+        #: of other files): asked again and again during one assembly
+        self._others: dict[tuple[str, str], tuple[object, list[Definition]]] = {}
         #: how same-named definitions of other files are ordered before their place (the
         #: order every tie among them is broken by): e.g. most imported file first
         self.precedence: Callable[[Definition], float] | None = None
@@ -209,19 +223,26 @@ class IndexView:
         """Definitions named `name` in other files (canonical order, allowed ones only) then
         in the edited file; `parts` (see `model.part_of`): only those, which is all a caller
         filtering on kind or container needs, and spares fetching the rest."""
-        found = self._parts(name, parts)
-        own = self._own()[0].get(name, [])
+        kind = _parts_kind(parts)
+        kept = self._others.get((kind, name))
+        if kept is None or kept[0] is not self.precedence:
+            found = self._parts(name, parts, kind)
+            others = [d for d in found if d.path != self.current and self.allowed(d.path)]
+            if self.precedence is not None and len(others) > 1:
+                others.sort(key=self.precedence)  # stable: place breaks the remaining ties
+            kept = self._others[(kind, name)] = (self.precedence, others)
+        own = self._own()[0].get(name)
+        if not own:
+            return list(kept[1])
         if parts != PARTS:
             own = [d for d in own if part_of(d) in parts]
-        others = [d for d in found if d.path != self.current and self.allowed(d.path)]
-        if self.precedence is not None and len(others) > 1:
-            others.sort(key=self.precedence)  # stable: place breaks the remaining ties
-        return others + own
+        return kept[1] + own
 
-    def _parts(self, name: str, parts: frozenset[str]) -> list[Definition]:
-        """The index's definitions named `name` in `parts`, in canonical order; each part is
-        asked once (the missing ones in one query) and kept like any other answer."""
-        merged = self._known("d" + ",".join(sorted(parts)), name, share=False)
+    def _parts(self, name: str, parts: frozenset[str], kind: str) -> list[Definition]:
+        """The index's definitions named `name` in `parts` (memoized as `kind`), in canonical
+        order; each part is asked once (the missing ones in one query) and kept like any
+        other answer."""
+        merged = self._known(kind, name, share=False)
         if merged is not None:
             return merged
         known = {part: self._known("d" + part, name) for part in parts}
@@ -232,7 +253,7 @@ class IndexView:
                 self._keep("d" + part, name, hit)
         lists = [hit for hit in known.values() if hit]
         merged = lists[0] if len(lists) == 1 else canonical(d for hit in lists for d in hit)
-        self._keep("d" + ",".join(sorted(parts)), name, merged, share=False)
+        self._keep(kind, name, merged, share=False)
         return merged
 
     def prefetch(self, wanted: Mapping[str, frozenset[str]]) -> None:
