@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lsp_server.index.model import MEMBERS, NESTED, PARTS, TOP, Definition
+from lsp_server.index.model import MEMBERS, NESTED, TOP, Definition
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
@@ -70,7 +70,6 @@ MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant",
 _TOP = frozenset((TOP,))
 _NOT_MEMBERS = frozenset((TOP, NESTED))
 _CONTAINED = frozenset((MEMBERS, NESTED))
-_NESTED = frozenset((NESTED,))
 _SELVES = ("self", "this", "cls")
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
@@ -278,6 +277,10 @@ class Gatherer:
             if use.attr > 0:
                 self._add_attr(name, use, count_bonus)
         # names used as `module.name` anywhere above, for every imported module
+        if self.language_id not in JS_LANGUAGES:
+            self.view.prefetch_top_level(
+                f for m in self.modules.values() for f in self.expand(m.files)
+            )
         seen: set[tuple[str, ...]] = set()
         for alias, module in self.modules.items():
             files = tuple(self.expand(module.files))
@@ -341,14 +344,6 @@ class Gatherer:
                     wanted.setdefault(_camel(receiver), set()).update(_NOT_MEMBERS)
         wanted.pop("", None)
         self.view.prefetch({name: frozenset(parts) for name, parts in wanted.items()})
-        # the functions around closures among them (see `_nested`)
-        containers: dict[str, frozenset[str]] = {}
-        for name, parts in wanted.items():
-            if NESTED in parts:
-                for d in self.view.definitions(name, _NESTED):
-                    if d.kind == "function" and d.container and d.path != self.current:
-                        containers[d.container] = PARTS
-        self.view.prefetch(containers)
 
     def _add_typed(self, typed: str, file_counts: dict[str, int]) -> None:
         """`isBl|`: the imported names, star-imported and own-package names (Go, Java)
@@ -516,13 +511,9 @@ class Gatherer:
             or definition.path == self.current
         ):
             return False
-        # the container's own definitions, not the whole file's (one name, often asked
-        # already); a file's are all allowed or none, as the definition's own
         return any(
-            d.path == definition.path
-            and d.kind in ("function", "method")
-            and d.line < definition.line <= d.end_line
-            for d in self.view.definitions(definition.container)
+            d.kind in ("function", "method") and d.line < definition.line <= d.end_line
+            for d in self.view.named_in(definition.container, definition.path)
         )
 
     def _add_attr(self, name: str, use: NameUse, count_bonus: float) -> None:

@@ -74,6 +74,10 @@ class _PartedIndex(Protocol):
 
     def members_in(self, container: str, path: str) -> list[Definition]: ...
 
+    def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]: ...
+
+    def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]: ...
+
 
 def canonical(definitions: Iterable[Definition]) -> list[Definition]:
     """Definitions of many files in one order that depends on nothing but their place."""
@@ -314,6 +318,16 @@ class IndexView:
         key = f"{container}\x00{path}"
         return list(self._ask("n", key, lambda: canonical(index.members_in(container, path))))
 
+    def named_in(self, name: str, path: str) -> list[Definition]:
+        """The definitions named `name` in one file (any order): those rows alone, not the
+        file's others nor the name's in other files (`__init__`: a thousand)."""
+        whole = self._known("f", path, path != self.current)
+        index = self._parted
+        if whole is not None or index is None or path == self.current:
+            return [d for d in self.file_definitions(path) if d.name == name]
+        key = f"{name}\x00{path}"
+        return self._ask("c", key, lambda: index.definitions(name, (path,)))
+
     def file_definitions(self, path: str) -> list[Definition]:
         share = path != self.current
         return self._ask("f", path, lambda: self.index.file_definitions(path), share)
@@ -327,6 +341,28 @@ class IndexView:
         if whole is not None or index is None:
             return self._ask("t", path, lambda: _top(self.file_definitions(path)), share)
         return self._ask("t", path, lambda: index.top_level_definitions(path), share)
+
+    def prefetch_top_level(self, paths: Iterable[str]) -> None:
+        """Ask at once for the `top_level` definitions of files about to be read."""
+        index = self._parted
+        if index is None:
+            return
+        wanted = {
+            path
+            for path in paths
+            if path != self.current
+            and self._known("t", path) is None
+            and self._known("f", path) is None
+        }
+        if not wanted:
+            return
+        try:
+            found = index.top_level_definitions_of(wanted)
+        except Exception:  # noqa: BLE001 - each file will be asked for alone
+            return
+        for path, definitions in found.items():
+            if path in wanted:
+                self._keep("t", path, definitions)
 
     def all_files(self) -> list[str]:
         """Every indexed file, excluded ones too (the same list object while it is shared,

@@ -790,6 +790,26 @@ class RepoIndex:
             found.extend(doc.members_of(container))
         return found
 
+    def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]:
+        """`top_level_definitions` of many files at once (one query per 900 files)."""
+        rels = sorted({self._rel(p) for p in paths})
+        found: dict[str, list[Definition]] = {rel: [] for rel in rels}
+        with self._lock:
+            docs = {rel: self._overlay[rel] for rel in rels if rel in self._overlay}
+        for rel, doc in docs.items():
+            found[rel] = [d for d in doc.definitions if d.container is None]
+        stored = [rel for rel in rels if rel not in docs]
+        for i in range(0, len(stored), _SQL_MAX_PARAMS):
+            chunk = stored[i : i + _SQL_MAX_PARAMS]
+            rows = self._query(
+                f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({','.join('?' * len(chunk))}) "
+                "AND container IS NULL ORDER BY rowid",
+                chunk,
+            )
+            for row in rows:
+                found[row[2]].append(Definition(*row))
+        return found
+
     def members_in(self, container: str, path: Path | str) -> list[Definition]:
         """`members(container)` of one file (a name like `Codec` has a class in every codec
         module: only this file's rows are read)."""

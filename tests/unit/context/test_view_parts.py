@@ -167,3 +167,24 @@ def test_members_of_one_file_stored_and_open(index: RecordingIndex) -> None:
     assert [d.name for d in index.members_in("Reader", "a.py")] == ["close", "close", "close_count"]
     view = IndexView(index, lambda _p: True, "edited.py")
     assert [d.path for d in view.members("Reader", "b.py")] == ["b.py"]
+
+
+def test_the_definitions_of_a_name_in_one_file(index: RecordingIndex) -> None:
+    view = IndexView(index, lambda _p: True, "edited.py")
+    for path in ("a.py", "b.py", "edited.py"):
+        expected = [d for d in index.file_definitions(path) if d.name == "close"]
+        assert sorted(_places(view.named_in("close", path))) == sorted(_places(expected))
+    assert view.named_in("Writer", "a.py") == []
+    index.update_text(index.root / "b.py", "def close(): ...\n")
+    view = IndexView(index, lambda _p: True, "edited.py")
+    assert _places(view.named_in("close", "b.py")) == [("b.py", 0, "function")]
+
+
+def test_top_level_definitions_of_many_files_at_once(index: RecordingIndex) -> None:
+    index.update_text(index.root / "b.py", "class Reader:\n    def close(self): ...\nX = 1\n")
+    found = index.top_level_definitions_of(["a.py", "b.py", "edited.py", "missing.py"])
+    for path in ("a.py", "b.py", "edited.py", "missing.py"):
+        assert found[path] == index.top_level_definitions(path), path
+    view = IndexView(index, lambda _p: True, "edited.py")
+    view.prefetch_top_level(["a.py", "b.py"])
+    assert [d.name for d in view.top_level("b.py")] == ["Reader", "X"]
