@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lsp_server.endpoint.secrets import current_scanner, learn, note_redacted, redact_around
 from lsp_server.index.languages import LanguageSpec, language_by_id, language_for_path
-from lsp_server.index.model import Definition, Import
+from lsp_server.index.model import NESTED, TOP, Definition, Import
 from lsp_server.index.protocol import IndexReader
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
@@ -28,7 +28,7 @@ from .names import (
     NameUse,
     scan_line,
 )
-from .pack import Piece, pack
+from .pack import LazyPiece, Piece, pack
 from .rank import prior_for
 from .recent import RecentFiles
 from .redact import Scrubber
@@ -50,6 +50,10 @@ from .types import CompletionContext, RangeContext, Snippet
 from .view import IndexView
 
 log = logging.getLogger(__name__)
+
+#: Where a class can be among a name's definitions (never a member: a method, a field):
+#: asking for these parts only shares the answers the gathering asked for.
+_CLASS_PARTS = frozenset((TOP, NESTED))
 
 #: Shares of the budget reserved before snippets are packed (tuned on bench/context_recall.py).
 PREFIX_SHARE = 0.45
@@ -82,7 +86,7 @@ def own_members(view: IndexView, cls: Definition) -> list[Definition]:
         return members  # a Python class, a Java one: no member anywhere else to sort out
     twins = [
         c
-        for c in view.definitions(cls.name)
+        for c in view.definitions(cls.name, _CLASS_PARTS)
         if c.path == cls.path and c.line != cls.line and c.kind in CLASS_KINDS
     ]
     if not twins:
@@ -203,12 +207,13 @@ class ContextBuilder:
         header_cost = count_tokens(own_header) + 1 if own_header else 0
         room = budget - prefix_used - suffix_used - header_cost
 
-        pieces: list[Piece] = []
+        pieces: list[Piece | LazyPiece] = []
         if room > 16:
             if self.index is not None and rel is not None and spec is not None:
-                pieces.extend(self._definition_pieces(rel, lang, comment, lines, after, first))
-            pieces.extend(self._similar_pieces(path, rel, lines, room, scrubber))
-        pieces = [scrubber.wrap(piece) for piece in pieces]
+                found = self._definition_pieces(rel, lang, comment, lines, after, first, scrubber)
+                pieces.extend(found)
+            similar = self._similar_pieces(path, rel, lines, room, scrubber)
+            pieces.extend(scrubber.wrap(piece) for piece in similar)
         packed = pack(pieces, room, comment, scrubber.prime) if pieces else None
         if packed is not None and scrubber.settle(_paths(packed.snippets)):
             # a chosen piece's file holds a secret: pack again knowing every file's secrets
@@ -247,7 +252,9 @@ class ContextBuilder:
         lines: list[str],
         after: list[str],
         first: int,
-    ) -> list[Piece]:
+        scrubber: Scrubber,
+    ) -> list[LazyPiece]:
+        """A piece for each candidate, made (and wrapped by `scrubber`) when packing needs it."""
         assert self.index is not None
         view = IndexView(self.index, self._allowed, rel)
         if W_PRIOR_ORDER:
@@ -257,11 +264,19 @@ class ContextBuilder:
         if W_PRIOR > 0:
             self._apply_prior(view, found.gathered.candidates.values())
         source = SourceLines(self._root, {rel: lines})
-        return [
-            self._piece(view, cand, lang, comment, found.hot, source)
-            for cand in found.gathered.candidates.values()
-            if self._allowed(cand.definition.path) or cand.definition.path == rel
-        ]
+
+        def make(cand: Candidate) -> Callable[[], Piece]:
+            return lambda: scrubber.wrap(self._piece(view, cand, lang, comment, found.hot, source))
+
+        pieces: list[LazyPiece] = []
+        for cand in found.gathered.candidates.values():
+            d = cand.definition
+            if self._allowed(d.path) or d.path == rel:
+                kind = _piece_kind(d)
+                pieces.append(
+                    LazyPiece((d.path, d.line), d.path, d.line, cand.score, kind, make(cand))
+                )
+        return pieces
 
     def _apply_prior(self, view: IndexView, candidates: Iterable[Candidate]) -> None:
         """Re-weight candidates by how much the rest of the repository uses them."""
@@ -307,7 +322,7 @@ class ContextBuilder:
                 d.path,
                 d.line,
                 cand.score,
-                "skeleton",
+                _piece_kind(d),
                 render_class,
                 compact=lambda: compact_text(header_of(d), lang),
                 shrink=shrink_class,
@@ -322,7 +337,7 @@ class ContextBuilder:
                 return definition_text(header_of(d), lang, comment, indent)
 
             def opener(d: Definition = d, container: str = container) -> tuple[str, str]:
-                defs = [c for c in view.definitions(container) if c.path == d.path]
+                defs = [c for c in view.definitions(container, _CLASS_PARTS) if c.path == d.path]
                 owners = [c for c in defs if c.kind in CLASS_KINDS]
                 owner = src.with_header(owners[0]) if owners else None
                 return container_open(owner, container, lang), container_close(lang)
@@ -502,6 +517,11 @@ class ContextBuilder:
             sources=sources,
             tokens=used,
         )
+
+
+def _piece_kind(definition: Definition) -> str:
+    """A class is shown as a skeleton of its members, anything else as a definition."""
+    return "skeleton" if is_class(definition) else "definition"
 
 
 def _paths(snippets: list[Snippet]) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .render import header
@@ -92,7 +92,7 @@ _NONE: dict[str, int] = {}
 _NO_TEXTS: dict[tuple[str, ...], int] = {}
 
 
-def piece_order(piece: Piece) -> tuple[float, str, str, int, int]:
+def piece_order(piece: Piece | LazyPiece) -> tuple[float, str, str, int, int]:
     """Best first; ties broken by place, never by the order candidates were found in."""
     return (-piece.score, piece.path, piece.kind, piece.line, piece.key[1])
 
@@ -282,32 +282,82 @@ PRIME_CHUNK = 32
 Prime = Callable[[list[Piece], bool], None]
 
 
-def pack(pieces: list[Piece], budget: int, comment: str, prime: Prime | None = None) -> Packed:
-    ranked = sorted(pieces, key=piece_order)[:MAX_CONSIDERED]
-    for piece in ranked:  # a piece packed before (a second packing) starts afresh
-        piece.text, piece.cost, piece.full = "", 0, False
+@dataclass
+class LazyPiece:
+    """A piece's place in the ranking, the piece itself (its renderings, their scrubbing)
+    made only when packing reaches it: of a hundred candidates a third are never tried,
+    and past `MAX_CONSIDERED` none is."""
+
+    key: tuple[str, int]
+    path: str
+    line: int
+    score: float
+    kind: str
+    make: Callable[[], Piece]
+    made: Piece | None = None
+
+    def piece(self) -> Piece:
+        if self.made is None:
+            self.made = self.make()
+        return self.made
+
+
+class _Ranking:
+    """The pieces considered, best first, each made (and reset) when first reached."""
+
+    def __init__(self, pieces: Sequence[Piece | LazyPiece]) -> None:
+        self.items = sorted(pieces, key=piece_order)[:MAX_CONSIDERED]
+        for item in self.items:
+            if isinstance(item, Piece):
+                _reset(item)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def at(self, i: int) -> Piece:
+        item = self.items[i]
+        if isinstance(item, Piece):
+            return item
+        piece = self.items[i] = item.piece()
+        _reset(piece)
+        return piece
+
+    def chunk(self, start: int, size: int) -> list[Piece]:
+        return [self.at(i) for i in range(start, min(start + size, len(self.items)))]
+
+
+def _reset(piece: Piece) -> None:
+    """A piece packed before (a second packing) starts afresh."""
+    piece.text, piece.cost, piece.full = "", 0, False
+
+
+def pack(
+    pieces: Sequence[Piece | LazyPiece], budget: int, comment: str, prime: Prime | None = None
+) -> Packed:
+    ranked = _Ranking(pieces)
     packer = _Packer(budget, comment)
     compact_limit = int(budget * COMPACT_SHARE)
     missed = 0
-    for i, piece in enumerate(ranked):
+    for i in range(len(ranked)):
         if budget - packer.used < 6 or missed >= MAX_FAILED_ADDS:
             break
         if prime is not None and i % PRIME_CHUNK == 0:
-            prime(ranked[i : i + PRIME_CHUNK], False)
+            prime(ranked.chunk(i, PRIME_CHUNK), False)
+        piece = ranked.at(i)
         limit = compact_limit if piece.compact is not None else budget
         missed = 0 if packer.add(piece, limit) else missed + 1
     if prime is not None:
-        chosen = [p for p in ranked if p.key in packer.chosen and p.compact is not None]
-        prime(chosen[: PRIME_CHUNK // 2], True)
+        chosen = [packer.chosen[item.key] for item in ranked.items if item.key in packer.chosen]
+        prime([p for p in chosen if p.compact is not None][: PRIME_CHUNK // 2], True)
     failed = missed = 0
-    for piece in ranked:
+    for i in range(len(ranked)):
         if budget - packer.used < 6 or failed >= MAX_FAILED_UPGRADES:
             break
-        if piece.key in packer.chosen:
-            failed = 0 if packer.upgrade(piece) else failed + 1
-        elif piece.compact is None or missed >= MAX_FAILED_ADDS:
+        if ranked.items[i].key in packer.chosen:
+            failed = 0 if packer.upgrade(ranked.at(i)) else failed + 1
+        elif missed >= MAX_FAILED_ADDS:
             continue
-        else:
+        elif (piece := ranked.at(i)).compact is not None:
             missed = 0 if packer.add(piece, budget) else missed + 1
     return Packed(_arrange(list(packer.chosen.values()), packer.group_text), packer.used)
 
