@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from lsp_server.index.model import PARTS
+
 from .gather import Gathered, Gatherer
 from .names import (
     attribute_aliases,
@@ -35,6 +37,8 @@ W_COMMENT_WORDS = 0.75  # its words, as a hint of what the cursor line calls
 RECENT_LINES = 60  # local variables and their types read this far above the cursor
 
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
+#: Member kinds whose pieces open with their class's header (see `builder._piece`).
+_OPENED_KINDS = frozenset(("method", "field", "property"))
 _RECEIVER_AT_CURSOR = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.|->|::)\s*([\w$]*)$")
 
 
@@ -116,6 +120,7 @@ def candidates_for_cursor(
     # for the cursor (a skeleton covers its member pieces, so it must show them)
     # (after `recv.` / `recv.pa|`, only the receiver's members that fit: a cut skeleton of
     # the receiver's class must not spend its few lines on other names used in the file)
+    _prefetch_containers(view, gatherer.out)
     if gatherer.cursor_members:
         hot = frozenset(gatherer.cursor_members)
     else:
@@ -124,6 +129,18 @@ def candidates_for_cursor(
         )
         hot = frozenset(counts) | frozenset(uses) | frozenset(members)
     return CursorCandidates(gatherer.out, hot)
+
+
+def _prefetch_containers(view: IndexView, gathered: Gathered) -> None:
+    """The classes of the member candidates, asked at once: a member's piece opens with its
+    class's header (the builder looks the class up by name, one query per class else)."""
+    view.prefetch(
+        {
+            d.container: PARTS
+            for d in (c.definition for c in gathered.candidates.values())
+            if d.container is not None and d.kind in _OPENED_KINDS
+        }
+    )
 
 
 _COMMENT = re.compile(r"^\s*(?:#|//)\s*(.*)$")

@@ -84,6 +84,7 @@ def class_fields(view: IndexView, cls: Definition, names: set[str]) -> list[Defi
     if cls.path == view.current:
         found = view.file_definitions(cls.path)
     else:
+        view.prefetch(dict.fromkeys(names, _CONTAINED))
         found = [d for name in sorted(names) for d in view.definitions(name, _CONTAINED)]
     return [
         d
