@@ -278,7 +278,7 @@ class Gatherer:
                 self._add_attr(name, use, count_bonus)
         # names used as `module.name` anywhere above, for every imported module
         if self.language_id not in JS_LANGUAGES:
-            self.view.prefetch_top_level(
+            self.view.prefetch_modules(
                 f for m in self.modules.values() for f in self.expand(m.files)
             )
         seen: set[tuple[str, ...]] = set()

@@ -76,6 +76,8 @@ class _PartedIndex(Protocol):
 
     def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]: ...
 
+    def imports_of_files(self, paths: Iterable[str]) -> dict[str, list[Import]]: ...
+
     def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]: ...
 
 
@@ -342,27 +344,26 @@ class IndexView:
             return self._ask("t", path, lambda: _top(self.file_definitions(path)), share)
         return self._ask("t", path, lambda: index.top_level_definitions(path), share)
 
-    def prefetch_top_level(self, paths: Iterable[str]) -> None:
-        """Ask at once for the `top_level` definitions of files about to be read."""
+    def prefetch_modules(self, paths: Iterable[str]) -> None:
+        """Ask at once for the `top_level` definitions and the imports of module files about
+        to be read (what `pymodules.exported` reads of each)."""
         index = self._parted
         if index is None:
             return
-        wanted = {
-            path
-            for path in paths
-            if path != self.current
-            and self._known("t", path) is None
-            and self._known("f", path) is None
-        }
-        if not wanted:
-            return
+        listed = {path for path in paths if path != self.current}
+        tops = {p for p in listed if self._known("t", p) is None and self._known("f", p) is None}
+        imports = {p for p in listed if self._known("i", p) is None}
         try:
-            found = index.top_level_definitions_of(wanted)
+            found_tops = index.top_level_definitions_of(tops) if tops else {}
+            found_imports = index.imports_of_files(imports) if imports else {}
         except Exception:  # noqa: BLE001 - each file will be asked for alone
             return
-        for path, definitions in found.items():
-            if path in wanted:
+        for path, definitions in found_tops.items():
+            if path in tops:
                 self._keep("t", path, definitions)
+        for path, found in found_imports.items():
+            if path in imports:
+                self._keep("i", path, found)
 
     def all_files(self) -> list[str]:
         """Every indexed file, excluded ones too (the same list object while it is shared,

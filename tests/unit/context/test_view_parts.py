@@ -186,5 +186,26 @@ def test_top_level_definitions_of_many_files_at_once(index: RecordingIndex) -> N
     for path in ("a.py", "b.py", "edited.py", "missing.py"):
         assert found[path] == index.top_level_definitions(path), path
     view = IndexView(index, lambda _p: True, "edited.py")
-    view.prefetch_top_level(["a.py", "b.py"])
+    view.prefetch_modules(["a.py", "b.py"])
     assert [d.name for d in view.top_level("b.py")] == ["Reader", "X"]
+
+
+def test_imports_of_many_files_at_once(tmp_path: Path) -> None:
+    root = tmp_path / "imports"
+    root.mkdir()
+    (root / "a.py").write_text("import os\nfrom b import X as Y, Z\n")
+    (root / "b.py").write_text("X = Z = 1\n")
+    (root / "c.py").write_text("from a import Y\nimport b\n")
+    index = RepoIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
+    index.build()
+    try:
+        index.update_text(root / "c.py", "import a\n")
+        found = index.imports_of_files(["a.py", "b.py", "c.py", "missing.py"])
+        for path in ("a.py", "b.py", "c.py", "missing.py"):
+            assert found[path] == index.imports_of(path), path
+        assert [imp.module for imp in found["a.py"]] == ["os", "b"]
+        view = IndexView(index, lambda _p: True, "c.py")
+        view.prefetch_modules(["a.py"])
+        assert view.imports_of("a.py") == found["a.py"]
+    finally:
+        index.close()
