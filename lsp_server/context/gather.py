@@ -345,6 +345,20 @@ class Gatherer:
         wanted.pop("", None)
         self.view.prefetch({name: frozenset(parts) for name, parts in wanted.items()})
 
+    def _prefetch_receiver_classes(self, uses: dict[str, NameUse]) -> None:
+        """The classes `add_typed_receivers` looks up, in one query: the known types of the
+        variables used and the classes the other receivers' names suggest."""
+        wanted: dict[str, frozenset[str]] = {}
+        for variable, type_name in self.receiver_types.items():
+            if variable in uses and type_name not in self.bindings:
+                wanted[type_name] = _NOT_MEMBERS
+        for use in uses.values():
+            for receiver in use.receivers:
+                if receiver not in self.receiver_types and receiver not in _SELVES:
+                    wanted[_camel(receiver)] = _NOT_MEMBERS
+        wanted.pop("", None)
+        self.view.prefetch(wanted)
+
     def _add_typed(self, typed: str, file_counts: dict[str, int]) -> None:
         """`isBl|`: the imported names, star-imported and own-package names (Go, Java)
         that start with what is typed, those this file uses most first."""
@@ -634,6 +648,7 @@ class Gatherer:
 
     def add_typed_receivers(self, uses: dict[str, NameUse]) -> None:
         """Variables of a known class used near the cursor: that class's outline."""
+        self._prefetch_receiver_classes(uses)
         for variable, type_name in self.receiver_types.items():
             use = uses.get(variable)
             if use is None or variable in ("self", "this"):
