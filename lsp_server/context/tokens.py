@@ -125,6 +125,15 @@ def start_pending_warm_up() -> None:
 
 def estimate_tokens(text: str) -> int:
     """A fast estimate calibrated against Tekken on Python/JS/TS/Go code (leans high)."""
+    size = len(text)
+    if size <= SHORT_TEXT_MAX:
+        return _cached_estimate(text)
+    if size <= LONG_TEXT_MAX:
+        return _cached_long_estimate(text)
+    return _estimate(text)
+
+
+def _estimate(text: str) -> int:
     words = long_words = long_chars = punct = blanks = extra_bytes = 0
     for piece in _PIECE.findall(text):
         last = piece[-1]
@@ -153,17 +162,30 @@ def estimate_tokens(text: str) -> int:
     return int(estimate * 1.2) + 1 if text else 0
 
 
+#: Counts are cached by text: many short ones (lines, one-line pieces), and fewer longer ones
+#: -- class skeletons, most of all: the same skeleton comes back on every keystroke and after
+#: another file's change, and a 2 kB one costs ~0.1 ms to count. At most ~50 MB of text.
+SHORT_TEXT_MAX = 512
+LONG_TEXT_MAX = 8192
+
+
+#: The estimate costs about what encoding does (a regex pass over the text): without the
+#: tokenizer, the same lines and pieces come back on every keystroke just the same.
+@functools.lru_cache(maxsize=65536)
+def _cached_estimate(text: str) -> int:
+    return _estimate(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _cached_long_estimate(text: str) -> int:
+    return _estimate(text)
+
+
 @functools.lru_cache(maxsize=65536)
 def _cached_count(text: str) -> int:
     encode = _encode
     assert encode is not None
     return encode(text)
-
-
-#: Longer texts -- class skeletons, most of all -- are counted once per content too: the same
-#: skeleton comes back on every keystroke and after another file's change, and a 2 kB one
-#: costs ~0.1 ms to encode. Fewer of them are kept (at most ~16 MB of text).
-LONG_TEXT_MAX = 8192
 
 
 @functools.lru_cache(maxsize=2048)
@@ -194,7 +216,7 @@ def count_tokens(text: str) -> int:
     if _encode is None and (_loading.is_set() or _load() is None):
         return math.ceil(estimate_tokens(text) * STAND_IN_MARGIN)
     size = len(text)
-    if size <= 512:
+    if size <= SHORT_TEXT_MAX:
         return _cached_count(text)
     if size <= LONG_TEXT_MAX:
         return _cached_long_count(text)

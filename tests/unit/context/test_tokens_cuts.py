@@ -7,7 +7,7 @@ from importlib.resources import files
 
 import pytest
 
-from lsp_server.context import count_tokens, tokenizer_name
+from lsp_server.context import count_tokens, estimate_tokens, tokenizer_name, tokens
 from lsp_server.context.budget import cut_prefix, cut_suffix
 
 TEXTS = [
@@ -56,3 +56,20 @@ def test_a_suffix_cut_gone_on_from_equals_one_from_scratch(first_budget: int, mo
     earlier = cut_suffix(lines, first_budget)
     budget = earlier[1] + more
     assert cut_suffix(lines, budget, earlier) == cut_suffix(lines, budget)
+
+
+def estimate_hits() -> int:
+    return sum(
+        cache.cache_info().hits for cache in (tokens._cached_estimate, tokens._cached_long_estimate)
+    )
+
+
+@pytest.mark.parametrize("size", [1, 511, 513, 8191, 8193, 20000])
+def test_the_estimate_is_cached_by_text_and_unchanged_by_it(size: int) -> None:
+    """Without the tokenizer every count is an estimate: the same text is estimated once."""
+    text = ("def f(a, b):  # naïve\n    return a + b\n" * (size // 30 + 1))[:size]
+    first = estimate_tokens(text)
+    hits = estimate_hits()
+    assert estimate_tokens(text) == first == tokens._estimate(text)
+    assert len(text) == size
+    assert estimate_hits() == hits + (1 if size <= tokens.LONG_TEXT_MAX else 0)
