@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import ahocorasick_rs
@@ -121,7 +121,11 @@ _TEMPLATE = re.compile(
     r"\$\{|\{\{|\}\}|#\{|%\(|%[sdr]\b|<%|\{\d*\}|\$\(|^\$[A-Za-z_]|\$[A-Z_][A-Z0-9_]{2,}\b|^%|@@"
 )
 _IDENT_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*(?:\(.*|\[.*)?")
-_ALPHA_WORDS = re.compile(r"(?:[A-Z]?[a-z]+|[A-Z]+)(?:[_.-]?(?:[A-Z]?[a-z]+|[A-Z]+))*")
+#: Words of ASCII letters, joined by single `_`, `.` or `-`: what
+#: `(?:[A-Z]?[a-z]+|[A-Z]+)(?:[_.-]?(?:[A-Z]?[a-z]+|[A-Z]+))*` matches (any run of letters
+#: splits into such words), without its exponentially many ways to split one: a value of
+#: forty letters and a digit took that regex hours (a file could stall every scan).
+_ALPHA_WORDS = re.compile(r"[A-Za-z]+(?:[_.-][A-Za-z]+)*")
 _ESCAPES = re.compile(r"\\[xuUN0-7]")
 
 
@@ -157,7 +161,7 @@ def plausible_value(value: str, quoted: bool) -> bool:
         return False  # `token = self.token`, `password = get_password()`, `pw = a[2]`
     if _ESCAPES.search(value):
         return False  # `b"\x00\x01"`: bytes written out, test data
-    if _ALPHA_WORDS.fullmatch(value) and len(value) < 32:
+    if len(value) < 32 and _ALPHA_WORDS.fullmatch(value):
         return False  # `kind = "password"`, `TOKEN = "GITHUB_TOKEN"`: a name, not a value
     return char_classes(value) >= 2 or len(value) >= 20
 
@@ -369,18 +373,25 @@ def _k8s_yaml(doc: str, offset: int) -> Iterator[Hit]:
 # around each, the name is taken whole and what follows it is matched against the syntaxes
 # below (anchored, so each fails on its first character when it does not apply).
 #: the keywords, as `pass|pwd|psw|secret|token|credential|key|conn|pat\b|pat_` would say
-_TRIGGER_WORDS = ("pass", "pwd", "psw", "secret", "token", "credential", "key", "conn", "pat")
-_PAT = _TRIGGER_WORDS.index("pat")
-_TRIGGERS = ahocorasick_rs.AhoCorasick(_TRIGGER_WORDS)
+TRIGGER_WORDS = ("pass", "pwd", "psw", "secret", "token", "credential", "key", "conn", "pat")
+_PAT = TRIGGER_WORDS.index("pat")
+_TRIGGERS = ahocorasick_rs.AhoCorasick(TRIGGER_WORDS)
 
 
 def _trigger_starts(subject: str) -> list[int]:
     """Where those keywords start, in order, in one Aho-Corasick pass (a regex of them tried
     five letters at every position: half of this finder's time). Overlapping keywords are
     reported too: they lie inside the name of the one before, which the caller skips."""
+    hits = _TRIGGERS.find_matches_as_indexes(subject, overlapping=True)
+    return trigger_starts_of(subject, hits)
+
+
+def trigger_starts_of(subject: str, hits: Iterable[tuple[int, int, int]]) -> list[int]:
+    """The starts `_trigger_starts` keeps of the trigger words' matches in `subject`, given
+    as (index in TRIGGER_WORDS, start, end): the scanner finds them in its keyword pass."""
     size = len(subject)
     starts: list[int] = []
-    for which, start, end in _TRIGGERS.find_matches_as_indexes(subject, overlapping=True):
+    for which, start, end in hits:
         if which == _PAT and end < size and subject[end] != "_" and subject[end].isalnum():
             continue  # `pat\b|pat_`: not "path", "pattern"
         starts.append(start)
@@ -459,16 +470,21 @@ def _keyword_value(text: str, name_start: int, name_end: int) -> tuple[int, int,
     return None
 
 
-def find_keyword_values(text: str, lowered: str) -> Iterator[Hit]:
+def find_keyword_values(
+    text: str, lowered: str, triggers: list[int] | None = None
+) -> Iterator[Hit]:
     """Values bound to a name that says secret: `password = "..."`, `API_KEY: ...`,
     `"client_secret": "..."`, `<password>...</password>`, `setPassword("...")`,
     `--token ...`, in Python, JS/TS, Go, Java, C#, PHP, Ruby, shell, env, YAML, JSON, TOML,
-    INI, properties, HCL and XML."""
+    INI, properties, HCL and XML. `triggers`: `_trigger_starts(lowered)`, when the caller
+    found them already."""
     subject = lowered if len(lowered) == len(text) else text.lower()
     if len(subject) != len(text):
         return  # lower-casing changed the length (rare Unicode): the other rules still run
+    if triggers is None or subject is not lowered:
+        triggers = _trigger_starts(subject)
     done = -1
-    for trigger in _trigger_starts(subject):
+    for trigger in triggers:
         if trigger < done:
             continue  # another keyword of a name already looked at
         name_start = _name_start(text, trigger)

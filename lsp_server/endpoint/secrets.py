@@ -32,9 +32,12 @@ from .secret_gitleaks import load_gitleaks_rules
 from .secret_rules import (
     BUILTIN,
     PRIVATE_KEY,
+    TRIGGER_WORDS,
     Rule,
+    find_keyword_values,
     plausible_value,
     shannon_entropy,
+    trigger_starts_of,
 )
 
 log = logging.getLogger(__name__)
@@ -211,7 +214,9 @@ class SecretScanner:
             for problem in self.problems:
                 log.warning("secret rules: %s", problem)
         self._all_rules = (*_MISTRAL_RULES, *self.rules)
-        self._keywords_in = keyword_finder({k for r in self._all_rules for k in r.keywords})
+        keywords = {k for r in self._all_rules for k in r.keywords}
+        self._keywords_in = keyword_finder(keywords)
+        self._literals_in = literal_finder(keywords)
         self.rules_digest = rules_digest(self._all_rules)
         self._cache: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -260,7 +265,11 @@ class SecretScanner:
     def _rule_spans(self, text: str) -> list[Span]:
         lowered = text.lower()
         found: list[tuple[int, Span]] = []
-        keywords = self._keywords_in(lowered)  # every rule's keywords, in one pass
+        literals = self._literals_in(lowered)  # keywords and triggers, in one pass
+        if literals is None:
+            keywords, triggers = self._keywords_in(lowered), None
+        else:
+            keywords, triggers = literals
         gates: dict[re.Pattern[str], bool] = {}  # each gate is looked for once per text
 
         def opens(gate: re.Pattern[str]) -> bool:
@@ -276,7 +285,11 @@ class SecretScanner:
             ):
                 continue
             if rule.finder is not None:
-                for start, end, kind in rule.finder(text, lowered):
+                if rule.finder is find_keyword_values:
+                    hits = find_keyword_values(text, lowered, triggers)
+                else:
+                    hits = rule.finder(text, lowered)
+                for start, end, kind in hits:
                     found.append((priority, Span(start, end, kind)))
                 continue
             assert rule.regex is not None
@@ -462,6 +475,41 @@ def keyword_finder(keywords: Iterable[str]) -> Callable[[str], set[str]]:
 
     def find(text: str) -> set[str]:
         return set(automaton.find_matches_as_strings(text, overlapping=True)) | always
+
+    return find
+
+
+def literal_finder(
+    keywords: Iterable[str],
+) -> Callable[[str], tuple[set[str], list[int]] | None]:
+    """The keywords of `keyword_finder` and the generic finder's trigger starts (`secret_rules.
+    _trigger_starts`) of an ASCII lower-cased text, in one pass over its bytes (offsets are
+    then characters): two passes over the text were a third of a scan. None for any other
+    text (the callers search it as before)."""
+    words = set(keywords)
+    always = words & {""}
+    patterns = sorted((words - always) | set(TRIGGER_WORDS))
+    if not all(word.isascii() for word in patterns):
+        return lambda _lowered: None
+    keyword_of = [word if word in words else None for word in patterns]
+    trigger_of = [TRIGGER_WORDS.index(word) if word in TRIGGER_WORDS else None for word in patterns]
+    automaton = ahocorasick_rs.BytesAhoCorasick([word.encode("ascii") for word in patterns])
+
+    def find(lowered: str) -> tuple[set[str], list[int]] | None:
+        if not lowered.isascii():
+            return None
+        found = set(always)
+        triggers: list[tuple[int, int, int]] = []
+        for which, start, end in automaton.find_matches_as_indexes(
+            lowered.encode("ascii"), overlapping=True
+        ):
+            keyword = keyword_of[which]
+            if keyword is not None:
+                found.add(keyword)
+            trigger = trigger_of[which]
+            if trigger is not None:
+                triggers.append((trigger, start, end))
+        return found, trigger_starts_of(lowered, triggers)
 
     return find
 

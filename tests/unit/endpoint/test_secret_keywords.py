@@ -8,8 +8,14 @@ import random
 import re
 
 from lsp_server.endpoint import secrets as secrets_module
-from lsp_server.endpoint.secret_rules import _trigger_starts
-from lsp_server.endpoint.secrets import SecretScanner, Span, keyword_finder, learn
+from lsp_server.endpoint.secret_rules import TRIGGER_WORDS, _trigger_starts
+from lsp_server.endpoint.secrets import (
+    SecretScanner,
+    Span,
+    keyword_finder,
+    learn,
+    literal_finder,
+)
 
 
 def _keywords() -> list[str]:
@@ -125,3 +131,50 @@ def test_a_value_learned_again_with_another_type_is_redacted_as_that_type() -> N
         assert secrets_module._learned_spans(value)[0].type == "Second"
     finally:
         secrets_module.forget_learned()
+
+
+def test_one_pass_finds_the_keywords_and_triggers_of_the_two_passes() -> None:
+    """The scanner's single pass over an ASCII text's bytes finds what the keyword automaton
+    and the trigger search find; a text it cannot take (not ASCII) is left to them."""
+    keywords = _keywords()
+    one_pass = literal_finder(keywords)
+    find = keyword_finder(keywords)
+    rng = random.Random(11)
+    parts = [*keywords, *TRIGGER_WORDS, "path", "pat_", "h", "_", " ", "=", "\n", "x", "ab"]
+    for _ in range(3000):
+        text = "".join(rng.choices(parts, k=rng.randint(0, 14))).lower()
+        assert one_pass(text) == (find(text), _trigger_starts(text)), text
+        assert one_pass(text + "é") is None
+    assert literal_finder(["clé"])("cle") is None  # a keyword it cannot search as ASCII
+
+
+_PREFIX_TOKENS = {
+    "GitHub Token": [f"gh{kind}_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8" for kind in "pousr"],
+    "Stripe Access Key": [
+        f"{k}_{env}_4eC39HqLyjWDarjtT1zdp7dc"
+        for k in ("sk", "rk")
+        for env in ("live", "test", "prod")
+    ],
+    "GitLab Token": [
+        *(f"gl{kind}-Zq8vN3xR7mW2pL5tK9yB" for kind in ("pat", "dt", "ft", "soat", "rt")),
+        "glcbt-Zq8vN3xR7mW2pL5tK9yB",
+        "glimt-Zq8vN3xR7mW2pL5tK9yB4Hf1G",
+        "glptt-" + "Zq8vN3xR7mW2pL5tK9yB" * 2,
+        "glagent-" + "Zq8vN3xR7mW2pL5tK9yB" * 3,
+        "gloas-" + "Zq8vN3xR7mW2pL5t" * 4,
+    ],
+}
+
+
+def test_every_prefix_of_the_token_families_is_found() -> None:
+    """GitHub, Stripe and GitLab tokens are told by a family of prefixes (a gate regex, not
+    keywords of the one pass): each member is found, alone in a text."""
+    scanner = SecretScanner()
+    for kind, tokens in _PREFIX_TOKENS.items():
+        for token in tokens:
+            for text in (f'key = "{token}"\n', f"deploy({token!r})", f"TOKEN={token}"):
+                spans = scanner.rule_spans(text)
+                assert [text[s.start : s.end] for s in spans] == [token], (kind, text)
+                assert spans[0].type == kind, (kind, text, spans)
+    # control: without its prefix the same value is nobody's token
+    assert scanner.rule_spans("deploy('4eC39HqLyjWDarjtT1zdp7dc')") == []
