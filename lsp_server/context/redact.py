@@ -14,8 +14,12 @@ in the piece among others (the endpoint's last scan sees them together too); and
 `defer`, a file's whole text is scanned only when one of its pieces is chosen (`settle`):
 if that finds a secret, the caller packs again, learning every file first as before; and
 (3) a file whose content the index found no rule-based secret in (`RepoIndex.
-secrets_verdict`, under the same rules) is not scanned by the rules again, only for the API
-key and the values learned elsewhere: the text held here must hash to the content indexed.
+secrets_verdict`, under the same rules) is not scanned again: its bytes on disk must hash to
+the content indexed (read and hashed, never decoded, split or joined). Its whole text is not
+looked through for the API key and learned values either: those are found by value in each
+piece (`scrub`, `prime`), and a whole-file look can only find what is already known, so it
+would learn nothing that changes what is sent. An open document, a file changed since it was
+indexed or one with a secret is read and scanned whole, as before.
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ _FILES_MAX = 256
 _files_lock = threading.Lock()
 _joined: OrderedDict[str, tuple[list[str], str]] = OrderedDict()
 _clean_files: OrderedDict[str, tuple[str, SecretScanner, int]] = OrderedDict()
+#: Per file path: the stat of a version whose bytes hashed to the index's clean content, and
+#: the rules digest of that verdict (the same trust in size and mtime as `file_lines`).
+_verified: OrderedDict[str, tuple[tuple[int, int, int, int], str]] = OrderedDict()
+#: A larger file is left to the text path (`file_lines` does not read it either).
+_VERIFY_MAX_BYTES = 2_000_000
 
 
 def _remember(table: OrderedDict[str, _V], key: str, value: _V) -> None:
@@ -78,6 +87,7 @@ def forget_files() -> None:
     with _files_lock:
         _joined.clear()
         _clean_files.clear()
+        _verified.clear()
 
 
 class Scrubber:
@@ -127,6 +137,8 @@ class Scrubber:
         if rel in self._learned:
             return False
         self._learned.add(rel)
+        if self._disk_verified_clean(rel):
+            return False
         text = self.whole(rel)
         if not text:
             return False
@@ -143,19 +155,53 @@ class Scrubber:
             _remember(_clean_files, key, (text, self.scanner, epoch))
         return bool(spans)
 
-    def _indexed_clean(self, rel: str, text: str) -> bool:
-        """The index found no rule-based secret in exactly this text, under these rules."""
-        if self._root is None:
+    def _disk_verified_clean(self, rel: str) -> bool:
+        """The file is read from disk here (no open document holds it) and its bytes hash to
+        the content the index found clean under these rules: nothing to learn from it."""
+        if self._root is None or rel in self._texts:
             return False
+        key = os.path.join(self._root, rel)
+        if self._recent is not None and self._recent.text(Path(key)) is not None:
+            return False
+        digest = self.scanner.rules_digest
+        try:
+            with open(key, "rb") as handle:
+                stat = os.fstat(handle.fileno())
+                signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+                hit = _verified.get(key)
+                if hit is not None and hit == (signature, digest):
+                    return True
+                if stat.st_size > _VERIFY_MAX_BYTES:
+                    return False
+                data = handle.read()
+        except OSError:
+            return False
+        verdict = self._verdict(rel)
+        if verdict is None or verdict[1] != digest:
+            return False
+        if hashlib.sha256(data).hexdigest() != verdict[0]:
+            return False
+        _remember(_verified, key, (signature, digest))
+        return True
+
+    def _verdict(self, rel: str) -> tuple[str, str] | None:
+        """The index's (sha256, clean rules digest) of `rel`, if an index is open on the root."""
+        if self._root is None:
+            return None
         index = index_at(self._root)
         if index is None:
-            return False
+            return None
         try:
             verdict = index.secrets_verdict(rel)
         except Exception:  # noqa: BLE001 - no verdict: the text is scanned
             log.debug("secret verdict of %s unavailable", rel, exc_info=True)
-            return False
-        if verdict is None or not verdict[1] or verdict[1] != self.scanner.rules_digest:
+            return None
+        return verdict if verdict is not None and verdict[1] else None
+
+    def _indexed_clean(self, rel: str, text: str) -> bool:
+        """The index found no rule-based secret in exactly this text, under these rules."""
+        verdict = self._verdict(rel)
+        if verdict is None or verdict[1] != self.scanner.rules_digest:
             return False
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return digest == verdict[0]

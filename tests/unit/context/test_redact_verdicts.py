@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from lsp_server.context import ContextBuilder
 from lsp_server.context.redact import Scrubber, forget_files
 from lsp_server.endpoint import secrets as secrets_module
-from lsp_server.endpoint.secrets import SecretScanner, Span, learn
+from lsp_server.endpoint.secrets import SecretScanner, Span, configure_scanner, learn
 from lsp_server.index import worker
 from lsp_server.index.repo_index import IndexOptions, RepoIndex, index_at
 
@@ -137,22 +138,52 @@ def test_the_index_scans_with_the_configured_rules(tmp_path: Path) -> None:
     assert index.secrets_verdict("util.py")[1] == digest  # type: ignore[index]
 
 
-def test_the_api_key_and_learned_values_are_still_found_in_clean_files(tmp_path: Path) -> None:
+def _prefix_importing_connect(index: RepoIndex) -> str:
+    text = "from client import connect\n\nconn = "
+    context = ContextBuilder(index, is_excluded=lambda _p: False).build(
+        path=index.root / "app.py",
+        language_id="python",
+        text=text,
+        offset=len(text),
+        budget_tokens=600,
+    )
+    return context.prefix
+
+
+def test_the_api_key_and_learned_values_in_a_clean_file_never_leave(tmp_path: Path) -> None:
+    """A clean file's whole text is not looked through for them (a file that hashes to its
+    clean content is not even decoded): each piece cut from it is, by value."""
     key = "Kq3Zr8Wm2Lp5Xv9Tn4Bc7Yd6Hf1Gs0Ja"
     other = "Vb7Nm2Qx9Lk4Rt8Wz3Hp6"
-    text = f"ENDPOINT_ARGS = ({key!r}, {other!r})\n"
+    text = f"def connect(host, args=({key!r}, {other!r})):\n    return host\n"
     index = _indexed(tmp_path, {"client.py": text})
     assert index.secrets_verdict("client.py")[1]  # type: ignore[index]  # no rule sees them
-    scanner = _RuleCounter(known_secrets=[key])
-    assert _learn(index, "client.py", scanner)  # the API key, by value
-    assert scanner.ruled == []
-    assert key not in scanner.scan(text).text
-    secrets_module.forget_learned()
-    plain = _RuleCounter()
-    assert not _learn(index, "client.py", plain)  # control: nothing known, nothing found
-    learn(f"x = '{other}'", [Span(5, 5 + len(other), "generic")])  # found in another file
-    assert _learn(index, "client.py", plain)
-    assert plain.ruled == []
+    try:
+        # control: unknown, both values are in the piece chosen from the clean file
+        configure_scanner()
+        prefix = _prefix_importing_connect(index)
+        assert "def connect(host," in prefix and key in prefix and other in prefix
+        configure_scanner(known_secrets=[key])  # the API key, by value
+        learn(f"x = '{other}'", [Span(5, 5 + len(other), "generic")])  # found in another file
+        forget_files()
+        prefix = _prefix_importing_connect(index)
+        assert "def connect(host," in prefix
+        assert key not in prefix and other not in prefix
+    finally:
+        secrets_module._current = None
+
+
+def test_a_clean_file_that_hashes_to_its_indexed_content_is_not_decoded(tmp_path: Path) -> None:
+    index = _indexed(tmp_path, {"util.py": CLEAN})
+    scrubber = Scrubber(index.root, scanner=_RuleCounter(), defer=True)
+    assert not scrubber.learn_file("util.py")
+    assert "util.py" not in scrubber._texts  # read as bytes and hashed only
+    # control: one changed byte and the text is read and scanned whole
+    (index.root / "util.py").write_text(CLEAN.replace("1", "2"))
+    counter = _RuleCounter()
+    fresh = Scrubber(index.root, scanner=counter, defer=True)
+    assert not fresh.learn_file("util.py")
+    assert counter.ruled == [CLEAN.replace("1", "2")]
 
 
 def test_a_change_on_disk_that_is_indexed_gets_a_new_verdict(tmp_path: Path) -> None:
