@@ -217,6 +217,7 @@ class SecretScanner:
         keywords = {k for r in self._all_rules for k in r.keywords}
         self._keywords_in = keyword_finder(keywords)
         self._literals_in = literal_finder(keywords)
+        self._always, self._by_keyword, self._gated = _rule_index(self._all_rules)
         self.rules_digest = rules_digest(self._all_rules)
         self._cache: OrderedDict[bytes, tuple[Span, ...]] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -270,20 +271,8 @@ class SecretScanner:
             keywords, triggers = self._keywords_in(lowered), None
         else:
             keywords, triggers = literals
-        gates: dict[re.Pattern[str], bool] = {}  # each gate is looked for once per text
-
-        def opens(gate: re.Pattern[str]) -> bool:
-            hit = gates.get(gate)
-            if hit is None:
-                hit = gates[gate] = gate.search(lowered) is not None
-            return hit
-
-        for priority, rule in enumerate(self._all_rules):
-            if (rule.keywords or rule.gate is not None) and not (
-                not keywords.isdisjoint(rule.keywords)
-                or (rule.gate is not None and opens(rule.gate))
-            ):
-                continue
+        for priority in self._applying(lowered, keywords):
+            rule = self._all_rules[priority]
             if rule.finder is not None:
                 if rule.finder is find_keyword_values:
                     hits = find_keyword_values(text, lowered, triggers)
@@ -309,6 +298,24 @@ class SecretScanner:
                     continue
                 found.append((priority, Span(start, end, rule.type)))
         return _merge_spans(found, ordered=False)
+
+    def _applying(self, lowered: str, keywords: set[str]) -> list[int]:
+        """The rules (by priority) that apply to a text with these keywords: those without
+        keywords or gate, those with a keyword found, those whose gate opens. Looked up by
+        keyword, not asked of every rule (~80 checks were most of a short text's scan)."""
+        chosen = set(self._always)
+        for keyword in keywords:
+            chosen.update(self._by_keyword.get(keyword, ()))
+        gates: dict[re.Pattern[str], bool] = {}  # each gate is looked for once per text
+        for priority, gate in self._gated:
+            if priority in chosen:
+                continue
+            hit = gates.get(gate)
+            if hit is None:
+                hit = gates[gate] = gate.search(lowered) is not None
+            if hit:
+                chosen.add(priority)
+        return sorted(chosen)
 
     # -- redacting ------------------------------------------------------------------------
 
@@ -477,6 +484,19 @@ def keyword_finder(keywords: Iterable[str]) -> Callable[[str], set[str]]:
         return set(automaton.find_matches_as_strings(text, overlapping=True)) | always
 
     return find
+
+
+def _rule_index(
+    rules: Sequence[Rule],
+) -> tuple[tuple[int, ...], dict[str, tuple[int, ...]], tuple[tuple[int, re.Pattern[str]], ...]]:
+    """Rules by priority: those that always apply, those each keyword opens, and the gated."""
+    always = tuple(i for i, rule in enumerate(rules) if not rule.keywords and rule.gate is None)
+    by_keyword: dict[str, list[int]] = {}
+    for i, rule in enumerate(rules):
+        for keyword in rule.keywords:
+            by_keyword.setdefault(keyword, []).append(i)
+    gated = tuple((i, rule.gate) for i, rule in enumerate(rules) if rule.gate is not None)
+    return always, {k: tuple(v) for k, v in by_keyword.items()}, gated
 
 
 def literal_finder(

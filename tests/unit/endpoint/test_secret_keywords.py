@@ -178,3 +178,19 @@ def test_every_prefix_of_the_token_families_is_found() -> None:
                 assert spans[0].type == kind, (kind, text, spans)
     # control: without its prefix the same value is nobody's token
     assert scanner.rule_spans("deploy('4eC39HqLyjWDarjtT1zdp7dc')") == []
+
+
+def test_the_rules_looked_up_by_keyword_are_those_that_apply() -> None:
+    """A rule skipped wrongly is a secret missed: the rules chosen by keyword lookup are
+    exactly those whose own check (`Rule.applies`) says they apply to the text."""
+    scanner = SecretScanner()
+    rules = scanner._all_rules
+    keywords = _keywords()
+    parts = [*keywords, "ghp_", "gho_", "github_pat_", "sk_live_", "rk_test_", "glpat-", "glrt-"]
+    parts += ["g", "h", "_", "k", "-", " ", "\n", "x", "é"]
+    rng = random.Random(13)
+    for _ in range(2000):
+        lowered = "".join(rng.choices(parts, k=rng.randint(0, 8))).lower()
+        found = scanner._keywords_in(lowered)
+        expected = [i for i, rule in enumerate(rules) if rule.applies(lowered)]
+        assert scanner._applying(lowered, found) == expected, lowered
