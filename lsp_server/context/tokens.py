@@ -19,8 +19,8 @@ import logging
 import math
 import re
 import threading
-import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,10 @@ def _load() -> Callable[[str], int] | None:
         try:
             from importlib.resources import files
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                from mistral_common.tokens.tokenizers.tekken import Tekkenizer
+            from .tekken_load import load_counter
 
-                path = files("mistral_common") / "data" / _TOKENIZER_FILE
-                tokenizer = Tekkenizer.from_file(str(path))
-            model = tokenizer._model  # tiktoken Encoding: counting needs no id shift
+            # Tekken's own vocabulary, read so that the event loop keeps running meanwhile
+            model = load_counter(Path(str(files("mistral_common") / "data" / _TOKENIZER_FILE)))
             # what tiktoken documents as `encode(text, disallowed_special=())`, at half its
             # cost: special tokens' text counts as plain text, as the endpoint would see it
             encode = model.encode_ordinary
