@@ -22,7 +22,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import platformdirs
 import tree_sitter as ts
@@ -70,6 +70,7 @@ _POOL_MIN_FILES = 64
 _WRITE_BATCH = 256
 _RESOLVE_PAGE = 5000
 _SQL_MAX_PARAMS = 900
+_T = TypeVar("_T")
 #: How many changes `changed_since` can look back over.
 _CHANGES_KEPT = 256
 _MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
@@ -792,23 +793,13 @@ class RepoIndex:
 
     def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]:
         """`top_level_definitions` of many files at once (one query per 900 files)."""
-        rels = sorted({self._rel(p) for p in paths})
-        found: dict[str, list[Definition]] = {rel: [] for rel in rels}
-        with self._lock:
-            docs = {rel: self._overlay[rel] for rel in rels if rel in self._overlay}
-        for rel, doc in docs.items():
-            found[rel] = [d for d in doc.definitions if d.container is None]
-        stored = [rel for rel in rels if rel not in docs]
-        for i in range(0, len(stored), _SQL_MAX_PARAMS):
-            chunk = stored[i : i + _SQL_MAX_PARAMS]
-            rows = self._query(
-                f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({','.join('?' * len(chunk))}) "
-                "AND container IS NULL ORDER BY rowid",
-                chunk,
-            )
-            for row in rows:
-                found[row[2]].append(Definition(*row))
-        return found
+        return self._per_file(
+            paths,
+            lambda doc: [d for d in doc.definitions if d.container is None],
+            f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({{}}) AND container IS NULL "
+            "ORDER BY rowid",
+            lambda row: (row[2], Definition(*row)),
+        )
 
     def members_in(self, container: str, path: Path | str) -> list[Definition]:
         """`members(container)` of one file (a name like `Codec` has a class in every codec
@@ -841,24 +832,38 @@ class RepoIndex:
 
     def imports_of_files(self, paths: Iterable[str]) -> dict[str, list[Import]]:
         """`imports_of` many files at once (one query per 900 files)."""
+        return self._per_file(
+            paths,
+            lambda doc: list(doc.imports),
+            "SELECT path, module, names, aliases, line, resolved FROM imports "
+            "WHERE path IN ({}) ORDER BY rowid",
+            lambda row: (
+                row[0],
+                Import(row[1], unpack_names(row[2]), unpack_aliases(row[3]), row[4], row[5]),
+            ),
+        )
+
+    def _per_file(
+        self,
+        paths: Iterable[str],
+        from_doc: Callable[[_OpenDoc], list[_T]],
+        sql: str,
+        from_row: Callable[[tuple[Any, ...]], tuple[str, _T]],
+    ) -> dict[str, list[_T]]:
+        """Rows of many files by path: open documents from their overlay, the others from
+        `sql` (its `{}` takes the placeholders), one query per `_SQL_MAX_PARAMS` files."""
         rels = sorted({self._rel(p) for p in paths})
-        found: dict[str, list[Import]] = {rel: [] for rel in rels}
+        found: dict[str, list[_T]] = {rel: [] for rel in rels}
         with self._lock:
             docs = {rel: self._overlay[rel] for rel in rels if rel in self._overlay}
         for rel, doc in docs.items():
-            found[rel] = list(doc.imports)
+            found[rel] = from_doc(doc)
         stored = [rel for rel in rels if rel not in docs]
         for i in range(0, len(stored), _SQL_MAX_PARAMS):
             chunk = stored[i : i + _SQL_MAX_PARAMS]
-            rows = self._query(
-                "SELECT path, module, names, aliases, line, resolved FROM imports "
-                f"WHERE path IN ({','.join('?' * len(chunk))}) ORDER BY rowid",
-                chunk,
-            )
-            for path, module, names, aliases, line, resolved in rows:
-                found[path].append(
-                    Import(module, unpack_names(names), unpack_aliases(aliases), line, resolved)
-                )
+            for row in self._query(sql.format(",".join("?" * len(chunk))), chunk):
+                path, item = from_row(row)
+                found[path].append(item)
         return found
 
     def aliased_imports(self) -> list[tuple[str, Import]]:
