@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lsp_server.endpoint.secrets import current_scanner, learn, note_redacted, redact_around
 from lsp_server.index.languages import LanguageSpec, language_by_id, language_for_path
-from lsp_server.index.model import NESTED, TOP, Definition, Import
+from lsp_server.index.model import NOT_MEMBERS, Definition, Import
 from lsp_server.index.protocol import IndexReader
 
 from .budget import clip_line_left, cut_prefix, cut_suffix
@@ -51,10 +51,6 @@ from .view import IndexView
 
 log = logging.getLogger(__name__)
 
-#: Where a class can be among a name's definitions (never a member: a method, a field):
-#: asking for these parts only shares the answers the gathering asked for.
-_CLASS_PARTS = frozenset((TOP, NESTED))
-
 #: Shares of the budget reserved before snippets are packed (tuned on bench/context_recall.py).
 PREFIX_SHARE = 0.45
 SUFFIX_SHARE = 0.12
@@ -86,7 +82,7 @@ def own_members(view: IndexView, cls: Definition) -> list[Definition]:
         return members  # a Python class, a Java one: no member anywhere else to sort out
     twins = [
         c
-        for c in view.definitions(cls.name, _CLASS_PARTS)
+        for c in view.definitions(cls.name, NOT_MEMBERS)
         if c.path == cls.path and c.line != cls.line and c.kind in CLASS_KINDS
     ]
     if not twins:
@@ -337,7 +333,7 @@ class ContextBuilder:
                 return definition_text(header_of(d), lang, comment, indent)
 
             def opener(d: Definition = d, container: str = container) -> tuple[str, str]:
-                defs = [c for c in view.definitions(container, _CLASS_PARTS) if c.path == d.path]
+                defs = [c for c in view.definitions(container, NOT_MEMBERS) if c.path == d.path]
                 owners = [c for c in defs if c.kind in CLASS_KINDS]
                 owner = src.with_header(owners[0]) if owners else None
                 return container_open(owner, container, lang), container_close(lang)

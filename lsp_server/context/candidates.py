@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from lsp_server.index.model import NESTED, TOP
+from lsp_server.index.model import MEMBER_PART_KINDS, NOT_MEMBERS
 
 from .gather import Gathered, Gatherer
 from .names import (
@@ -37,10 +37,6 @@ W_COMMENT_WORDS = 0.75  # its words, as a hint of what the cursor line calls
 RECENT_LINES = 60  # local variables and their types read this far above the cursor
 
 _WORD = re.compile(r"[A-Za-z_$][\w$]*")
-#: Member kinds whose pieces open with their class's header (see `builder._piece`), and the
-#: parts of a name's definitions a class can be in (what the builder asks for by its name).
-_OPENED_KINDS = frozenset(("method", "field", "property"))
-_CLASS_PARTS = frozenset((TOP, NESTED))
 _RECEIVER_AT_CURSOR = re.compile(r"([A-Za-z_$][\w$]*)\s*(?:\?\.|\.|->|::)\s*([\w$]*)$")
 
 
@@ -138,9 +134,9 @@ def _prefetch_containers(view: IndexView, gathered: Gathered) -> None:
     class's header (the builder looks the class up by name, one query per class else)."""
     view.prefetch(
         {
-            d.container: _CLASS_PARTS
+            d.container: NOT_MEMBERS
             for d in (c.definition for c in gathered.candidates.values())
-            if d.container is not None and d.kind in _OPENED_KINDS
+            if d.container is not None and d.kind in MEMBER_PART_KINDS
         }
     )
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from lsp_server.index.model import MEMBERS, NESTED, TOP, Definition
+from lsp_server.index.model import CONTAINED, NOT_MEMBERS, TOP, Definition
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
@@ -65,11 +65,8 @@ SIBLING_FIT_MIN = 0.6  # a member sharing this share of its words with those cal
 W_SIBLING = 0.4  # ... fits `recv.|` this much (less than a member called on it)
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
-#: Parts of a name's definitions (see `model.part_of`) a lookup needs: top-level ones, all but
-#: the members of classes (classes and functions, nested or not), all inside a container.
+#: The part of a name's definitions (see `model.part_of`) a top-level lookup needs.
 _TOP = frozenset((TOP,))
-_NOT_MEMBERS = frozenset((TOP, NESTED))
-_CONTAINED = frozenset((MEMBERS, NESTED))
 _SELVES = ("self", "this", "cls")
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
@@ -332,16 +329,15 @@ class Gatherer:
         known = self.local_names | self.bindings.keys() | self.modules.keys()
         for name, use in ranked:
             if use.bare > 0 and name not in known:
-                wanted.setdefault(name, set()).update(_NOT_MEMBERS)
+                wanted.setdefault(name, set()).update(NOT_MEMBERS)
             if use.attr <= 0 or len(name) < 2:
                 continue
             if any(r in self.modules for r in use.receivers):
                 wanted.setdefault(name, set()).add(TOP)  # `module.name`
             if any(r not in self.modules for r in use.receivers):
-                wanted.setdefault(name, set()).update(_CONTAINED)
-            for receiver in use.receivers:  # a receiver's class guessed from its name
-                if receiver not in self.receiver_types and receiver not in _SELVES:
-                    wanted.setdefault(_camel(receiver), set()).update(_NOT_MEMBERS)
+                wanted.setdefault(name, set()).update(CONTAINED)
+            for guessed in self._classes_named_by_receivers((use,)):
+                wanted.setdefault(guessed, set()).update(NOT_MEMBERS)
         wanted.pop("", None)
         self.view.prefetch({name: frozenset(parts) for name, parts in wanted.items()})
 
@@ -351,13 +347,19 @@ class Gatherer:
         wanted: dict[str, frozenset[str]] = {}
         for variable, type_name in self.receiver_types.items():
             if variable in uses and type_name not in self.bindings:
-                wanted[type_name] = _NOT_MEMBERS
-        for use in uses.values():
-            for receiver in use.receivers:
-                if receiver not in self.receiver_types and receiver not in _SELVES:
-                    wanted[_camel(receiver)] = _NOT_MEMBERS
+                wanted[type_name] = NOT_MEMBERS
+        for guessed in self._classes_named_by_receivers(uses.values()):
+            wanted[guessed] = NOT_MEMBERS
         wanted.pop("", None)
         self.view.prefetch(wanted)
+
+    def _classes_named_by_receivers(self, uses: Iterable[NameUse]) -> Iterator[str]:
+        """The class each receiver of no known type suggests by its name (`text_document.`:
+        `TextDocument`), as `_guessed` looks it up."""
+        for use in uses:
+            for receiver in use.receivers:
+                if receiver not in self.receiver_types and receiver not in _SELVES:
+                    yield _camel(receiver)
 
     def _add_typed(self, typed: str, file_counts: dict[str, int]) -> None:
         """`isBl|`: the imported names, star-imported and own-package names (Go, Java)
@@ -452,7 +454,7 @@ class Gatherer:
             key=lambda n: -file_counts[n],
         )[:PACKAGE_NAMES]
         for name in frequent:
-            for definition in self.view.definitions(name, _NOT_MEMBERS):
+            for definition in self.view.definitions(name, NOT_MEMBERS):
                 if (
                     _dir(definition.path) == here
                     and definition.path != self.current
@@ -493,7 +495,7 @@ class Gatherer:
                 return
         defs = [
             d
-            for d in self.view.definitions(name, _NOT_MEMBERS)
+            for d in self.view.definitions(name, NOT_MEMBERS)
             if d.kind in TOP_KINDS or (d.kind == "variable" and d.container is None)
         ]
         local = [d for d in defs if d.path == self.current]
@@ -552,7 +554,7 @@ class Gatherer:
                 typed.update(d.name for d, _ in self._guessed(receiver))
         defs = [
             d
-            for d in self.view.definitions(name, _CONTAINED)
+            for d in self.view.definitions(name, CONTAINED)
             if d.kind in MEMBER_KINDS
             and d.path != self.current
             and (d.kind != "function" or not self._nested(d))
@@ -640,7 +642,7 @@ class Gatherer:
             classes = self.resolve_in(original, (file,))
         else:
             classes = sorted(
-                self.view.definitions(type_name, _NOT_MEMBERS),
+                self.view.definitions(type_name, NOT_MEMBERS),
                 key=self._location_factor,
                 reverse=True,
             )
@@ -834,7 +836,7 @@ class Gatherer:
     def _base_classes(self, base: str, path: str, qualifier: str = "") -> list[Definition]:
         """The class a base name in `path` refers to: imported there (`virtual.Channel`:
         through the module `virtual` imported there), or by name."""
-        named = [d for d in self.view.definitions(base, _NOT_MEMBERS) if d.kind in CLASS_KINDS]
+        named = [d for d in self.view.definitions(base, NOT_MEMBERS) if d.kind in CLASS_KINDS]
         if len(named) == 1 and not qualifier:
             return named  # one class of that name: no need to read the file's imports
         modules = self.view.python_modules() if path.endswith(PY_EXTS) else None
@@ -872,7 +874,7 @@ class Gatherer:
         if camel:
             found.extend(
                 sorted(
-                    self.view.definitions(camel, _NOT_MEMBERS),
+                    self.view.definitions(camel, NOT_MEMBERS),
                     key=self._location_factor,
                     reverse=True,
                 )
@@ -940,7 +942,7 @@ class Gatherer:
                 defs = self.resolve_in(original, (file,))
             else:
                 defs = [
-                    d for d in self.view.definitions(base, _NOT_MEMBERS) if d.kind in CLASS_KINDS
+                    d for d in self.view.definitions(base, NOT_MEMBERS) if d.kind in CLASS_KINDS
                 ]
                 defs = sorted(defs, key=self._location_factor, reverse=True)[:2]
             for definition in defs:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from lsp_server.index.model import MEMBERS, NESTED, TOP, Definition
+from lsp_server.index.model import CONTAINED, NOT_MEMBERS, Definition
 
 from .names import annotation_class, parameter_types, receiver_types
 from .view import IndexView
@@ -72,9 +72,6 @@ def api_shares(
 
 
 _FIELD_KINDS = ("field", "property", "variable")
-#: Parts of a name's definitions (see `model.part_of`) a lookup needs.
-_CONTAINED = frozenset((MEMBERS, NESTED))
-_NOT_MEMBERS = frozenset((TOP, NESTED))
 
 
 def class_fields(view: IndexView, cls: Definition, names: set[str]) -> list[Definition]:
@@ -84,8 +81,8 @@ def class_fields(view: IndexView, cls: Definition, names: set[str]) -> list[Defi
     if cls.path == view.current:
         found = view.file_definitions(cls.path)
     else:
-        view.prefetch(dict.fromkeys(names, _CONTAINED))
-        found = [d for name in sorted(names) for d in view.definitions(name, _CONTAINED)]
+        view.prefetch(dict.fromkeys(names, CONTAINED))
+        found = [d for name in sorted(names) for d in view.definitions(name, CONTAINED)]
     return [
         d
         for d in found
@@ -171,7 +168,7 @@ def _through_descriptor(view: IndexView, type_name: str) -> str | None:
     """What reading an attribute holding a `type_name` gives: the return type of its
     `__get__` when the class is a descriptor (`background = ColorProperty(...)` reads as a
     `Color`; None if it does not say), else the class itself."""
-    for cls in view.definitions(type_name, _NOT_MEMBERS):
+    for cls in view.definitions(type_name, NOT_MEMBERS):
         if cls.kind != "class":
             continue
         for member in view.members(cls.name, cls.path):

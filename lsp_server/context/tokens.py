@@ -7,7 +7,7 @@ and counts are cached by text (lines, snippets, class skeletons up to 8 kB), so 
 2k-token prompt line by line costs well under a millisecond. Until the tokenizer
 is loaded -- or if it cannot be -- a calibrated estimate is used instead (see
 bench/tokenizer_calibration.py for its measured error); the estimate leans high so a budget
-is not overrun. The loaded tokenizer stays resident (~140 MB); `use_exact_tokenizer(False)`
+is not overrun. The loaded tokenizer stays resident (~70 MB); `use_exact_tokenizer(False)`
 keeps to the estimate for memory-constrained setups.
 """
 
@@ -29,11 +29,11 @@ _lock = threading.Lock()
 _encode: Callable[[str], int] | None = None
 _failed = False
 _loading = threading.Event()  # set while a background warm-up is loading the tokenizer
-_exact = True  # False: never load the tokenizer (it costs ~140 MB of memory), estimate only
+_exact = True  # False: never load the tokenizer (it costs ~70 MB of memory), estimate only
 
 
 def use_exact_tokenizer(enabled: bool) -> None:
-    """Choose exact counting (Tekken, ~140 MB resident) or the estimate (no memory cost).
+    """Choose exact counting (Tekken, ~70 MB resident) or the estimate (no memory cost).
 
     Turning it off lets go of a loaded tokenizer (and its cached counts), so the memory the
     setting is about can be reclaimed; turning it back on loads it again when next needed.
@@ -43,8 +43,7 @@ def use_exact_tokenizer(enabled: bool) -> None:
     if not enabled and _encode is not None:
         with _lock:
             _encode = None
-            _cached_count.cache_clear()
-            _cached_long_count.cache_clear()
+            _counts.clear()
 
 
 def exact_tokenizer_enabled() -> bool:
@@ -122,12 +121,7 @@ def start_pending_warm_up() -> None:
 
 def estimate_tokens(text: str) -> int:
     """A fast estimate calibrated against Tekken on Python/JS/TS/Go code (leans high)."""
-    size = len(text)
-    if size <= SHORT_TEXT_MAX:
-        return _cached_estimate(text)
-    if size <= LONG_TEXT_MAX:
-        return _cached_long_estimate(text)
-    return _estimate(text)
+    return _estimates(text)
 
 
 def _estimate(text: str) -> int:
@@ -166,30 +160,41 @@ SHORT_TEXT_MAX = 512
 LONG_TEXT_MAX = 8192
 
 
+class _ByText:
+    """A count, cached by text up to `LONG_TEXT_MAX` characters (in two caches by size, so
+    that the many short texts do not push the longer ones out)."""
+
+    def __init__(self, count: Callable[[str], int]) -> None:
+        self._count = count
+        self._short = functools.lru_cache(maxsize=65536)(count)
+        self._long = functools.lru_cache(maxsize=2048)(count)
+
+    def __call__(self, text: str) -> int:
+        size = len(text)
+        if size <= SHORT_TEXT_MAX:
+            return self._short(text)
+        if size <= LONG_TEXT_MAX:
+            return self._long(text)
+        return self._count(text)
+
+    def hits(self) -> int:
+        return self._short.cache_info().hits + self._long.cache_info().hits
+
+    def clear(self) -> None:
+        self._short.cache_clear()
+        self._long.cache_clear()
+
+
+def _exact_count(text: str) -> int:
+    encode = _encode
+    assert encode is not None
+    return encode(text)
+
+
+_counts = _ByText(_exact_count)
 #: The estimate costs about what encoding does (a regex pass over the text): without the
 #: tokenizer, the same lines and pieces come back on every keystroke just the same.
-@functools.lru_cache(maxsize=65536)
-def _cached_estimate(text: str) -> int:
-    return _estimate(text)
-
-
-@functools.lru_cache(maxsize=2048)
-def _cached_long_estimate(text: str) -> int:
-    return _estimate(text)
-
-
-@functools.lru_cache(maxsize=65536)
-def _cached_count(text: str) -> int:
-    encode = _encode
-    assert encode is not None
-    return encode(text)
-
-
-@functools.lru_cache(maxsize=2048)
-def _cached_long_count(text: str) -> int:
-    encode = _encode
-    assert encode is not None
-    return encode(text)
+_estimates = _ByText(_estimate)
 
 
 #: While the tokenizer loads, the estimate stands in for it with this margin: on 2,000-character
@@ -212,13 +217,7 @@ def count_tokens(text: str) -> int:
         return estimate_tokens(text)
     if _encode is None and (_loading.is_set() or _load() is None):
         return math.ceil(estimate_tokens(text) * STAND_IN_MARGIN)
-    size = len(text)
-    if size <= SHORT_TEXT_MAX:
-        return _cached_count(text)
-    if size <= LONG_TEXT_MAX:
-        return _cached_long_count(text)
-    assert _encode is not None
-    return _encode(text)
+    return _counts(text)
 
 
 def tokenizer_name() -> str:

@@ -103,6 +103,10 @@ TOP = "top"  # no container
 MEMBERS = "members"  # a method, field or property of a container
 NESTED = "nested"  # anything else inside a container (a nested class, function, variable)
 PARTS = frozenset((TOP, MEMBERS, NESTED))
+#: where a class (or a function) can be: never among the members
+NOT_MEMBERS = frozenset((TOP, NESTED))
+#: everything inside a container
+CONTAINED = frozenset((MEMBERS, NESTED))
 MEMBER_PART_KINDS = frozenset(("method", "field", "property"))
 
 

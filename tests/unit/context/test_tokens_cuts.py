@@ -59,9 +59,7 @@ def test_a_suffix_cut_gone_on_from_equals_one_from_scratch(first_budget: int, mo
 
 
 def estimate_hits() -> int:
-    return sum(
-        cache.cache_info().hits for cache in (tokens._cached_estimate, tokens._cached_long_estimate)
-    )
+    return tokens._estimates.hits()
 
 
 @pytest.mark.parametrize("size", [1, 511, 513, 8191, 8193, 20000])
