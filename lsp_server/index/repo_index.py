@@ -751,16 +751,7 @@ class RepoIndex:
     def top_level_definitions(self, path: Path | str) -> list[Definition]:
         """The definitions of one file that no other contains, in source order (what a
         module offers: a big module's methods are most of its rows)."""
-        rel = self._rel(path)
-        with self._lock:
-            doc = self._overlay.get(rel)
-        if doc is not None:
-            return [d for d in doc.definitions if d.container is None]
-        rows = self._query(
-            f"SELECT {DEF_COLUMNS} FROM defs WHERE path = ? AND container IS NULL ORDER BY rowid",
-            (rel,),
-        )
-        return [Definition(*row) for row in rows]
+        return self.top_level_definitions_of((str(path),))[self._rel(path)]
 
     def secrets_verdict(self, path: Path | str) -> tuple[str, str] | None:
         """(sha256, clean) of the file as stored: `clean` is the `rules_digest` of the secret
