@@ -25,6 +25,7 @@ from lsp_server.endpoint.boundary import (
     guarded_transport,
     make_ssl_context,
     parse_origin,
+    wait_for_drains,
 )
 from lsp_server.endpoint.connection import (
     CHECK_INTERVAL_S,
@@ -131,6 +132,9 @@ async def _first_completion_then_idle(
     engine: CompletionEngine, clock: Clock, session: Session
 ) -> None:
     assert await engine.complete(CompletionQuery(URI, None, "python", TEXT, len(TEXT), True))
+    # the answer came before the stream's end: its drain returns the connection to the pool,
+    # and closing the response sets a fresh keep-alive expiry, so it must be over first
+    await wait_for_drains()
     _expire_pool(_transport(session))
     await asyncio.sleep(CHECK_INTERVAL_S)  # the pause also outlasts the warm-up's throttle
 
