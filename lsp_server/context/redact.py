@@ -12,7 +12,10 @@ to try are scanned together, as one text (lines kept apart), and a piece that no
 found there touches needs no scan of its own -- what a rule finds in a piece alone it finds
 in the piece among others (the endpoint's last scan sees them together too); and (2) with
 `defer`, a file's whole text is scanned only when one of its pieces is chosen (`settle`):
-if that finds a secret, the caller packs again, learning every file first as before; and
+if that finds a secret, the caller packs again, learning every file first as before.
+Meanwhile pieces are looked through for the API key and the learned values only: what the
+rules would find in a chosen piece they find in its whole file, and a file they found
+nothing in gives nothing in its pieces either (the endpoint's last scan runs them all); and
 (3) a file whose content the index found no rule-based secret in (`RepoIndex.
 secrets_verdict`, under the same rules) is not scanned again: its bytes on disk must hash to
 the content indexed (read and hashed, never decoded, split or joined). Its whole text is not
@@ -33,7 +36,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from lsp_server.endpoint.secrets import SecretScanner, current_scanner, learn, learned_epoch
+from lsp_server.endpoint.secrets import (
+    SecretScanner,
+    Span,
+    current_scanner,
+    learn,
+    learned_epoch,
+)
 from lsp_server.index.repo_index import index_at
 
 from .pack import Piece
@@ -214,7 +223,7 @@ class Scrubber:
             self.learn_file(rel)
         if piece in self._clean:
             return piece
-        return self.scanner.scan(piece).text
+        return self.scanner.redact(piece, self._spans(piece)).text
 
     def settle(self, paths: list[str]) -> bool:
         """After a deferred packing: learn the files pieces were chosen from. True if one
@@ -242,9 +251,14 @@ class Scrubber:
         if texts:
             self._mark_clean(texts)
 
+    def _spans(self, text: str) -> list[Span]:
+        """The secrets of a piece's text: while deferred, only the API key and the learned
+        values (the rules are asked of the whole files chosen, in `settle`)."""
+        return self.scanner.find_spans(text, rules_clean=self.defer)
+
     def _mark_clean(self, texts: list[str]) -> None:
         joined = _JOIN.join(texts)
-        spans = self.scanner.find_spans(joined)
+        spans = self._spans(joined)
         start = 0
         cursor = 0
         for text in texts:

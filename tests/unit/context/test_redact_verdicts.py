@@ -228,3 +228,25 @@ def test_verdicts_under_other_rules_are_found_again_on_the_next_build(tmp_path: 
     # control: with the same rules, nothing is read again
     assert RepoIndex(index.root, options).build().cached_files == 2
     worker.use_secret_rules("")
+
+
+def test_a_cold_assembly_asks_the_rules_of_no_piece_of_a_clean_indexed_file(
+    tmp_path: Path,
+) -> None:
+    """While packing is deferred, pieces are looked through by value only; the rules are
+    asked of the whole files chosen (`settle`), and a clean indexed one needs none."""
+    text = "def connect(host, port):\n    return host\n"
+    index = _indexed(tmp_path, {"client.py": text})
+    counter = _RuleCounter()
+    secrets_module._current = counter
+    try:
+        assert "def connect(host, port)" in _prefix_importing_connect(index)
+        assert counter.ruled and not any("def connect" in t for t in counter.ruled)
+        # control: changed on disk since indexed, the chosen file is scanned whole
+        (index.root / "client.py").write_text(text + "# changed\n")
+        forget_files()
+        counter.ruled.clear()
+        assert "def connect(host, port)" in _prefix_importing_connect(index)
+        assert text + "# changed\n" in counter.ruled
+    finally:
+        secrets_module._current = None
