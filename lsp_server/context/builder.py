@@ -24,6 +24,7 @@ from lsp_server.index.protocol import IndexReader
 from .budget import clip_line_left, cut_prefix, cut_suffix
 from .candidates import candidates_for_cursor
 from .gather import Candidate, Gatherer
+from .gc_pause import collections_held
 from .names import (
     NameUse,
     scan_line,
@@ -181,6 +182,17 @@ class ContextBuilder:
 
         Secrets are found on the whole text and redacted before anything is cut from it
         (line numbers kept), and every snippet is redacted with its own file's secrets."""
+        with collections_held():
+            return self._build(path, language_id, text, offset, budget_tokens)
+
+    def _build(
+        self,
+        path: Path | None,
+        language_id: str | None,
+        text: str,
+        offset: int,
+        budget_tokens: int,
+    ) -> CompletionContext:
         offset = max(0, min(offset, len(text)))
         budget = max(0, int(budget_tokens * SAFETY))
         spec = self._spec(path, language_id)
