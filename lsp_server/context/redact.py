@@ -17,8 +17,9 @@ Meanwhile pieces are looked through for the API key and the learned values only:
 rules would find in a chosen piece they find in its whole file, and a file they found
 nothing in gives nothing in its pieces either (the endpoint's last scan runs them all); and
 (3) a file whose content the index found no rule-based secret in (`RepoIndex.
-secrets_verdict`, under the same rules) is not scanned again: its bytes on disk must hash to
-the content indexed (read and hashed, never decoded, split or joined). Its whole text is not
+secrets_verdict`, under the same rules) is not scanned again: it must still have the stat it
+had when the index read it (size, mtime, ctime, inode), or its bytes on disk must hash to the
+content indexed (read and hashed, never decoded, split or joined). Its whole text is not
 looked through for the API key and learned values either: those are found by value in each
 piece (`scrub`, `prime`), and a whole-file look can only find what is already known, so it
 would learn nothing that changes what is sent. An open document, a file changed since it was
@@ -32,7 +33,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,7 +44,8 @@ from lsp_server.endpoint.secrets import (
     learn,
     learned_epoch,
 )
-from lsp_server.index.repo_index import index_at
+from lsp_server.index.repo_index import SecretsVerdict, index_at
+from lsp_server.index.worker import read_signature
 
 from .pack import Piece
 from .recent import RecentFiles
@@ -63,9 +65,9 @@ _FILES_MAX = 256
 _files_lock = threading.Lock()
 _joined: OrderedDict[str, tuple[list[str], str]] = OrderedDict()
 _clean_files: OrderedDict[str, tuple[str, SecretScanner, int]] = OrderedDict()
-#: Per file path: the stat of a version whose bytes hashed to the index's clean content, and
-#: the rules digest of that verdict (the same trust in size and mtime as `file_lines`).
-_verified: OrderedDict[str, tuple[tuple[int, int, int, int], str]] = OrderedDict()
+#: Per file path: the stat of a version known to hold the index's clean content, and the
+#: rules digest of that verdict (see `worker.read_signature`).
+_verified: OrderedDict[str, tuple[str, str]] = OrderedDict()
 #: A larger file is left to the text path (`file_lines` does not read it either).
 _VERIFY_MAX_BYTES = 2_000_000
 
@@ -76,6 +78,19 @@ def _remember(table: OrderedDict[str, _V], key: str, value: _V) -> None:
         table.move_to_end(key)
         while len(table) > _FILES_MAX:
             table.popitem(last=False)
+
+
+def _hashed_signature(key: str, sha256: str) -> str | None:
+    """The file's stat as it is read, if its bytes hash to `sha256`."""
+    try:
+        with open(key, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > _VERIFY_MAX_BYTES:
+                return None
+            data = handle.read()
+    except OSError:
+        return None
+    return read_signature(stat) if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def _disk_text(key: str) -> str | None:
@@ -119,6 +134,7 @@ class Scrubber:
         if own is not None:
             self._texts[own[0]] = own[1]
         self._learned: set[str] = set()
+        self._verdicts: dict[str, SecretsVerdict | None] = {}
         self.defer = defer
         self._clean: set[str] = set()  # texts a joint scan found nothing in
         self._raw: dict[tuple[tuple[str, int], str], str] = {}  # (piece, form) -> text
@@ -165,8 +181,9 @@ class Scrubber:
         return bool(spans)
 
     def _disk_verified_clean(self, rel: str) -> bool:
-        """The file is read from disk here (no open document holds it) and its bytes hash to
-        the content the index found clean under these rules: nothing to learn from it."""
+        """The file is read from disk here (no open document holds it) and holds the content
+        the index found clean under these rules -- it has the stat it had when the index read
+        it, or its bytes hash to that content: nothing to learn from it."""
         if self._root is None or rel in self._texts:
             return False
         key = os.path.join(self._root, rel)
@@ -174,38 +191,41 @@ class Scrubber:
             return False
         digest = self.scanner.rules_digest
         try:
-            with open(key, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                signature = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-                hit = _verified.get(key)
-                if hit is not None and hit == (signature, digest):
-                    return True
-                if stat.st_size > _VERIFY_MAX_BYTES:
-                    return False
-                data = handle.read()
+            signature = read_signature(os.stat(key))
         except OSError:
             return False
+        if _verified.get(key) == (signature, digest):
+            return True
         verdict = self._verdict(rel)
-        if verdict is None or verdict[1] != digest:
+        if verdict is None or verdict.clean != digest:
             return False
-        if hashlib.sha256(data).hexdigest() != verdict[0]:
-            return False
+        if verdict.read_stat != signature:  # changed since it was indexed, or not known
+            hashed = _hashed_signature(key, verdict.sha256)
+            if hashed is None:
+                return False
+            signature = hashed
         _remember(_verified, key, (signature, digest))
         return True
 
-    def _verdict(self, rel: str) -> tuple[str, str] | None:
-        """The index's (sha256, clean rules digest) of `rel`, if an index is open on the root."""
-        if self._root is None:
-            return None
-        index = index_at(self._root)
-        if index is None:
-            return None
-        try:
-            verdict = index.secrets_verdict(rel)
-        except Exception:  # noqa: BLE001 - no verdict: the text is scanned
-            log.debug("secret verdict of %s unavailable", rel, exc_info=True)
-            return None
-        return verdict if verdict is not None and verdict[1] else None
+    def _verdict(self, rel: str) -> SecretsVerdict | None:
+        """The index's verdict on `rel`, if an index is open on the root and has one."""
+        if rel not in self._verdicts:
+            self._ask_verdicts([rel])
+        verdict = self._verdicts.get(rel)
+        return verdict if verdict is not None and verdict.clean else None
+
+    def _ask_verdicts(self, rels: Iterable[str]) -> None:
+        """The index's verdicts on these files, in one query."""
+        wanted = [rel for rel in rels if rel not in self._verdicts]
+        index = index_at(self._root) if self._root is not None and wanted else None
+        found: dict[str, SecretsVerdict] = {}
+        if index is not None:
+            try:
+                found = index.secrets_verdicts(wanted)
+            except Exception:  # noqa: BLE001 - no verdict: the text is scanned
+                log.debug("secret verdicts unavailable", exc_info=True)
+        for rel in wanted:
+            self._verdicts[rel] = found.get(rel)
 
     def _indexed_clean(self, rel: str, text: str) -> bool:
         """The index found no rule-based secret in exactly this text, under these rules."""
@@ -228,6 +248,7 @@ class Scrubber:
     def settle(self, paths: list[str]) -> bool:
         """After a deferred packing: learn the files pieces were chosen from. True if one
         holds a secret (then pack again, `defer` off: every piece is scanned knowing it)."""
+        self._ask_verdicts(paths)
         found = False
         for rel in paths:
             found = self.learn_file(rel) or found

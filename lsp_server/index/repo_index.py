@@ -22,7 +22,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import platformdirs
 import tree_sitter as ts
@@ -70,6 +70,20 @@ _POOL_MIN_FILES = 64
 _WRITE_BATCH = 256
 _RESOLVE_PAGE = 5000
 _SQL_MAX_PARAMS = 900
+
+
+class SecretsVerdict(NamedTuple):
+    """What the index knows of a file's secrets: `clean` is the `rules_digest` of the rules
+    that found nothing in the content hashing to `sha256` when it was indexed ("" if one
+    found something); `read_stat` is the file's `worker.read_signature` as that content was
+    read ("" if unknown). A verdict on the content, never on the path: whoever uses it must
+    hold that very content (same hash, or the file unchanged since: same stat) and rules."""
+
+    sha256: str
+    clean: str
+    read_stat: str
+
+
 _T = TypeVar("_T")
 #: How many changes `changed_since` can look back over.
 _CHANGES_KEPT = 256
@@ -172,6 +186,7 @@ class RepoIndex:
         self._build_lock = threading.Lock()
         self._overlay: dict[str, _OpenDoc] = {}
         self._paths: dict[str, str] | None = None  # indexed path -> language
+        self._files: tuple[dict[str, str], tuple[int, tuple[str, ...]], list[str]] | None = None
         self._resolver: Resolver | None = None
         self._reasons: dict[str, str | None] = {}
         self._refs_cache: dict[tuple[str, int, int], frozenset[str]] = {}
@@ -753,15 +768,24 @@ class RepoIndex:
         module offers: a big module's methods are most of its rows)."""
         return self.top_level_definitions_of((str(path),))[self._rel(path)]
 
-    def secrets_verdict(self, path: Path | str) -> tuple[str, str] | None:
-        """(sha256, clean) of the file as stored: `clean` is the `rules_digest` of the secret
-        rules that found nothing in that content when it was indexed, "" if one found
-        something. A verdict on the content, never on the path: whoever uses it must hold
-        that very content (and the same rules)."""
-        rows = self._query(
-            "SELECT sha256, secrets_clean FROM files WHERE path = ?", (self._rel(path),)
-        )
-        return (rows[0][0], rows[0][1]) if rows else None
+    def secrets_verdict(self, path: Path | str) -> SecretsVerdict | None:
+        """The file's verdict as stored (see `SecretsVerdict`)."""
+        rel = self._rel(path)
+        return self.secrets_verdicts([rel]).get(rel)
+
+    def secrets_verdicts(self, paths: Iterable[str]) -> dict[str, SecretsVerdict]:
+        """`secrets_verdict` of many files (relative paths) at once."""
+        listed = sorted(set(paths))
+        found: dict[str, SecretsVerdict] = {}
+        for i in range(0, len(listed), _SQL_MAX_PARAMS):
+            part = listed[i : i + _SQL_MAX_PARAMS]
+            rows = self._query(
+                "SELECT path, sha256, secrets_clean, read_stat FROM files "
+                f"WHERE path IN ({','.join('?' * len(part))})",
+                part,
+            )
+            found.update((row[0], SecretsVerdict(*row[1:])) for row in rows)
+        return found
 
     def file_definitions(self, path: Path | str) -> list[Definition]:
         rel = self._rel(path)
@@ -965,9 +989,14 @@ class RepoIndex:
         return refs
 
     def files(self) -> list[str]:
+        """Every indexed or open file, sorted: the same list object while neither set
+        changes (callers must not change it), so that what is derived from it is reused."""
         with self._lock:
-            paths = set(self._indexed_paths()) | set(self._overlay)
-        return sorted(paths)
+            indexed, state = self._indexed_paths(), (self._generation, tuple(self._overlay))
+            listed = self._files
+            if listed is None or listed[0] is not indexed or listed[1] != state:
+                listed = self._files = (indexed, state, sorted(set(indexed) | set(state[1])))
+        return listed[2]
 
 
 def _is_contention(exc: sqlite3.DatabaseError) -> bool:

@@ -25,7 +25,7 @@ from .worker import Parsed, Skipped, Unchanged
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _SEP = "\x1f"
 _PAIR = "\x1e"
 
@@ -33,7 +33,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, language TEXT NOT NULL, sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, secrets_clean TEXT NOT NULL DEFAULT ''
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, secrets_clean TEXT NOT NULL DEFAULT '',
+    read_stat TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS skipped (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, reason TEXT NOT NULL
@@ -262,10 +263,11 @@ class Store:
             if parsed:
                 files = [p.parsed for p in parsed]
                 cur.executemany(
-                    "INSERT INTO files(path, language, sha256, size, mtime_ns, secrets_clean) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO files(path, language, sha256, size, mtime_ns, secrets_clean,"
+                    " read_stat) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         (f.path, f.language, f.sha256, f.size, f.mtime_ns, f.secrets_clean)
+                        + (f.read_stat,)
                         for f in files
                     ],
                 )
@@ -285,8 +287,8 @@ class Store:
                 )
             if unchanged:
                 cur.executemany(
-                    "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                    [(u.size, u.mtime_ns, u.path) for u in unchanged],
+                    "UPDATE files SET size = ?, mtime_ns = ?, read_stat = ? WHERE path = ?",
+                    [(u.size, u.mtime_ns, u.read_stat, u.path) for u in unchanged],
                 )
             if skipped:
                 cur.executemany(

@@ -12,7 +12,9 @@ The secret rules are run here, on the text the worker holds anyway: a file that 
 finds anything in is stored with the digest of the rules (`Parsed.secrets_clean`), and the
 context builder skips that file's whole-text scan while it holds that very content (the
 scans were a third of a cold assembly). What a rule finds is not stored: such a file is
-scanned at assembly time, as every file was before.
+scanned at assembly time, as every file was before. With the verdict goes the stat of the
+file as it was read (`read_signature`): while the file on disk still has that stat, it holds
+the content the verdict is about, and the builder need not even read it to know.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -72,11 +75,14 @@ class Parsed(NamedTuple):
     imports: list[ImportRow]
     #: the digest of the secret rules that found nothing in this content, else ""
     secrets_clean: str = ""
+    #: the `read_signature` of the file this content was read from ("" if unknown)
+    read_stat: str = ""
 
     def __reduce__(self) -> tuple[Callable[..., Parsed], tuple[object, ...]]:
         # Imports are pickled as plain tuples and rebuilt in C: pickle would otherwise call
         # a Python function per row on each side (NamedTuple's __getnewargs__ and __new__).
-        return (_parsed, (*self[:6], list(map(tuple, self.imports)), self.secrets_clean))
+        imports = list(map(tuple, self.imports))
+        return (_parsed, (*self[:6], imports, self.secrets_clean, self.read_stat))
 
 
 _ImportFields: TypeAlias = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], int]
@@ -94,10 +100,13 @@ def _parsed(
     def_rows: list[StoredDef],
     imports: list[_ImportFields],
     secrets_clean: str,
+    read_stat: str,
 ) -> Parsed:
     """Unpickles a `Parsed` (see `Parsed.__reduce__`)."""
     imported = list(map(_import_row_from_tuple, imports))
-    return Parsed(path, language, sha256, size, mtime_ns, def_rows, imported, secrets_clean)
+    return Parsed(
+        path, language, sha256, size, mtime_ns, def_rows, imported, secrets_clean, read_stat
+    )
 
 
 class Unchanged(NamedTuple):
@@ -106,6 +115,7 @@ class Unchanged(NamedTuple):
     path: str
     size: int
     mtime_ns: int
+    read_stat: str = ""
 
 
 class Skipped(NamedTuple):
@@ -141,15 +151,25 @@ def content_reason(data: bytes) -> SkipReason | None:
     return None
 
 
+def read_signature(stat: os.stat_result) -> str:
+    """Size, mtime, ctime and inode: what a file's content is trusted unchanged by (a
+    write sets the ctime, which no one can set back; a replaced file has another inode)."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
 def process(task: Task) -> Result:
     rel, abspath, size, mtime_ns, language, known_sha = task
     try:
         with open(abspath, "rb") as handle:
+            before = os.fstat(handle.fileno())
             data = handle.read()
+            after = os.fstat(handle.fileno())
     except OSError as exc:
         log.debug("index: cannot read %s: %s", rel, exc)
         return Skipped(rel, size, mtime_ns, walk.UNREADABLE)
-    return process_data(rel, data, size, mtime_ns, language, known_sha)
+    # written to while read: no stat vouches for these bytes
+    signature = read_signature(before) if read_signature(after) == read_signature(before) else ""
+    return process_data(rel, data, size, mtime_ns, language, known_sha, signature)
 
 
 def process_data(
@@ -159,10 +179,11 @@ def process_data(
     mtime_ns: int,
     language: LanguageId,
     known_sha: str = "",
+    read_stat: str = "",
 ) -> Result:
     sha = hashlib.sha256(data).hexdigest()
     if known_sha and sha == known_sha:
-        return Unchanged(rel, size, mtime_ns)
+        return Unchanged(rel, size, mtime_ns, read_stat)
     reason = content_reason(data)
     if reason is not None:
         return Skipped(rel, size, mtime_ns, reason)
@@ -186,7 +207,7 @@ def process_data(
     clean = secrets_verdict(text)
     del text
     rows = [(rel, *row) for row in defs]
-    return Parsed(rel, language, sha, size, mtime_ns, rows, imports, clean)
+    return Parsed(rel, language, sha, size, mtime_ns, rows, imports, clean, read_stat)
 
 
 #: The gitleaks file whose rules are added to the built-in ones ("" for none), set by the

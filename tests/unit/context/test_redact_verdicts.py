@@ -5,8 +5,11 @@ secret, other rules, the API key, a value learned elsewhere) is found as before.
 
 from __future__ import annotations
 
+import os
+import pickle
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,6 +19,7 @@ from lsp_server.endpoint import secrets as secrets_module
 from lsp_server.endpoint.secrets import SecretScanner, Span, configure_scanner, learn
 from lsp_server.index import worker
 from lsp_server.index.repo_index import IndexOptions, RepoIndex, index_at
+from lsp_server.index.worker import read_signature
 
 SECRET = "Zq8vN3xR7mW2pL5tK9yB44"
 CLEAN = "def helper():\n    return 1\n"
@@ -70,7 +74,7 @@ def test_a_clean_indexed_file_is_not_scanned_by_the_rules_again(tmp_path: Path) 
     index = _indexed(tmp_path, {"util.py": CLEAN})
     scanner = _RuleCounter()
     assert index_at(index.root) is index
-    sha, clean = index.secrets_verdict("util.py") or ("", "")
+    sha, clean, _stat = index.secrets_verdict("util.py") or ("", "", "")
     assert clean == scanner.rules_digest
     assert not _learn(index, "util.py", scanner)
     assert scanner.ruled == []
@@ -250,3 +254,94 @@ def test_a_cold_assembly_asks_the_rules_of_no_piece_of_a_clean_indexed_file(
         assert text + "# changed\n" in counter.ruled
     finally:
         secrets_module._current = None
+
+
+def _hash_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the scrubber reads to hash (see `redact._hashed_signature`)."""
+    from lsp_server.context import redact
+
+    read: list[str] = []
+    real = redact._hashed_signature
+
+    def hashed(key: str, sha256: str) -> str | None:
+        read.append(os.path.basename(key))
+        return real(key, sha256)
+
+    monkeypatch.setattr(redact, "_hashed_signature", hashed)
+    return read
+
+
+def test_a_clean_file_with_the_stat_the_index_read_it_at_is_not_even_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = _indexed(tmp_path, {"util.py": CLEAN})
+    read = _hash_reads(monkeypatch)
+    verdict = index.secrets_verdict("util.py")
+    assert verdict is not None
+    assert verdict.read_stat == read_signature(os.stat(index.root / "util.py"))
+    assert not _learn(index, "util.py", _RuleCounter())
+    assert read == []
+    # control: touched since (same bytes, another stat), it is read and hashed, still clean
+    os.utime(index.root / "util.py", ns=(1, 1))
+    counter = _RuleCounter()
+    assert not _learn(index, "util.py", counter)
+    assert read == ["util.py"] and counter.ruled == []
+
+
+def test_a_same_size_rewrite_with_the_old_mtime_is_not_trusted_by_its_stat(
+    tmp_path: Path,
+) -> None:
+    """A secret written over a clean file, same size, mtime set back: the ctime moved."""
+    clean = f'TOKEN = "{"x" * len(SECRET)}"\n'
+    index = _indexed(tmp_path, {"conf.py": clean})
+    path = index.root / "conf.py"
+    before = os.stat(path)
+    path.write_text(f'TOKEN = "{SECRET}"\n')
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    # control: size and mtime alone (what a rebuild checks) say the file is unchanged
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    counter = _RuleCounter()
+    assert _learn(index, "conf.py", counter)
+    assert counter.ruled == [f'TOKEN = "{SECRET}"\n']
+
+
+def test_a_file_written_to_while_indexed_gets_no_stat_to_vouch_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "util.py"
+    path.write_text(CLEAN)
+    stat = os.stat(path)
+    task = worker.Task("util.py", str(path), stat.st_size, stat.st_mtime_ns, "python", "")
+    parsed = worker.process(task)
+    assert isinstance(parsed, worker.Parsed)
+    assert parsed.read_stat == read_signature(stat)
+    assert pickle.loads(pickle.dumps(parsed)) == parsed
+    # a write while the handle is read: another ctime after the read than before it
+    real, looks = os.fstat, []
+
+    def fstat(fd: int) -> object:
+        found = real(fd)
+        looks.append(fd)
+        if len(looks) != 2:
+            return found
+        return SimpleNamespace(
+            st_size=found.st_size,
+            st_mtime_ns=found.st_mtime_ns,
+            st_ctime_ns=found.st_ctime_ns + 1,
+            st_ino=found.st_ino,
+        )
+
+    with monkeypatch.context() as patched:
+        patched.setattr(worker.os, "fstat", fstat)
+        changed = worker.process(task)
+    assert isinstance(changed, worker.Parsed) and changed.read_stat == ""
+
+
+def test_an_unchanged_refresh_records_the_new_stat(tmp_path: Path) -> None:
+    index = _indexed(tmp_path, {"util.py": CLEAN})
+    os.utime(index.root / "util.py", ns=(5_000_000_000, 5_000_000_000))
+    index.refresh_path("util.py")  # same bytes: only the stat is stored again
+    verdict = index.secrets_verdict("util.py")
+    assert verdict is not None and verdict.clean
+    assert verdict.read_stat == read_signature(os.stat(index.root / "util.py"))

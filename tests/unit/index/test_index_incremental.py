@@ -171,3 +171,22 @@ def test_refresh_and_remove_paths(tmp_path: Path) -> None:
     index.refresh_path(main)
     assert index.record(main).sha256 == before.sha256
     index.close()
+
+
+def test_the_file_list_is_one_object_until_a_file_comes_or_goes(tmp_path: Path) -> None:
+    root = copy_repo("python", tmp_path)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    listed = index.files()
+    assert index.files() is listed  # what is derived from it is reused
+    (root / "src/shop/added.py").write_text("def added():\n    return 1\n")
+    index.refresh_path(root / "src/shop/added.py")
+    with_added = index.files()
+    assert "src/shop/added.py" in with_added and "src/shop/added.py" not in listed
+    index.update_text(root / "scratch.py", "x = 1\n")  # an open document, not on disk
+    assert "scratch.py" in index.files()
+    index.close_text(root / "scratch.py")
+    assert "scratch.py" not in index.files()
+    (root / "src/shop/added.py").unlink()
+    index.remove_path(root / "src/shop/added.py")
+    assert index.files() == listed
