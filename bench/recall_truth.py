@@ -199,7 +199,19 @@ def python_points(root: Path, files: list[Path], wanted: int, rng: random.Random
             point.alternatives = python_overloads(target_lines, hit.line - 1)
             points.append(point)
             break
+    _forget_jedi()
     return points
+
+
+def _forget_jedi() -> None:
+    """Drop the parse trees jedi keeps of every module it read: the assemblies timed after
+    the truth is found run beside the index alone, as in the server, not beside jedi's heap
+    (it made a cold stdlib assembly ~0.5 ms slower)."""
+    import jedi.cache
+    import parso.cache
+
+    parso.cache.parser_cache.clear()
+    jedi.cache.clear_time_caches(delete_all=True)
 
 
 def python_overloads(lines: list[str], number: int) -> tuple[str, ...]:
