@@ -169,6 +169,7 @@ class ContextBuilder:
 
     # -- completion -------------------------------------------------------------------------
 
+    @collections_held()
     def build(
         self,
         *,
@@ -182,17 +183,6 @@ class ContextBuilder:
 
         Secrets are found on the whole text and redacted before anything is cut from it
         (line numbers kept), and every snippet is redacted with its own file's secrets."""
-        with collections_held():
-            return self._build(path, language_id, text, offset, budget_tokens)
-
-    def _build(
-        self,
-        path: Path | None,
-        language_id: str | None,
-        text: str,
-        offset: int,
-        budget_tokens: int,
-    ) -> CompletionContext:
         offset = max(0, min(offset, len(text)))
         budget = max(0, int(budget_tokens * SAFETY))
         spec = self._spec(path, language_id)
