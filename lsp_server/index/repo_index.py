@@ -593,8 +593,10 @@ class RepoIndex:
         if self._rule_reason(rel) is not None or self.exclusions.file_reason(rel, stat.st_size):
             self.remove_path(rel)
             return
-        rows = self._query("SELECT size, mtime_ns, sha256 FROM files WHERE path = ?", (rel,))
-        if rows and rows[0][0] == stat.st_size and rows[0][1] == stat.st_mtime_ns:
+        rows = self._query(
+            "SELECT size, mtime_ns, sha256, read_stat FROM files WHERE path = ?", (rel,)
+        )
+        if rows and _unchanged(rows[0], stat):
             return
         known = rows[0][2] if rows else ""
         worker.use_secret_rules(self.options.secret_rules)
@@ -997,6 +999,15 @@ class RepoIndex:
             if listed is None or listed[0] is not indexed or listed[1] != state:
                 listed = self._files = (indexed, state, sorted(set(indexed) | set(state[1])))
         return listed[2]
+
+
+def _unchanged(row: tuple[Any, ...], stat: os.stat_result) -> bool:
+    """The stored (size, mtime, sha256, read_stat) still describe the file: the stat it was
+    read at, when known (a same-size rewrite within one mtime tick, or with the mtime set
+    back, still moves the ctime), else size and mtime."""
+    if row[3]:
+        return bool(row[3] == worker.read_signature(stat))
+    return bool(row[0] == stat.st_size and row[1] == stat.st_mtime_ns)
 
 
 def _is_contention(exc: sqlite3.DatabaseError) -> bool:

@@ -7,6 +7,9 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
+from lsp_server.index import worker
 from lsp_server.index.extract import extract_from_tree
 from lsp_server.index.languages import language_by_id, parse_bytes
 from lsp_server.index.repo_index import RepoIndex
@@ -190,3 +193,32 @@ def test_the_file_list_is_one_object_until_a_file_comes_or_goes(tmp_path: Path) 
     (root / "src/shop/added.py").unlink()
     index.remove_path(root / "src/shop/added.py")
     assert index.files() == listed
+
+
+def test_a_same_size_rewrite_with_the_mtime_set_back_is_indexed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_repo("python", tmp_path)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    path = root / "src/shop/util.py"
+    text = path.read_text()
+    before = os.stat(path)
+    path.write_text(text.replace("def clamp(", "def clomp("))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    # control: size and mtime alone say the file is unchanged
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    index.refresh_path(path)
+    assert index.definitions("clamp") == []
+    assert [d.path for d in index.definitions("clomp")] == ["src/shop/util.py"]
+    # and a refresh with nothing changed reads nothing again
+    read: list[str] = []
+    real = worker.process
+    monkeypatch.setattr(worker, "process", lambda task: read.append(task.path) or real(task))
+    index.refresh_path(path)
+    assert read == []
+    os.utime(path)  # control: touched, it is read again (and found unchanged)
+    index.refresh_path(path)
+    assert read == ["src/shop/util.py"]
+    assert [d.path for d in index.definitions("clomp")] == ["src/shop/util.py"]
