@@ -11,6 +11,7 @@ Order of work for a completion:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterable
@@ -206,16 +207,20 @@ class ContextBuilder:
         room = budget - prefix_used - suffix_used - header_cost
 
         pieces: list[Piece | LazyPiece] = []
-        if room > 16:
-            if self.index is not None and rel is not None and spec is not None:
-                found = self._definition_pieces(rel, lang, comment, lines, after, first, scrubber)
-                pieces.extend(found)
-            similar = self._similar_pieces(path, rel, lines, room, scrubber)
-            pieces.extend(scrubber.wrap(piece) for piece in similar)
-        packed = pack(pieces, room, comment, scrubber.prime) if pieces else None
-        if packed is not None and scrubber.settle(_paths(packed.snippets)):
-            # a chosen piece's file holds a secret: pack again knowing every file's secrets
-            packed = pack(pieces, room, comment, scrubber.prime)
+        packed = None
+        with self.index.snapshot() if self.index is not None else contextlib.nullcontext():
+            if room > 16:
+                if self.index is not None and rel is not None and spec is not None:
+                    found = self._definition_pieces(
+                        rel, lang, comment, lines, after, first, scrubber
+                    )
+                    pieces.extend(found)
+                similar = self._similar_pieces(path, rel, lines, room, scrubber)
+                pieces.extend(scrubber.wrap(piece) for piece in similar)
+            packed = pack(pieces, room, comment, scrubber.prime) if pieces else None
+            if packed is not None and scrubber.settle(_paths(packed.snippets)):
+                # a chosen piece's file holds a secret: pack again knowing every file's secrets
+                packed = pack(pieces, room, comment, scrubber.prime)
         snippets = packed.snippets if packed else []
         snippet_tokens = packed.tokens if packed else 0
         if not snippets:

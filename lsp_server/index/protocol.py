@@ -7,6 +7,7 @@ hand it a small fake.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +32,10 @@ class IndexReader(Protocol):
 
     def definitions(self, name: str) -> list[Definition]:
         """Definitions named `name`, in every indexed file and open document."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Answers given inside come from one state of the index."""
         ...
 
     def file_definitions(self, path: Path | str) -> list[Definition]:

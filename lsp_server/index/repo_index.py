@@ -9,6 +9,7 @@ WAL lets readers see the last committed batch while the builder writes the next 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -278,6 +279,11 @@ class RepoIndex:
             (name, language, *_CONTAINER_KINDS),
         )
         return [r[0] for r in rows]
+
+    def snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """The answers given inside come from one state of the index on disk (see
+        `Store.snapshot`; open documents are read as they are)."""
+        return self._store.snapshot()
 
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         try:

@@ -226,8 +226,26 @@ class Store:
         self._close_connections()
 
     @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """This thread's reads inside see one state of the cache (a read transaction: a
+        writer elsewhere meanwhile is seen after it), and skip the per-query begin and end."""
+        conn = self.conn()
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("COMMIT")
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
         conn = self.conn()
+        if conn.in_transaction:  # a snapshot of this thread's reads: it ends here
+            conn.execute("COMMIT")
         cur = conn.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:

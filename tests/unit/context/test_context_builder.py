@@ -283,3 +283,24 @@ def test_edited_file_is_always_fresh_and_exclusion_applies_to_cached_answers(
         assert "shop/secret_rates.py" not in guarded.sources
     finally:
         index.close_text(path)
+
+
+def test_an_assembly_reads_the_index_in_one_snapshot(
+    index: RepoIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers from one state of the index, whatever another thread stores meanwhile."""
+    entered: list[bool] = []
+    real = index.snapshot
+
+    def snapshot() -> object:
+        entered.append(True)
+        return real()
+
+    monkeypatch.setattr(index, "snapshot", snapshot)
+    path, text = hole(index, "shop/checkout.py", "    amount = apply_discount", "    amount = ")
+    try:
+        context = build(index, path, text)
+    finally:
+        index.close_text(path)
+    assert "def apply_discount(" in context.prefix  # type: ignore[attr-defined]
+    assert entered == [True]

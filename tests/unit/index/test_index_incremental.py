@@ -222,3 +222,27 @@ def test_a_same_size_rewrite_with_the_mtime_set_back_is_indexed_again(
     index.refresh_path(path)
     assert read == ["src/shop/util.py"]
     assert [d.path for d in index.definitions("clomp")] == ["src/shop/util.py"]
+
+
+def test_a_snapshot_reads_one_state_while_another_thread_writes(tmp_path: Path) -> None:
+    import threading
+
+    root = copy_repo("python", tmp_path)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    path = root / "src/shop/util.py"
+
+    def rewrite(old: str, new: str) -> None:
+        path.write_text(path.read_text().replace(f"def {old}(", f"def {new}(", 1))
+        writer = threading.Thread(target=index.refresh_path, args=(path,))
+        writer.start()
+        writer.join(timeout=30)
+
+    with index.snapshot():
+        assert index.definitions("clamp")
+        rewrite("clamp", "clamp_a")  # stored by another thread's connection meanwhile
+        assert index.definitions("clamp") and not index.definitions("clamp_a")
+    assert index.definitions("clamp_a") and not index.definitions("clamp")
+    # control: outside a snapshot the next read sees the other thread's write at once
+    rewrite("clamp_a", "clamp_b")
+    assert index.definitions("clamp_b") and not index.definitions("clamp_a")
