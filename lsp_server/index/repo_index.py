@@ -72,6 +72,19 @@ _WRITE_BATCH = 256
 _RESOLVE_PAGE = 5000
 _SQL_MAX_PARAMS = 900
 
+_T = TypeVar("_T")
+#: How many changes `changed_since` can look back over.
+_CHANGES_KEPT = 256
+
+_MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
+#: The rows of each part of a name's definitions (see `model.part_of`).
+_PART_SQL = {
+    TOP: "container IS NULL",
+    MEMBERS: f"container IS NOT NULL AND kind IN ({_MEMBER_KINDS_SQL})",
+    NESTED: f"container IS NOT NULL AND kind NOT IN ({_MEMBER_KINDS_SQL})",
+}
+_CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait", "module")
+
 
 class SecretsVerdict(NamedTuple):
     """What the index knows of a file's secrets: `clean` is the `rules_digest` of the rules
@@ -83,19 +96,6 @@ class SecretsVerdict(NamedTuple):
     sha256: str
     clean: str
     read_stat: str
-
-
-_T = TypeVar("_T")
-#: How many changes `changed_since` can look back over.
-_CHANGES_KEPT = 256
-_MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
-#: The rows of each part of a name's definitions (see `model.part_of`).
-_PART_SQL = {
-    TOP: "container IS NULL",
-    MEMBERS: f"container IS NOT NULL AND kind IN ({_MEMBER_KINDS_SQL})",
-    NESTED: f"container IS NOT NULL AND kind NOT IN ({_MEMBER_KINDS_SQL})",
-}
-_CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait", "module")
 
 
 @dataclass(frozen=True)

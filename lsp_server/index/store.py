@@ -227,8 +227,8 @@ class Store:
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
-        """This thread's reads inside see one state of the cache (a read transaction: a
-        writer elsewhere meanwhile is seen after it), and skip the per-query begin and end."""
+        """This thread's reads inside see one state of the cache (a read transaction: what
+        a writer elsewhere stores meanwhile is seen after it)."""
         conn = self.conn()
         if conn.in_transaction:
             yield
