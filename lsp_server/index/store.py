@@ -229,16 +229,22 @@ class Store:
     def snapshot(self) -> Iterator[None]:
         """This thread's reads inside see one state of the cache (a read transaction: what
         a writer elsewhere stores meanwhile is seen after it)."""
-        conn = self.conn()
-        if conn.in_transaction:
+        try:
+            conn = self.conn()
+            begun = not conn.in_transaction
+            if begun:
+                conn.execute("BEGIN")
+        except sqlite3.Error:  # the reads inside meet the error and recover as they do
+            log.debug("index cache: no snapshot", exc_info=True)
+            begun = False
+        if not begun:
             yield
             return
-        conn.execute("BEGIN")
         try:
             yield
         finally:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error):  # closed meanwhile by a `recover`
+                if conn.in_transaction:
                     conn.execute("COMMIT")
 
     @contextlib.contextmanager

@@ -246,3 +246,27 @@ def test_a_snapshot_reads_one_state_while_another_thread_writes(tmp_path: Path) 
     # control: outside a snapshot the next read sees the other thread's write at once
     rewrite("clamp_a", "clamp_b")
     assert index.definitions("clamp_b") and not index.definitions("clamp_a")
+
+
+def test_a_snapshot_survives_a_broken_or_rebuilt_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    root = copy_repo("python", tmp_path)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    store = index._store
+    with index.snapshot():
+        store.recover()  # a read met a corrupt cache: every connection is closed
+    assert index.definitions("clamp") == []  # an empty cache, not an error
+    index.build()
+
+    def refuse() -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "conn", refuse)
+        with index.snapshot():  # no snapshot, no error: the reads recover as they do
+            pass
+    assert index.definitions("clamp")
