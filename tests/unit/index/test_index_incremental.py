@@ -16,15 +16,21 @@ from lsp_server.index.repo_index import RepoIndex
 from tests.index_helpers import copy_repo, make_index, names
 
 
+def _built(tmp_path: Path) -> tuple[Path, RepoIndex]:
+    """A copy of the Python fixture repository, indexed."""
+    root = copy_repo("python", tmp_path)
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    return root, index
+
+
 def _importers(index: RepoIndex, path: str) -> list[str]:
     """Files whose imports resolve to `path` (open documents' imports shadowing the disk)."""
     return sorted(f for f in index.files() if any(i.resolved == path for i in index.imports_of(f)))
 
 
 def test_update_text_adds_and_removes_names(tmp_path: Path) -> None:
-    root = copy_repo("python", tmp_path)
-    index = make_index(root, tmp_path / "cache")
-    index.build()
+    root, index = _built(tmp_path)
     path = root / "src/shop/util.py"
     text = path.read_text()
     assert index.definitions("clamp")
@@ -177,9 +183,7 @@ def test_refresh_and_remove_paths(tmp_path: Path) -> None:
 
 
 def test_the_file_list_is_one_object_until_a_file_comes_or_goes(tmp_path: Path) -> None:
-    root = copy_repo("python", tmp_path)
-    index = make_index(root, tmp_path / "cache")
-    index.build()
+    root, index = _built(tmp_path)
     listed = index.files()
     assert index.files() is listed  # what is derived from it is reused
     (root / "src/shop/added.py").write_text("def added():\n    return 1\n")
@@ -198,9 +202,7 @@ def test_the_file_list_is_one_object_until_a_file_comes_or_goes(tmp_path: Path) 
 def test_a_same_size_rewrite_with_the_mtime_set_back_is_indexed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = copy_repo("python", tmp_path)
-    index = make_index(root, tmp_path / "cache")
-    index.build()
+    root, index = _built(tmp_path)
     path = root / "src/shop/util.py"
     text = path.read_text()
     before = os.stat(path)
@@ -227,9 +229,7 @@ def test_a_same_size_rewrite_with_the_mtime_set_back_is_indexed_again(
 def test_a_snapshot_reads_one_state_while_another_thread_writes(tmp_path: Path) -> None:
     import threading
 
-    root = copy_repo("python", tmp_path)
-    index = make_index(root, tmp_path / "cache")
-    index.build()
+    root, index = _built(tmp_path)
     path = root / "src/shop/util.py"
 
     def rewrite(old: str, new: str) -> None:
@@ -253,9 +253,7 @@ def test_a_snapshot_survives_a_broken_or_rebuilt_cache(
 ) -> None:
     import sqlite3
 
-    root = copy_repo("python", tmp_path)
-    index = make_index(root, tmp_path / "cache")
-    index.build()
+    root, index = _built(tmp_path)
     store = index._store
     with index.snapshot():
         store.recover()  # a read met a corrupt cache: every connection is closed
