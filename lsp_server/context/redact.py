@@ -230,10 +230,10 @@ class Scrubber:
     def _indexed_clean(self, rel: str, text: str) -> bool:
         """The index found no rule-based secret in exactly this text, under these rules."""
         verdict = self._verdict(rel)
-        if verdict is None or verdict[1] != self.scanner.rules_digest:
+        if verdict is None or verdict.clean != self.scanner.rules_digest:
             return False
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        return digest == verdict[0]
+        return digest == verdict.sha256
 
     def scrub(self, rel: str, piece: str) -> str:
         """`piece`, cut from file `rel`, with the secrets of the whole file redacted."""

@@ -285,6 +285,15 @@ class RepoIndex:
         `Store.snapshot`; open documents are read as they are)."""
         return self._store.snapshot()
 
+    def _query_in(self, sql: str, values: list[str], *before: object) -> list[tuple[Any, ...]]:
+        """Rows of `sql` whose `{}` takes one placeholder per value (after the parameters
+        `before`), asked once per `_SQL_MAX_PARAMS` values."""
+        rows: list[tuple[Any, ...]] = []
+        for i in range(0, len(values), _SQL_MAX_PARAMS):
+            chunk = values[i : i + _SQL_MAX_PARAMS]
+            rows += self._query(sql.format(",".join("?" * len(chunk))), (*before, *chunk))
+        return rows
+
     def _query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._store.query(sql, tuple(params))
@@ -730,13 +739,8 @@ class RepoIndex:
             wanted: set[str] | None = None
         else:
             wanted = {self._rel(f) for f in in_files}
-            found = []
-            listed = sorted(wanted - hidden)
-            for i in range(0, len(listed), _SQL_MAX_PARAMS):
-                part = listed[i : i + _SQL_MAX_PARAMS]
-                marks = ",".join("?" * len(part))
-                rows = self._query(f"{sql} AND path IN ({marks})", (name, *part))
-                found.extend(Definition(*row) for row in rows)
+            rows = self._query_in(sql + " AND path IN ({})", sorted(wanted - hidden), name)
+            found = [Definition(*row) for row in rows]
         for doc in docs:
             if wanted is None or doc.rel in wanted:
                 found.extend(doc.named(name))
@@ -760,12 +764,8 @@ class RepoIndex:
         where = ""
         if wanted != PARTS:
             where = " AND (" + " OR ".join(_PART_SQL[part] for part in sorted(wanted)) + ")"
-        found: list[Definition] = []
-        for i in range(0, len(listed), _SQL_MAX_PARAMS):
-            chunk = listed[i : i + _SQL_MAX_PARAMS]
-            test = "name = ?" if len(chunk) == 1 else f"name IN ({','.join('?' * len(chunk))})"
-            rows = self._query(f"SELECT {DEF_COLUMNS} FROM defs WHERE {test}{where}", chunk)
-            found.extend(self._rows_to_defs(rows, hidden))
+        rows = self._query_in(f"SELECT {DEF_COLUMNS} FROM defs WHERE name IN ({{}}){where}", listed)
+        found = self._rows_to_defs(rows, hidden)
         for doc in docs:
             for name in listed:
                 found.extend(d for d in doc.named(name) if part_of(d) in wanted)
@@ -783,17 +783,11 @@ class RepoIndex:
 
     def secrets_verdicts(self, paths: Iterable[str]) -> dict[str, SecretsVerdict]:
         """`secrets_verdict` of many files (relative paths) at once."""
-        listed = sorted(set(paths))
-        found: dict[str, SecretsVerdict] = {}
-        for i in range(0, len(listed), _SQL_MAX_PARAMS):
-            part = listed[i : i + _SQL_MAX_PARAMS]
-            rows = self._query(
-                "SELECT path, sha256, secrets_clean, read_stat FROM files "
-                f"WHERE path IN ({','.join('?' * len(part))})",
-                part,
-            )
-            found.update((row[0], SecretsVerdict(*row[1:])) for row in rows)
-        return found
+        rows = self._query_in(
+            "SELECT path, sha256, secrets_clean, read_stat FROM files WHERE path IN ({})",
+            sorted(set(paths)),
+        )
+        return {row[0]: SecretsVerdict(*row[1:]) for row in rows}
 
     def file_definitions(self, path: Path | str) -> list[Definition]:
         rel = self._rel(path)
@@ -881,12 +875,9 @@ class RepoIndex:
             docs = {rel: self._overlay[rel] for rel in rels if rel in self._overlay}
         for rel, doc in docs.items():
             found[rel] = from_doc(doc)
-        stored = [rel for rel in rels if rel not in docs]
-        for i in range(0, len(stored), _SQL_MAX_PARAMS):
-            chunk = stored[i : i + _SQL_MAX_PARAMS]
-            for row in self._query(sql.format(",".join("?" * len(chunk))), chunk):
-                path, item = from_row(row)
-                found[path].append(item)
+        for row in self._query_in(sql, [rel for rel in rels if rel not in docs]):
+            path, item = from_row(row)
+            found[path].append(item)
         return found
 
     def aliased_imports(self) -> list[tuple[str, Import]]:

@@ -229,22 +229,21 @@ class Store:
     def snapshot(self) -> Iterator[None]:
         """This thread's reads inside see one state of the cache (a read transaction: what
         a writer elsewhere stores meanwhile is seen after it)."""
+        conn: sqlite3.Connection | None = None
         try:
             conn = self.conn()
-            begun = not conn.in_transaction
-            if begun:
+            if conn.in_transaction:
+                conn = None  # inside one already
+            else:
                 conn.execute("BEGIN")
         except sqlite3.Error:  # the reads inside meet the error and recover as they do
             log.debug("index cache: no snapshot", exc_info=True)
-            begun = False
-        if not begun:
-            yield
-            return
+            conn = None
         try:
             yield
         finally:
             with contextlib.suppress(sqlite3.Error):  # closed meanwhile by a `recover`
-                if conn.in_transaction:
+                if conn is not None and conn.in_transaction:
                     conn.execute("COMMIT")
 
     @contextlib.contextmanager
@@ -290,8 +289,15 @@ class Store:
                     "INSERT INTO files(path, language, sha256, size, mtime_ns, secrets_clean,"
                     " read_stat) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (f.path, f.language, f.sha256, f.size, f.mtime_ns, f.secrets_clean)
-                        + (f.read_stat,)
+                        (
+                            f.path,
+                            f.language,
+                            f.sha256,
+                            f.size,
+                            f.mtime_ns,
+                            f.secrets_clean,
+                            f.read_stat,
+                        )
                         for f in files
                     ],
                 )
