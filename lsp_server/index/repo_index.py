@@ -187,6 +187,7 @@ class RepoIndex:
         self._build_lock = threading.Lock()
         self._overlay: dict[str, _OpenDoc] = {}
         self._paths: dict[str, str] | None = None  # indexed path -> language
+        self._paths_changes = 0  # paths added to or removed from `_paths` in place
         self._files: tuple[dict[str, str], tuple[int, tuple[str, ...]], list[str]] | None = None
         self._resolver: Resolver | None = None
         self._reasons: dict[str, str | None] = {}
@@ -629,6 +630,7 @@ class RepoIndex:
             self._store.write([_resolved(resolver, result)])
             with self._lock:
                 self._indexed_paths()[rel] = spec.id
+                self._paths_changes += is_new
             if is_new:
                 self._reresolve({rel: spec.id})
             self._changed(None if is_new else rel)  # a new file: others' imports may resolve
@@ -637,7 +639,7 @@ class RepoIndex:
         else:
             self._store.write([], [], [result])
             with self._lock:
-                self._indexed_paths().pop(rel, None)
+                self._paths_changes += self._indexed_paths().pop(rel, None) is not None
             self._changed(None)
 
     def remove_path(self, path: Path | str) -> None:
@@ -651,6 +653,7 @@ class RepoIndex:
         with self._lock:
             for p in gone:
                 paths.pop(p, None)
+            self._paths_changes += 1
             self._resolver = None
         self._changed(None)
 
@@ -988,10 +991,13 @@ class RepoIndex:
         return refs
 
     def files(self) -> list[str]:
-        """Every indexed or open file, sorted: the same list object while neither set
-        changes (callers must not change it), so that what is derived from it is reused."""
+        """Every indexed or open file, sorted: the same list object while no file comes or
+        goes (callers must not change it), so that what is derived from it is reused. An edit
+        does not sort the list again, nor does opening an indexed file."""
         with self._lock:
-            indexed, state = self._indexed_paths(), (self._generation, tuple(self._overlay))
+            indexed = self._indexed_paths()
+            unindexed = tuple(sorted(p for p in self._overlay if p not in indexed))
+            state = (self._paths_changes, unindexed)
             listed = self._files
             if listed is None or listed[0] is not indexed or listed[1] != state:
                 listed = self._files = (indexed, state, sorted(set(indexed) | set(state[1])))

@@ -199,6 +199,18 @@ def test_the_file_list_is_one_object_until_a_file_comes_or_goes(tmp_path: Path) 
     assert index.files() == listed
 
 
+def test_editing_an_indexed_file_keeps_the_file_list(tmp_path: Path) -> None:
+    # every keystroke used to sort the repository's whole file list again
+    root, index = _built(tmp_path)
+    listed = index.files()
+    opened = next(f for f in listed if f.endswith(".py"))
+    index.update_text(root / opened, "x = 1\n")
+    index.update_text(root / opened, "x = 2\n")
+    assert index.files() is listed
+    index.close_text(root / opened)
+    assert index.files() is listed
+
+
 def test_a_same_size_rewrite_with_the_mtime_set_back_is_indexed_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
