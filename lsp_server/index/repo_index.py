@@ -33,11 +33,7 @@ from .extract import DefRow, ImportRow, referenced_identifiers
 from .ignore import IgnoreRules
 from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
 from .model import (
-    MEMBER_PART_KINDS,
-    MEMBERS,
-    NESTED,
     PARTS,
-    TOP,
     Definition,
     FileRecord,
     Import,
@@ -51,6 +47,7 @@ from .search import rank
 from .store import (
     _PAIR,
     DEF_COLUMNS,
+    PART_CODES,
     CacheError,
     ParsedFile,
     Store,
@@ -76,13 +73,6 @@ _T = TypeVar("_T")
 #: How many changes `changed_since` can look back over.
 _CHANGES_KEPT = 256
 
-_MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
-#: The rows of each part of a name's definitions (see `model.part_of`).
-_PART_SQL = {
-    TOP: "container IS NULL",
-    MEMBERS: f"container IS NOT NULL AND kind IN ({_MEMBER_KINDS_SQL})",
-    NESTED: f"container IS NOT NULL AND kind NOT IN ({_MEMBER_KINDS_SQL})",
-}
 _CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait", "module")
 
 
@@ -766,7 +756,7 @@ class RepoIndex:
         hidden = {d.rel for d in docs}
         where = ""
         if wanted != PARTS:
-            where = " AND (" + " OR ".join(_PART_SQL[part] for part in sorted(wanted)) + ")"
+            where = f" AND part IN ({','.join(str(PART_CODES[part]) for part in sorted(wanted))})"
         rows = self._query_in(f"SELECT {DEF_COLUMNS} FROM defs WHERE name IN ({{}}){where}", listed)
         found = self._rows_to_defs(rows, hidden)
         for doc in docs:

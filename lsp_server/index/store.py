@@ -20,16 +20,23 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .model import MEMBER_PART_KINDS, MEMBERS, NESTED, TOP
 from .walk import SkipReason
 from .worker import Parsed, Skipped, Unchanged
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _SEP = "\x1f"
 _PAIR = "\x1e"
 
-_SCHEMA = """
+#: Each definition's part (`model.part_of`) as stored in `defs.part`.
+PART_CODES = {TOP: 0, MEMBERS: 1, NESTED: 2}
+_MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
+
+#: `defs_name` is on (name, part): a bare `get` seeks its few top-level rows, not through
+#: the thousands of methods of that name.
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, language TEXT NOT NULL, sha256 TEXT NOT NULL,
@@ -42,9 +49,12 @@ CREATE TABLE IF NOT EXISTS skipped (
 CREATE TABLE IF NOT EXISTS defs (
     path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
     line INTEGER, col INTEGER, end_line INTEGER, end_col INTEGER,
-    container TEXT, signature TEXT, doc TEXT, name_line INTEGER, name_col INTEGER
+    container TEXT, signature TEXT, doc TEXT, name_line INTEGER, name_col INTEGER,
+    part INTEGER GENERATED ALWAYS AS (CASE WHEN container IS NULL THEN {PART_CODES[TOP]}
+        WHEN kind IN ({_MEMBER_KINDS_SQL}) THEN {PART_CODES[MEMBERS]}
+        ELSE {PART_CODES[NESTED]} END) VIRTUAL
 );
-CREATE INDEX IF NOT EXISTS defs_name ON defs(name);
+CREATE INDEX IF NOT EXISTS defs_name ON defs(name, part);
 CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
 CREATE INDEX IF NOT EXISTS defs_container ON defs(container) WHERE container IS NOT NULL;
 CREATE TABLE IF NOT EXISTS imports (

@@ -1,0 +1,52 @@
+"""The index stores each definition's part (`model.part_of`) and finds a name's rows of
+one part through its index: a bare `close` does not read every method named `close`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lsp_server.index.model import MEMBERS, NESTED, TOP, Definition, part_of
+from lsp_server.index.repo_index import RepoIndex
+from lsp_server.index.store import DEF_COLUMNS, PART_CODES
+from tests.index_helpers import copy_repo, make_index
+
+LANGUAGES = ["python", "typescript", "go", "rust", "java", "csharp", "cpp"]
+
+
+def _index(language: str, tmp_path: Path) -> RepoIndex:
+    index = make_index(copy_repo(language, tmp_path), tmp_path / "cache")
+    index.build()
+    return index
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_stored_part_is_the_models(language: str, tmp_path: Path) -> None:
+    index = _index(language, tmp_path)
+    rows = index._store.query(f"SELECT {DEF_COLUMNS}, part FROM defs")
+    assert rows
+    wrong = [row for row in rows if row[-1] != PART_CODES[part_of(Definition(*row[:-1]))]]
+    assert not wrong, wrong[:5]
+    assert {row[-1] for row in rows} >= {PART_CODES[TOP], PART_CODES[MEMBERS]}
+    index.close()
+
+
+def test_a_lookup_by_part_seeks_only_that_part(tmp_path: Path) -> None:
+    index = _index("python", tmp_path)
+    asked: list[tuple[str, tuple[object, ...]]] = []
+    query = index._store.query
+
+    def recording(sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        asked.append((sql, params))
+        return query(sql, params)
+
+    index._store.query = recording  # type: ignore[method-assign]
+    for parts in ((TOP,), (MEMBERS,), (TOP, NESTED)):
+        index.definitions_named(["close", "area"], parts)
+    index._store.query = query  # type: ignore[method-assign]
+    assert len(asked) == 3
+    for sql, params in asked:
+        plan = " ".join(str(r[-1]) for r in query(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "USING INDEX defs_name (name=? AND part=?)" in plan, plan
+    index.close()
