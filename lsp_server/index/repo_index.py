@@ -34,6 +34,7 @@ from .ignore import IgnoreRules
 from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
 from .model import (
     PARTS,
+    TOP,
     Definition,
     FileRecord,
     Import,
@@ -806,7 +807,7 @@ class RepoIndex:
         return self._per_file(
             paths,
             lambda doc: [d for d in doc.definitions if d.container is None],
-            f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({{}}) AND container IS NULL "
+            f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({{}}) AND part = {PART_CODES[TOP]} "
             "ORDER BY rowid",
             lambda row: (row[2], Definition(*row)),
         )

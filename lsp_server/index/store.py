@@ -34,8 +34,8 @@ _PAIR = "\x1e"
 PART_CODES = {TOP: 0, MEMBERS: 1, NESTED: 2}
 _MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
 
-#: `defs_name` is on (name, part): a bare `get` seeks its few top-level rows, not through
-#: the thousands of methods of that name.
+#: Indexes end with the part lookups filter on: a bare `get` seeks its few top-level rows
+#: (not the thousands of methods of that name), a module's top level skips its methods.
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS defs (
         ELSE {PART_CODES[NESTED]} END) VIRTUAL
 );
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name, part);
-CREATE INDEX IF NOT EXISTS defs_path ON defs(path);
+CREATE INDEX IF NOT EXISTS defs_path ON defs(path, part);
 CREATE INDEX IF NOT EXISTS defs_container ON defs(container) WHERE container IS NOT NULL;
 CREATE TABLE IF NOT EXISTS imports (
     path TEXT NOT NULL, module TEXT NOT NULL, names TEXT NOT NULL, aliases TEXT NOT NULL,

@@ -1,5 +1,5 @@
-"""The index stores each definition's part (`model.part_of`) and finds a name's rows of
-one part through its index: a bare `close` does not read every method named `close`."""
+"""The index stores each definition's part (`model.part_of`) and finds a name's or a file's
+rows of one part through its index: a bare `close` does not read every method `close`."""
 
 from __future__ import annotations
 
@@ -44,9 +44,11 @@ def test_a_lookup_by_part_seeks_only_that_part(tmp_path: Path) -> None:
     index._store.query = recording  # type: ignore[method-assign]
     for parts in ((TOP,), (MEMBERS,), (TOP, NESTED)):
         index.definitions_named(["close", "area"], parts)
+    index.top_level_definitions_of(["src/shop/cart.py", "src/shop/util.py"])
     index._store.query = query  # type: ignore[method-assign]
-    assert len(asked) == 3
+    assert len(asked) == 4
     for sql, params in asked:
         plan = " ".join(str(r[-1]) for r in query(f"EXPLAIN QUERY PLAN {sql}", params))
-        assert "USING INDEX defs_name (name=? AND part=?)" in plan, plan
+        index_name = "defs_path (path" if "path IN" in sql else "defs_name (name"
+        assert f"USING INDEX {index_name}=? AND part=?)" in plan, plan
     index.close()
