@@ -46,7 +46,6 @@ from .protocol import IndexReader
 from .resolve import Resolver
 from .search import rank
 from .store import (
-    _PAIR,
     DEF_COLUMNS,
     PART_CODES,
     CacheError,
@@ -891,9 +890,10 @@ class RepoIndex:
         """(importer, import) for every stored import that binds `alias` with `as`: what
         `aliased_imports` holds for one alias, without reading the others."""
         rows = self._query(
-            "SELECT path, module, names, aliases, line, resolved FROM imports "
-            "WHERE aliases != '' AND instr(aliases, ?) ORDER BY path, line",
-            (_PAIR + alias,),
+            "SELECT i.path, i.module, i.names, i.aliases, i.line, i.resolved "
+            "FROM import_aliases a JOIN imports i ON i.path = a.path AND i.line = a.line "
+            "WHERE a.alias = ? AND i.aliases != '' ORDER BY i.path, i.line, i.rowid",
+            (alias,),
         )
         found: list[tuple[str, Import]] = []
         for path, module, names, aliases, line, resolved in rows:

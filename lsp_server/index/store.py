@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS imports (
 CREATE INDEX IF NOT EXISTS imports_path ON imports(path);
 CREATE INDEX IF NOT EXISTS imports_resolved ON imports(resolved) WHERE resolved IS NOT NULL;
 CREATE INDEX IF NOT EXISTS imports_aliased ON imports(path, line) WHERE aliases != '';
+CREATE TABLE IF NOT EXISTS import_aliases (alias TEXT NOT NULL, path TEXT NOT NULL, line INTEGER);
+CREATE INDEX IF NOT EXISTS import_aliases_alias ON import_aliases(alias);
+CREATE INDEX IF NOT EXISTS import_aliases_path ON import_aliases(path);
 """
 
 _BULK_INDEXES = (
@@ -73,6 +76,8 @@ _BULK_INDEXES = (
     "imports_path",
     "imports_resolved",
     "imports_aliased",
+    "import_aliases_alias",
+    "import_aliases_path",
 )
 
 DEF_COLUMNS = "name, kind, path, line, col, end_line, end_col, container, signature, doc, " \
@@ -290,6 +295,7 @@ class Store:
             if existing:
                 cur.executemany("DELETE FROM defs WHERE path = ?", existing)
                 cur.executemany("DELETE FROM imports WHERE path = ?", existing)
+                cur.executemany("DELETE FROM import_aliases WHERE path = ?", existing)
                 cur.executemany("DELETE FROM files WHERE path = ?", existing)
             if skipped:
                 cur.executemany("DELETE FROM skipped WHERE path = ?", paths)
@@ -324,6 +330,17 @@ class Store:
                         for f, resolved in parsed
                         for i, r in zip(f.imports, resolved, strict=True)
                     ],
+                )
+                cur.executemany(
+                    "INSERT INTO import_aliases(alias, path, line) VALUES (?, ?, ?)",
+                    sorted(
+                        {
+                            (alias, f.path, i.line)
+                            for f in files
+                            for i in f.imports
+                            for _, alias in i.aliases
+                        }
+                    ),
                 )
             if unchanged:
                 cur.executemany(
@@ -370,7 +387,7 @@ class Store:
         if not rows:
             return
         with self.transaction() as cur:
-            for table in ("defs", "imports", "files", "skipped"):
+            for table in ("defs", "imports", "import_aliases", "files", "skipped"):
                 cur.executemany(f"DELETE FROM {table} WHERE path = ?", rows)
             cur.executemany("UPDATE imports SET resolved = NULL WHERE resolved = ?", rows)
 

@@ -153,6 +153,22 @@ def test_the_imports_bound_to_one_alias(tmp_path: Path) -> None:
             assert view.aliased_as(alias) == expected, alias
         assert [path for path, _imp in index.imports_aliased_as("ds")] == ["a.py", "b.py"]
         assert index.imports_aliased_as("s") == []
+        # one alias's imports are sought by that alias, not found by reading every alias
+        plan = index._store.query(
+            "EXPLAIN QUERY PLAN SELECT * FROM import_aliases WHERE alias = ?", ("ds",)
+        )
+        assert "import_aliases_alias (alias=?)" in str(plan)
+        # a file's aliases go with its imports: rewritten, then deleted
+        (root / "a.py").write_text("import ds as renamed\n")
+        index.refresh_path(root / "a.py")
+        assert [p for p, _imp in index.imports_aliased_as("renamed")] == ["a.py"]
+        assert [p for p, _imp in index.imports_aliased_as("ds")] == ["b.py"]
+        stored = "SELECT alias, line FROM import_aliases WHERE path = 'a.py'"
+        assert index._store.query(stored) == [("renamed", 0)]
+        (root / "b.py").unlink()
+        index.remove_path(root / "b.py")
+        assert index.imports_aliased_as("ds") == []
+        assert index._store.query("SELECT path FROM import_aliases WHERE path = 'b.py'") == []
     finally:
         index.close()
 
