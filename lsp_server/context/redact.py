@@ -45,7 +45,7 @@ from lsp_server.endpoint.secrets import (
     learned_epoch,
 )
 from lsp_server.index.repo_index import SecretsVerdict, index_at
-from lsp_server.index.worker import read_signature
+from lsp_server.index.walk import read_signature
 
 from .pack import Piece
 from .recent import RecentFiles
@@ -66,7 +66,7 @@ _files_lock = threading.Lock()
 _joined: OrderedDict[str, tuple[list[str], str]] = OrderedDict()
 _clean_files: OrderedDict[str, tuple[str, SecretScanner, int]] = OrderedDict()
 #: Per file path: the stat of a version known to hold the index's clean content, and the
-#: rules digest of that verdict (see `worker.read_signature`).
+#: rules digest of that verdict (see `walk.read_signature`).
 _verified: OrderedDict[str, tuple[str, str]] = OrderedDict()
 #: A larger file is left to the text path (`file_lines` does not read it either).
 _VERIFY_MAX_BYTES = 2_000_000

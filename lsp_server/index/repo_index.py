@@ -49,6 +49,7 @@ from .store import (
     DEF_COLUMNS,
     PART_CODES,
     CacheError,
+    FileState,
     ParsedFile,
     Store,
     database_path,
@@ -79,7 +80,7 @@ _CONTAINER_KINDS = ("namespace", "class", "interface", "struct", "enum", "trait"
 class SecretsVerdict(NamedTuple):
     """What the index knows of a file's secrets: `clean` is the `rules_digest` of the rules
     that found nothing in the content hashing to `sha256` when it was indexed ("" if one
-    found something); `read_stat` is the file's `worker.read_signature` as that content was
+    found something); `read_stat` is the file's `walk.read_signature` as that content was
     read ("" if unknown). A verdict on the content, never on the path: whoever uses it must
     hold that very content (same hash, or the file unchanged since: same stat) and rules."""
 
@@ -380,7 +381,7 @@ class RepoIndex:
         verdicts = ("", worker.secret_rules_digest())  # a secret found, or clean under these
         for cand in candidates:
             state = states.get(cand.rel)
-            if state is not None and state.size == cand.size and state.mtime_ns == cand.mtime_ns:
+            if state is not None and _unchanged(state, cand.signature, cand.size, cand.mtime_ns):
                 if state.secrets_clean in verdicts:
                     cached += 1
                     continue
@@ -600,11 +601,15 @@ class RepoIndex:
             self.remove_path(rel)
             return
         rows = self._query(
-            "SELECT size, mtime_ns, sha256, read_stat FROM files WHERE path = ?", (rel,)
+            "SELECT size, mtime_ns, sha256, secrets_clean, read_stat FROM files WHERE path = ?",
+            (rel,),
         )
-        if rows and _unchanged(rows[0], stat):
+        state = FileState(*rows[0]) if rows else None
+        if state is not None and _unchanged(
+            state, walk.read_signature(stat), stat.st_size, stat.st_mtime_ns
+        ):
             return
-        known = rows[0][2] if rows else ""
+        known = state.sha256 if state is not None else ""
         worker.use_secret_rules(self.options.secret_rules)
         result = worker.process(
             Task(rel, str(abspath), stat.st_size, stat.st_mtime_ns, spec.id, known)
@@ -995,13 +1000,13 @@ class RepoIndex:
         return listed[2]
 
 
-def _unchanged(row: tuple[Any, ...], stat: os.stat_result) -> bool:
-    """The stored (size, mtime, sha256, read_stat) still describe the file: the stat it was
-    read at, when known (a same-size rewrite within one mtime tick, or with the mtime set
-    back, still moves the ctime), else size and mtime."""
-    if row[3]:
-        return bool(row[3] == worker.read_signature(stat))
-    return bool(row[0] == stat.st_size and row[1] == stat.st_mtime_ns)
+def _unchanged(state: FileState, signature: str, size: int, mtime_ns: int) -> bool:
+    """The stored state still describes the file on disk: the stat it was read at, when both
+    are known (a same-size rewrite within one mtime tick, or with the mtime set back, still
+    moves the ctime), else size and mtime."""
+    if state.read_stat and signature:
+        return state.read_stat == signature
+    return state.size == size and state.mtime_ns == mtime_ns
 
 
 def _is_contention(exc: sqlite3.DatabaseError) -> bool:

@@ -129,6 +129,7 @@ class FileState(NamedTuple):
     mtime_ns: int
     sha256: str
     secrets_clean: str = ""
+    read_stat: str = ""
 
 
 class SkipState(NamedTuple):
@@ -400,7 +401,9 @@ class Store:
     # -- reading ----------------------------------------------------------------------------
 
     def file_states(self) -> dict[str, FileState]:
-        rows = self.conn().execute("SELECT path, size, mtime_ns, sha256, secrets_clean FROM files")
+        rows = self.conn().execute(
+            "SELECT path, size, mtime_ns, sha256, secrets_clean, read_stat FROM files"
+        )
         return {path: FileState(*state) for path, *state in rows}
 
     def skipped_states(self) -> dict[str, SkipState]:

@@ -60,6 +60,12 @@ UNREADABLE: Final = "unreadable"
 DEPENDENCY_DIRS: Final = "dependency/build folders"
 
 
+def read_signature(stat: os.stat_result) -> str:
+    """Size, mtime, ctime and inode: what a file's content is trusted unchanged by (a
+    write sets the ctime, which no one can set back; a replaced file has another inode)."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     rel: str
@@ -67,6 +73,8 @@ class Candidate:
     size: int
     mtime_ns: int
     language: LanguageId
+    #: `read_signature` of the listing's stat; "" where the listing gives no inode (Windows)
+    signature: str = ""
 
 
 class Exclusions:
@@ -159,5 +167,8 @@ def walk(root: str, exclusions: Exclusions) -> tuple[list[Candidate], Counter[Sk
             if reason is not None:
                 skipped[reason] += 1
                 continue
-            found.append(Candidate(rel, entry.path, stat.st_size, stat.st_mtime_ns, spec.id))
+            signature = read_signature(stat) if stat.st_ino else ""
+            found.append(
+                Candidate(rel, entry.path, stat.st_size, stat.st_mtime_ns, spec.id, signature)
+            )
     return found, skipped

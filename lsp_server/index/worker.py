@@ -13,8 +13,8 @@ finds anything in is stored with the digest of the rules (`Parsed.secrets_clean`
 context builder skips that file's whole-text scan while it holds that very content (the
 scans were a third of a cold assembly). What a rule finds is not stored: such a file is
 scanned at assembly time, as every file was before. With the verdict goes the stat of the
-file as it was read (`read_signature`): while the file on disk still has that stat, it holds
-the content the verdict is about, and the builder need not even read it to know.
+file as it was read (`walk.read_signature`): while the file on disk still has that stat, it
+holds the content the verdict is about, and the builder need not even read it to know.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from . import walk
 from .extract import ImportRow, extract_from_tree
 from .languages import LanguageId, ParseTimeout, language_by_id, parse_bytes
 from .model import DefKind
-from .walk import SkipReason
+from .walk import SkipReason, read_signature
 
 if TYPE_CHECKING:
     from .resolve import Resolver
@@ -149,12 +149,6 @@ def content_reason(data: bytes) -> SkipReason | None:
         if len(sample) / lines > 300:
             return walk.GENERATED  # minified: very long lines
     return None
-
-
-def read_signature(stat: os.stat_result) -> str:
-    """Size, mtime, ctime and inode: what a file's content is trusted unchanged by (a
-    write sets the ctime, which no one can set back; a replaced file has another inode)."""
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
 
 
 def process(task: Task) -> Result:

@@ -19,7 +19,7 @@ from lsp_server.endpoint import secrets as secrets_module
 from lsp_server.endpoint.secrets import SecretScanner, Span, configure_scanner, learn
 from lsp_server.index import worker
 from lsp_server.index.repo_index import IndexOptions, RepoIndex, index_at
-from lsp_server.index.worker import read_signature
+from lsp_server.index.walk import read_signature
 
 SECRET = "Zq8vN3xR7mW2pL5tK9yB44"
 CLEAN = "def helper():\n    return 1\n"

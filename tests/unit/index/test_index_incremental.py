@@ -238,6 +238,29 @@ def test_a_same_size_rewrite_with_the_mtime_set_back_is_indexed_again(
     assert [d.path for d in index.definitions("clomp")] == ["src/shop/util.py"]
 
 
+def test_a_restart_indexes_again_a_same_size_rewrite_with_the_mtime_set_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # written while no server ran: the next start's build must not trust size and mtime
+    root, index = _built(tmp_path)
+    index.close()
+    path = root / "src/shop/util.py"
+    before = os.stat(path)
+    path.write_text(path.read_text().replace("def clamp(", "def clomp("))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    read: list[str] = []
+    real = worker.process
+    monkeypatch.setattr(worker, "process", lambda task: read.append(task.path) or real(task))
+    index = make_index(root, tmp_path / "cache")
+    index.build()
+    assert read == ["src/shop/util.py"]  # the other files are trusted by their stat
+    assert index.definitions("clamp") == []
+    assert [d.path for d in index.definitions("clomp")] == ["src/shop/util.py"]
+    index.close()
+
+
 def test_a_snapshot_reads_one_state_while_another_thread_writes(tmp_path: Path) -> None:
     import threading
 
