@@ -22,10 +22,10 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 from lsp_server.index.model import PARTS, Definition, Import, part_of
-from lsp_server.index.protocol import IndexReader
+from lsp_server.index.protocol import BatchedIndexReader, IndexReader
 from lsp_server.index.pymodules import PythonModules, modules_for
 
 _T = TypeVar("_T")
@@ -58,27 +58,6 @@ ALIASES_TTL_S = 30.0
 _aliases: weakref.WeakKeyDictionary[IndexReader, tuple[float, list[tuple[str, Import]]]] = (
     weakref.WeakKeyDictionary()
 )
-
-
-@runtime_checkable
-class _PartedIndex(Protocol):
-    """An index that answers for parts of a name's definitions (see `model.part_of`)."""
-
-    def definitions_in(self, name: str, parts: Iterable[str]) -> list[Definition]: ...
-
-    def definitions_named(self, names: Iterable[str], parts: Iterable[str]) -> list[Definition]: ...
-
-    def top_level_definitions(self, path: str) -> list[Definition]: ...
-
-    def imports_aliased_as(self, alias: str) -> list[tuple[str, Import]]: ...
-
-    def members_in(self, container: str, path: str) -> list[Definition]: ...
-
-    def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]: ...
-
-    def imports_of_files(self, paths: Iterable[str]) -> dict[str, list[Import]]: ...
-
-    def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]: ...
 
 
 def canonical(definitions: Iterable[Definition]) -> list[Definition]:
@@ -149,8 +128,8 @@ class IndexView:
         #: order every tie among them is broken by): e.g. most imported file first
         self.precedence: Callable[[Definition], float] | None = None
         self._ttl = SHARED_TTL_S
-        #: the index, when it answers for parts of what it holds (`_PartedIndex`)
-        self._parted = index if isinstance(index, _PartedIndex) else None
+        #: the index, when it answers for parts of what it holds (`BatchedIndexReader`)
+        self._parted = index if isinstance(index, BatchedIndexReader) else None
         try:
             with _shared_lock:
                 self._shared = _shared.setdefault(index, {})

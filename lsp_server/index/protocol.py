@@ -1,4 +1,5 @@
-"""What the context package needs from an index: `IndexReader`, implemented by `RepoIndex`.
+"""What the context package needs from an index: `IndexReader`, implemented by `RepoIndex`
+(and `BatchedIndexReader`, the narrower and batched questions it also answers).
 
 The context package reads the index and nothing else: a structural type keeps it from
 depending on `RepoIndex` (and its SQLite store, workers and tree-sitter) and lets tests
@@ -7,9 +8,10 @@ hand it a small fake.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .model import Definition, Import
 
@@ -57,3 +59,27 @@ class IndexReader(Protocol):
     def files(self) -> list[str]:
         """Every indexed file and open document, sorted."""
         ...
+
+
+@runtime_checkable
+class BatchedIndexReader(Protocol):
+    """The narrower and batched questions `RepoIndex` answers too: a name's definitions by
+    part (`model.PARTS`: only the rows a caller filters for leave the index), and many
+    names, files or aliases at once. A reader without them is asked `IndexReader`'s whole
+    questions, and the context filters the answers itself."""
+
+    def definitions_in(self, name: str, parts: Iterable[str]) -> list[Definition]: ...
+
+    def definitions_named(self, names: Iterable[str], parts: Iterable[str]) -> list[Definition]: ...
+
+    def top_level_definitions(self, path: str) -> list[Definition]: ...
+
+    def imports_aliased_as(self, alias: str) -> list[tuple[str, Import]]: ...
+
+    def members_in(self, container: str, path: str) -> list[Definition]: ...
+
+    def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]: ...
+
+    def imports_of_files(self, paths: Iterable[str]) -> dict[str, list[Import]]: ...
+
+    def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]: ...

@@ -42,7 +42,7 @@ from .model import (
     part_of,
 )
 from .patterns import PatternGroups
-from .protocol import IndexReader
+from .protocol import BatchedIndexReader, IndexReader
 from .resolve import Resolver
 from .search import rank
 from .store import (
@@ -1066,3 +1066,4 @@ def options_from_settings(settings: object | None, cache_dir: Path | None = None
 
 if TYPE_CHECKING:  # mypy checks here that RepoIndex answers what the context package asks
     _READER: type[IndexReader] = RepoIndex
+    _BATCHED: type[BatchedIndexReader] = RepoIndex
