@@ -23,7 +23,7 @@ from .names import NameUse, annotation_class, entered_class
 from .receivers import alternate_constructor, api_shares
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
-from .testfiles import is_test_path
+from .testfiles import is_test_definition, is_test_path
 from .view import IndexView, parent_dir
 
 #: Weights (tuned with bench/context_recall.py).
@@ -98,7 +98,7 @@ class Gathered:
     tests: bool = True  # test files may be candidates (the edited file is a test)
 
     def add(self, definition: Definition, score: float, role: str) -> None:
-        if not self.tests and is_test_path(definition.path):
+        if not self.tests and is_test_definition(definition):
             return
         key = (definition.path, definition.line)
         current = self.candidates.get(key)

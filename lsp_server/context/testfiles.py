@@ -1,4 +1,5 @@
-"""Which repository files are tests: they go into a prompt only when a test is edited.
+"""Which repository files (and Rust blocks) are tests: they go into a prompt only when a
+test is edited.
 
 A test file's definitions (fixtures, fakes, helpers named like the code under test) and its
 code look like good context by name, but for code that is not a test they spend the budget
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+
+from lsp_server.index.model import Definition
 
 #: Directories whose files are tests (any level of the path, any case: `Tests/` in Swift
 #: and .NET); `testing/` holds a package's test support (`numpy/testing`, `alembic/testing`).
@@ -38,3 +41,20 @@ def is_test_path(path: str) -> bool:
     if name in _TEST_NAMES or name.endswith(_TEST_SUFFIXES) or _TEST_CLASS.match(name):
         return True
     return any(part.lower() in TEST_DIRS for part in directory.split("/"))
+
+
+#: Rust's unit tests live in the file they test, in `#[cfg(test)] mod tests { ... }` (the
+#: convention's names; the index keeps no attributes).
+RUST_TEST_MODULES = frozenset(("tests", "test"))
+
+
+def is_test_definition(definition: Definition) -> bool:
+    """A definition of a test file, or a Rust source file's test module or a definition
+    directly in it (`fn helper()` of `mod tests`: named like the code under test)."""
+    if is_test_path(definition.path):
+        return True
+    if not definition.path.endswith(".rs"):
+        return False
+    if definition.kind == "module" and definition.name in RUST_TEST_MODULES:
+        return True
+    return definition.container in RUST_TEST_MODULES

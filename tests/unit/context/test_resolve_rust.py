@@ -34,6 +34,12 @@ FILES = {
     "src/draw.rs": "use crate::shapes::{geometry, Circle};\n\npub fn draw() {\n",
     "src/shapes/render.rs": "use super::{Circle, geometry};\n\npub fn render() {\n",
     "src/plain.rs": "pub fn plain() {\n",
+    "src/inline.rs": (
+        "pub fn scale(x: f64) -> f64 {\n    x\n}\n\n"
+        "#[cfg(test)]\nmod tests {\n    use super::*;\n\n"
+        "    pub fn scale_fixture() -> f64 {\n        scale(2.0)\n    }\n}\n\n"
+        "#[cfg(test)]\nmod checks {\n    pub fn scale_checked() -> f64 {\n        1.0\n    }\n}\n"
+    ),
 }
 
 
@@ -84,3 +90,14 @@ def test_the_test_module_file_only_for_a_test(index: RepoIndex) -> None:
     text = "pub fn f() {\n    let a = perimeter_fixture();\n    let p = "
     assert "fn perimeter_fixture()" not in prompt(index, "src/shapes/render.rs", text, 600)
     assert "fn perimeter_fixture()" in prompt(index, "src/shapes/more_test.rs", text, 600)
+
+
+def test_an_inline_test_module_only_for_a_test(index: RepoIndex) -> None:
+    """`#[cfg(test)] mod tests { ... }` inside a source file: its helpers are test code."""
+    text = "use crate::inline;\n\npub fn f() {\n    let a = inline::scale_fixture();\n"
+    text += "    let b = inline::scale_checked();\n    let p = "
+    shown = prompt(index, "src/plain.rs", text, 600)
+    assert "fn scale_fixture()" not in shown
+    # control: the same helper in a module not named as tests are is context
+    assert "fn scale_checked()" in shown
+    assert "fn scale_fixture()" in prompt(index, "src/shapes/more_test.rs", text, 600)
