@@ -28,6 +28,7 @@ from .receivers import (
     docstring_types,
 )
 from .relevance import LineWords
+from .testfiles import is_test_definition
 from .view import IndexView
 
 FILE_SCAN_LINES = 300  # names counted this far above the cursor
@@ -54,6 +55,8 @@ def candidates_for_cursor(
     gatherer = Gatherer(view, rel, lang)
     cursor_line = len(lines) - 1
     cls, func = gatherer.enclosing(cursor_line, lines)
+    if func is not None and not gatherer.tests and is_test_definition(func):
+        gatherer.tests = gatherer.out.tests = True  # in a Rust `mod tests`: tests are context
     bases = gatherer.add_bases(cls) if cls is not None else []
     recent_lines = lines[-RECENT_LINES:]
     signature = func.signature if func is not None else ""

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from lsp_server.context import ContextBuilder
 from lsp_server.index.repo_index import RepoIndex
 
 from .repo_prompt import indexed, prompt
@@ -101,3 +102,30 @@ def test_an_inline_test_module_only_for_a_test(index: RepoIndex) -> None:
     # control: the same helper in a module not named as tests are is context
     assert "fn scale_checked()" in shown
     assert "fn scale_fixture()" in prompt(index, "src/shapes/more_test.rs", text, 600)
+
+
+def _whole_document(index: RepoIndex, rel: str, before: str, after: str) -> str:
+    """The prefix sent for a cursor between `before` and `after`, the whole document open
+    (as an editor sends it: the blocks around the cursor closed)."""
+    path = index.root / rel
+    index.update_text(path, before + after)
+    try:
+        context = ContextBuilder(index, is_excluded=lambda _p: False).build(
+            path=path,
+            language_id="rust",
+            text=before + after,
+            offset=len(before),
+            budget_tokens=600,
+        )
+    finally:
+        index.close_text(path)
+    return context.prefix
+
+
+def test_in_an_inline_test_module_test_helpers_are_context(index: RepoIndex) -> None:
+    call = "    let a = inline::scale_fixture();\n    let b = "
+    inside = "use crate::inline;\n\n#[cfg(test)]\nmod tests {\n    fn checks() {\n" + call
+    assert "fn scale_fixture()" in _whole_document(index, "src/plain.rs", inside, "\n}\n}\n")
+    # control: the same lines in a function of the module itself
+    outside = "use crate::inline;\n\npub fn checks() {\n" + call
+    assert "fn scale_fixture()" not in _whole_document(index, "src/plain.rs", outside, "\n}\n")
