@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from lsp_server.index.model import CONTAINED, NOT_MEMBERS, TOP, Definition
+from lsp_server.index.model import CONTAINED, MEMBERS, NESTED, NOT_MEMBERS, TOP, Definition
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
 
@@ -47,6 +47,10 @@ MODULE_PER_USE = 0.1  # a module's weight per use of it in the file (capped)
 W_SHARE = 1.0  # a module name's uses in this file relative to its most used name
 W_FIT = 1.0  # a module name whose words the cursor line uses (see relevance.LineWords)
 MAX_ATTR_DEFS = 4
+#: A member name more classes define than this (`__init__`, `encode`, `get`) says little by
+#: itself: only its definitions in the classes the cursor's receivers are known to be of are
+#: read (the others, a share of 1/sqrt(count) each, were read by the hundred for nothing).
+COMMON_MEMBERS = 100
 TYPED_NAMES = 12  # at most this many names starting with a typed bare prefix
 MAX_NAMES = 40  # names near the cursor looked up, closest and most used first
 W_CURSOR = 5.0  # the type (or module) of `receiver.` right before the cursor
@@ -67,6 +71,7 @@ MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant",
 
 #: The part of a name's definitions (see `model.part_of`) a top-level lookup needs.
 _TOP = frozenset((TOP,))
+_NESTED = frozenset((NESTED,))
 _SELVES = ("self", "this", "cls")
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
@@ -339,6 +344,10 @@ class Gatherer:
             for guessed in self._classes_named_by_receivers((use,)):
                 wanted.setdefault(guessed, set()).update(NOT_MEMBERS)
         wanted.pop("", None)
+        counts = self.view.member_counts(n for n, parts in wanted.items() if MEMBERS in parts)
+        for name, count in counts.items():
+            if count > COMMON_MEMBERS:
+                wanted[name].discard(MEMBERS)  # `_add_attr` reads those of known classes
         self.view.prefetch({name: frozenset(parts) for name, parts in wanted.items()})
 
     def _prefetch_receiver_classes(self, uses: dict[str, NameUse]) -> None:
@@ -552,16 +561,24 @@ class Gatherer:
         for receiver in use.receivers:
             if receiver not in self.receiver_types and receiver not in ("self", "this", "cls"):
                 typed.update(d.name for d, _ in self._guessed(receiver))
+        classes = self.out.container_classes
+        many = self.view.member_counts((name,))[name]
+        if many > COMMON_MEMBERS:
+            known = typed | {container for container, _path in classes}
+            found = self.view.members_named(name, known) + self.view.definitions(name, _NESTED)
+        else:
+            found = self.view.definitions(name, CONTAINED)
         defs = [
             d
-            for d in self.view.definitions(name, CONTAINED)
+            for d in found
             if d.kind in MEMBER_KINDS
             and d.path != self.current
             and (d.kind != "function" or not self._nested(d))
         ]
         if not defs:
             return
-        classes = self.out.container_classes
+        # a common name's members all count in the share, read or not
+        counted = many if many > COMMON_MEMBERS else len(defs)
 
         def contained(definition: Definition) -> bool:
             return (definition.container or "", definition.path) in classes
@@ -574,11 +591,10 @@ class Gatherer:
             return self._location_factor(definition)
 
         ranked = sorted(defs, key=factor, reverse=True)[:MAX_ATTR_DEFS]
-        share = 1.0 / max(1.0, len(defs) ** 0.5)
+        share = 1.0 / max(1.0, counted**0.5)
         for definition in ranked:
             f = factor(definition)
-            known = contained(definition) or definition.container in typed
-            s = 1.0 if known else share
+            s = 1.0 if contained(definition) or definition.container in typed else share
             self.out.add(definition, rest * f * s, "member")
 
     # -- the receiver at the cursor and inferred types -------------------------------------

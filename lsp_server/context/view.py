@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from lsp_server.index.model import PARTS, Definition, Import, part_of
+from lsp_server.index.model import MEMBERS, PARTS, Definition, Import, part_of
 from lsp_server.index.protocol import BatchedIndexReader, IndexReader
 from lsp_server.index.pymodules import PythonModules, modules_for
 
@@ -106,6 +106,9 @@ def clear_shared_cache() -> None:
     with _shared_lock:
         _shared.clear()
         _aliases.clear()
+
+
+_MEMBERS = frozenset((MEMBERS,))
 
 
 class IndexView:
@@ -284,6 +287,37 @@ class IndexView:
         except Exception:  # noqa: BLE001 - a broken index must not break completion
             return {part: [] for part in parts}
         return split
+
+    def member_counts(self, names: Iterable[str]) -> dict[str, int]:
+        """How many class members (methods, fields, properties) of each name the index
+        holds (an index without counts: those `definitions` gives)."""
+        listed = list(dict.fromkeys(names))
+        missing = [name for name in listed if self._known("k", name) is None]
+        if missing:
+            counts = self._count_members(missing)
+            for name in missing:
+                self._keep("k", name, [counts.get(name, 0)])
+        return {name: self._memo[("k", name)][0] for name in listed}
+
+    def _count_members(self, names: list[str]) -> dict[str, int]:
+        if self._parted is not None:
+            try:
+                return self._parted.member_counts(names)
+            except Exception:  # noqa: BLE001 - counted from the definitions instead
+                pass
+        return {name: len(self.definitions(name, _MEMBERS)) for name in names}
+
+    def members_named(self, name: str, containers: Iterable[str]) -> list[Definition]:
+        """The members named `name` of the classes named `containers`, in other files (in
+        canonical order, allowed ones only): those rows alone when the index can."""
+        wanted = frozenset(containers)
+        if self._parted is None:
+            found = [d for d in self.definitions(name, _MEMBERS) if d.container in wanted]
+        else:
+            index = self._parted
+            key = name + "\x00" + "\x00".join(sorted(wanted))
+            found = self._ask("w", key, lambda: canonical(index.members_named(name, wanted)))
+        return [d for d in found if d.path != self.current and self.allowed(d.path)]
 
     def imports_of(self, path: str) -> list[Import]:
         share = path != self.current

@@ -33,6 +33,7 @@ from .extract import DefRow, ImportRow, referenced_identifiers
 from .ignore import IgnoreRules
 from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
 from .model import (
+    MEMBERS,
     PARTS,
     TOP,
     Definition,
@@ -767,6 +768,36 @@ class RepoIndex:
         for doc in docs:
             for name in listed:
                 found.extend(d for d in doc.named(name) if part_of(d) in wanted)
+        return found
+
+    def member_counts(self, names: Iterable[str]) -> dict[str, int]:
+        """How many class members (`model.MEMBERS`) of each name the index holds, counted
+        in its name index alone (open documents' changes aside: a count is a measure)."""
+        rows = self._query_in(
+            f"SELECT name, count(*) FROM defs WHERE part = {PART_CODES[MEMBERS]} "
+            "AND name IN ({}) GROUP BY name",
+            sorted(set(names)),
+        )
+        return dict(rows)
+
+    def members_named(self, name: str, containers: Iterable[str]) -> list[Definition]:
+        """The members (`model.MEMBERS`) named `name` of the containers so named, found
+        through the containers: `__init__` of a few classes, not read among a thousand."""
+        docs = self._overlay_docs()
+        hidden = {d.rel for d in docs}
+        listed = sorted(set(containers))
+        rows = self._query_in(
+            f"SELECT {DEF_COLUMNS} FROM defs WHERE +name = ? AND part = {PART_CODES[MEMBERS]} "
+            "AND container IN ({})",
+            listed,
+            name,
+        )
+        found = self._rows_to_defs(rows, hidden)
+        wanted = set(listed)
+        for doc in docs:
+            found.extend(
+                d for d in doc.named(name) if d.container in wanted and part_of(d) == MEMBERS
+            )
         return found
 
     def top_level_definitions(self, path: Path | str) -> list[Definition]:
