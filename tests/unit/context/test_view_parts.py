@@ -226,3 +226,17 @@ def test_imports_of_many_files_at_once(tmp_path: Path) -> None:
         assert view.imports_of("a.py") == found["a.py"]
     finally:
         index.close()
+
+
+def test_member_counts_and_the_members_of_named_classes(index: RecordingIndex) -> None:
+    """What the view says of a name's members matches the whole answer, from the index's
+    own questions and from one that answers whole questions only."""
+    for reader in (index, WholeAnswersIndex(index)):
+        clear_shared_cache()
+        view = IndexView(reader, lambda _p: True, "edited.py")  # type: ignore[arg-type]
+        members = [d for d in index.definitions("close") if part_of(d) == MEMBERS]
+        assert view.member_counts(["close", "nothing"]) == {"close": len(members), "nothing": 0}
+        mine = [d for d in members if d.container in ("Reader", "Nobody") and d.path != "edited.py"]
+        assert _places(view.members_named("close", ["Reader", "Nobody"])) == _places(mine)
+        assert view.members_named("close", []) == []
+    assert [d.container for d in index.members_named("close", ["Mine"])] == ["Mine"]
