@@ -34,9 +34,17 @@ _PAIR = "\x1e"
 PART_CODES = {TOP: 0, MEMBERS: 1, NESTED: 2}
 _MEMBER_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(MEMBER_PART_KINDS))
 
+#: A definition row's values, its part computed from its container (?8) and kind (?3): a
+#: stored column, as generated columns need SQLite 3.31 (RHEL 8's Python links 3.26).
+_DEF_VALUES = (
+    ",".join(f"?{i}" for i in range(1, 13))
+    + f", CASE WHEN ?8 IS NULL THEN {PART_CODES[TOP]} WHEN ?3 IN ({_MEMBER_KINDS_SQL})"
+    + f" THEN {PART_CODES[MEMBERS]} ELSE {PART_CODES[NESTED]} END"
+)
+
 #: Indexes end with the part lookups filter on: a bare `get` seeks its few top-level rows
 #: (not the thousands of methods of that name), a module's top level skips its methods.
-_SCHEMA = f"""
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, language TEXT NOT NULL, sha256 TEXT NOT NULL,
@@ -50,9 +58,7 @@ CREATE TABLE IF NOT EXISTS defs (
     path TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,
     line INTEGER, col INTEGER, end_line INTEGER, end_col INTEGER,
     container TEXT, signature TEXT, doc TEXT, name_line INTEGER, name_col INTEGER,
-    part INTEGER GENERATED ALWAYS AS (CASE WHEN container IS NULL THEN {PART_CODES[TOP]}
-        WHEN kind IN ({_MEMBER_KINDS_SQL}) THEN {PART_CODES[MEMBERS]}
-        ELSE {PART_CODES[NESTED]} END) VIRTUAL
+    part INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS defs_name ON defs(name, part);
 CREATE INDEX IF NOT EXISTS defs_path ON defs(path, part);
@@ -320,7 +326,7 @@ class Store:
                 )
                 cur.executemany(
                     "INSERT INTO defs(path, name, kind, line, col, end_line, end_col, container,"
-                    " signature, doc, name_line, name_col) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    f" signature, doc, name_line, name_col, part) VALUES ({_DEF_VALUES})",
                     itertools.chain.from_iterable(f.def_rows for f in files),
                 )
                 cur.executemany(
