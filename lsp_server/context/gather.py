@@ -339,8 +339,8 @@ class Gatherer:
                 continue
             if any(r in self.modules for r in use.receivers):
                 wanted.setdefault(name, set()).add(TOP)  # `module.name`
-            if any(r not in self.modules for r in use.receivers):
-                wanted.setdefault(name, set()).update(CONTAINED)
+            if not use.receivers or any(r not in self.modules for r in use.receivers):
+                wanted.setdefault(name, set()).update(CONTAINED)  # (`super().x`: no receiver)
             for guessed in self._classes_named_by_receivers((use,)):
                 wanted.setdefault(guessed, set()).update(NOT_MEMBERS)
         wanted.pop("", None)
