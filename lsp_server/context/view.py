@@ -10,8 +10,9 @@ one canonical order (path, position), whatever order the index's rows were writt
 parallel build writes them in any order) and whether a file is open (the index appends
 open documents last). An index that exposes an integer `generation` (bumped on every
 change) and `changed_since(generation)` (the files changed since) gets its shared answers
-dropped as soon as a file other than the edited one changes, and keeps them longer
-otherwise (`TRACKED_TTL_S`): while typing in one file they stay valid.
+dropped as soon as a file other than the edited one changes -- all of them but those about
+one other file's own rows (its definitions, members, imports), which stay valid -- and
+keeps them longer otherwise (`TRACKED_TTL_S`): while typing in one file they stay valid.
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ _shared: weakref.WeakKeyDictionary[IndexReader, dict[tuple[str, str], tuple[floa
 _shared_lock = threading.Lock()
 #: Where the generation the shared answers belong to is kept (never a real question).
 _GENERATION_KEY = ("generation", "")
+#: Answers about one file's rows alone, by kind: the key is the file (`t`op level, whole
+#: `f`ile, `i`mports), or ends with it after a NUL (`n`: a class's members, `c`: a name's
+#: definitions in the file). Another file's change leaves them as they are.
+_FILE_KEYED = frozenset("tfi")
+_FILE_LAST = frozenset("nc")
+
+
+def _file_of(key: tuple[str, str]) -> str | None:
+    """The one file a shared answer is about (None: many, or not a file's rows)."""
+    kind, name = key
+    if kind in _FILE_KEYED:
+        return name
+    if kind in _FILE_LAST:
+        return name.rpartition("\x00")[2]
+    return None
 
 
 #: The repository's aliased imports change only when another file's imports do: reused this
@@ -141,10 +157,12 @@ class IndexView:
             self._shared = {}
 
     def _drop_stale_answers(self) -> None:
-        """Drop the shared answers if a file other than the one edited here changed since
-        they were given. The edited file's own rows are never taken from them (see
-        `definitions`, `members`), so typing in one file keeps them: the next keystroke, or
-        the first completion after a pause, does not start cold."""
+        """Drop the shared answers a change to a file other than the one edited here may
+        have made stale: those about that file, and every answer about many files (a name's
+        definitions anywhere). The edited file's own rows are never taken from them (see
+        `definitions`, `members`), so typing in one file keeps them all: the next keystroke,
+        or the first completion after a pause, does not start cold; nor, for the other
+        files' own rows, does the first one after a save elsewhere."""
         generation = _generation(self.index)
         if generation is None:
             return  # an index without a change counter: the TTL alone applies
@@ -155,9 +173,15 @@ class IndexView:
             old, old_dirty = stored[1]
             changed = frozenset() if old == generation else _changed_since(self.index, old)
             dirty = None if changed is None else old_dirty | changed
-        if dirty is None or dirty - {self.current}:
+        if dirty is None:
             self._shared.clear()
             dirty = frozenset()
+        elif stale := dirty - {self.current}:
+            for key in list(self._shared):
+                about = _file_of(key)
+                if key != _GENERATION_KEY and (about is None or about in stale):
+                    del self._shared[key]
+            dirty -= stale
         self._shared[_GENERATION_KEY] = (0.0, [generation, dirty])
 
     def _ask(
