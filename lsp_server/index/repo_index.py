@@ -48,6 +48,7 @@ from .resolve import Resolver
 from .search import rank
 from .store import (
     DEF_COLUMNS,
+    FILE_STATE_COLUMNS,
     PART_CODES,
     CacheError,
     FileState,
@@ -601,10 +602,7 @@ class RepoIndex:
         if self._rule_reason(rel) is not None or self.exclusions.file_reason(rel, stat.st_size):
             self.remove_path(rel)
             return
-        rows = self._query(
-            "SELECT size, mtime_ns, sha256, secrets_clean, read_stat FROM files WHERE path = ?",
-            (rel,),
-        )
+        rows = self._query(f"SELECT {FILE_STATE_COLUMNS} FROM files WHERE path = ?", (rel,))
         state = FileState(*rows[0]) if rows else None
         if state is not None and _unchanged(
             state, walk.read_signature(stat), stat.st_size, stat.st_mtime_ns

@@ -128,6 +128,10 @@ class ParsedFile(NamedTuple):
     resolved: Sequence[str | None]
 
 
+#: The columns of `files` a `FileState` is made of, in its order.
+FILE_STATE_COLUMNS = "size, mtime_ns, sha256, secrets_clean, read_stat"
+
+
 class FileState(NamedTuple):
     """The cached stat and content hash of an indexed file, and its secret verdict."""
 
@@ -340,14 +344,12 @@ class Store:
                 )
                 cur.executemany(
                     "INSERT INTO import_aliases(alias, path, line) VALUES (?, ?, ?)",
-                    sorted(
-                        {
-                            (alias, f.path, i.line)
-                            for f in files
-                            for i in f.imports
-                            for _, alias in i.aliases
-                        }
-                    ),
+                    {
+                        (alias, f.path, i.line)
+                        for f in files
+                        for i in f.imports
+                        for _, alias in i.aliases
+                    },
                 )
             if unchanged:
                 cur.executemany(
@@ -407,9 +409,7 @@ class Store:
     # -- reading ----------------------------------------------------------------------------
 
     def file_states(self) -> dict[str, FileState]:
-        rows = self.conn().execute(
-            "SELECT path, size, mtime_ns, sha256, secrets_clean, read_stat FROM files"
-        )
+        rows = self.conn().execute(f"SELECT path, {FILE_STATE_COLUMNS} FROM files")
         return {path: FileState(*state) for path, *state in rows}
 
     def skipped_states(self) -> dict[str, SkipState]:
