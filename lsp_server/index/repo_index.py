@@ -131,9 +131,19 @@ class _OpenDoc:
     def named(self, name: str) -> list[Definition]:
         """Its definitions named `name` (grouped once per version: an assembly asks for
         hundreds of names, and a large open file has thousands of definitions)."""
+        return self._names().get(name, [])
+
+    def named_among(self, names: list[str]) -> list[Definition]:
+        """Its definitions named any of `names` (sorted), in their order: the names it
+        defines are found by a set intersection, not one lookup per name (an assembly
+        asks a hundred names of every open document)."""
+        by_name = self._names()
+        return [d for name in sorted(by_name.keys() & names) for d in by_name[name]]
+
+    def _names(self) -> dict[str, list[Definition]]:
         if self._by_name is None:
             self._by_name = _grouped(self.definitions, lambda d: d.name)
-        return self._by_name.get(name, [])
+        return self._by_name
 
     def members_of(self, container: str) -> list[Definition]:
         if self._by_container is None:
@@ -764,8 +774,7 @@ class RepoIndex:
         rows = self._query_in(f"SELECT {DEF_COLUMNS} FROM defs WHERE name IN ({{}}){where}", listed)
         found = self._rows_to_defs(rows, hidden)
         for doc in docs:
-            for name in listed:
-                found.extend(d for d in doc.named(name) if part_of(d) in wanted)
+            found.extend(d for d in doc.named_among(listed) if part_of(d) in wanted)
         return found
 
     def member_counts(self, names: Iterable[str]) -> dict[str, int]:

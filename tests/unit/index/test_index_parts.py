@@ -52,3 +52,26 @@ def test_a_lookup_by_part_seeks_only_that_part(tmp_path: Path) -> None:
         index_name = "defs_path (path" if "path IN" in sql else "defs_name (name"
         assert f"USING INDEX {index_name}=? AND part=?)" in plan, plan
     index.close()
+
+
+def test_open_documents_answer_a_lookup_of_many_names_in_name_order(tmp_path: Path) -> None:
+    index = _index("python", tmp_path)
+    path = index.root / "src/shop/opened.py"
+    text = (
+        "def zeta():\n    pass\n\ndef area():\n    pass\n\nclass Box:\n"
+        "    def area(self):\n        pass\n\ndef alpha():\n    pass\n"
+    )
+    path.write_text(text)
+    index.update_text(path, text)
+    found = [
+        (d.name, d.line)
+        for d in index.definitions_named(["zeta", "area", "missing"], (TOP,))
+        if d.path == "src/shop/opened.py"
+    ]
+    # the names asked for, sorted; each name's top-level definitions only; `alpha` not asked
+    assert found == [("area", 3), ("zeta", 0)]
+    members = index.definitions_named(["area", "alpha"], (MEMBERS,))
+    assert [(d.name, d.container) for d in members if d.path == "src/shop/opened.py"] == [
+        ("area", "Box")
+    ]
+    index.close()
