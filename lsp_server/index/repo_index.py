@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, KeysView, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
@@ -42,6 +42,7 @@ from .model import (
     IndexStats,
     part_of,
 )
+from .overlay_names import OverlayNames
 from .patterns import PatternGroups
 from .protocol import BatchedIndexReader, IndexReader
 from .resolve import Resolver
@@ -140,6 +141,10 @@ class _OpenDoc:
         by_name = self._names()
         return [d for name in sorted(by_name.keys() & names) for d in by_name[name]]
 
+    def names(self) -> KeysView[str]:
+        """The names it defines."""
+        return self._names().keys()
+
     def _names(self) -> dict[str, list[Definition]]:
         if self._by_name is None:
             self._by_name = _grouped(self.definitions, lambda d: d.name)
@@ -189,6 +194,7 @@ class RepoIndex:
         self._lock = threading.RLock()
         self._build_lock = threading.Lock()
         self._overlay: dict[str, _OpenDoc] = {}
+        self._overlay_names = OverlayNames()
         self._paths: dict[str, str] | None = None  # indexed path -> language
         self._paths_changes = 0  # paths added to or removed from `_paths` in place
         self._files: tuple[dict[str, str], tuple[int, tuple[str, ...]], list[str]] | None = None
@@ -697,8 +703,11 @@ class RepoIndex:
         else:
             resolved = self._imports(rel, spec.id, imports)
         new_doc = _OpenDoc(rel, spec, data, parsed, definitions, resolved, imports)
+        names = new_doc.names()  # grouped outside the lock
         with self._lock:
+            old = self._overlay.get(rel)
             self._overlay[rel] = new_doc
+            self._overlay_names.replace(rel, old.names() if old is not None else None, names)
         self._changed(rel)
 
     def _imports(self, rel: str, language: str, rows: list[ImportRow]) -> tuple[Import, ...]:
@@ -723,6 +732,8 @@ class RepoIndex:
             return
         with self._lock:
             had = self._overlay.pop(rel, None)
+            if had is not None:
+                self._overlay_names.replace(rel, had.names(), None)
         if had is not None:
             self._changed(rel)
             self.refresh_path(rel)
@@ -733,12 +744,20 @@ class RepoIndex:
         with self._lock:
             return list(self._overlay.values())
 
+    def _overlay_defining(self, names: Iterable[str]) -> tuple[list[_OpenDoc], list[_OpenDoc]]:
+        """Every open document (their rows on disk are stale) and, in the same order, those
+        that define one of `names`."""
+        with self._lock:
+            defining = self._overlay_names.defining(names)
+            docs = list(self._overlay.values())
+        return docs, [doc for doc in docs if doc.rel in defining]
+
     def _rows_to_defs(self, rows: Iterable[tuple[Any, ...]], hidden: set[str]) -> list[Definition]:
         return [Definition(*row) for row in rows if row[2] not in hidden]
 
     def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]:
         """Definitions named `name`, optionally only in the given files."""
-        docs = self._overlay_docs()
+        docs, defining = self._overlay_defining((name,))
         hidden = {d.rel for d in docs}
         sql = f"SELECT {DEF_COLUMNS} FROM defs WHERE name = ?"
         if in_files is None:
@@ -748,7 +767,7 @@ class RepoIndex:
             wanted = {self._rel(f) for f in in_files}
             rows = self._query_in(sql + " AND path IN ({})", sorted(wanted - hidden), name)
             found = [Definition(*row) for row in rows]
-        for doc in docs:
+        for doc in defining:
             if wanted is None or doc.rel in wanted:
                 found.extend(doc.named(name))
         return found
@@ -766,14 +785,14 @@ class RepoIndex:
         listed = sorted(set(names))
         if not wanted or not listed:
             return []
-        docs = self._overlay_docs()
+        docs, defining = self._overlay_defining(listed)
         hidden = {d.rel for d in docs}
         where = ""
         if wanted != PARTS:
             where = f" AND part IN ({','.join(str(PART_CODES[part]) for part in sorted(wanted))})"
         rows = self._query_in(f"SELECT {DEF_COLUMNS} FROM defs WHERE name IN ({{}}){where}", listed)
         found = self._rows_to_defs(rows, hidden)
-        for doc in docs:
+        for doc in defining:
             found.extend(d for d in doc.named_among(listed) if part_of(d) in wanted)
         return found
 
@@ -790,7 +809,7 @@ class RepoIndex:
     def members_named(self, name: str, containers: Iterable[str]) -> list[Definition]:
         """The members (`model.MEMBERS`) named `name` of the containers so named, found
         through the containers: `__init__` of a few classes, not read among a thousand."""
-        docs = self._overlay_docs()
+        docs, defining = self._overlay_defining((name,))
         hidden = {d.rel for d in docs}
         listed = sorted(set(containers))
         rows = self._query_in(
@@ -801,7 +820,7 @@ class RepoIndex:
         )
         found = self._rows_to_defs(rows, hidden)
         wanted = set(listed)
-        for doc in docs:
+        for doc in defining:
             found.extend(
                 d for d in doc.named(name) if d.container in wanted and part_of(d) == MEMBERS
             )

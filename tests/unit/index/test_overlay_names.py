@@ -1,0 +1,50 @@
+"""Open documents are found by the names they define: a lookup asks only the documents
+defining one of its names, and follows each new version and the close of a document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsp_server.index.model import MEMBERS, TOP
+from lsp_server.index.overlay_names import OverlayNames
+from tests.index_helpers import copy_repo, make_index
+
+
+def test_only_the_documents_defining_a_name_are_asked() -> None:
+    names = OverlayNames()
+    names.replace("a.py", None, {"run": 1, "stop": 2}.keys())
+    names.replace("b.py", None, {"stop": 1}.keys())
+    names.replace("c.py", None, {"other": 1}.keys())
+    assert names.defining(["run"]) == {"a.py"}
+    assert names.defining(["stop", "missing"]) == {"a.py", "b.py"}
+    names.replace("a.py", {"run": 1, "stop": 2}.keys(), {"run": 1}.keys())  # `stop` renamed
+    assert names.defining(["stop"]) == {"b.py"}
+    names.replace("b.py", {"stop": 1}.keys(), None)  # closed
+    assert names.defining(["stop"]) == set()
+    assert names.defining(["run", "other"]) == {"a.py", "c.py"}
+
+
+def test_lookups_follow_an_open_document_through_its_versions(tmp_path: Path) -> None:
+    index = make_index(copy_repo("python", tmp_path), tmp_path / "cache")
+    index.build()
+    path = index.root / "src/shop/cart.py"
+    on_disk = path.read_text()
+    assert not index.definitions("fresh_total")
+
+    index.update_text(path, on_disk + "\n\ndef fresh_total():\n    pass\n")
+    assert [d.path for d in index.definitions("fresh_total")] == ["src/shop/cart.py"]
+    assert [d.name for d in index.definitions_named(["fresh_total", "x"], (TOP,))] == [
+        "fresh_total"
+    ]
+
+    # renamed in the next version: the old name is gone, the new one found
+    index.update_text(path, on_disk + "\n\nclass Fresh:\n    def fresh_sum(self):\n        pass\n")
+    assert not index.definitions("fresh_total")
+    assert not index.definitions_named(["fresh_total"], (TOP,))
+    assert [d.container for d in index.members_named("fresh_sum", ["Fresh"])] == ["Fresh"]
+    assert [d.name for d in index.definitions_named(["fresh_sum"], (MEMBERS,))] == ["fresh_sum"]
+
+    index.close_text(path)  # the disk is authoritative again
+    assert not index.definitions("fresh_sum")
+    assert not index.members_named("fresh_sum", ["Fresh"])
+    index.close()
