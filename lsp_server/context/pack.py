@@ -274,8 +274,12 @@ MAX_FAILED_UPGRADES = 6
 MAX_FAILED_ADDS = 12
 
 
-#: Pieces handed to `prime` at a time, in the order they will be tried.
-PRIME_CHUNK = 32
+#: Pieces handed to `prime` at a time, in the order they will be tried: a few, as each one
+#: handed is made and rendered (a third of a chunk of 32 was never tried), and a joint scan
+#: of the few costs little more than one of many.
+PRIME_CHUNK = 8
+#: Chosen pieces whose full form is primed before the upgrade pass (it tries ~20).
+PRIME_FULL = 16
 
 #: Called with the pieces about to be tried, and whether in their full form: a chance to
 #: do per-piece work for many at once (see `redact.Scrubber.prime`).
@@ -348,7 +352,7 @@ def pack(
         missed = 0 if packer.add(piece, limit) else missed + 1
     if prime is not None:
         chosen = [packer.chosen[item.key] for item in ranked.items if item.key in packer.chosen]
-        prime([p for p in chosen if p.compact is not None][: PRIME_CHUNK // 2], True)
+        prime([p for p in chosen if p.compact is not None][:PRIME_FULL], True)
     failed = missed = 0
     for i in range(len(ranked)):
         if budget - packer.used < 6 or failed >= MAX_FAILED_UPGRADES:
