@@ -541,13 +541,15 @@ def _note_own(lines: list[str]) -> None:
 
 
 def _memo(function: Callable[[Definition], Definition]) -> Callable[[Definition], Definition]:
-    """Remember the one result a piece needs (its compact and full forms share it)."""
-    results: dict[Definition, Definition] = {}
+    """Remember the one result a piece needs (its compact and full forms share it), by the
+    definition's identity: hashing its twelve fields cost more than the lookup saved."""
+    last: list[tuple[Definition, Definition]] = []
 
     def call(definition: Definition) -> Definition:
-        hit = results.get(definition)
-        if hit is None:
-            hit = results[definition] = function(definition)
-        return hit
+        if last and last[0][0] is definition:
+            return last[0][1]
+        found = function(definition)
+        last[:] = [(definition, found)]
+        return found
 
     return call

@@ -898,10 +898,12 @@ class Gatherer:
         classes = [d for d in found if d.kind in CLASS_KINDS]
         classes.sort(key=lambda d: len(d.name))  # the closest fit: fewest other words
         unique: list[Definition] = []
-        for definition in classes:
+        for definition in classes:  # the first two different ones (a name's hundred defs)
             if definition not in unique:
                 unique.append(definition)
-        return unique[:2]
+                if len(unique) == 2:
+                    break
+        return unique
 
     # -- enclosing scope --------------------------------------------------------------------
 
