@@ -869,7 +869,7 @@ class RepoIndex:
             paths,
             lambda doc: [d for d in doc.definitions if d.container is None],
             f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({{}}) AND part = {PART_CODES[TOP]} "
-            "ORDER BY rowid",
+            "ORDER BY path, rowid",
             lambda row: (row[2], Definition(*row)),
         )
 
@@ -908,7 +908,7 @@ class RepoIndex:
             paths,
             lambda doc: list(doc.imports),
             "SELECT path, module, names, aliases, line, resolved FROM imports "
-            "WHERE path IN ({}) ORDER BY rowid",
+            "WHERE path IN ({}) ORDER BY path, rowid",
             lambda row: (
                 row[0],
                 Import(row[1], unpack_names(row[2]), unpack_aliases(row[3]), row[4], row[5]),
@@ -923,7 +923,9 @@ class RepoIndex:
         from_row: Callable[[tuple[Any, ...]], tuple[str, _T]],
     ) -> dict[str, list[_T]]:
         """Rows of many files by path: open documents from their overlay, the others from
-        `sql` (its `{}` takes the placeholders), one query per `_SQL_MAX_PARAMS` files."""
+        `sql` (its `{}` takes the placeholders), one query per `_SQL_MAX_PARAMS` files. Each
+        file's rows come in their order; `ORDER BY path, rowid` says so in the path index's
+        own order (`ORDER BY rowid` sorted every row of the files in a temporary tree)."""
         rels = sorted({self._rel(p) for p in paths})
         found: dict[str, list[_T]] = {rel: [] for rel in rels}
         with self._lock:

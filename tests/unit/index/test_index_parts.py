@@ -75,3 +75,28 @@ def test_open_documents_answer_a_lookup_of_many_names_in_name_order(tmp_path: Pa
         ("area", "Box")
     ]
     index.close()
+
+
+def test_many_files_rows_come_in_source_order_without_a_sort(tmp_path: Path) -> None:
+    index = _index("python", tmp_path)
+    files = ["src/shop/util.py", "src/shop/cart.py", "src/shop/pricing.py"]
+    asked: list[tuple[str, tuple[object, ...]]] = []
+    query = index._store.query
+
+    def recording(sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        asked.append((sql, params))
+        return query(sql, params)
+
+    index._store.query = recording  # type: ignore[method-assign]
+    tops = index.top_level_definitions_of(files)
+    imports = index.imports_of_files(files)
+    index._store.query = query  # type: ignore[method-assign]
+    for rel in files:
+        assert tops[rel] == [d for d in index.file_definitions(rel) if d.container is None]
+        assert imports[rel] == index.imports_of(rel)
+    assert sum(len(found) for found in tops.values()) > 3
+    assert len(asked) == 2
+    for sql, params in asked:
+        plan = " ".join(str(r[-1]) for r in query(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "TEMP B-TREE" not in plan, plan
+    index.close()
