@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from pathlib import Path
 
 from lsp_server.index.model import Definition
@@ -84,4 +83,4 @@ class SourceLines:
             head = source[: source.index(first)]
             if any(c in head for c in "=;(){}"):
                 return definition
-        return replace(definition, signature=source + sep + rest)
+        return definition._replace(signature=source + sep + rest)

@@ -6,9 +6,8 @@ negotiated LSP position encoding). Paths are repository-relative posix paths.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from .languages import LanguageId
@@ -33,12 +32,15 @@ DefKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True, init=False)
-class Definition:
+class Definition(NamedTuple):
     """A named definition: its whole range, container, header text and first doc line.
 
     `line`..`end_column` span the whole definition (decorators excluded); `name_line` and
     `name_column` locate the name itself (useful as an LSP selection range).
+
+    A tuple: a cold context assembly makes ~1,000 of these from index rows, and hashes and
+    compares many; a tuple is made, hashed and compared in C (a frozen dataclass's
+    generated methods build a tuple of the fields for each).
     """
 
     name: str
@@ -53,47 +55,6 @@ class Definition:
     doc: str | None
     name_line: int = -1
     name_column: int = -1
-
-    def __init__(
-        self,
-        name: str,
-        kind: DefKind,
-        path: str,
-        line: int,
-        column: int,
-        end_line: int,
-        end_column: int,
-        container: str | None,
-        signature: str,
-        doc: str | None,
-        name_line: int = -1,
-        name_column: int = -1,
-    ) -> None:
-        # The generated __init__ of a frozen dataclass looks `object.__setattr__` up and
-        # calls it by field name, 12 times: a cold context assembly builds ~1,000 of these
-        # from index rows. The slots' own setters do the same, in half the time.
-        _name(self, name)
-        _kind(self, kind)
-        _path(self, path)
-        _line(self, line)
-        _column(self, column)
-        _end_line(self, end_line)
-        _end_column(self, end_column)
-        _container(self, container)
-        _signature(self, signature)
-        _doc(self, doc)
-        _name_line(self, name_line)
-        _name_column(self, name_column)
-
-
-def _setter(field: str) -> Callable[[Definition, Any], None]:
-    return cast("Callable[[Definition, Any], None]", getattr(Definition, field).__set__)
-
-
-_name, _kind, _path, _line, _column, _end_line = map(_setter, Definition.__slots__[:6])
-_end_column, _container, _signature, _doc, _name_line, _name_column = map(
-    _setter, Definition.__slots__[6:]
-)
 
 
 #: A name's definitions fall in three disjoint parts that the context asks for separately:
