@@ -6,8 +6,10 @@ negotiated LSP position encoding). Paths are repository-relative posix paths.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from .languages import LanguageId
@@ -55,6 +57,13 @@ class Definition(NamedTuple):
     doc: str | None
     name_line: int = -1
     name_column: int = -1
+
+
+#: A Definition from an index row of its twelve columns (`store.DEF_COLUMNS`), made in C
+#: (a cold assembly reads ~500 rows).
+definition_from_row: Callable[[tuple[Any, ...]], Definition] = functools.partial(
+    tuple.__new__, Definition
+)
 
 
 #: A name's definitions fall in three disjoint parts that the context asks for separately:

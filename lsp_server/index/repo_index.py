@@ -40,6 +40,7 @@ from .model import (
     FileRecord,
     Import,
     IndexStats,
+    definition_from_row,
     part_of,
 )
 from .overlay_names import OverlayNames
@@ -753,7 +754,7 @@ class RepoIndex:
         return docs, [doc for doc in docs if doc.rel in defining]
 
     def _rows_to_defs(self, rows: Iterable[tuple[Any, ...]], hidden: set[str]) -> list[Definition]:
-        return [Definition(*row) for row in rows if row[2] not in hidden]
+        return [definition_from_row(row) for row in rows if row[2] not in hidden]
 
     def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]:
         """Definitions named `name`, optionally only in the given files."""
@@ -766,7 +767,7 @@ class RepoIndex:
         else:
             wanted = {self._rel(f) for f in in_files}
             rows = self._query_in(sql + " AND path IN ({})", sorted(wanted - hidden), name)
-            found = [Definition(*row) for row in rows]
+            found = [definition_from_row(row) for row in rows]
         for doc in defining:
             if wanted is None or doc.rel in wanted:
                 found.extend(doc.named(name))
@@ -851,7 +852,7 @@ class RepoIndex:
         if doc is not None:
             return list(doc.definitions)
         rows = self._query(f"SELECT {DEF_COLUMNS} FROM defs WHERE path = ? ORDER BY rowid", (rel,))
-        return [Definition(*row) for row in rows]
+        return [definition_from_row(row) for row in rows]
 
     def members(self, container: str) -> list[Definition]:
         """Methods, fields and nested definitions whose container is `container`."""
@@ -870,7 +871,7 @@ class RepoIndex:
             lambda doc: [d for d in doc.definitions if d.container is None],
             f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({{}}) AND part = {PART_CODES[TOP]} "
             "ORDER BY path, rowid",
-            lambda row: (row[2], Definition(*row)),
+            lambda row: (row[2], definition_from_row(row)),
         )
 
     def members_in(self, container: str, path: Path | str) -> list[Definition]:
@@ -884,7 +885,7 @@ class RepoIndex:
         rows = self._query(
             f"SELECT {DEF_COLUMNS} FROM defs WHERE container = ? AND path = ?", (container, rel)
         )
-        return [Definition(*row) for row in rows]
+        return [definition_from_row(row) for row in rows]
 
     def imports_of(self, path: Path | str) -> list[Import]:
         rel = self._rel(path)

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from lsp_server.index.model import Definition
+from lsp_server.index.model import Definition, definition_from_row
 
 ROW = ("area", "function", "geo/shapes.py", 3, 0, 9, 12, "Circle", "def area(self):", "Area.", 3, 8)
 
@@ -32,3 +32,9 @@ def test_it_stays_a_frozen_hashable_value() -> None:
     with pytest.raises(AttributeError):
         d.name = "perimeter"  # type: ignore[misc]
     assert not hasattr(d, "__dict__")  # no per-instance dictionary
+
+
+def test_a_row_makes_the_same_definition() -> None:
+    made = definition_from_row(ROW)
+    assert type(made) is Definition and made == Definition(*ROW)
+    assert (made.container, made.name_column) == ("Circle", 8)
