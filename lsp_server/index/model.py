@@ -87,9 +87,9 @@ def part_of(definition: Definition) -> str:
     return MEMBERS if definition.kind in MEMBER_PART_KINDS else NESTED
 
 
-@dataclass(frozen=True, slots=True)
-class Import:
-    """One import as written, and the repository file it resolves to (None if external)."""
+class Import(NamedTuple):
+    """One import as written, and the repository file it resolves to (None if external).
+    A tuple: an assembly hashes a file's imports as the key of what they bind."""
 
     module: str
     names: tuple[str, ...]
