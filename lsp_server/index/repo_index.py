@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, KeysView, Mapping
+from collections.abc import Callable, Collection, Iterable, KeysView, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
@@ -196,6 +196,7 @@ class RepoIndex:
         self._build_lock = threading.Lock()
         self._overlay: dict[str, _OpenDoc] = {}
         self._overlay_names = OverlayNames()
+        self._overlay_rels: frozenset[str] = frozenset()  # the open documents' paths
         self._paths: dict[str, str] | None = None  # indexed path -> language
         self._paths_changes = 0  # paths added to or removed from `_paths` in place
         self._files: tuple[dict[str, str], tuple[int, tuple[str, ...]], list[str]] | None = None
@@ -709,6 +710,8 @@ class RepoIndex:
             old = self._overlay.get(rel)
             self._overlay[rel] = new_doc
             self._overlay_names.replace(rel, old.names() if old is not None else None, names)
+            if old is None:
+                self._overlay_rels = frozenset(self._overlay)
         self._changed(rel)
 
     def _imports(self, rel: str, language: str, rows: list[ImportRow]) -> tuple[Import, ...]:
@@ -735,6 +738,7 @@ class RepoIndex:
             had = self._overlay.pop(rel, None)
             if had is not None:
                 self._overlay_names.replace(rel, had.names(), None)
+                self._overlay_rels = frozenset(self._overlay)
         if had is not None:
             self._changed(rel)
             self.refresh_path(rel)
@@ -745,21 +749,24 @@ class RepoIndex:
         with self._lock:
             return list(self._overlay.values())
 
-    def _overlay_defining(self, names: Iterable[str]) -> tuple[list[_OpenDoc], list[_OpenDoc]]:
-        """Every open document (their rows on disk are stale) and, in the same order, those
-        that define one of `names`."""
+    def _overlay_defining(self, names: Iterable[str]) -> tuple[frozenset[str], list[_OpenDoc]]:
+        """The open documents' paths (their rows on disk are stale) and, in the order they
+        were opened, the open documents that define one of `names`."""
         with self._lock:
             defining = self._overlay_names.defining(names)
-            docs = list(self._overlay.values())
-        return docs, [doc for doc in docs if doc.rel in defining]
+            hidden = self._overlay_rels
+            if not defining:
+                return hidden, []
+            return hidden, [doc for rel, doc in self._overlay.items() if rel in defining]
 
-    def _rows_to_defs(self, rows: Iterable[tuple[Any, ...]], hidden: set[str]) -> list[Definition]:
+    def _rows_to_defs(
+        self, rows: Iterable[tuple[Any, ...]], hidden: Collection[str]
+    ) -> list[Definition]:
         return [definition_from_row(row) for row in rows if row[2] not in hidden]
 
     def definitions(self, name: str, in_files: Iterable[str] | None = None) -> list[Definition]:
         """Definitions named `name`, optionally only in the given files."""
-        docs, defining = self._overlay_defining((name,))
-        hidden = {d.rel for d in docs}
+        hidden, defining = self._overlay_defining((name,))
         sql = f"SELECT {DEF_COLUMNS} FROM defs WHERE name = ?"
         if in_files is None:
             found = self._rows_to_defs(self._query(sql, (name,)), hidden)
@@ -786,8 +793,7 @@ class RepoIndex:
         listed = sorted(set(names))
         if not wanted or not listed:
             return []
-        docs, defining = self._overlay_defining(listed)
-        hidden = {d.rel for d in docs}
+        hidden, defining = self._overlay_defining(listed)
         where = ""
         if wanted != PARTS:
             where = f" AND part IN ({','.join(str(PART_CODES[part]) for part in sorted(wanted))})"
@@ -810,8 +816,7 @@ class RepoIndex:
     def members_named(self, name: str, containers: Iterable[str]) -> list[Definition]:
         """The members (`model.MEMBERS`) named `name` of the containers so named, found
         through the containers: `__init__` of a few classes, not read among a thousand."""
-        docs, defining = self._overlay_defining((name,))
-        hidden = {d.rel for d in docs}
+        hidden, defining = self._overlay_defining((name,))
         listed = sorted(set(containers))
         rows = self._query_in(
             f"SELECT {DEF_COLUMNS} FROM defs WHERE +name = ? AND part = {PART_CODES[MEMBERS]} "

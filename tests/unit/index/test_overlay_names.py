@@ -48,3 +48,18 @@ def test_lookups_follow_an_open_document_through_its_versions(tmp_path: Path) ->
     assert not index.definitions("fresh_sum")
     assert not index.members_named("fresh_sum", ["Fresh"])
     index.close()
+
+
+def test_an_open_documents_rows_on_disk_are_hidden_until_it_is_closed(tmp_path: Path) -> None:
+    index = make_index(copy_repo("python", tmp_path), tmp_path / "cache")
+    index.build()
+    path = index.root / "src/shop/cart.py"
+    assert [d.path for d in index.definitions("Cart")] == ["src/shop/cart.py"]
+    index.update_text(path, "VALUE = 1\n")  # the class is gone from the open document
+    assert not index.definitions("Cart")
+    assert not index.definitions_named(["Cart"], (TOP,))
+    index.update_text(path, "VALUE = 2\n")  # a second version: still hidden
+    assert not index.definitions("Cart")
+    index.close_text(path)  # the disk speaks again
+    assert [d.path for d in index.definitions("Cart")] == ["src/shop/cart.py"]
+    index.close()
