@@ -3,6 +3,8 @@ rows of one part through its index: a bare `close` does not read every method `c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,27 @@ def _index(language: str, tmp_path: Path) -> RepoIndex:
     return index
 
 
+@contextmanager
+def _recorded(index: RepoIndex) -> Iterator[list[tuple[str, tuple[object, ...]]]]:
+    """The queries the index sends to its store inside the block."""
+    asked: list[tuple[str, tuple[object, ...]]] = []
+    query = index._store.query
+
+    def recording(sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        asked.append((sql, params))
+        return query(sql, params)
+
+    index._store.query = recording  # type: ignore[method-assign]
+    try:
+        yield asked
+    finally:
+        index._store.query = query  # type: ignore[method-assign]
+
+
+def _plan(index: RepoIndex, sql: str, params: tuple[object, ...]) -> str:
+    return " ".join(str(r[-1]) for r in index._store.query(f"EXPLAIN QUERY PLAN {sql}", params))
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_stored_part_is_the_models(language: str, tmp_path: Path) -> None:
     index = _index(language, tmp_path)
@@ -34,21 +57,13 @@ def test_the_stored_part_is_the_models(language: str, tmp_path: Path) -> None:
 
 def test_a_lookup_by_part_seeks_only_that_part(tmp_path: Path) -> None:
     index = _index("python", tmp_path)
-    asked: list[tuple[str, tuple[object, ...]]] = []
-    query = index._store.query
-
-    def recording(sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        asked.append((sql, params))
-        return query(sql, params)
-
-    index._store.query = recording  # type: ignore[method-assign]
-    for parts in ((TOP,), (MEMBERS,), (TOP, NESTED)):
-        index.definitions_named(["close", "area"], parts)
-    index.top_level_definitions_of(["src/shop/cart.py", "src/shop/util.py"])
-    index._store.query = query  # type: ignore[method-assign]
+    with _recorded(index) as asked:
+        for parts in ((TOP,), (MEMBERS,), (TOP, NESTED)):
+            index.definitions_named(["close", "area"], parts)
+        index.top_level_definitions_of(["src/shop/cart.py", "src/shop/util.py"])
     assert len(asked) == 4
     for sql, params in asked:
-        plan = " ".join(str(r[-1]) for r in query(f"EXPLAIN QUERY PLAN {sql}", params))
+        plan = _plan(index, sql, params)
         index_name = "defs_path (path" if "path IN" in sql else "defs_name (name"
         assert f"USING INDEX {index_name}=? AND part=?)" in plan, plan
     index.close()
@@ -80,23 +95,14 @@ def test_open_documents_answer_a_lookup_of_many_names_in_name_order(tmp_path: Pa
 def test_many_files_rows_come_in_source_order_without_a_sort(tmp_path: Path) -> None:
     index = _index("python", tmp_path)
     files = ["src/shop/util.py", "src/shop/cart.py", "src/shop/pricing.py"]
-    asked: list[tuple[str, tuple[object, ...]]] = []
-    query = index._store.query
-
-    def recording(sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        asked.append((sql, params))
-        return query(sql, params)
-
-    index._store.query = recording  # type: ignore[method-assign]
-    tops = index.top_level_definitions_of(files)
-    imports = index.imports_of_files(files)
-    index._store.query = query  # type: ignore[method-assign]
+    with _recorded(index) as asked:
+        tops = index.top_level_definitions_of(files)
+        imports = index.imports_of_files(files)
     for rel in files:
         assert tops[rel] == [d for d in index.file_definitions(rel) if d.container is None]
         assert imports[rel] == index.imports_of(rel)
     assert sum(len(found) for found in tops.values()) > 3
     assert len(asked) == 2
     for sql, params in asked:
-        plan = " ".join(str(r[-1]) for r in query(f"EXPLAIN QUERY PLAN {sql}", params))
-        assert "TEMP B-TREE" not in plan, plan
+        assert "TEMP B-TREE" not in _plan(index, sql, params)
     index.close()
