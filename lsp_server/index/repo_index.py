@@ -705,12 +705,11 @@ class RepoIndex:
         else:
             resolved = self._imports(rel, spec.id, imports)
         new_doc = _OpenDoc(rel, spec, data, parsed, definitions, resolved, imports)
-        names = new_doc.names()  # grouped outside the lock
         with self._lock:
-            old = self._overlay.get(rel)
+            opened = rel not in self._overlay
             self._overlay[rel] = new_doc
-            self._overlay_names.replace(rel, old.names() if old is not None else None, names)
-            if old is None:
+            self._overlay_names.change(rel, new_doc.names)
+            if opened:
                 self._overlay_rels = frozenset(self._overlay)
         self._changed(rel)
 
@@ -737,7 +736,7 @@ class RepoIndex:
         with self._lock:
             had = self._overlay.pop(rel, None)
             if had is not None:
-                self._overlay_names.replace(rel, had.names(), None)
+                self._overlay_names.change(rel, None)
                 self._overlay_rels = frozenset(self._overlay)
         if had is not None:
             self._changed(rel)

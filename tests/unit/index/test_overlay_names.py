@@ -3,6 +3,7 @@ defining one of its names, and follows each new version and the close of a docum
 
 from __future__ import annotations
 
+from collections.abc import Callable, KeysView
 from pathlib import Path
 
 from lsp_server.index.model import MEMBERS, TOP
@@ -12,16 +13,34 @@ from tests.index_helpers import copy_repo, make_index
 
 def test_only_the_documents_defining_a_name_are_asked() -> None:
     names = OverlayNames()
-    names.replace("a.py", None, {"run": 1, "stop": 2}.keys())
-    names.replace("b.py", None, {"stop": 1}.keys())
-    names.replace("c.py", None, {"other": 1}.keys())
+    names.change("a.py", {"run": 1, "stop": 2}.keys)
+    names.change("b.py", {"stop": 1}.keys)
+    names.change("c.py", {"other": 1}.keys)
     assert names.defining(["run"]) == {"a.py"}
     assert names.defining(["stop", "missing"]) == {"a.py", "b.py"}
-    names.replace("a.py", {"run": 1, "stop": 2}.keys(), {"run": 1}.keys())  # `stop` renamed
+    names.change("a.py", {"run": 1}.keys)  # `stop` renamed
     assert names.defining(["stop"]) == {"b.py"}
-    names.replace("b.py", {"stop": 1}.keys(), None)  # closed
+    names.change("b.py", None)  # closed
     assert names.defining(["stop"]) == set()
     assert names.defining(["run", "other"]) == {"a.py", "c.py"}
+
+
+def test_versions_are_read_only_when_asked() -> None:
+    names = OverlayNames()
+    read: list[int] = []
+
+    def version(number: int, defined: dict[str, int]) -> Callable[[], KeysView[str]]:
+        def keys() -> KeysView[str]:
+            read.append(number)
+            return defined.keys()
+
+        return keys
+
+    names.change("a.py", version(1, {"run": 1}))
+    names.change("a.py", version(2, {"walk": 1}))  # typed again before any lookup
+    assert read == []
+    assert names.defining(["run"]) == set() and names.defining(["walk"]) == {"a.py"}
+    assert read == [2]  # the last version alone, once
 
 
 def test_lookups_follow_an_open_document_through_its_versions(tmp_path: Path) -> None:
