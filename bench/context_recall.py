@@ -103,6 +103,7 @@ from bench.recall_truth import (  # noqa: E402
 from lsp_server.context import ContextBuilder, count_tokens, tokenizer_name, warm_up  # noqa: E402
 from lsp_server.context.budget import cut_prefix  # noqa: E402
 from lsp_server.context.builder import PREFIX_SHARE, SAFETY  # noqa: E402
+from lsp_server.context.gc_pause import raise_young_threshold  # noqa: E402
 from lsp_server.context.redact import forget_files  # noqa: E402
 from lsp_server.context.render import header  # noqa: E402
 from lsp_server.context.types import CompletionContext  # noqa: E402
@@ -333,7 +334,8 @@ def run(
         builder = ContextBuilder(index, is_excluded=lambda _p: False)
         assembler = Assembler(index, builder, [], [])
         gc.collect()  # as the server does once ready (server.settle_heap): the set-up's
-        gc.freeze()  # objects are not walked again by every collection during assemblies
+        gc.freeze()  # objects are not walked again by every collection during assemblies,
+        raise_young_threshold()  # and the young generation is sized for assemblies
         hits = {p: {b: {"ours": 0, "none": 0, "bm25": 0} for b in budgets} for p in placements}
         counted = dict.fromkeys(placements, 0)
         over_budget = 0

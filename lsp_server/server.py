@@ -14,6 +14,7 @@ from pygls.lsp.server import LanguageServer
 
 from lsp_server import SERVER_NAME, __version__
 from lsp_server.completion import CompletionEngine
+from lsp_server.context.gc_pause import raise_young_threshold
 from lsp_server.features.indexing import IndexRunner
 from lsp_server.pygls_adapter import MistralProtocol, serve_stdio
 from lsp_server.refactor import RefactorService
@@ -99,6 +100,7 @@ def settle_heap() -> None:
     if not _heap_settled:
         _heap_settled = True
         gc.freeze()
+        raise_young_threshold()  # see context.gc_pause
 
 
 def build_server() -> MistralLanguageServer:

@@ -9,7 +9,7 @@ import pytest
 
 from lsp_server.context import ContextBuilder
 from lsp_server.context import builder as builder_module
-from lsp_server.context.gc_pause import collections_held
+from lsp_server.context.gc_pause import YOUNG_THRESHOLD, collections_held, raise_young_threshold
 
 
 def _build_seeing_gc(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[bool]:
@@ -65,3 +65,51 @@ def test_two_threads_leave_it_on() -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert gc.isenabled()
+
+
+def _collections_after_keeping(count: int) -> list[int]:
+    """The collections this thread set off while `count` new lists were kept in a held
+    block (an assembly leaving answers in the shared caches) and just after it."""
+    me = threading.get_ident()
+    seen: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and threading.get_ident() == me:
+            seen.append(info["generation"])
+
+    kept: list[list[int]] = []
+    gc.collect()  # the young generation's count starts from nothing
+    gc.callbacks.append(watch)
+    try:
+        with collections_held():
+            kept.extend([index] for index in range(count))
+        after = [[index] for index in range(10)]  # the first allocations once it is on again
+    finally:
+        gc.callbacks.remove(watch)
+    assert len(kept) == count and after
+    return seen
+
+
+def test_what_an_assembly_keeps_sets_off_no_young_collection_once_raised() -> None:
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)  # Python's default: the control
+        assert _collections_after_keeping(1500) != []
+        raise_young_threshold()
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+        assert _collections_after_keeping(1500) == []
+    finally:
+        gc.set_threshold(*saved)
+
+
+def test_a_higher_or_switched_off_threshold_is_left_as_it_is() -> None:
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(YOUNG_THRESHOLD * 3, 5, 5)
+        raise_young_threshold()
+        assert gc.get_threshold() == (YOUNG_THRESHOLD * 3, 5, 5)
+        gc.set_threshold(0, 5, 5)
+        raise_young_threshold()
+        assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*saved)
