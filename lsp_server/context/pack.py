@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .render import header
-from .tokens import count_tokens
+from .tokens import count_tokens, fewest_tokens
 from .types import Snippet
 
 #: At most this many pieces are considered (bounded assembly time).
@@ -245,11 +245,11 @@ class _Packer:
             )
         room = self.budget - self.used + piece.cost + refund
         text = piece.render()
-        cost = count_tokens(text) + 1
+        cost = _cost_within(text, room)
         if cost > room and piece.shrink is not None:
             for limit in SHRINK_STEPS:  # a big class: its first members (most relevant) only
                 text = piece.shrink(limit)
-                cost = count_tokens(text) + 1
+                cost = _cost_within(text, room)
                 if cost <= room:
                     break
         if cost > room:
@@ -262,6 +262,17 @@ class _Packer:
             self._cover(piece.covers)
         self._drop_repeated(piece)
         return True
+
+
+def _cost_within(text: str, room: int) -> int:
+    """A text's cost (tokens and its newline) if it fits in `room`; else some number above
+    `room`, not counted when even the fewest tokens it can have do not fit: half the full
+    forms an upgrade renders do not fit, and counting a large one is the dearest part."""
+    if len(text) >= room:  # (a text has at most as many of those as characters)
+        fewest = fewest_tokens(text) + 1
+        if fewest > room:
+            return fewest
+    return count_tokens(text) + 1
 
 
 #: Member counts tried when a class skeleton does not fit whole.

@@ -220,6 +220,28 @@ def count_tokens(text: str) -> int:
     return _counts(text)
 
 
+#: ASCII letters to "a", digits to "1", anything else to a blank (one character for one: the
+#: fast path of `str.translate`).
+_RUNS = str.maketrans(
+    {chr(c): "a" if chr(c).isalpha() else "1" if chr(c).isdigit() else " " for c in range(128)}
+)
+
+
+def fewest_tokens(text: str) -> int:
+    """At most `count_tokens(text)`, found ~15 times faster: enough to tell that a text does
+    not fit without encoding it (a class skeleton too big for the room left).
+
+    Tekken's pre-tokenizer (`tekken_240911.json`'s pattern) cuts a text into pieces, each
+    encoded apart into one token or more. A piece holds letters of one run only (an optional
+    character other than a letter or digit, then letters) or one digit, so an ASCII text has
+    at least as many tokens as runs of letters plus digits. Any other text, or a count that
+    is not Tekken's (the estimate), gets 0: no claim.
+    """
+    if not text.isascii() or not _exact or _encode is None:
+        return 0
+    return len(text.translate(_RUNS).replace("1", " 1 ").split())
+
+
 def tokenizer_name() -> str:
     """Which counter is in use, for status output and benchmarks."""
     return f"tekken ({_TOKENIZER_FILE})" if _load() is not None else "estimate"
