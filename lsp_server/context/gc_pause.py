@@ -1,17 +1,13 @@
 """The garbage collector held off while a context is assembled, and its young generation
 sized for assemblies.
 
-A cold assembly on the standard library sets off about one collection (young generation,
-now and then an older one), 0.29 ms median of a ~10 ms assembly (timed with `gc.callbacks`).
-Reference counting frees the assembly's objects all the same; the few cycles they leave
-are collected later.
-
-Held off, the collector still counts what was allocated: with Python's young threshold (700
-tracked objects), what one cold assembly leaves in the shared caches crossed it, and 39 of
-60 cold assemblies on the standard library ended with a young collection over those objects
-(0.27 ms median, 1.4 ms when it went on to the middle generation). With a threshold of
-10,000 it was 3 of 60 (2.4 ms each): about half the collector's time in all, and most
-assemblies none at all. The server raises it once ready (`server.settle_heap`).
+Reference counting frees an assembly's objects all the same; the few cycles they leave are
+collected later. Held off, the collector still counts what is allocated: with Python's young
+threshold (700 tracked objects), what one cold assembly leaves in the shared caches crossed
+it, and 39 of 60 cold assemblies on the standard library ended with a collection over those
+objects (0.27 ms median, 1.4 ms when it went on to the middle generation; timed with
+`gc.callbacks`). With 10,000: 3 of 60 (2.4 ms each), about half the collector's time in all
+and none in most assemblies. The server raises it once ready (`server.settle_heap`).
 """
 
 from __future__ import annotations

@@ -268,7 +268,7 @@ def _cost_within(text: str, room: int) -> int:
     """A text's cost (tokens and its newline) if it fits in `room`; else some number above
     `room`, not counted when even the fewest tokens it can have do not fit: half the full
     forms an upgrade renders do not fit, and counting a large one is the dearest part."""
-    if len(text) >= room:  # (a text has at most as many of those as characters)
+    if len(text) >= room:  # (the bound never exceeds the length: a short text is counted)
         fewest = fewest_tokens(text) + 1
         if fewest > room:
             return fewest
