@@ -6,8 +6,8 @@ collected later. Held off, the collector still counts what is allocated: with Py
 threshold (700 tracked objects), what one cold assembly leaves in the shared caches crossed
 it, and 39 of 60 cold assemblies on the standard library ended with a collection over those
 objects (0.27 ms median, 1.4 ms when it went on to the middle generation; timed with
-`gc.callbacks`). With 10,000: 3 of 60 (2.4 ms each), about half the collector's time in all
-and none in most assemblies. The server raises it once ready (`server.settle_heap`).
+`gc.callbacks`). With 10,000: 3 of 60 (1.7-2.4 ms each), about half the collector's time
+in all and none in most assemblies. The server raises it once ready (`server.settle_heap`).
 """
 
 from __future__ import annotations

@@ -228,8 +228,9 @@ _RUNS = str.maketrans(
 
 
 def fewest_tokens(text: str) -> int:
-    """At most `count_tokens(text)`, found ~15 times faster: enough to tell that a text does
-    not fit without encoding it (a class skeleton too big for the room left).
+    """At most `count_tokens(text)`, found ~8 times faster (11.5 against 90 µs for 2 kB of
+    code, tokenizer warm): enough to tell that a text does not fit without encoding it (a
+    class skeleton too big for the room left).
 
     Tekken's pre-tokenizer (`tekken_240911.json`'s pattern) cuts a text into pieces, each
     encoded apart into one token or more. A piece holds letters of one run only (an optional
