@@ -42,6 +42,10 @@ PACKAGE_NAMES = 40  # Go/Java: most frequent names of the file looked up in its 
 PACKAGE_FILES_MAX = 200  # Go/Java: a package's files looked at (a bound on the cost)
 PACKAGE_OUTLINE = 60  # Go/Java: at most this many names of the own package are outlined
 PRIOR_PACKAGE = 0.12
+#: Go/Java: per name of another file of the package that this file uses, that file's other
+#: top-level declarations weigh this much more (`readAsCSV` used: `writeAsCSV` beside it)
+PER_SIBLING_USE = 0.06
+SIBLING_USES = 3
 MODULE_NAMES = 40  # at most this many names of one module are candidates
 MODULE_PER_USE = 0.1  # a module's weight per use of it in the file (capped)
 W_SHARE = 1.0  # a module name's uses in this file relative to its most used name
@@ -474,15 +478,20 @@ class Gatherer:
 
     def _add_package_outline(self, file_counts: dict[str, int]) -> None:
         """Go/Java: the top-level declarations of the other files of this package, those
-        this file uses or whose words fit the line first."""
+        this file uses, those beside them, or whose words fit the line first."""
         files = self.package_files(_dir(self.current))
+        offer = [d for d in self.module_offer(files) if d.kind in TOP_KINDS]
+        used_in: dict[str, int] = {}  # file -> how many of its names this file uses
+        if self.language_id != "rust":  # (a Rust directory is not a module: names come by `use`)
+            for definition in offer:
+                if file_counts.get(definition.name):
+                    used_in[definition.path] = used_in.get(definition.path, 0) + 1
         scored: list[tuple[float, Definition]] = []
-        for definition in self.module_offer(files):
-            if definition.kind not in TOP_KINDS:
-                continue
+        for definition in offer:
             used = PER_USE * min(file_counts.get(definition.name, 0), 10)
             fit = self.line_words.fit(definition.name) if self.line_words is not None else 0.0
-            scored.append((PRIOR_PACKAGE + used + PRIOR_PACKAGE * fit, definition))
+            siblings = PER_SIBLING_USE * min(used_in.get(definition.path, 0), SIBLING_USES)
+            scored.append((PRIOR_PACKAGE + used + PRIOR_PACKAGE * fit + siblings, definition))
         for weight, definition in heapq.nlargest(PACKAGE_OUTLINE, scored, key=_first):
             self.out.add(definition, W_IMPORTED * weight, "name")
 
