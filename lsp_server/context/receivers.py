@@ -20,7 +20,9 @@ from .view import IndexView
 if TYPE_CHECKING:
     from .gather import Gatherer
 
-_SELF_FROM_NAME = re.compile(r"^self\.(\w+)\s*=\s*(\w+)\s*$")
+#: `self.x = param` or `self.x = param.method(...)` (a parameter's type, or what one of its
+#: methods returns: `self.stream = environment._tokenize(source)`)
+_SELF_FROM_NAME = re.compile(r"^self\.(\w+)\s*=\s*(\w+)(?:\s*\.\s*(\w+)\s*\(.*)?$", re.S)
 #: `self.stream.io_loop.` / `rhs.head.pa` at the end of the cursor line: the chain of names
 #: before the last dot (two or more: a single receiver is read by the caller)
 _CHAIN_AT_CURSOR = re.compile(r"(?<![\w$.])((?:[A-Za-z_]\w*\s*\.\s*){2,})\w*$")
@@ -126,6 +128,8 @@ def _types_from_parameters(
         for method in methods:
             if method.line <= field.line <= method.end_line:
                 type_name = parameter_types(method.signature).get(assigned.group(2))
+                if type_name is not None and assigned.group(3):
+                    type_name = _method_returns(view, type_name, assigned.group(3))
                 if type_name is not None:
                     types.setdefault(assigned.group(1), type_name)
                 break
@@ -153,6 +157,17 @@ def member_type(view: IndexView, classes: list[Definition], name: str, lang: str
     for cls in classes:
         for member in view.members(cls.name, cls.path):
             if member.name == name and member.kind in _PROPERTY_KINDS:
+                return _return_class(member)
+    return None
+
+
+def _method_returns(view: IndexView, type_name: str, name: str) -> str | None:
+    """The class that method `name` of class `type_name` declares it returns."""
+    for cls in view.definitions(type_name, NOT_MEMBERS):
+        if cls.kind != "class":
+            continue
+        for member in view.members(cls.name, cls.path):
+            if member.name == name and member.kind == "method":
                 return _return_class(member)
     return None
 
