@@ -72,6 +72,16 @@ def _has_body(definition: Definition) -> bool:
     return definition.kind in CALLABLE_KINDS or is_class(definition)
 
 
+def _whole_python_line(definition: Definition, language_id: str | None) -> bool:
+    """A Python definition whose signature is its whole one-line source, body included
+    (`source.SourceLines.with_header`): shown as it is, nothing to elide."""
+    return (
+        _python(language_id)
+        and definition.line == definition.end_line
+        and not code_part(definition.signature).rstrip().endswith(":")
+    )
+
+
 #: A line comment after code: `):  # pylint: disable=...`, `{ // legacy`.
 _LINE_COMMENT = re.compile(r"\s+(?:#|//)\s.*$")
 
@@ -130,7 +140,7 @@ def definition_text(
     """A function/method/variable: signature, doc line, elided body."""
     sig = _sig(definition, indent)
     if _python(language_id):
-        if _has_body(definition):
+        if _has_body(definition) and not _whole_python_line(definition, language_id):
             body_indent = indent + "    "
             doc = _doc_line(definition.doc, language_id, comment, body_indent)
             return f"{sig}\n{doc}{body_indent}...\n"
@@ -177,6 +187,8 @@ def class_skeleton(
 ) -> str:
     """A class header, its doc line and the signatures of its members, bodies elided."""
     python = _python(language_id)
+    if _whole_python_line(cls, language_id):
+        return fold(cls.signature, 400) + "\n"  # `class Missing(KeyError): pass`
     inner = "    " if python else "  "
     parts = [container_open(cls, cls.name, language_id)]
     if cls.doc:

@@ -17,6 +17,8 @@ from lsp_server.index.model import Definition
 _CAPACITY = 96
 _MAX_BYTES = 2_000_000
 _MAX_HEADER = 240
+#: Python definitions with a body (elided when shown, unless written on one line).
+_BODY_KINDS = frozenset(("class", "function", "method"))
 
 _lock = threading.Lock()
 _cache: OrderedDict[str, tuple[int, int, list[str]]] = OrderedDict()
@@ -68,7 +70,7 @@ class SourceLines:
     def with_header(self, definition: Definition) -> Definition:
         """The definition with its signature's first line as written in the source."""
         if definition.path.endswith((".py", ".pyi")):
-            return definition  # a Python header starts its line (decorators are separate)
+            return self._python_one_liner(definition)
         signature = definition.signature.strip()
         first, sep, rest = signature.partition("\n")
         first = first.strip()
@@ -84,3 +86,18 @@ class SourceLines:
             if any(c in head for c in "=;(){}"):
                 return definition
         return definition._replace(signature=source + sep + rest)
+
+    def _python_one_liner(self, definition: Definition) -> Definition:
+        """A Python header starts its line (decorators are separate); a definition written
+        on one line (`class Missing(KeyError): pass`) is shown whole, as written: it is no
+        longer than its header and an elided body would misquote it."""
+        if definition.line != definition.end_line or definition.kind not in _BODY_KINDS:
+            return definition
+        source = self.line(definition.path, definition.line)
+        if source is None:
+            return definition
+        source = source.strip()
+        signature = definition.signature
+        if len(source) > _MAX_HEADER or source == signature or not source.startswith(signature):
+            return definition
+        return definition._replace(signature=source)
