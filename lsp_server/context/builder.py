@@ -77,8 +77,8 @@ W_PRIOR_ORDER = False
 def own_members(view: IndexView, cls: Definition) -> list[Definition]:
     """The members of `cls`, less those inside another container of the same name in its
     file: a TS interface and its companion `declare namespace` share a name, and each
-    would list the other's members. (Members outside every such body, Go methods or a
-    Rust `impl`, stay with each.)"""
+    would list the other's members. Members outside every such body (Go methods, a Rust
+    `impl`) go with the first: a struct defined twice under `#[cfg]` would list them twice."""
     members = view.members(cls.name, cls.path)
     if all(cls.line <= m.line <= cls.end_line for m in members):
         return members  # a Python class, a Java one: no member anywhere else to sort out
@@ -89,7 +89,13 @@ def own_members(view: IndexView, cls: Definition) -> list[Definition]:
     ]
     if not twins:
         return members
-    return [m for m in members if not any(t.line <= m.line <= t.end_line for t in twins)]
+    first = cls.line < min(t.line for t in twins)
+    return [
+        m
+        for m in members
+        if cls.line <= m.line <= cls.end_line
+        or (first and not any(t.line <= m.line <= t.end_line for t in twins))
+    ]
 
 
 class ContextBuilder:
