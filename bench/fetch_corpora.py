@@ -90,6 +90,33 @@ CORPORA = (
            "package/capacitor/src/main/java"),
     Corpus("jpype", "java", "sdist", "jpype1==1.7.1",
            "jpype1-1.7.1/native/jpype_module/src/main/java"),
+    # Held out until the eleventh session, then measured once and tuned on (so no longer
+    # unseen): one-line Python classes, star-importing packages, Go same-package siblings,
+    # Rust types defined twice under #[cfg]
+    Corpus("attrs", "python", "sdist", "attrs==26.1.0", "attrs-26.1.0"),
+    Corpus("httpx", "python", "wheel", "httpx==0.28.1", ""),
+    Corpus("rich", "python", "wheel", "rich==15.0.0", ""),
+    Corpus("jinja2", "python", "wheel", "jinja2==3.1.6", ""),
+    Corpus("docutils", "python", "wheel", "docutils==0.23", ""),
+    Corpus("click", "python", "wheel", "click==8.5.1", ""),
+    Corpus("networkx", "python", "wheel", "networkx==3.6.1", ""),
+    Corpus("query-core", "typescript", "npm", "@tanstack/query-core@5.108.4", "package/src"),
+    Corpus("rxjs", "typescript", "npm", "rxjs@7.8.2", "package/src"),
+    Corpus("lodash-es", "javascript", "npm", "lodash-es@4.18.1", "package"),
+    Corpus("capacitor-camera", "java", "npm", "@capacitor/camera@8.2.4",
+           "package/android/src/main/java"),
+    Corpus("pflag", "go", "deb", "golang-github-spf13-pflag-dev",
+           "usr/share/gocode/src/github.com/spf13/pflag"),
+    Corpus("mux", "go", "deb", "golang-github-gorilla-mux-dev",
+           "usr/share/gocode/src/github.com/gorilla/mux"),
+    Corpus("go-cmp", "go", "deb", "golang-github-google-go-cmp-dev",
+           "usr/share/gocode/src/github.com/google/go-cmp"),
+    Corpus("itertools", "rust", "deb", "librust-itertools-dev",
+           "usr/share/cargo/registry/itertools-0.10.3"),
+    Corpus("serde-json", "rust", "deb", "librust-serde-json-dev",
+           "usr/share/cargo/registry/serde_json-1.0.87"),
+    Corpus("indexmap", "rust", "deb", "librust-indexmap-dev",
+           "usr/share/cargo/registry/indexmap-1.9.2"),
 )  # fmt: skip
 
 
