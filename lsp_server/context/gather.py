@@ -398,8 +398,9 @@ class Gatherer:
         """The top-level names a module offers (re-exports of a package's `__init__` or of
         a JS barrel too)."""
         if file.endswith(PY_EXTS):
+            view = self.view
             return exported(
-                file, self.view.python_modules(), self.view.top_level, self.view.imports_of
+                file, view.python_modules(), view.top_level, view.imports_of, view.prefetch_modules
             )
         if self.language_id in JS_LANGUAGES:
             exports = self.imports.js_modules().exports(file).definitions.values()

@@ -200,15 +200,26 @@ def modules_for(files: Sequence[str]) -> PythonModules:
 REEXPORT_DEPTH = 3
 
 
+#: A package's `from .sub import *` are followed this many packages down (`networkx`
+#: star-imports `networkx.algorithms`, which star-imports `networkx.algorithms.core`), and
+#: at most this many modules in all for one `module.` (a bound on the rows read).
+STAR_DEPTH = 2
+STAR_MODULES_MAX = 160
+
+
 def exported(
     file: str,
     modules: PythonModules,
     definitions_of: Callable[[str], list[Definition]],
     imports_of: Callable[[str], list[Import]],
+    prefetch: Callable[[list[str]], None] | None = None,
+    _followed: set[str] | None = None,
+    _depth: int = 0,
 ) -> list[Definition]:
     """The top-level names `module.` offers: the file's own, then the names it re-exports,
-    followed to where they are defined: all a package's `__init__` imports, and in any
-    module the explicit re-exports (`from ._socket import socket as socket`)."""
+    followed to where they are defined: all a package's `__init__` imports (the public
+    names of the modules it star-imports too, `prefetch`ed together), and in any module
+    the explicit re-exports (`from ._socket import socket as socket`)."""
     own = [
         d
         for d in definitions_of(file)
@@ -226,13 +237,32 @@ def exported(
     def top_level(path: str, name: str) -> list[Definition]:
         return [d for d in definitions_of(path) if d.container is None and d.name == name]
 
+    stars: list[str] = []
     for binding in modules.bindings(file, imports):
-        if binding.member is None or binding.member == "*" or binding.local in seen:
+        if binding.member == "*":
+            if shown is None:
+                stars.append(binding.file)
+            continue
+        if binding.member is None or binding.local in seen:
             continue
         if shown is not None and binding.local not in shown:
             continue
         seen.add(binding.local)
         own.extend(defined_in(binding.file, binding.member, modules, top_level, imports_of))
+    followed = _followed if _followed is not None else {file}
+    stars = [f for f in dict.fromkeys(stars) if f not in followed]
+    stars = stars[: max(0, STAR_MODULES_MAX - len(followed))]
+    if not stars or _depth >= STAR_DEPTH:
+        return own
+    followed.update(stars)
+    if prefetch is not None:
+        prefetch(stars)
+    for star in stars:
+        found = exported(star, modules, definitions_of, imports_of, prefetch, followed, _depth + 1)
+        for d in found:
+            if d.name not in seen and not d.name.startswith("_"):
+                seen.add(d.name)
+                own.append(d)
     return own
 
 
