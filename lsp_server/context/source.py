@@ -89,8 +89,8 @@ class SourceLines:
 
     def _python_one_liner(self, definition: Definition) -> Definition:
         """A Python header starts its line (decorators are separate); a definition written
-        on one line (`class Missing(KeyError): pass`) is shown whole, as written: it is no
-        longer than its header and an elided body would misquote it."""
+        on one line (`class Missing(KeyError): pass`) is shown whole, as written: the line
+        is hardly longer than its header, and an elided body would misquote it."""
         if definition.line != definition.end_line or definition.kind not in _BODY_KINDS:
             return definition
         source = self.line(definition.path, definition.line)
