@@ -23,7 +23,7 @@ FILES = {
     "graphs/exception.py": "class GraphError(Exception):\n    pass\n",
     "graphs/algorithms/__init__.py": (
         "from graphs.algorithms.core import *\nfrom graphs.algorithms.flow import *\n"
-        "from graphs.algorithms import deep\n"
+        "from graphs.algorithms.deep import *\n"
     ),
     "graphs/algorithms/core.py": (
         "def core_number(G):\n    return {}\n\n\ndef _peel(G):\n    return G\n"
@@ -62,6 +62,20 @@ def test_star_imports_of_packages_are_offered(index: RepoIndex) -> None:
     assert offer["GraphError"] == "graphs/exception.py"
     assert "_peel" not in offer  # private: a star import does not bind it
     assert STAR_DEPTH == 2 and "far_away" not in offer
+
+
+def test_one_prefetch_per_level(index: RepoIndex) -> None:
+    asked: list[list[str]] = []
+    modules = PythonModules(index.files())
+    exported("graphs/__init__.py", modules, index.file_definitions, index.imports_of, asked.append)
+    assert asked == [
+        ["graphs/exception.py", "graphs/algorithms/__init__.py"],
+        [
+            "graphs/algorithms/core.py",
+            "graphs/algorithms/flow.py",
+            "graphs/algorithms/deep/__init__.py",
+        ],
+    ]
 
 
 def test_a_star_import_cycle_ends(index: RepoIndex) -> None:
