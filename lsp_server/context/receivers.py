@@ -161,15 +161,23 @@ def member_type(view: IndexView, classes: list[Definition], name: str, lang: str
     return None
 
 
-def _method_returns(view: IndexView, type_name: str, name: str) -> str | None:
-    """The class that method `name` of class `type_name` declares it returns."""
+def _class_member(
+    view: IndexView, type_name: str, name: str, kinds: tuple[str, ...] = ()
+) -> Definition | None:
+    """The first member `name` (of one of `kinds`, if given) of a class named `type_name`."""
     for cls in view.definitions(type_name, NOT_MEMBERS):
         if cls.kind != "class":
             continue
         for member in view.members(cls.name, cls.path):
-            if member.name == name and member.kind == "method":
-                return _return_class(member)
+            if member.name == name and (not kinds or member.kind in kinds):
+                return member
     return None
+
+
+def _method_returns(view: IndexView, type_name: str, name: str) -> str | None:
+    """The class that method `name` of class `type_name` declares it returns."""
+    method = _class_member(view, type_name, name, ("method",))
+    return _return_class(method) if method is not None else None
 
 
 def _return_class(member: Definition) -> str | None:
@@ -183,13 +191,8 @@ def _through_descriptor(view: IndexView, type_name: str) -> str | None:
     """What reading an attribute holding a `type_name` gives: the return type of its
     `__get__` when the class is a descriptor (`background = ColorProperty(...)` reads as a
     `Color`; None if it does not say), else the class itself."""
-    for cls in view.definitions(type_name, NOT_MEMBERS):
-        if cls.kind != "class":
-            continue
-        for member in view.members(cls.name, cls.path):
-            if member.name == "__get__":
-                return _return_class(member)
-    return type_name
+    getter = _class_member(view, type_name, "__get__")
+    return _return_class(getter) if getter is not None else type_name
 
 
 def chain_type(
