@@ -62,7 +62,15 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         assert path.exists(), f"{scenario}: no report\n{logs}"
         reports[scenario] = json.loads(path.read_text())
     errors = {name: r.get("error") for name, r in reports.items() if not r["ok"]}
-    assert result.returncode == 0, f"{errors}\n{logs}\nartifacts: {out}"
+    # what the editor showed and what the extension and the server logged, for a failure
+    # seen only on a CI machine whose artifacts are gone
+    seen = {name: reports[name].get("ui") for name in errors}
+    server_logs = "".join(
+        f"\n--- {name}/{log.name} (end)\n{log.read_text(errors='replace')[-3000:]}"
+        for name in errors
+        for log in sorted((out / name).glob("*Mistral*.log"))
+    )
+    assert result.returncode == 0, f"{errors}\n{seen}\n{logs}{server_logs}\nartifacts: {out}"
 
     trusted = reports["trusted"]
     assert '"Hello, " + name' in trusted["ghostText"]

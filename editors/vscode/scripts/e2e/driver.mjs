@@ -114,6 +114,9 @@ async function waitForEditorText(marker, what) {
   }
 }
 
+/** The light bulb, as a content widget or in the glyph margin. */
+const LIGHT_BULB = ".monaco-editor .lightBulbWidget [class*='codicon-'], .monaco-editor .glyph-margin-widgets [class*='lightbulb'], .monaco-editor .codicon-light-bulb";
+
 async function runCommand(label) {
   await page.keyboard.press("F1");
   await page.waitForSelector(".quick-input-widget:not([style*='display: none']) input", { timeout });
@@ -123,10 +126,18 @@ async function runCommand(label) {
   await page.keyboard.press("Enter");
 }
 
-/** Selects the whole file and picks `title` from the light bulb menu (or Source Action…). */
+/**
+ * Selects the whole file and picks `title` from the light bulb menu (or Source Action…).
+ *
+ * A new selection makes VS Code ask for code actions on its own (250 ms later), and that
+ * automatic request cancels a Ctrl+. request still unanswered 500 ms after it: pressing Ctrl+.
+ * right after selecting shows nothing when the server answers in more than ~0.75 s. So the
+ * light bulb of the automatic request (its answer for this selection) is awaited first.
+ */
 async function runCodeAction(title, { source = false } = {}) {
   await page.locator(".monaco-editor .view-lines").first().click();
   await page.keyboard.press("Control+A");
+  await page.locator(LIGHT_BULB).first().waitFor({ timeout });
   if (source) {
     await runCommand("Source Action...");
   } else {
@@ -381,6 +392,12 @@ try {
   report.ok = true;
 } catch (error) {
   report.error = String(error?.stack ?? error);
+  report.ui = await page.evaluate(() => ({
+    focused: document.activeElement?.className ?? "",
+    actionWidget: [...document.querySelectorAll(".action-widget .monaco-list-row")].map((row) => row.textContent),
+    messages: [...document.querySelectorAll(".monaco-editor-overlaymessage, .notifications-toasts")].map((node) => node.textContent),
+    lightBulb: document.querySelectorAll(".monaco-editor .lightBulbWidget [class*='codicon-']").length,
+  })).catch((e) => String(e));
   await shot("99-failure");
   console.error(`e2e: FAILED: ${report.error}`);
 } finally {
