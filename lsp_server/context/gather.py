@@ -15,15 +15,16 @@ from dataclasses import dataclass, field
 
 from lsp_server.index.model import CONTAINED, MEMBERS, NESTED, NOT_MEMBERS, TOP, Definition
 from lsp_server.index.packages import package_files
-from lsp_server.index.pymodules import PY_EXTS, defined_in, exported
+from lsp_server.index.pymodules import PY_EXTS, defined_in, exported, is_package_init
 
 from .conventions import conventional_module
 from .imports import JS_LANGUAGES, FileImports, ModuleTarget
-from .names import NameUse, annotation_class, entered_class
-from .receivers import alternate_constructor, api_shares
+from .names import NameUse, annotation_class, entered_class, qualified_uses
+from .receivers import alternate_constructor, api_shares, chain_at_cursor, classes_by_members
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
 from .testfiles import is_test_definition, is_test_path
+from .typeswitch import case_types, same_kind_types
 from .view import IndexView, parent_dir
 
 #: Weights (tuned with bench/context_recall.py).
@@ -46,6 +47,7 @@ PRIOR_PACKAGE = 0.12
 #: top-level declarations weigh this much more (`readAsCSV` used: `writeAsCSV` beside it)
 PER_SIBLING_USE = 0.06
 SIBLING_USES = 3
+W_SAME_KIND = 0.3  # Go: a type with the method set of the type switch's cases above
 MODULE_NAMES = 40  # at most this many names of one module are candidates
 MODULE_PER_USE = 0.1  # a module's weight per use of it in the file (capped)
 W_SHARE = 1.0  # a module name's uses in this file relative to its most used name
@@ -149,6 +151,9 @@ class Gatherer:
         self.typed = ""  # the bare name partly typed at the cursor (see `read_source`)
         self._cursor_module: tuple[tuple[str, ...], str] | None = None  # `module.pa|`
         self._cursor_line = ""
+        self._above: list[str] = []  # the lines above the cursor's
+        self._above_text: str | None = None
+        self._qualified: dict[str, dict[str, int]] = {}
 
     def read_source(self, lines: list[str]) -> None:
         """What only the source shows: the bare name being typed at the cursor (`isBl|`,
@@ -157,10 +162,34 @@ class Gatherer:
             return
         self._source_read = True
         self._cursor_line = lines[-1] if lines else ""
+        self._above = lines[:-1]
         typed = _TYPED_NAME.search(lines[-1]) if lines else None
         if typed is not None and not lines[-1][: typed.start()].rstrip().endswith((".", "::")):
             self.typed = typed.group(1)
         self.imports.bind_requires(lines)
+
+    def module_name_uses(
+        self, alias: str, file_counts: dict[str, int], offer: list[Definition]
+    ) -> dict[str, int]:
+        """How often the file uses each name of the module bound to `alias`: as a word near
+        the cursor (a docstring's `Raises: NetworkXError` says what comes), or as
+        `alias.name` anywhere above (`nx._clear_cache(self)` in every method of a class;
+        in Python only called: see `qualified_uses`)."""
+        qualified = self.uses_through(alias)
+        return {d.name: max(file_counts.get(d.name, 0), qualified.get(d.name, 0)) for d in offer}
+
+    def uses_through(self, qualifier: str) -> dict[str, int]:
+        """How often the lines above the cursor use each name through `qualifier`, a
+        module's alias (all the lines: a module is used all over a file)."""
+        found = self._qualified.get(qualifier)
+        if found is None:
+            if self._above_text is None:
+                self._above_text = "\n".join(self._above)
+            separator = "::" if self.language_id == "rust" else "."
+            calls_only = self.language_id == "python"
+            found = qualified_uses(self._above_text, qualifier, separator, calls_only)
+            self._qualified[qualifier] = found
+        return found
 
     def module_named(self, name: str) -> ModuleTarget | None:
         """The module a receiver names: one this file imports, or (Python) the module the
@@ -299,12 +328,13 @@ class Gatherer:
                 # `module.pa|`: what does not start with what is typed is not what comes
                 lowered = self._cursor_module[1].lower()
                 offer = [d for d in offer if d.name.lower().startswith(lowered)]
-            total = max((file_counts.get(d.name, 0) for d in offer), default=0)
-            if not usage:  # a module not used here: only the names the file uses weigh
-                offer = [d for d in offer if file_counts.get(d.name)]
-            scored = [
-                (self._module_name_weight(d, usage, uses, file_counts, total), d) for d in offer
-            ]
+            if usage:
+                used = self.module_name_uses(alias, file_counts, offer)
+            else:  # a module not used here: only the names the file uses weigh
+                used = {d.name: file_counts.get(d.name, 0) for d in offer}
+                offer = [d for d in offer if used[d.name]]
+            total = max(used.values(), default=0)
+            scored = [(self._module_name_weight(d, usage, used[d.name], total), d) for d in offer]
             for weight, definition in heapq.nlargest(MODULE_NAMES, scored, key=_first):
                 if weight > 0:
                     self.out.add(definition, W_MODULE_ATTR * weight, "name")
@@ -434,12 +464,7 @@ class Gatherer:
         return min(1.0, near_weight) + MODULE_PER_USE * min(file_counts.get(alias, 0), 10)
 
     def _module_name_weight(
-        self,
-        definition: Definition,
-        usage: float,
-        uses: dict[str, NameUse],
-        file_counts: dict[str, int],
-        total: int = 0,
+        self, definition: Definition, usage: float, used: int, total: int = 0
     ) -> float:
         """A module's top-level name, by the module's use here, the name's use in this
         file (relative to the `total` uses of the module's most used name: what this file
@@ -447,7 +472,6 @@ class Gatherer:
         words of the line being written."""
         # (a name also used near the cursor gets its receiver's weight from `_add_attr` on
         # top: never less than a name only used further up)
-        used = file_counts.get(definition.name, 0)
         weight = PRIOR_IMPORTED + PER_USE * min(used, 10) if used else 0.0
         if used and total:
             weight += usage * W_SHARE * used / total
@@ -487,12 +511,17 @@ class Gatherer:
             for definition in offer:
                 if file_counts.get(definition.name):
                     used_in[definition.path] = used_in.get(definition.path, 0) + 1
+        cases = case_types([*self._above, self._cursor_line]) if self.language_id == "go" else None
+        same_kind = same_kind_types(self.view, cases, offer) if cases else set()
         scored: list[tuple[float, Definition]] = []
         for definition in offer:
             used = PER_USE * min(file_counts.get(definition.name, 0), 10)
             fit = self.line_words.fit(definition.name) if self.line_words is not None else 0.0
             siblings = PER_SIBLING_USE * min(used_in.get(definition.path, 0), SIBLING_USES)
-            scored.append((PRIOR_PACKAGE + used + PRIOR_PACKAGE * fit + siblings, definition))
+            case = W_SAME_KIND if definition.name in same_kind else 0.0
+            scored.append(
+                (PRIOR_PACKAGE + used + PRIOR_PACKAGE * fit + siblings + case, definition)
+            )
         for weight, definition in heapq.nlargest(PACKAGE_OUTLINE, scored, key=_first):
             self.out.add(definition, W_IMPORTED * weight, "name")
 
@@ -722,25 +751,38 @@ class Gatherer:
             return
         module = (
             self.imports.rust_path_at_cursor(self._cursor_line)
+            or self._submodule_at_cursor()
             or self.module_named(receiver)
             or self.imports.namespace_member(receiver)
         )
         if module is not None:
             self._cursor_module = (tuple(self.expand(module.files)), partial)
-            self._add_module_members(module, partial, file_counts or {})
+            self._add_module_members(module, receiver, partial, file_counts or {})
             return
         type_name = self.receiver_types.get(receiver)
         weight = W_CURSOR
         if type_name is not None:
             classes = self.type_classes(type_name)
         else:
-            classes = self.classes_named_like(receiver)
+            classes = self.classes_named_like(receiver) or classes_by_members(self.view, used)
             weight = W_CURSOR * W_GUESSED
         with_bases = self.with_bases(classes)
         for definition, share in api_shares(self.view, with_bases):
             self.out.contain(definition)
             self.out.add(definition, weight * share, "base")
         self._add_fitting_members(with_bases, partial, used, weight)
+
+    def _submodule_at_cursor(self) -> ModuleTarget | None:
+        """Python `nx.utils.|`: the submodule of a package a chain of names reaches from
+        an imported module (its last name alone may name another module, or none)."""
+        chain = chain_at_cursor(self._cursor_line) if self.language_id == "python" else []
+        module = self.module_named(chain[0]) if chain else None
+        for name in chain[1:]:
+            if module is None or len(module.files) != 1 or not is_package_init(module.files[0]):
+                return None
+            file = self.view.python_modules().path(f"{_dir(module.files[0])}/{name}")
+            module = ModuleTarget((file,)) if file and self.view.allowed(file) else None
+        return module
 
     def _add_fitting_members(
         self,
@@ -789,13 +831,13 @@ class Gatherer:
             self.cursor_members.add(member.name)
 
     def _add_module_members(
-        self, module: ModuleTarget, partial: str, counts: dict[str, int]
+        self, module: ModuleTarget, alias: str, partial: str, counts: dict[str, int]
     ) -> None:
-        for weight, definition in self.ranked_members(module, partial, counts):
+        for weight, definition in self.ranked_members(module, alias, partial, counts):
             self.out.add(definition, W_CURSOR * weight, "name")
 
     def ranked_members(
-        self, module: ModuleTarget, partial: str, counts: dict[str, int]
+        self, module: ModuleTarget, alias: str, partial: str, counts: dict[str, int]
     ) -> list[tuple[float, Definition]]:
         """`module.` / `module.pa|`: the names of the module (all files of a Go package)
         that start with what is typed, those this file already uses or that fit the line
@@ -804,7 +846,8 @@ class Gatherer:
         lowered = partial.lower()
         scored: list[tuple[float, Definition]] = []
         offer = self.module_offer(self.expand(module.files))
-        total = max((counts.get(d.name, 0) for d in offer), default=0)
+        used = self.module_name_uses(alias, counts, offer)
+        total = max(used.values(), default=0)
         for definition in offer:
             if definition.name.startswith(partial):
                 bonus = 0.5
@@ -812,7 +855,7 @@ class Gatherer:
                 bonus = 0.1
             else:
                 continue
-            weight = self._module_name_weight(definition, 1.0, {}, counts, total)
+            weight = self._module_name_weight(definition, 1.0, used[definition.name], total)
             scored.append((bonus + weight, definition))
         scored.sort(key=_rank_key)
         return scored[: 2 * MODULE_NAMES]
@@ -825,7 +868,7 @@ class Gatherer:
         module = self.module_named(receiver) or self.imports.namespace_member(receiver)
         if module is None:
             return None
-        return [d for _w, d in self.ranked_members(module, partial, counts)]
+        return [d for _w, d in self.ranked_members(module, receiver, partial, counts)]
 
     def with_bases(self, classes: list[Definition]) -> list[tuple[Definition, float]]:
         """The classes and their bases up the inheritance chain (where inherited members

@@ -8,6 +8,7 @@ after a dot are counted separately as attribute uses, with their receiver.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 _USE = re.compile(r"(\.\s*|::)?([A-Za-z_$][\w$]*)")  # `::`: Rust/C++ paths (`Foo::new`)
@@ -116,6 +117,39 @@ def code_lines(lines: list[str], inside: bool = False) -> list[str]:
             kept.append(line[position:])
         out.append(" ".join(kept))
     return out
+
+
+_IDENT = re.compile(r"([A-Za-z_$][\w$]*)")
+_CALLED = re.compile(r"([A-Za-z_$][\w$]*)\s*\(")
+#: a comment, or a doctest's example (`>>> G = nx.path_graph(4)`): not what the code uses
+_EXAMPLE = re.compile(r"[ \t]*(?:>>>|#|//)")
+
+
+def qualified_uses(
+    text: str, qualifier: str, separator: str = ".", calls_only: bool = False
+) -> dict[str, int]:
+    """How often `text` names each member through `qualifier` (`nx.core_number(`,
+    `util::parse`): what a file uses from a module. Its bare words are no such evidence:
+    `self.nodes` and `for edges in` do not use networkx's `nodes` and `edges` functions.
+    `calls_only`: only `qualifier.name(` counts (Python's optional annotations, `node:
+    nodes.Node` all over a file, call nothing). Found with `str.find` (a file's text is
+    searched for each of its modules)."""
+    counts: Counter[str] = Counter()
+    needle = qualifier + separator
+    name_at = _CALLED if calls_only else _IDENT
+    at = text.find(needle)
+    while at >= 0:
+        after = at + len(needle)
+        name = name_at.match(text, after)
+        before = text[at - 1] if at else " "
+        if (
+            name is not None
+            and not (before.isalnum() or before in "_$.")
+            and not _EXAMPLE.match(text, text.rfind("\n", 0, at) + 1)
+        ):
+            counts[name.group(1)] += 1
+        at = text.find(needle, after)
+    return counts
 
 
 def names_in(text: str) -> set[str]:

@@ -10,11 +10,13 @@ share of the public interface it adds, not only by how far up the chain it is.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import TYPE_CHECKING
 
-from lsp_server.index.model import CONTAINED, NOT_MEMBERS, Definition
+from lsp_server.index.model import CONTAINED, MEMBERS, NOT_MEMBERS, Definition
 
 from .names import annotation_class, parameter_types, receiver_types
+from .skeleton import CLASS_KINDS
 from .view import IndexView
 
 if TYPE_CHECKING:
@@ -36,6 +38,11 @@ API_KINDS = frozenset(("method", "function", "property", "field", "constant", "v
 #: The least share a class of the chain keeps, relative to its place in the chain (a class
 #: adding nothing public still has its constructor and private helpers).
 MIN_CHAIN_SHARE = 0.3
+#: A receiver known by its members: at most this many of the names used on it are looked
+#: up, and a name more than `TELLING_DEFS` classes define (`get`, `name`) tells nothing.
+USED_NAMES = 8
+TELLING_DEFS = 30
+_MEMBERS = frozenset((MEMBERS,))
 
 
 def public_members(view: IndexView, cls: Definition) -> set[str]:
@@ -71,6 +78,35 @@ def api_shares(
         (cls, max(MIN_CHAIN_SHARE * share, count / most))
         for (cls, share), count in zip(chain, added, strict=True)
     ]
+
+
+def classes_by_members(view: IndexView, used: dict[str, int]) -> list[Definition]:
+    """The classes a receiver of unknown type most likely is, by what the file calls on it
+    (`used`): `G.neighbors(u)`, `G.has_edge(u, v)` on an untyped parameter `G` name the
+    class that defines those methods (`Graph`), duck typing's own evidence. At most two
+    classes, each defining at least two of the telling names and half of them; none when
+    no class stands out."""
+    names = sorted((n for n in used if not n.startswith("__")), key=lambda n: (-used[n], n))
+    names = names[:USED_NAMES]
+    counts = view.member_counts(names)
+    telling = [n for n in names if 0 < counts[n] <= TELLING_DEFS]
+    if len(telling) < 2:
+        return []
+    view.prefetch(dict.fromkeys(telling, _MEMBERS))
+    cover: Counter[tuple[str, str]] = Counter()
+    for name in telling:
+        cover.update(
+            {(d.container, d.path) for d in view.definitions(name, _MEMBERS) if d.container}
+        )
+    best = max(cover.values(), default=0)
+    if best < 2 or 2 * best < len(telling):
+        return []
+    found: list[Definition] = []
+    for (container, path), covered in cover.most_common():
+        if covered < best or len(found) == 2:
+            break
+        found.extend(d for d in view.named_in(container, path) if d.kind in CLASS_KINDS)
+    return found[:2]
 
 
 _FIELD_KINDS = ("field", "property", "variable")
