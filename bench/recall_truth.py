@@ -7,6 +7,7 @@ bench/context_recall.py for what is measured with it.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import sys
@@ -138,6 +139,22 @@ def import_lines(text: str, python: bool) -> set[int]:
             first = text.count("\n", 0, match.start())
             lines.update(range(first, first + match.group().count("\n") + 1))
     return lines
+
+
+_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+
+
+@functools.cache
+def block_comment_lines(path: Path) -> frozenset[int]:
+    """The lines of a C-family file inside `/* ... */` comments (a package's doc comment
+    written as plain text, `String()` in it): never a completion point. Skipped when a point
+    is drawn, not removed from the candidates, so the drawing order stays the same."""
+    text = path.read_text(errors="replace")
+    lines: set[int] = set()
+    for match in _BLOCK_COMMENT.finditer(text):
+        first = text.count("\n", 0, match.start())
+        lines.update(range(first, first + match.group().count("\n") + 1))
+    return frozenset(lines)
 
 
 def candidate_lines(text: str, python: bool = False) -> list[int]:
@@ -395,6 +412,8 @@ def regex_points(
             else:
                 bindings[path] = js_bindings(path, text)
         line = texts[path][index]
+        if index in block_comment_lines(path):
+            continue
         if any(p.match(line) for p in (_GO_DEFS if language == "go" else _JS_DEFS)):
             continue
         # strings blanked, same length: the columns of `clean` are the line's
@@ -647,6 +666,8 @@ def rust_points(root: Path, files: list[Path], wanted: int, rng: random.Random) 
         if len(points) >= wanted:
             break
         line = crate.lines(path)[index]
+        if index in block_comment_lines(path):
+            continue
         if _RS_SKIP.match(line):
             continue
         if path not in bindings:
@@ -782,6 +803,8 @@ def java_points(root: Path, files: list[Path], wanted: int, rng: random.Random) 
         if len(points) >= wanted:
             break
         line = sources.lines(path)[index]
+        if index in block_comment_lines(path):
+            continue
         method = _JAVA_METHOD.match(line)
         if _JAVA_SKIP.match(line) or (method and method.group(1) not in _JAVA_NOT_TYPES):
             continue
