@@ -23,8 +23,13 @@ _STOP = frozenset(_STOP_TEXT.split())
 
 @functools.lru_cache(maxsize=16384)
 def words(name: str) -> frozenset[str]:
-    """`decode_params` -> {decode, params}; `HTTPServerError` -> {http, server, error}."""
-    return frozenset(w.lower() for w in _PART.findall(name) if len(w) > 1) - _STOP
+    """`decode_params` -> {decode, param}; `HTTPServerError` -> {http, server, error}.
+    A plural is its singular (`add_edges_from` fits a comment saying "add an edge")."""
+    return frozenset(_singular(w.lower()) for w in _PART.findall(name) if len(w) > 1) - _STOP
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 class LineWords:

@@ -92,11 +92,14 @@ def test_offline_items_after_module_dot_are_the_modules_names(index: RepoIndex) 
 
 
 def test_line_words_prefer_the_name_the_line_talks_about() -> None:
-    assert words("decode_params") == {"decode", "params"}
+    assert words("decode_params") == {"decode", "param"}
     assert words("HTTPServerError") == {"http", "server", "error"}
     line = LineWords(["x = 1", "    params = "])
     assert line.fit("decode_params") == 0.5
     assert line.fit("encode_header") == 0.0
+    # a plural is its singular; "ss" and short words are left alone
+    assert words("add_edges_from") == {"add", "edge"} and words("class_access") >= {"access"}
+    assert LineWords(["# add one edge per pair", "g."]).fit("add_edges_from") == 0.5
 
 
 def test_module_names_are_ranked_the_same_whatever_the_order_of_requests(index: RepoIndex) -> None:
