@@ -94,10 +94,9 @@ def classes_by_members(view: IndexView, used: dict[str, int]) -> list[Definition
         return []
     view.prefetch(dict.fromkeys(telling, _MEMBERS))
     cover: Counter[tuple[str, str]] = Counter()
-    for name in telling:
-        cover.update(
-            {(d.container, d.path) for d in view.definitions(name, _MEMBERS) if d.container}
-        )
+    for name in telling:  # definitions come in canonical order: ties break the same way
+        defs = view.definitions(name, _MEMBERS)
+        cover.update(list(dict.fromkeys((d.container, d.path) for d in defs if d.container)))
     best = max(cover.values(), default=0)
     if best < 2 or 2 * best < len(telling):
         return []
