@@ -67,6 +67,8 @@ def candidates_for_cursor(
     calls = call_assignments(recent_lines)
     uses = names_near(lines, after)
     cursor_receiver = _RECEIVER_AT_CURSOR.search(lines[-1])
+    if cursor_receiver is not None:
+        _type_from_far_above(gatherer, cursor_receiver.group(1), lines[:-RECENT_LINES], calls)
     if cls is not None:
         # attributes the class and its bases assign (`self.x: T = ...`, `self.x = make()`,
         # `self.x = x` with `x: T` a parameter of the method), far above or in other files;
@@ -130,6 +132,25 @@ def candidates_for_cursor(
         )
         hot = frozenset(counts) | frozenset(uses) | frozenset(members)
     return CursorCandidates(gatherer.out, hot)
+
+
+def _type_from_far_above(
+    gatherer: Gatherer, receiver: str, far: list[str], calls: dict[str, str]
+) -> None:
+    """`uf.` where `uf = nx.utils.UnionFind()` (or `uf: UnionFind = ...`) is further up than
+    the recent lines read for every local: in an enclosing function of a closure, or in
+    another function naming the same kind of object alike. The nearest assignment wins;
+    for the cursor's receiver only."""
+    if receiver in calls or receiver in gatherer.receiver_types:
+        return
+    named = [line for line in far if receiver in line]
+    found = receiver_types("", named, gatherer.language_id).get(receiver)
+    if found is not None:
+        gatherer.receiver_types[receiver] = found
+    else:
+        called = call_assignments(named).get(receiver)
+        if called is not None:
+            calls[receiver] = called
 
 
 def _prefetch_containers(view: IndexView, gathered: Gathered) -> None:
