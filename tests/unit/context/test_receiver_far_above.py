@@ -20,8 +20,7 @@ FILLER = "".join(f"    total_{i} = len(edges) + {i}\n" for i in range(80))
 FILES = {
     "uf/__init__.py": "",
     "uf/union_find.py": (
-        f"class UnionFind:{HELPERS}\n"
-        "    def union(self, *objects):\n        return None\n"
+        f"class UnionFind:{HELPERS}\n    def union(self, *objects):\n        return None\n"
     ),
     "algo/__init__.py": "",
     "algo/branch.py": (
