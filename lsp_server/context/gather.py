@@ -764,13 +764,22 @@ class Gatherer:
         if type_name is not None:
             classes = self.type_classes(type_name)
         else:
-            classes = self.classes_named_like(receiver) or classes_by_members(self.view, used)
+            classes = self.classes_named_like(receiver) or classes_by_members(
+                self.view, used | self._members_read(receiver)
+            )
             weight = W_CURSOR * W_GUESSED
         with_bases = self.with_bases(classes)
         for definition, share in api_shares(self.view, with_bases):
             self.out.contain(definition)
             self.out.add(definition, weight * share, "base")
         self._add_fitting_members(with_bases, partial, used, weight)
+
+    def _members_read(self, receiver: str) -> dict[str, int]:
+        """The members the lines above read on `receiver` (`G.nodes`, `G.adj[u]`), calls
+        or not: what it has is evidence of what it is, as much as what it does."""
+        if self._above_text is None:
+            self._above_text = "\n".join(self._above)
+        return qualified_uses(self._above_text, receiver)
 
     def _submodule_at_cursor(self) -> ModuleTarget | None:
         """Python `nx.utils.|`: the submodule of a package a chain of names reaches from

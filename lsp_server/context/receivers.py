@@ -81,11 +81,11 @@ def api_shares(
 
 
 def classes_by_members(view: IndexView, used: dict[str, int]) -> list[Definition]:
-    """The classes a receiver of unknown type most likely is, by what the file calls on it
-    (`used`): `G.neighbors(u)`, `G.has_edge(u, v)` on an untyped parameter `G` name the
-    class that defines those methods (`Graph`), duck typing's own evidence. At most two
-    classes, each defining at least two of the telling names and half of them; none when
-    no class stands out."""
+    """The classes a receiver of unknown type most likely is, by the members the file uses
+    on it (`used`): `G.neighbors(u)`, `G.nodes` on an untyped parameter `G` name the class
+    that defines them (`Graph`), duck typing's own evidence. At most two classes, each
+    defining at least two of the telling names and half of them; none when no class stands
+    out."""
     names = sorted((n for n in used if not n.startswith("__")), key=lambda n: (-used[n], n))
     names = names[:USED_NAMES]
     counts = view.member_counts(names)

@@ -1,6 +1,7 @@
 """A receiver of unknown type and uninformative name (`G`, an untyped parameter) is known by
 what the file does with it: `G.neighbors(...)`, `G.has_edge(...)` name the class that defines
-those members, and `G.` then offers that class's other members (`is_directed`)."""
+those members, and `G.` then offers that class's other members (`is_directed`). What is read
+on it counts too (`G.node_list`, `G.edge_map[n]`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from lsp_server.context import gather, receivers
+from lsp_server.context.gather import Gatherer
 from lsp_server.context.view import IndexView
 from lsp_server.index.repo_index import RepoIndex
 
@@ -24,7 +26,9 @@ FILES = {
         "    def neighbors(self, node):\n        return []\n\n"
         "    def has_edge(self, u, v):\n        return False\n\n"
         "    def degree(self, node):\n        return 0\n\n"
-        "    def is_directed(self):\n        return False\n"
+        "    def is_directed(self):\n        return False\n\n"
+        "    @property\n    def node_list(self):\n        return []\n\n"
+        "    @property\n    def edge_map(self):\n        return {}\n"
         f"{FILLER}"
     ),
     # decoys: each defines one of the names used, none all of them
@@ -36,6 +40,10 @@ FILES = {
         "        if G.has_edge(source, n):\n"
         "            G.degree(n)\n"
         "    return G."
+    ),
+    # nothing called on G: what is read on it says what it is
+    "algo/views.py": (
+        "def show(G):\n    n = len(G.node_list)\n    m = G.edge_map[n]\n    return G."
     ),
 }
 
@@ -70,4 +78,15 @@ def test_the_prompt_offers_the_other_members(index: RepoIndex) -> None:
 def test_control_without_the_guess(index: RepoIndex, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(gather, "classes_by_members", lambda _view, _used: [])
     text = prompt(index, "algo/paths.py", FILES["algo/paths.py"], budget=500)
+    assert "def is_directed(self)" not in text, text
+
+
+def test_members_read_count_too(index: RepoIndex) -> None:
+    text = prompt(index, "algo/views.py", FILES["algo/views.py"], budget=500)
+    assert "def is_directed(self)" in text, text
+
+
+def test_control_calls_only(index: RepoIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Gatherer, "_members_read", lambda _self, _receiver: {})
+    text = prompt(index, "algo/views.py", FILES["algo/views.py"], budget=500)
     assert "def is_directed(self)" not in text, text
