@@ -24,7 +24,7 @@ from .receivers import alternate_constructor, api_shares, chain_at_cursor, class
 from .relevance import LineWords, words
 from .skeleton import CLASS_KINDS
 from .testfiles import is_test_definition, is_test_path
-from .typeswitch import case_types, same_kind_types
+from .typeswitch import SWITCH_LINES, case_types, same_kind_types
 from .view import IndexView, parent_dir
 
 #: Weights (tuned with bench/context_recall.py).
@@ -183,13 +183,17 @@ class Gatherer:
         module's alias (all the lines: a module is used all over a file)."""
         found = self._qualified.get(qualifier)
         if found is None:
-            if self._above_text is None:
-                self._above_text = "\n".join(self._above)
             separator = "::" if self.language_id == "rust" else "."
             calls_only = self.language_id == "python"
-            found = qualified_uses(self._above_text, qualifier, separator, calls_only)
+            found = qualified_uses(self._text_above(), qualifier, separator, calls_only)
             self._qualified[qualifier] = found
         return found
+
+    def _text_above(self) -> str:
+        """The lines above the cursor as one text, joined once per assembly."""
+        if self._above_text is None:
+            self._above_text = "\n".join(self._above)
+        return self._above_text
 
     def module_named(self, name: str) -> ModuleTarget | None:
         """The module a receiver names: one this file imports, or (Python) the module the
@@ -511,7 +515,8 @@ class Gatherer:
             for definition in offer:
                 if file_counts.get(definition.name):
                     used_in[definition.path] = used_in.get(definition.path, 0) + 1
-        cases = case_types([*self._above, self._cursor_line]) if self.language_id == "go" else None
+        near = [*self._above[-SWITCH_LINES:], self._cursor_line]
+        cases = case_types(near) if self.language_id == "go" else None
         same_kind = same_kind_types(self.view, cases, offer) if cases else set()
         scored: list[tuple[float, Definition]] = []
         for definition in offer:
@@ -777,9 +782,7 @@ class Gatherer:
     def _members_read(self, receiver: str) -> dict[str, int]:
         """The members the lines above read on `receiver` (`G.nodes`, `G.adj[u]`), calls
         or not: what it has is evidence of what it is, as much as what it does."""
-        if self._above_text is None:
-            self._above_text = "\n".join(self._above)
-        return qualified_uses(self._above_text, receiver)
+        return qualified_uses(self._text_above(), receiver)
 
     def _submodule_at_cursor(self) -> ModuleTarget | None:
         """Python `nx.utils.|`: the submodule of a package a chain of names reaches from

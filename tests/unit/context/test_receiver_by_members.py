@@ -32,8 +32,14 @@ FILES = {
         f"{FILLER}"
     ),
     # decoys: each defines one of the names used, none all of them
-    "graphs/tree.py": "class Tree:\n    def neighbors(self, node):\n        return []\n",
-    "graphs/network.py": "class Network:\n    def degree(self, node):\n        return 1\n",
+    "graphs/tree.py": (
+        "class Tree:\n    def neighbors(self, node):\n        return []\n\n"
+        "    def children(self, node):\n        return []\n"
+    ),
+    "graphs/network.py": (
+        "class Network:\n    def degree(self, node):\n        return 1\n\n"
+        "    def bandwidth(self):\n        return 0\n"
+    ),
     "algo/paths.py": (
         "def shortest(G, source):\n"
         "    for n in G.neighbors(source):\n"
@@ -66,8 +72,11 @@ def test_too_little_evidence_names_no_class(index: RepoIndex) -> None:
     view = _view(index)
     assert receivers.classes_by_members(view, {"neighbors": 3}) == []  # one name
     assert receivers.classes_by_members(view, {"neighbors": 1, "unknown_a": 1}) == []
-    # two names no class defines together
-    assert receivers.classes_by_members(view, {"children": 1, "unknown_b": 1}) == []
+    # two telling names, each defined by a different class: none defines two of them
+    assert receivers.classes_by_members(view, {"children": 1, "bandwidth": 1}) == []
+    assert [
+        c.name for c in receivers.classes_by_members(view, {"children": 1, "neighbors": 1})
+    ] == ["Tree"]
 
 
 def test_the_prompt_offers_the_other_members(index: RepoIndex) -> None:
