@@ -141,7 +141,12 @@ def _type_from_far_above(
     the recent lines read for every local: in an enclosing function of a closure, or in
     another function naming the same kind of object alike. The nearest assignment wins;
     for the cursor's receiver only."""
-    if receiver in calls or receiver in gatherer.receiver_types:
+    if (
+        receiver in ("self", "this", "cls")  # the enclosing class: read elsewhere
+        or receiver in gatherer.modules  # an imported module
+        or receiver in calls
+        or receiver in gatherer.receiver_types
+    ):
         return
     named = [line for line in far if receiver in line]
     found = receiver_types("", named, gatherer.language_id).get(receiver)
