@@ -434,7 +434,12 @@ class Gatherer:
         if file.endswith(PY_EXTS):
             view = self.view
             return exported(
-                file, view.python_modules(), view.top_level, view.imports_of, view.prefetch_modules
+                file,
+                view.python_modules(),
+                view.top_level,
+                view.imports_of,
+                view.prefetch_modules,
+                named=view,
             )
         if self.language_id in JS_LANGUAGES:
             exports = self.imports.js_modules().exports(file).definitions.values()

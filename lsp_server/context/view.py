@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from lsp_server.index.model import MEMBERS, PARTS, Definition, Import, part_of
+from lsp_server.index.model import MEMBERS, PARTS, TOP, Definition, Import, part_of
 from lsp_server.index.protocol import BatchedIndexReader, IndexReader
 from lsp_server.index.pymodules import PythonModules, modules_for
 
@@ -129,6 +129,7 @@ def clear_shared_cache() -> None:
 
 
 _MEMBERS = frozenset((MEMBERS,))
+_TOP_PART = frozenset((TOP,))
 
 
 class IndexView:
@@ -384,6 +385,17 @@ class IndexView:
         if whole is not None or index is None:
             return self._ask("t", path, lambda: _top(self.file_definitions(path)), share)
         return self._ask("t", path, lambda: index.top_level_definitions(path), share)
+
+    def prefetch_top(self, names: list[str]) -> None:
+        """Ask at once for the top-level definitions of these names (see `top_named`)."""
+        self.prefetch(dict.fromkeys(names, _TOP_PART))
+
+    def top_named(self, path: str, name: str) -> list[Definition]:
+        """The top-level definitions of `name` in file `path`: from the file's list when it
+        was asked already, else from the name's (a few rows, not the file's hundreds)."""
+        if path == self.current or self._known("t", path) or self._known("f", path):
+            return [d for d in self.top_level(path) if d.name == name]
+        return [d for d in self.definitions(name, _TOP_PART) if d.path == path]
 
     def prefetch_modules(self, paths: Iterable[str]) -> None:
         """Ask at once for the `top_level` definitions and the imports of module files about

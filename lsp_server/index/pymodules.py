@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from .model import Definition, Import
 
@@ -207,6 +207,15 @@ STAR_DEPTH = 2
 STAR_MODULES_MAX = 160
 
 
+class NamedLookup(Protocol):
+    """Top-level definitions found by name, not by reading their files' whole lists: a
+    package's `__init__` re-exports a name or two from each of dozens of modules."""
+
+    def prefetch_top(self, names: list[str]) -> None: ...
+
+    def top_named(self, path: str, name: str) -> list[Definition]: ...
+
+
 def exported(
     file: str,
     modules: PythonModules,
@@ -215,11 +224,13 @@ def exported(
     prefetch: Callable[[list[str]], None] | None = None,
     _followed: set[str] | None = None,
     _depth: int = 0,
+    named: NamedLookup | None = None,
 ) -> list[Definition]:
     """The top-level names `module.` offers: the file's own, then the names it re-exports,
     followed to where they are defined: all a package's `__init__` imports (the public
     names of the modules it star-imports too, `prefetch`ed together), and in any module
-    the explicit re-exports (`from ._socket import socket as socket`)."""
+    the explicit re-exports (`from ._socket import socket as socket`). `named`: those names
+    are looked up by name, not in the whole lists of the modules they come from."""
     own = [
         d
         for d in definitions_of(file)
@@ -238,6 +249,7 @@ def exported(
         return [d for d in definitions_of(path) if d.container is None and d.name == name]
 
     stars: list[str] = []
+    reexports: list[tuple[str, str]] = []  # (file, name)
     for binding in modules.bindings(file, imports):
         if binding.member == "*":
             if shown is None:
@@ -248,7 +260,13 @@ def exported(
         if shown is not None and binding.local not in shown:
             continue
         seen.add(binding.local)
-        own.extend(defined_in(binding.file, binding.member, modules, top_level, imports_of))
+        reexports.append((binding.file, binding.member))
+    lookup = top_level
+    if named is not None:
+        lookup = named.top_named
+        named.prefetch_top([name for _file, name in reexports])
+    for source, member in reexports:
+        own.extend(defined_in(source, member, modules, lookup, imports_of))
     followed = _followed if _followed is not None else {file}
     stars = [f for f in dict.fromkeys(stars) if f not in followed]
     stars = stars[: max(0, STAR_MODULES_MAX - len(followed))]
@@ -258,7 +276,9 @@ def exported(
     if prefetch is not None:
         prefetch(stars)
     for star in stars:
-        found = exported(star, modules, definitions_of, imports_of, prefetch, followed, _depth + 1)
+        found = exported(
+            star, modules, definitions_of, imports_of, prefetch, followed, _depth + 1, named
+        )
         for d in found:
             if d.name not in seen and not d.name.startswith("_"):
                 seen.add(d.name)

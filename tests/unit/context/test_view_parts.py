@@ -240,3 +240,67 @@ def test_member_counts_and_the_members_of_named_classes(index: RecordingIndex) -
         assert _places(view.members_named("close", ["Reader", "Nobody"])) == _places(mine)
         assert view.members_named("close", []) == []
     assert [d.container for d in index.members_named("close", ["Mine"])] == ["Mine"]
+
+
+class FileListsIndex(RepoIndex):
+    """A real index that records whose whole top-level list was read."""
+
+    def __init__(self, root: Path, options: IndexOptions) -> None:
+        super().__init__(root, options)
+        self.lists_read: set[str] = set()
+
+    def top_level_definitions(self, path: Path | str) -> list[Definition]:
+        self.lists_read.add(str(path))
+        return super().top_level_definitions(path)
+
+    def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]:
+        paths = list(paths)
+        self.lists_read.update(paths)
+        return super().top_level_definitions_of(paths)
+
+
+def _reexporting_package(root: Path) -> None:
+    """`pkg/__init__.py` re-exports one name from each of three modules of 50 functions."""
+    (root / "pkg").mkdir(parents=True)
+    init = []
+    for module in ("alpha", "beta", "gamma"):
+        body = "".join(f"def {module}_{i}(x):\n    return x\n\n" for i in range(50))
+        (root / "pkg" / f"{module}.py").write_text(body)
+        init.append(f"from .{module} import {module}_7\n")
+    (root / "pkg" / "__init__.py").write_text("".join(init) + "VERSION = '1'\n")
+
+
+@pytest.mark.parametrize("by_name", [True, False], ids=["by-name", "control-whole-lists"])
+def test_a_package_reexport_is_found_without_reading_its_modules_lists(
+    tmp_path: Path, by_name: bool
+) -> None:
+    from lsp_server.index.pymodules import exported
+
+    root = tmp_path / "repo"
+    _reexporting_package(root)
+    index = FileListsIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
+    index.build()
+    clear_shared_cache()
+    try:
+        view = IndexView(index, lambda _p: True, "main.py")
+        offer = exported(
+            "pkg/__init__.py",
+            view.python_modules(),
+            view.top_level,
+            view.imports_of,
+            view.prefetch_modules,
+            named=view if by_name else None,
+        )
+        assert sorted((d.name, d.path) for d in offer) == [
+            ("VERSION", "pkg/__init__.py"),
+            ("alpha_7", "pkg/alpha.py"),
+            ("beta_7", "pkg/beta.py"),
+            ("gamma_7", "pkg/gamma.py"),
+        ]
+        modules_read = index.lists_read - {"pkg/__init__.py"}
+        assert modules_read == (
+            set() if by_name else {f"pkg/{m}.py" for m in ("alpha", "beta", "gamma")}
+        )
+    finally:
+        index.close()
+        clear_shared_cache()
