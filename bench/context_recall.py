@@ -39,8 +39,9 @@ Ground truth never comes from our index (bench/recall_truth.py):
   the type's header), a bare type to its header, a statically imported name to its method;
   any overload of a method counts as shown.
 
-The code bases of issue 14's own benchmark (none seen before; 16 Python, 5 TS/JS, 4 Go,
-4 Rust, 3 Java), pinned and fetched by bench/fetch_corpora.py:
+The code bases of issue 14's own benchmark (none seen before it; 23 Python, 12 TS/JS,
+7 Go, 7 Rust, 4 Java), pinned and fetched by bench/fetch_corpora.py, and 10 held out from
+tuning (`--held-out`: 8 Python, 2 Go):
     bench/fetch_corpora.py /tmp/corpora > /tmp/roots.txt
     bench/context_recall.py $(cat /tmp/roots.txt) --points 40 --budgets 2000 \
         --determinism 3 --json > all.json    # or one root per run, then:
