@@ -13,7 +13,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from lsp_server.index.model import CONTAINED, MEMBERS, NESTED, NOT_MEMBERS, TOP, Definition
+from lsp_server.index.model import (
+    CONTAINED,
+    MEMBERS,
+    NOT_MEMBERS,
+    ONLY_NESTED,
+    ONLY_TOP,
+    TOP,
+    Definition,
+)
 from lsp_server.index.packages import package_files
 from lsp_server.index.pymodules import PY_EXTS, defined_in, exported, is_package_init
 
@@ -75,9 +83,6 @@ SIBLING_FIT_MIN = 0.6  # a member sharing this share of its words with those cal
 W_SIBLING = 0.4  # ... fits `recv.|` this much (less than a member called on it)
 MEMBER_KINDS = frozenset(("method", "field", "property", "function", "constant", "variable"))
 
-#: The part of a name's definitions (see `model.part_of`) a top-level lookup needs.
-_TOP = frozenset((TOP,))
-_NESTED = frozenset((NESTED,))
 _SELVES = ("self", "this", "cls")
 
 _TYPED_NAME = re.compile(r"(?<![\w$])([A-Za-z_$][\w$]*)$")
@@ -216,7 +221,7 @@ class Gatherer:
     def _defined_here(self, name: str) -> bool:
         return any(
             d.path == self.current and d.container is None
-            for d in self.view.definitions(name, _TOP)
+            for d in self.view.definitions(name, ONLY_TOP)
         )
 
     def _keep(self, path: str) -> bool:
@@ -248,7 +253,7 @@ class Gatherer:
                 directory = file[4:]
                 found.extend(
                     d
-                    for d in self.view.definitions(name, _TOP)
+                    for d in self.view.definitions(name, ONLY_TOP)
                     if _dir(d.path) == directory
                     and d.container is None
                     and d.path != self.current
@@ -260,7 +265,7 @@ class Gatherer:
                 if isinstance(hit, tuple):
                     found.extend(hit)
                 continue
-            defs = [d for d in self.view.definitions(name, _TOP) if d.path == file]
+            defs = [d for d in self.view.definitions(name, ONLY_TOP) if d.path == file]
             if not defs and file.endswith(".java"):
                 defs = [d for d in self.view.definitions(name) if d.path == file]
             if not defs and depth < 2:
@@ -286,7 +291,7 @@ class Gatherer:
         return []
 
     def _top_level(self, file: str, name: str) -> list[Definition]:
-        return [d for d in self.view.definitions(name, _TOP) if d.path == file]
+        return [d for d in self.view.definitions(name, ONLY_TOP) if d.path == file]
 
     # -- names ------------------------------------------------------------------------------
 
@@ -614,7 +619,7 @@ class Gatherer:
         many = self.view.member_counts((name,))[name]
         if many > COMMON_MEMBERS:
             known = typed | {container for container, _path in classes}
-            found = self.view.members_named(name, known) + self.view.definitions(name, _NESTED)
+            found = self.view.members_named(name, known) + self.view.definitions(name, ONLY_NESTED)
         else:
             found = self.view.definitions(name, CONTAINED)
         defs = [

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from lsp_server.index.model import CONTAINED, MEMBERS, NOT_MEMBERS, Definition
+from lsp_server.index.model import CONTAINED, NOT_MEMBERS, ONLY_MEMBERS, Definition
 
 from .names import annotation_class, parameter_types, receiver_types
 from .skeleton import CLASS_KINDS
@@ -42,7 +42,6 @@ MIN_CHAIN_SHARE = 0.3
 #: up, and a name more than `TELLING_DEFS` classes define (`get`, `name`) tells nothing.
 USED_NAMES = 8
 TELLING_DEFS = 30
-_MEMBERS = frozenset((MEMBERS,))
 
 
 def public_members(view: IndexView, cls: Definition) -> set[str]:
@@ -92,10 +91,10 @@ def classes_by_members(view: IndexView, used: dict[str, int]) -> list[Definition
     telling = [n for n in names if 0 < counts[n] <= TELLING_DEFS]
     if len(telling) < 2:
         return []
-    view.prefetch(dict.fromkeys(telling, _MEMBERS))
+    view.prefetch(dict.fromkeys(telling, ONLY_MEMBERS))
     cover: Counter[tuple[str, str]] = Counter()
     for name in telling:  # definitions come in canonical order: ties break the same way
-        defs = view.definitions(name, _MEMBERS)
+        defs = view.definitions(name, ONLY_MEMBERS)
         cover.update(list(dict.fromkeys((d.container, d.path) for d in defs if d.container)))
     best = max(cover.values(), default=0)
     if best < 2 or 2 * best < len(telling):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from lsp_server.index.model import MEMBERS, Definition
+from lsp_server.index.model import ONLY_MEMBERS, Definition
 
 from .view import IndexView
 
@@ -19,7 +19,6 @@ from .view import IndexView
 SWITCH_LINES = 120
 #: a method more types define than this tells little (and costs a long answer)
 MAX_DEFINERS = 400
-_MEMBERS = frozenset((MEMBERS,))
 _TYPE_SWITCH = re.compile(r"\bswitch\b.*\.\(type\)\s*\{\s*$")
 _CASE = re.compile(r"^\s*case\s+([^:]*)")
 _TYPE_NAME = re.compile(r"^[*\[\]]*([A-Za-z_]\w*)$")
@@ -56,10 +55,10 @@ def same_kind_types(view: IndexView, named: list[str], offer: list[Definition]) 
         common = methods if common is None else common & methods
     if not common:
         return set()
-    view.prefetch(dict.fromkeys(common, _MEMBERS))
+    view.prefetch(dict.fromkeys(common, ONLY_MEMBERS))
     types: set[str] | None = None
     for method in common:
-        defs = view.definitions(method, _MEMBERS)
+        defs = view.definitions(method, ONLY_MEMBERS)
         if len(defs) > MAX_DEFINERS:
             continue
         definers = {d.container for d in defs if d.container is not None and d.kind == "method"}

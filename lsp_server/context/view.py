@@ -26,7 +26,14 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from lsp_server.index.model import MEMBERS, PARTS, TOP, Definition, Import, part_of
+from lsp_server.index.model import (
+    ONLY_MEMBERS,
+    ONLY_TOP,
+    PARTS,
+    Definition,
+    Import,
+    part_of,
+)
 from lsp_server.index.protocol import BatchedIndexReader, IndexReader
 from lsp_server.index.pymodules import PythonModules, modules_for
 
@@ -126,10 +133,6 @@ def clear_shared_cache() -> None:
     with _shared_lock:
         _shared.clear()
         _aliases.clear()
-
-
-_MEMBERS = frozenset((MEMBERS,))
-_TOP_PART = frozenset((TOP,))
 
 
 class IndexView:
@@ -334,14 +337,14 @@ class IndexView:
                 return self._parted.member_counts(names)
             except Exception:  # noqa: BLE001 - counted from the definitions instead
                 pass
-        return {name: len(self.definitions(name, _MEMBERS)) for name in names}
+        return {name: len(self.definitions(name, ONLY_MEMBERS)) for name in names}
 
     def members_named(self, name: str, containers: Iterable[str]) -> list[Definition]:
         """The members named `name` of the classes named `containers`, in other files (in
         canonical order, allowed ones only): those rows alone when the index can."""
         wanted = frozenset(containers)
         if self._parted is None:
-            found = [d for d in self.definitions(name, _MEMBERS) if d.container in wanted]
+            found = [d for d in self.definitions(name, ONLY_MEMBERS) if d.container in wanted]
         else:
             index = self._parted
             key = name + "\x00" + "\x00".join(sorted(wanted))
@@ -388,14 +391,14 @@ class IndexView:
 
     def prefetch_top(self, names: list[str]) -> None:
         """Ask at once for the top-level definitions of these names (see `top_named`)."""
-        self.prefetch(dict.fromkeys(names, _TOP_PART))
+        self.prefetch(dict.fromkeys(names, ONLY_TOP))
 
     def top_named(self, path: str, name: str) -> list[Definition]:
         """The top-level definitions of `name` in file `path`: from the file's list when it
         was asked already, else from the name's (a few rows, not the file's hundreds)."""
         if path == self.current or self._known("t", path) or self._known("f", path):
             return [d for d in self.top_level(path) if d.name == name]
-        return [d for d in self.definitions(name, _TOP_PART) if d.path == path]
+        return [d for d in self.definitions(name, ONLY_TOP) if d.path == path]
 
     def prefetch_modules(self, paths: Iterable[str]) -> None:
         """Ask at once for the `top_level` definitions and the imports of module files about

@@ -77,6 +77,10 @@ PARTS = frozenset((TOP, MEMBERS, NESTED))
 NOT_MEMBERS = frozenset((TOP, NESTED))
 #: everything inside a container
 CONTAINED = frozenset((MEMBERS, NESTED))
+#: one part alone (what a top-level lookup, a member lookup ... needs)
+ONLY_TOP = frozenset((TOP,))
+ONLY_MEMBERS = frozenset((MEMBERS,))
+ONLY_NESTED = frozenset((NESTED,))
 MEMBER_PART_KINDS = frozenset(("method", "field", "property"))
 
 
