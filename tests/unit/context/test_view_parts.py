@@ -11,6 +11,7 @@ import pytest
 
 from lsp_server.context.view import IndexView, clear_shared_cache
 from lsp_server.index.model import MEMBERS, NESTED, PARTS, TOP, Definition, Import, part_of
+from lsp_server.index.pymodules import exported
 from lsp_server.index.repo_index import IndexOptions, RepoIndex
 
 SOURCES = {
@@ -274,8 +275,6 @@ def _reexporting_package(root: Path) -> None:
 def test_a_package_reexport_is_found_without_reading_its_modules_lists(
     tmp_path: Path, by_name: bool
 ) -> None:
-    from lsp_server.index.pymodules import exported
-
     root = tmp_path / "repo"
     _reexporting_package(root)
     index = FileListsIndex(root, IndexOptions(cache_dir=tmp_path / "cache"))
