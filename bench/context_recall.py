@@ -40,8 +40,8 @@ Ground truth never comes from our index (bench/recall_truth.py):
   any overload of a method counts as shown.
 
 The code bases of issue 14's own benchmark (none seen before it; 23 Python, 12 TS/JS,
-7 Go, 7 Rust, 4 Java), pinned and fetched by bench/fetch_corpora.py, and 10 held out from
-tuning (`--held-out`: 8 Python, 2 Go):
+7 Go, 7 Rust, 4 Java), pinned and fetched by bench/fetch_corpora.py, and 18 held out from
+tuning (`--held-out`: 8 Python, 2 Go, 3 TS/JS, 3 Rust, 2 Java):
     bench/fetch_corpora.py /tmp/corpora > /tmp/roots.txt
     bench/context_recall.py $(cat /tmp/roots.txt) --points 40 --budgets 2000 \
         --determinism 3 --json > all.json    # or one root per run, then:
