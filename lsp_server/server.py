@@ -33,7 +33,7 @@ class MistralLanguageServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__(SERVER_NAME, __version__, protocol_cls=MistralProtocol)
-        self.session = Session(on_status=self._status_changed)
+        self.session = Session(on_status=self._status_changed, serving=True)
         self.completions = CompletionEngine(
             self.session, catch_up=self._catch_up, after_answer=self._after_answer
         )

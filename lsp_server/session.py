@@ -29,8 +29,12 @@ class Session:
         self,
         on_status: Callable[[Status], None] | None = None,
         config_loader: Callable[..., LoadedConfig] = load_settings,
+        *,
+        serving: bool = False,
     ) -> None:
+        """`serving`: a language server's session (long-lived), not a command's."""
         self._on_status = on_status or (lambda status: None)
+        self._serving = serving
         self._load = config_loader
         self.roots: list[Path] = []
         self.editor_settings: dict[str, Any] = {}
@@ -93,6 +97,7 @@ class Session:
             worker_nice=10,  # cold indexing must never slow down typing
             # the index's secret verdicts count only under the rules the endpoint scans with
             secret_rules=s.privacy.secret_rules or "",
+            definitions_in_memory=self._serving,
         )
 
     def _reset_indexes(self) -> None:

@@ -29,6 +29,7 @@ import platformdirs
 import tree_sitter as ts
 
 from . import incremental, walk, worker
+from .defs_memory import MAX_ROWS, DefsInMemory
 from .extract import DefRow, ImportRow, referenced_identifiers
 from .ignore import IgnoreRules
 from .languages import LanguageSpec, ParseTimeout, language_by_id, language_for_path
@@ -107,6 +108,9 @@ class IndexOptions:
     #: a gitleaks file whose rules are added to the built-in ones (`privacy.secret_rules`):
     #: files are scanned with these at index time (see `secrets_verdict`)
     secret_rules: str = ""
+    #: keep the stored definitions in memory too, for a long-lived process's lookups (see
+    #: `defs_memory`; a one-shot command would spend more reading them than it saves)
+    definitions_in_memory: bool = False
 
 
 @dataclass
@@ -203,6 +207,8 @@ class RepoIndex:
         self._resolver: Resolver | None = None
         self._reasons: dict[str, str | None] = {}
         self._refs_cache: dict[tuple[str, int, int], frozenset[str]] = {}
+        #: the stored definitions in memory too (None: asked of SQLite; see `defs_memory`)
+        self._memory: DefsInMemory | None = None
         #: bumped on every change the index sees; `_changes` says which file (None: any)
         self._generation = 0
         self._changes: deque[tuple[int, str | None]] = deque(maxlen=_CHANGES_KEPT)
@@ -313,6 +319,7 @@ class RepoIndex:
             if _is_contention(exc):
                 raise
             log.warning("index cache error (%s); rebuilding the cache", exc)
+            self._memory = None
             self._store.recover()
             self._paths = None
             self._changed(None)
@@ -325,9 +332,31 @@ class RepoIndex:
     ) -> IndexStats:
         """Index the repository: reuse cached files, parse changed ones, drop removed ones."""
         try:
-            return self._build_or_recover(progress, cancel)
+            stats = self._build_or_recover(progress, cancel)
+            if self.options.definitions_in_memory:
+                self._memory = self._load_memory()
+            return stats
         finally:
             self._changed(None)
+
+    def _load_memory(self) -> DefsInMemory | None:
+        """The stored definitions, read into memory (None above `MAX_ROWS` of them)."""
+        if self._query("SELECT count(*) FROM defs")[0][0] > MAX_ROWS:
+            return None
+        sql = f"SELECT rowid, part, {DEF_COLUMNS} FROM defs ORDER BY rowid"
+        return DefsInMemory.read(lambda: self._query(sql))
+
+    def _remember_file(self, rel: str) -> None:
+        """File `rel`'s stored definitions changed (or were removed): so in memory too."""
+        memory = self._memory
+        if memory is not None:
+            memory.replace(
+                rel,
+                self._query(
+                    f"SELECT rowid, part, {DEF_COLUMNS} FROM defs WHERE path = ? ORDER BY rowid",
+                    (rel,),
+                ),
+            )
 
     def _build_or_recover(
         self, progress: Progress | None, cancel: threading.Event | None
@@ -625,6 +654,7 @@ class RepoIndex:
         if state is not None and _unchanged(
             state, walk.read_signature(stat), stat.st_size, stat.st_mtime_ns
         ):
+            self._remember_file(rel)  # another process sharing the cache may have stored it
             return
         known = state.sha256 if state is not None else ""
         worker.use_secret_rules(self.options.secret_rules)
@@ -640,6 +670,7 @@ class RepoIndex:
             if is_new:
                 resolver.files.add(rel)
             self._store.write([_resolved(resolver, result)])
+            self._remember_file(rel)
             with self._lock:
                 self._indexed_paths()[rel] = spec.id
                 self._paths_changes += is_new
@@ -650,6 +681,7 @@ class RepoIndex:
             self._store.write([], [result])
         else:
             self._store.write([], [], [result])
+            self._remember_file(rel)
             with self._lock:
                 self._paths_changes += self._indexed_paths().pop(rel, None) is not None
             self._changed(None)
@@ -662,6 +694,10 @@ class RepoIndex:
         paths = self._indexed_paths()
         gone = [p for p in paths if p == rel or p.startswith(rel + "/")]
         self._store.delete(gone or [rel])
+        memory = self._memory
+        if memory is not None:
+            for removed in gone or [rel]:
+                memory.replace(removed, ())
         with self._lock:
             for p in gone:
                 paths.pop(p, None)
@@ -767,8 +803,12 @@ class RepoIndex:
         """Definitions named `name`, optionally only in the given files."""
         hidden, defining = self._overlay_defining((name,))
         sql = f"SELECT {DEF_COLUMNS} FROM defs WHERE name = ?"
+        memory = self._memory
         if in_files is None:
-            found = self._rows_to_defs(self._query(sql, (name,)), hidden)
+            if memory is not None:
+                found = [d for d in memory.named((name,)) if d.path not in hidden]
+            else:
+                found = self._rows_to_defs(self._query(sql, (name,)), hidden)
             wanted: set[str] | None = None
         else:
             wanted = {self._rel(f) for f in in_files}
@@ -793,11 +833,14 @@ class RepoIndex:
         if not wanted or not listed:
             return []
         hidden, defining = self._overlay_defining(listed)
-        where = ""
-        if wanted != PARTS:
-            where = f" AND part IN ({','.join(str(PART_CODES[part]) for part in sorted(wanted))})"
-        rows = self._query_in(f"SELECT {DEF_COLUMNS} FROM defs WHERE name IN ({{}}){where}", listed)
-        found = self._rows_to_defs(rows, hidden)
+        codes = None if wanted == PARTS else {PART_CODES[part] for part in wanted}
+        memory = self._memory
+        if memory is not None:
+            found = [d for d in memory.named(listed, codes) if d.path not in hidden]
+        else:
+            where = f" AND part IN ({','.join(map(str, sorted(codes)))})" if codes else ""
+            sql = f"SELECT {DEF_COLUMNS} FROM defs WHERE name IN ({{}}){where}"
+            found = self._rows_to_defs(self._query_in(sql, listed), hidden)
         for doc in defining:
             found.extend(d for d in doc.named_among(listed) if part_of(d) in wanted)
         return found
@@ -805,6 +848,9 @@ class RepoIndex:
     def member_counts(self, names: Iterable[str]) -> dict[str, int]:
         """How many class members (`model.MEMBERS`) of each name the index holds, counted
         in its name index alone (open documents' changes aside: a count is a measure)."""
+        memory = self._memory
+        if memory is not None:
+            return memory.count_named(names, PART_CODES[MEMBERS])
         rows = self._query_in(
             f"SELECT name, count(*) FROM defs WHERE part = {PART_CODES[MEMBERS]} "
             "AND name IN ({}) GROUP BY name",
@@ -855,6 +901,9 @@ class RepoIndex:
             doc = self._overlay.get(rel)
         if doc is not None:
             return list(doc.definitions)
+        memory = self._memory
+        if memory is not None:
+            return memory.in_file(rel)
         rows = self._query(f"SELECT {DEF_COLUMNS} FROM defs WHERE path = ? ORDER BY rowid", (rel,))
         return [definition_from_row(row) for row in rows]
 
@@ -870,6 +919,17 @@ class RepoIndex:
 
     def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]:
         """`top_level_definitions` of many files at once (one query per 900 files)."""
+        memory = self._memory
+        if memory is not None:
+            top = PART_CODES[TOP]
+            with self._lock:
+                docs = {rel: self._overlay.get(rel) for rel in {self._rel(p) for p in paths}}
+            return {
+                rel: [d for d in doc.definitions if d.container is None]
+                if doc is not None
+                else memory.in_file_part(rel, top)
+                for rel, doc in sorted(docs.items())
+            }
         return self._per_file(
             paths,
             lambda doc: [d for d in doc.definitions if d.container is None],
@@ -886,6 +946,9 @@ class RepoIndex:
             doc = self._overlay.get(rel)
         if doc is not None:
             return list(doc.members_of(container))
+        memory = self._memory
+        if memory is not None:
+            return memory.in_file_container(rel, container)
         rows = self._query(
             f"SELECT {DEF_COLUMNS} FROM defs WHERE container = ? AND path = ?", (container, rel)
         )
