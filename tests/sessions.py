@@ -11,9 +11,10 @@ from lsp_server.session import Session
 
 
 def isolated_session(
-    tmp_path: Path, editor: dict[str, Any] | None = None, user: str = ""
+    tmp_path: Path, editor: dict[str, Any] | None = None, user: str = "", *, serving: bool = False
 ) -> Session:
-    """`editor`, when given, replaces whatever `configure` passes (the tests' fixed settings)."""
+    """`editor`, when given, replaces whatever `configure` passes (the tests' fixed settings);
+    `serving`: a language server's session."""
     user_path = tmp_path / "user.toml"
     user_path.write_text(user)
 
@@ -21,4 +22,4 @@ def isolated_session(
         settings = editor if editor is not None else given
         return load_settings(roots, settings, user_path=user_path, policy_paths=[])
 
-    return Session(config_loader=loader)
+    return Session(config_loader=loader, serving=serving)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.sessions import isolated_session
 
 RULES = """\
@@ -39,3 +41,26 @@ def test_without_rules_of_its_own_the_index_uses_the_built_in_ones(tmp_path: Pat
     finally:
         for index in session.indexes.values():
             index.close()
+
+
+def test_only_a_servers_index_keeps_its_definitions_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # the index's database
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "shop.py").write_text("def price_of(sku):\n    return 1\n")
+    kept = {}
+    for serving in (True, False):  # False: a command's session (the control)
+        home = tmp_path / ("server" if serving else "command")
+        home.mkdir()
+        session = isolated_session(home, serving=serving)
+        session.configure(roots=[repo], editor={})
+        index = session.indexes[repo]
+        try:
+            index.build()
+            assert [d.name for d in index.definitions("price_of")] == ["price_of"]
+            kept[serving] = index._memory is not None
+        finally:
+            index.close()
+    assert kept == {True: True, False: False}
