@@ -207,8 +207,11 @@ class RepoIndex:
         self._resolver: Resolver | None = None
         self._reasons: dict[str, str | None] = {}
         self._refs_cache: dict[tuple[str, int, int], frozenset[str]] = {}
-        #: the stored definitions in memory too (None: asked of SQLite; see `defs_memory`)
+        #: the stored definitions in memory too (None: asked of SQLite; see `defs_memory`);
+        #: replaced and updated under `_memory_lock`: a file stored while a build reads the
+        #: table is applied to the memory that build makes, not to the one it replaces
         self._memory: DefsInMemory | None = None
+        self._memory_lock = threading.Lock()
         #: bumped on every change the index sees; `_changes` says which file (None: any)
         self._generation = 0
         self._changes: deque[tuple[int, str | None]] = deque(maxlen=_CHANGES_KEPT)
@@ -334,7 +337,8 @@ class RepoIndex:
         try:
             stats = self._build_or_recover(progress, cancel)
             if self.options.definitions_in_memory:
-                self._memory = self._load_memory()
+                with self._memory_lock:
+                    self._memory = self._load_memory()
             return stats
         finally:
             self._changed(None)
@@ -348,15 +352,11 @@ class RepoIndex:
 
     def _remember_file(self, rel: str) -> None:
         """File `rel`'s stored definitions changed (or were removed): so in memory too."""
-        memory = self._memory
-        if memory is not None:
-            memory.replace(
-                rel,
-                self._query(
-                    f"SELECT rowid, part, {DEF_COLUMNS} FROM defs WHERE path = ? ORDER BY rowid",
-                    (rel,),
-                ),
-            )
+        with self._memory_lock:
+            memory = self._memory
+            if memory is not None:
+                sql = f"SELECT rowid, part, {DEF_COLUMNS} FROM defs WHERE path = ? ORDER BY rowid"
+                memory.replace(rel, self._query(sql, (rel,)))
 
     def _build_or_recover(
         self, progress: Progress | None, cancel: threading.Event | None
@@ -694,10 +694,10 @@ class RepoIndex:
         paths = self._indexed_paths()
         gone = [p for p in paths if p == rel or p.startswith(rel + "/")]
         self._store.delete(gone or [rel])
-        memory = self._memory
-        if memory is not None:
-            for removed in gone or [rel]:
-                memory.replace(removed, ())
+        with self._memory_lock:
+            if (memory := self._memory) is not None:
+                for removed in gone or [rel]:
+                    memory.replace(removed, ())
         with self._lock:
             for p in gone:
                 paths.pop(p, None)

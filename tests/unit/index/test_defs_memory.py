@@ -4,8 +4,10 @@ are added or removed, and without a query."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sysconfig
+import threading
 from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
@@ -184,4 +186,53 @@ def test_a_command_does_not_read_them(tmp_path: Path) -> None:
     index = make_index(copy_repo("python", tmp_path), tmp_path / "cache")
     index.build()
     assert index._memory is None
+    index.close()
+
+
+class _Watched:
+    """A lock (or none) that tells when a thread other than the test's asks for it."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.asked = threading.Event()
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            self.asked.set()
+        self.inner.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.__exit__(*exc)
+
+
+@pytest.mark.parametrize("locked", [True, False])
+def test_a_file_stored_while_a_build_reads_the_table_is_in_the_new_memory(
+    locked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watcher's refresh stores a file after the build read the table, before the new
+    memory takes the old one's place. Control (`locked=False`, no lock): the refresh runs
+    to its end meanwhile, updates the memory about to be replaced, and the change is lost."""
+    root = copy_repo("python", tmp_path)
+    index = make_index(root, tmp_path / "cache", definitions_in_memory=True)
+    watched = _Watched(index._memory_lock if locked else contextlib.nullcontext())
+    monkeypatch.setattr(index, "_memory_lock", watched)
+    changed = root / "src/shop/cart.py"
+    read = defs_memory.DefsInMemory.read.__func__  # type: ignore[attr-defined]
+    refresh = threading.Thread(target=index.refresh_path, args=(changed,))
+
+    def reading(cls: type, rows: Callable[[], Any]) -> defs_memory.DefsInMemory:
+        taken = rows()  # the table as the build left it
+        changed.write_text("def stored_meanwhile():\n    pass\n")
+        refresh.start()
+        assert watched.asked.wait(30)  # the refresh stored the file and turns to the memory
+        if not locked:
+            refresh.join(30)  # nothing holds it: it is done before the build goes on
+        return read(cls, lambda: taken)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(defs_memory.DefsInMemory, "read", classmethod(reading))
+    index.build()
+    refresh.join(30)
+    assert not refresh.is_alive()
+    found = [d.path for d in index.definitions("stored_meanwhile")]
+    assert found == (["src/shop/cart.py"] if locked else [])
     index.close()
