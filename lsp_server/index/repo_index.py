@@ -94,6 +94,9 @@ class SecretsVerdict(NamedTuple):
     read_stat: str
 
 
+TOP_CODE = PART_CODES[TOP]  # the stored part of top-level definitions
+
+
 @dataclass(frozen=True)
 class IndexOptions:
     max_file_kb: int = 512
@@ -919,20 +922,21 @@ class RepoIndex:
 
     def top_level_definitions_of(self, paths: Iterable[str]) -> dict[str, list[Definition]]:
         """`top_level_definitions` of many files at once (one query per 900 files)."""
+
+        def open_top(doc: _OpenDoc) -> list[Definition]:
+            return [d for d in doc.definitions if d.container is None]
+
         memory = self._memory
         if memory is not None:
-            top = PART_CODES[TOP]
             with self._lock:
                 docs = {rel: self._overlay.get(rel) for rel in {self._rel(p) for p in paths}}
             return {
-                rel: [d for d in doc.definitions if d.container is None]
-                if doc is not None
-                else memory.in_file_part(rel, top)
+                rel: open_top(doc) if doc is not None else memory.in_file_part(rel, TOP_CODE)
                 for rel, doc in sorted(docs.items())
             }
         return self._per_file(
             paths,
-            lambda doc: [d for d in doc.definitions if d.container is None],
+            open_top,
             f"SELECT {DEF_COLUMNS} FROM defs WHERE path IN ({{}}) AND part = {PART_CODES[TOP]} "
             "ORDER BY path, rowid",
             lambda row: (row[2], definition_from_row(row)),
